@@ -1,0 +1,51 @@
+// The only C in httpd: libevent's core API as Swift sees it.
+// libc headers come first: Debian's event2/event-config.h defines _GNU_SOURCE, which would
+// otherwise change what glibc's headers declare after Swift's Glibc module has read them.
+#ifndef HTTPD_CLIBEVENT_SHIM_H
+#define HTTPD_CLIBEVENT_SHIM_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/eventfd.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <event2/event.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+/// `event_new` with a `void *` argument, kept as a function so Swift passes an `Unmanaged` pointer.
+static inline struct event *httpd_event_new(struct event_base *base, evutil_socket_t fd, short what,
+                                            event_callback_fn cb, void *arg) {
+    return event_new(base, fd, what, cb, arg);
+}
+
+/// `evtimer_add`/`event_add` with a relative time in milliseconds: `struct timeval` is awkward in Swift.
+static inline int httpd_event_add_ms(struct event *ev, int64_t ms) {
+    if (ms < 0) return event_add(ev, NULL);
+    struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+    return event_add(ev, &tv);
+}
+
+/// `bufferevent_set_timeouts` in milliseconds; 0 means no timeout for that direction.
+static inline int httpd_bufferevent_set_timeouts_ms(struct bufferevent *bev, int64_t read_ms, int64_t write_ms) {
+    struct timeval r = { (time_t)(read_ms / 1000), (suseconds_t)((read_ms % 1000) * 1000) };
+    struct timeval w = { (time_t)(write_ms / 1000), (suseconds_t)((write_ms % 1000) * 1000) };
+    return bufferevent_set_timeouts(bev, read_ms > 0 ? &r : NULL, write_ms > 0 ? &w : NULL);
+}
+
+/// The event flag values are macros, which Swift imports as `Int32`; these name them as `short`.
+static const short HTTPD_EV_READ = EV_READ;
+static const short HTTPD_EV_WRITE = EV_WRITE;
+static const short HTTPD_EV_PERSIST = EV_PERSIST;
+static const short HTTPD_EV_TIMEOUT = EV_TIMEOUT;
+static const short HTTPD_EV_SIGNAL = EV_SIGNAL;
+static const short HTTPD_BEV_EVENT_READING = BEV_EVENT_READING;
+static const short HTTPD_BEV_EVENT_WRITING = BEV_EVENT_WRITING;
+static const short HTTPD_BEV_EVENT_EOF = BEV_EVENT_EOF;
+static const short HTTPD_BEV_EVENT_ERROR = BEV_EVENT_ERROR;
+static const short HTTPD_BEV_EVENT_TIMEOUT = BEV_EVENT_TIMEOUT;
+
+#endif

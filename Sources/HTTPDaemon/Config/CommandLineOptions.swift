@@ -1,0 +1,68 @@
+// The command line: `httpd [-f FILE] [-F] [-c "Directive value"]... [-t] [-v] [-h]`.
+
+/// What the command line asks for.
+public struct CommandLineOptions: Sendable, Equatable {
+    public enum Action: Sendable, Equatable {
+        case serve, checkConfig, version, help
+    }
+
+    public var action: Action = .serve
+    /// Configuration file (`-f`); default `httpd.conf` in the current folder.
+    public var configFile = "httpd.conf"
+    /// Directives applied after the file (`-c`, repeatable).
+    public var directives: [String] = []
+    /// `-F`/`--foreground`.
+    public var foreground = false
+
+    public init() {}
+
+    public static let usage = """
+        usage: httpd [options]
+          -f FILE                 configuration file (default: ./httpd.conf)
+          -c "Directive value"    apply a directive after the file (repeatable)
+          -F, --foreground        do not daemonize; log to stderr
+          -t, --check-config      check the configuration and exit (0 valid, 1 not)
+          -v, --version           print the version and exit
+          -h, --help              print this help and exit
+        """
+
+    /// Parses `arguments` (without the program name); returns a message on a usage error.
+    public static func parse(_ arguments: [String]) -> Result<CommandLineOptions, UsageError> {
+        var o = CommandLineOptions()
+        var i = 0
+        func value(_ flag: String) -> String? {
+            i += 1
+            return i < arguments.count ? arguments[i] : nil
+        }
+        while i < arguments.count {
+            let a = arguments[i]
+            switch a {
+            case "-f", "--config":
+                guard let v = value(a) else { return .failure(UsageError("\(a) needs a file name")) }
+                o.configFile = v
+            case "-c":
+                guard let v = value(a) else { return .failure(UsageError("-c needs a directive, e.g. -c \"Listen 127.0.0.1:8080\"")) }
+                o.directives.append(v)
+            case "-F", "--foreground": o.foreground = true
+            case "-t", "--check-config": o.action = .checkConfig
+            case "-v", "--version": o.action = .version
+            case "-h", "--help": o.action = .help
+            default:
+                if a.hasPrefix("-f") && a.count > 2 {
+                    o.configFile = String(a.dropFirst(2))
+                } else {
+                    return .failure(UsageError("unknown option '\(a)'"))
+                }
+            }
+            i += 1
+        }
+        return .success(o)
+    }
+}
+
+/// A command-line mistake; printed with the usage text, exit status 2.
+public struct UsageError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

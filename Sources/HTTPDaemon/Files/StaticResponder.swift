@@ -1,0 +1,115 @@
+// Decides the response for a static file once it is found: content negotiation for precompressed
+// variants, preconditions (RFC 9110 §13.2.2), ranges (§14), and the exact header set. Pure.
+
+/// Response settings that come from the configuration.
+public struct StaticSettings: Sendable {
+    public var cacheControl: String?
+    public var precompressed: Bool
+
+    public init(cacheControl: String?, precompressed: Bool) {
+        self.cacheControl = cacheControl
+        self.precompressed = precompressed
+    }
+}
+
+/// Pure static-file response decisions.
+public enum StaticResponder {
+    /// The response for GET/HEAD of `resource`.
+    public static func respond(_ request: Request, _ resource: FileResource, _ settings: StaticSettings) -> Response {
+        let isHead = request.method == .head
+        var file = resource.file
+        var vary = false
+        if settings.precompressed && !resource.variants.isEmpty {
+            vary = true
+            let accepted = acceptedEncodings(request.head.field("accept-encoding"))
+            if let v = resource.variants.first(where: { accepted.contains($0.encoding ?? "") }) { file = v }
+        }
+        var validatorHeaders: [(String, String)] = [("Last-Modified", file.lastModifiedText), ("ETag", file.validators.etag)]
+        if let cc = settings.cacheControl { validatorHeaders.append(("Cache-Control", cc)) }
+        if vary { validatorHeaders.append(("Vary", "Accept-Encoding")) }
+
+        switch Conditionals.evaluate(request.head, isGetOrHead: true, validators: file.validators) {
+        case .notModified:
+            return Response(status: .notModified, headers: validatorHeaders, sendsBody: false)
+        case .preconditionFailed:
+            return Response.error(.preconditionFailed, sendsBody: !isHead)
+        case .proceed:
+            break
+        }
+
+        var headers: [(String, String)] = [("Content-Type", file.contentType)]
+        headers += validatorHeaders
+        headers.append(("Accept-Ranges", "bytes"))
+        if let encoding = file.encoding { headers.append(("Content-Encoding", encoding)) }
+
+        // RFC 9110 §14.2: Range is defined for GET only; HEAD ignores it.
+        if !isHead, let range = request.head.field("range"), Conditionals.rangeAllowed(request.head, validators: file.validators) {
+            switch ByteRanges.decide(range, length: file.size) {
+            case .full:
+                break
+            case .unsatisfiable:
+                return Response.error(.rangeNotSatisfiable, extraHeaders: [("Content-Range", "bytes */\(file.size)")])
+            case .partial(let ranges) where ranges.count == 1:
+                let r = ranges[0]
+                headers.append(("Content-Range", "bytes \(r.first)-\(r.last)/\(file.size)"))
+                return Response(status: .partialContent, headers: headers, body: [.file(file, offset: r.first, length: r.count)])
+            case .partial(let ranges):
+                return multipart(file, ranges, headers)
+            }
+        }
+        return Response(status: .ok, headers: headers, body: [.file(file, offset: 0, length: file.size)], sendsBody: !isHead)
+    }
+
+    /// A multipart/byteranges response (RFC 9110 §14.6) for several ranges.
+    static func multipart(_ file: FileEntry, _ ranges: [ByteRange], _ baseHeaders: [(String, String)]) -> Response {
+        let boundary = "httpd-" + String(UInt64(bitPattern: Int64(file.modified)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(file.size), radix: 36)
+        var body: [BodyPart] = []
+        for r in ranges {
+            let partHead = "\r\n--\(boundary)\r\nContent-Type: \(file.contentType)\r\nContent-Range: bytes \(r.first)-\(r.last)/\(file.size)\r\n\r\n"
+            body.append(.bytes(Array(partHead.utf8)))
+            body.append(.file(file, offset: r.first, length: r.count))
+        }
+        body.append(.bytes(Array("\r\n--\(boundary)--\r\n".utf8)))
+        var headers = baseHeaders.filter { $0.0 != "Content-Type" }
+        headers.insert(("Content-Type", "multipart/byteranges; boundary=\(boundary)"), at: 0)
+        return Response(status: .partialContent, headers: headers, body: body)
+    }
+
+    /// The encodings (`br`, `gzip`) the client accepts with a non-zero q (RFC 9110 §12.5.3).
+    public static func acceptedEncodings(_ field: String?) -> Set<String> {
+        guard let field else { return [] }
+        var explicit: [String: Bool] = [:]
+        var star: Bool?
+        for item in field.split(separator: ",") {
+            let parts = item.split(separator: ";")
+            guard let name = parts.first?.trimmingWhitespace().lowercased(), !name.isEmpty else { continue }
+            var q = 1.0
+            for p in parts.dropFirst() {
+                let kv = p.trimmingWhitespace()
+                if kv.lowercased().hasPrefix("q=") { q = Double(kv.dropFirst(2)) ?? 0 }
+            }
+            if name == "*" { star = q > 0 } else { explicit[name == "x-gzip" ? "gzip" : name] = q > 0 }
+        }
+        var result = Set<String>()
+        for encoding in ["br", "gzip"] where explicit[encoding] ?? star ?? false {
+            result.insert(encoding)
+        }
+        return result
+    }
+
+    /// 301 to the directory with a trailing slash, keeping the query.
+    public static func directoryRedirect(_ request: Request, decodedPath: String) -> Response {
+        var location = PathNormalizer.encode(decodedPath + "/")
+        if let q = request.query { location += "?" + q }
+        let html = "<!DOCTYPE html>\n<html><head><title>301 Moved Permanently</title></head>\n<body><h1>301 Moved Permanently</h1>"
+            + "<p><a href=\"\(HTMLEscape.escape(location))\">\(HTMLEscape.escape(location))</a></p></body></html>\n"
+        return Response(status: .movedPermanently, headers: [("Location", location), ("Content-Type", "text/html; charset=utf-8")],
+                        body: [.bytes(Array(html.utf8))], sendsBody: request.method != .head)
+    }
+
+    /// 200 with an autoindex page.
+    public static func listing(_ request: Request, _ html: [UInt8]) -> Response {
+        Response(status: .ok, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")],
+                 body: [.bytes(html)], sendsBody: request.method != .head)
+    }
+}

@@ -1,0 +1,70 @@
+// A response decided but not yet sent: status, header fields and a body description.
+// The connection turns it into bytes (head) and buffer/file segments (body).
+
+/// One piece of a response body.
+public enum BodyPart: Sendable {
+    case bytes([UInt8])
+    /// `length` bytes of `file` from `offset` (sent with sendfile, or from memory for small files).
+    case file(FileEntry, offset: Int, length: Int)
+
+    public var count: Int {
+        switch self {
+        case .bytes(let b): b.count
+        case .file(_, _, let length): length
+        }
+    }
+}
+
+/// A complete response decision.
+public struct Response: Sendable {
+    public var status: HTTPStatus
+    /// Header fields other than Date, Server, Content-Length and Connection, which the writer adds.
+    public var headers: [(String, String)]
+    public var body: [BodyPart]
+    /// Content-Length to announce (for HEAD, what GET would send); nil for statuses without a body.
+    public var contentLength: Int?
+    /// Whether the body is actually sent (false for HEAD and for 304).
+    public var sendsBody: Bool
+    /// Close the connection after this response, whatever the client asked.
+    public var forceClose: Bool = false
+
+    public init(status: HTTPStatus, headers: [(String, String)] = [], body: [BodyPart] = [], sendsBody: Bool = true) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.sendsBody = sendsBody && !status.forbidsBody
+        self.contentLength = status.forbidsBody ? nil : body.reduce(0) { $0 + $1.count }
+    }
+
+    /// A response with a short HTML body explaining `status` (used when no ErrorDocument applies).
+    public static func error(_ status: HTTPStatus, sendsBody: Bool = true, extraHeaders: [(String, String)] = []) -> Response {
+        let html = "<!DOCTYPE html>\n<html><head><title>\(status)</title></head>\n<body><h1>\(status)</h1></body></html>\n"
+        var r = Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8")] + extraHeaders,
+                         body: [.bytes(Array(html.utf8))], sendsBody: sendsBody)
+        if status.code >= 400 && status.code != 404 && status.code != 405 && status.code != 416 && status.code != 412 && status.code != 403 {
+            r.forceClose = true
+        }
+        return r
+    }
+
+    /// Serializes the head: status line, Date, Server, the fields, Content-Length and Connection.
+    public func head(date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int) -> [UInt8] {
+        var s = "HTTP/1.1 \(status.code) \(status.reason)\r\nDate: \(date)\r\nServer: \(server)\r\n"
+        for (name, value) in headers {
+            s += name
+            s += ": "
+            s += value
+            s += "\r\n"
+        }
+        if let length = contentLength {
+            s += "Content-Length: \(length)\r\n"
+        }
+        if !keepAlive {
+            s += "Connection: close\r\n"
+        } else if !http11 {
+            s += "Connection: keep-alive\r\nKeep-Alive: timeout=\(keepAliveTimeout)\r\n"
+        }
+        s += "\r\n"
+        return Array(s.utf8)
+    }
+}

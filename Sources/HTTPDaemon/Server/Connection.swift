@@ -1,0 +1,340 @@
+// One client connection as an explicit state machine: reading a head → (discarding a body) →
+// waiting for the file → writing → keep-alive idle → …, or lingering → closed.
+// Decisions are made by pure units (parser, Request, Router, StaticResponder); this file does the I/O.
+
+/// A client connection, owned by the Server and used only on the loop thread.
+final class Connection: BufferedSocketDelegate {
+    enum State {
+        /// Waiting for (the rest of) a request head; the head deadline runs.
+        case readingHead
+        /// Reading and discarding a request body; the body deadline runs.
+        case readingBody
+        /// A worker is looking the file up; reading is paused.
+        case waitingForFile
+        /// The response is being sent; reading is paused.
+        case writing
+        /// Keep-alive: between requests, waiting for the next one.
+        case idle
+        /// Response sent and write side shut; reading and discarding until the client closes.
+        case lingering
+        case closed
+    }
+
+    /// Why a lookup was started.
+    enum Purpose {
+        case serve(path: String)
+        /// Serve an ErrorDocument in place of this default error response.
+        case errorDocument(Response)
+    }
+
+    let id: UInt64
+    unowned let server: Server
+    let socket: BufferedSocket
+    var state = State.readingHead
+    var parser: RequestParser
+    var request: Request?
+    var pendingRoute: Route?
+    var discarder: BodyDiscarder?
+    var purpose: Purpose?
+    var keepAliveAfterWrite = false
+    var peerClosed = false
+    var requestsServed = 0
+    var timer: Timer!
+    var config: Configuration { server.settings.config }
+
+    init(id: UInt64, server: Server, socket: BufferedSocket) {
+        self.id = id
+        self.server = server
+        self.socket = socket
+        parser = RequestParser(limits: server.settings.limits)
+        socket.delegate = self
+        timer = Timer(server.loop) { [unowned self] in self.deadlinePassed() }
+    }
+
+    /// Begins reading the first request under the head deadline.
+    func start() {
+        state = .readingHead
+        timer.schedule(after: config.requestHeaderTimeout)
+        socket.enableReading()
+    }
+
+    // MARK: Reading
+
+    func socketReadable() {
+        switch state {
+        case .readingHead, .idle: readHeads()
+        case .readingBody: readBody()
+        case .lingering: socket.consumeInput(socket.inputCount)
+        case .waitingForFile, .writing, .closed: break
+        }
+    }
+
+    /// Parses buffered bytes into requests, one at a time, until a request is in progress or bytes run out.
+    func readHeads() {
+        while state == .readingHead || state == .idle {
+            if socket.inputCount == 0 { return }
+            if state == .idle {
+                state = .readingHead
+                timer.schedule(after: config.requestHeaderTimeout)
+            }
+            switch socket.withInput({ parser.parse($0) }) {
+            case .needMore:
+                return
+            case .invalid(let error):
+                parser.reset()
+                request = nil
+                fail(error, forceClose: true)
+                return
+            case .complete(let head, let consumed):
+                socket.consumeInput(consumed)
+                parser.reset()
+                begin(head)
+            }
+        }
+    }
+
+    /// Interprets and routes a complete head; starts body discarding when there is a body.
+    func begin(_ head: RequestHead) {
+        timer.cancel()
+        let request: Request
+        switch Request.interpret(head) {
+        case .failure(let error):
+            self.request = nil
+            fail(error, head: head, forceClose: true)
+            return
+        case .success(let r):
+            request = r
+        }
+        self.request = request
+        let route = Router.route(request, hideDotfiles: config.hideDotfiles)
+        guard request.body != .none else {
+            perform(route)
+            return
+        }
+        if case .length(let n) = request.body, n > config.limitRequestBody {
+            fail(RequestError(.contentTooLarge, "Content-Length \(n) above LimitRequestBody"), forceClose: true)
+            return
+        }
+        if request.expectsContinue {
+            // RFC 9110 §10.1.1: ask for the body only when it will be read; otherwise answer and close.
+            guard case .file = route else {
+                perform(route, forceClose: true)
+                return
+            }
+            socket.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+        }
+        discarder = BodyDiscarder(request.body, limit: config.limitRequestBody)
+        pendingRoute = route
+        state = .readingBody
+        timer.schedule(after: config.requestBodyTimeout)
+        readBody()
+    }
+
+    /// Discards body bytes; once the body has ended, acts on the request.
+    func readBody() {
+        guard var d = discarder else { return }
+        let (consumed, progress) = socket.withInput { d.consume($0) }
+        discarder = d
+        socket.consumeInput(consumed)
+        switch progress {
+        case .needMore:
+            return
+        case .invalid(let error):
+            fail(error, forceClose: true)
+        case .done:
+            timer.cancel()
+            discarder = nil
+            let route = pendingRoute!
+            pendingRoute = nil
+            perform(route)
+        }
+    }
+
+    // MARK: Deciding
+
+    func perform(_ route: Route, forceClose: Bool = false) {
+        switch route {
+        case .error(let error):
+            fail(error, forceClose: forceClose)
+        case .respond(var response):
+            response.forceClose = response.forceClose || forceClose
+            send(response)
+        case .file(let path):
+            lookup(path, .serve(path: path))
+        }
+    }
+
+    /// Looks a path up: from the open-file cache at once, or on a worker.
+    func lookup(_ path: String, _ purpose: Purpose) {
+        self.purpose = purpose
+        if let cached = server.cachedFile(path) {
+            lookupFinished(.file(cached))
+            return
+        }
+        state = .waitingForFile
+        socket.disableReading()
+        server.submitLookup(self, path)
+    }
+
+    /// Turns a lookup result into a response.
+    func lookupFinished(_ result: LookupResult) {
+        guard let purpose, state != .closed else { return }
+        self.purpose = nil
+        switch purpose {
+        case .serve(let path):
+            guard let request else { return }
+            switch result {
+            case .file(let resource):
+                server.remember(path, resource)
+                send(StaticResponder.respond(request, resource, server.settings.staticSettings))
+            case .directoryRedirect:
+                send(StaticResponder.directoryRedirect(request, decodedPath: path))
+            case .listing(let html):
+                send(StaticResponder.listing(request, html))
+            case .failure(let status, let why):
+                fail(RequestError(status, why))
+            }
+        case .errorDocument(var response):
+            if case .file(let resource) = result {
+                server.remember(resource.servedPath, resource)
+                let file = resource.file
+                response.headers = response.headers.filter { $0.0 != "Content-Type" } + [("Content-Type", file.contentType)]
+                response.body = [.file(file, offset: 0, length: file.size)]
+                response.contentLength = file.size
+            }
+            send(response)
+        }
+    }
+
+    /// Answers with an error status (through its ErrorDocument when one is configured).
+    func fail(_ error: RequestError, head: RequestHead? = nil, forceClose: Bool = false) {
+        let level: LogLevel = error.status.code >= 500 && error.status != .notImplemented && error.status != .httpVersionNotSupported ? .error : .info
+        server.log.log(level, "[client \(socket.peerAddress())] \(error.status.code) \(requestLine(head)): \(error.reason)")
+        let isHead = (request?.method ?? head.map { HTTPMethod($0.method) }) == .head
+        var response = Response.error(error.status, sendsBody: !isHead,
+                                      extraHeaders: error.status == .methodNotAllowed ? [("Allow", Router.allow)] : [])
+        response.forceClose = response.forceClose || forceClose
+        if !isHead, let document = config.errorDocuments[error.status.code],
+            case .success(let normalized) = PathNormalizer.normalize(document)
+        {
+            lookup(normalized.path, .errorDocument(response))
+            return
+        }
+        send(response)
+    }
+
+    func requestLine(_ head: RequestHead?) -> String {
+        guard let h = head ?? request?.head else { return "(no request line)" }
+        return "\"\(h.method) \(h.target.prefix(200)) HTTP/\(h.version.major).\(h.version.minor)\""
+    }
+
+    // MARK: Writing
+
+    /// Queues the head and body and waits for them to drain.
+    func send(_ response: Response) {
+        requestsServed += 1
+        var keepAlive = config.keepAlive && (request?.wantsKeepAlive ?? false) && !response.forceClose && !peerClosed
+            && !server.stopping
+        if config.maxKeepAliveRequests > 0 && requestsServed >= config.maxKeepAliveRequests { keepAlive = false }
+        keepAliveAfterWrite = keepAlive
+        let head = response.head(date: server.httpDate(), server: config.serverHeader, keepAlive: keepAlive,
+                                 http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
+        socket.write(head)
+        if response.sendsBody {
+            for part in response.body {
+                switch part {
+                case .bytes(let bytes):
+                    socket.write(bytes)
+                case .file(let file, let offset, let length):
+                    if let content = file.content {
+                        content.withUnsafeBytes { socket.write(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + length])) }
+                    } else {
+                        if let error = socket.writeFile(sharing: file.fd, offset: offset, length: length) {
+                            server.log.log(.error, "cannot queue file for sending: \(error)")
+                            close()
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        state = .writing
+        socket.disableReading()
+        socket.setSendTimeout(config.sendTimeout)
+    }
+
+    func socketDrained() {
+        guard state == .writing else { return }
+        request = nil
+        if !keepAliveAfterWrite {
+            linger()
+            return
+        }
+        state = .idle
+        timer.schedule(after: config.keepAliveTimeout)
+        socket.enableReading()
+        readHeads()
+    }
+
+    /// Half-closes and reads until the client closes (at most 2 s), so unread input cannot turn our
+    /// close into a reset that destroys the response in flight (what nginx calls lingering close).
+    func linger() {
+        state = .lingering
+        socket.shutdownWrite()
+        socket.consumeInput(socket.inputCount)
+        if peerClosed {
+            close()
+            return
+        }
+        timer.schedule(after: 2)
+        socket.enableReading()
+    }
+
+    // MARK: Ending
+
+    func socketFailed(_ event: SocketEvent) {
+        switch event {
+        case .eof:
+            peerClosed = true
+            switch state {
+            case .waitingForFile, .writing: keepAliveAfterWrite = false
+            default: close()
+            }
+        case .sendTimeout:
+            server.log.log(.info, "[client \(socket.peerAddress())] send timeout: the client stopped reading")
+            close()
+        case .error(let code):
+            server.log.log(.debug, "[client \(socket.peerAddress())] connection error: \(errnoText(code))")
+            close()
+        case .readTimeout:
+            close()
+        }
+    }
+
+    /// A head, body, keep-alive or lingering deadline passed.
+    func deadlinePassed() {
+        switch state {
+        case .readingHead:
+            if parser.isIdle && socket.inputCount == 0 {
+                close()
+            } else {
+                fail(RequestError(.requestTimeout, "request head not received within \(config.requestHeaderTimeout) s"), forceClose: true)
+            }
+        case .readingBody:
+            fail(RequestError(.requestTimeout, "request body not received within \(config.requestBodyTimeout) s"), forceClose: true)
+        case .idle, .lingering:
+            close()
+        case .waitingForFile, .writing, .closed:
+            break
+        }
+    }
+
+    /// Closes the socket and leaves the server's table; safe to call twice.
+    func close() {
+        guard state != .closed else { return }
+        state = .closed
+        timer.cancel()
+        socket.close()
+        server.remove(self)
+    }
+}

@@ -1,0 +1,62 @@
+// What the server derives from a Configuration before serving: the real document root, the MIME
+// table, limits. Built (and checked) once at start-up, and by `-t`, with blocking calls allowed.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A checked configuration plus everything derived from it; Sendable, replaced whole on reload.
+public struct ServerSettings: Sendable {
+    public var config: Configuration
+    public var lookup: LookupSettings
+    public var staticSettings: StaticSettings
+    public var limits: HeadLimits
+
+    /// Checks the document root and types file and derives the settings; throws what is wrong.
+    public static func make(_ config: Configuration) throws(StartupError) -> ServerSettings {
+        var root = config.documentRoot
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        var st = stat()
+        guard stat(root, &st) == 0 else { throw StartupError.errno("DocumentRoot \(root)") }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("DocumentRoot \(root): not a directory") }
+        guard access(root, R_OK | X_OK) == 0 else { throw StartupError.errno("DocumentRoot \(root)") }
+        guard let realRoot = FileLookup.realPath(root) else { throw StartupError.errno("DocumentRoot \(root)") }
+
+        var typesText: String?
+        switch config.typesConfig {
+        case nil:
+            typesText = readTextFile("/etc/mime.types")
+        case .some(""):
+            typesText = nil
+        case .some(let path):
+            guard let text = readTextFile(path) else { throw StartupError.errno("TypesConfig \(path)") }
+            typesText = text
+        }
+        let mime = MIMETypes(mimeTypesText: typesText, defaultType: config.defaultType, charset: config.defaultCharset)
+        let lookup = LookupSettings(
+            root: root == "/" ? "" : root, realRoot: realRoot, directoryIndex: config.directoryIndex, autoindex: config.autoindex,
+            hideDotfiles: config.hideDotfiles, symlinks: config.followSymlinks, precompressed: config.precompressed,
+            mimeTypes: mime)
+        return ServerSettings(
+            config: config, lookup: lookup,
+            staticSettings: StaticSettings(cacheControl: config.cacheControl, precompressed: config.precompressed),
+            limits: HeadLimits(requestLine: config.limitRequestLine, fieldLine: config.limitRequestFieldSize,
+                               fieldCount: config.limitRequestFields))
+    }
+}
+
+/// The whole file at `path` as text, or nil (errno set) when it cannot be read.
+public func readTextFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fd, &chunk, chunk.count)
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 { return nil }
+        if n == 0 { break }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,88 @@
+// The Dispatch worker pool for blocking file-system work. At most `size` jobs run at once; results
+// go into a locked queue and one eventfd write wakes the loop thread, which alone touches connections.
+import Dispatch
+import Synchronization
+
+/// A finished job: which connection asked, and what came back.
+public struct Completion: Sendable {
+    public var connectionID: UInt64
+    public var result: LookupResult
+    /// Seconds the job waited in the queue before a worker took it.
+    public var queueDelay: Double
+}
+
+/// A bounded pool of Dispatch workers with a completion queue drained on the loop thread.
+public final class WorkerPool: Sendable {
+    struct State {
+        var pending: [(id: UInt64, enqueued: Double, job: @Sendable () -> LookupResult)] = []
+        var head = 0
+        var running = 0
+        var done: [Completion] = []
+        var completed = 0
+    }
+
+    public let size: Int
+    let state = Mutex(State())
+    let wakeup: WakeupSignal
+    let queue = DispatchQueue(label: "httpd.workers", attributes: .concurrent)
+
+    /// A pool of `size` workers that signals `wakeup` when results are ready.
+    public init(size: Int, wakeup: WakeupSignal) {
+        self.size = max(1, size)
+        self.wakeup = wakeup
+    }
+
+    /// Queues `job` for `connectionID`; its result comes back through `drain()`.
+    public func submit(_ connectionID: UInt64, _ job: @escaping @Sendable () -> LookupResult) {
+        let now = EventLoop.monotonicSeconds()
+        let start = state.withLock { s -> Bool in
+            s.pending.append((connectionID, now, job))
+            if s.running < size {
+                s.running += 1
+                return true
+            }
+            return false
+        }
+        if start { queue.async { self.work() } }
+    }
+
+    /// Runs queued jobs until none is left.
+    func work() {
+        while true {
+            let next = state.withLock { s -> (UInt64, Double, @Sendable () -> LookupResult)? in
+                guard s.head < s.pending.count else {
+                    s.running -= 1
+                    s.pending.removeAll(keepingCapacity: true)
+                    s.head = 0
+                    return nil
+                }
+                let item = s.pending[s.head]
+                s.head += 1
+                return (item.id, item.enqueued, item.job)
+            }
+            guard let (id, enqueued, job) = next else { return }
+            let delay = EventLoop.monotonicSeconds() - enqueued
+            let result = job()
+            let wasEmpty = state.withLock { s -> Bool in
+                s.done.append(Completion(connectionID: id, result: result, queueDelay: delay))
+                s.completed += 1
+                return s.done.count == 1
+            }
+            if wasEmpty { wakeup.signal() }
+        }
+    }
+
+    /// Takes every finished result (loop thread).
+    public func drain() -> [Completion] {
+        state.withLock { s in
+            let done = s.done
+            s.done.removeAll(keepingCapacity: true)
+            return done
+        }
+    }
+
+    /// Jobs running, waiting, and finished so far.
+    public var counts: (busy: Int, queued: Int, completed: Int) {
+        state.withLock { s in (s.running, s.pending.count - s.head, s.completed) }
+    }
+}

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs what building, testing or benchmarking httpd needs and is missing (Debian, as root).
+# usage: scripts/install-deps.sh build|test|bench
+# Packages whose Debian install would start a system service (nginx, xinetd) are installed with a
+# policy-rc.d that forbids starting services, so nothing is left running.
+set -eu
+need=""
+want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" || need="$need $1"; }
+
+want libevent-dev
+want pkg-config
+case "${1:-build}" in
+  test) want curl ;;
+  bench) want wrk; want nginx-light; want curl ;;
+esac
+
+if [ -n "$need" ]; then
+  echo "installing:$need"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  policy=/usr/sbin/policy-rc.d
+  created=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null && $SUDO chmod +x "$policy" && created=1
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $need >/dev/null
+  if [ -n "$created" ]; then $SUDO rm -f "$policy"; fi
+fi
+
+if [ "${1:-build}" = test ]; then
+  python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+fi
+exit 0
