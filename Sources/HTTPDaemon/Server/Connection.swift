@@ -39,6 +39,7 @@ final class Connection: BufferedSocketDelegate {
     var keepAliveAfterWrite = false
     var peerClosed = false
     var requestsServed = 0
+    var inReadHeads = false
     var timer: Timer!
     var config: Configuration { server.settings.config }
 
@@ -71,6 +72,8 @@ final class Connection: BufferedSocketDelegate {
 
     /// Parses buffered bytes into requests, one at a time, until a request is in progress or bytes run out.
     func readHeads() {
+        inReadHeads = true
+        defer { inReadHeads = false }
         while state == .readingHead || state == .idle {
             if socket.inputCount == 0 { return }
             if state == .idle {
@@ -79,6 +82,7 @@ final class Connection: BufferedSocketDelegate {
             }
             switch socket.withInput({ parser.parse($0) }) {
             case .needMore:
+                if peerClosed { close() }
                 return
             case .invalid(let error):
                 parser.reset()
@@ -147,6 +151,7 @@ final class Connection: BufferedSocketDelegate {
             let route = pendingRoute!
             pendingRoute = nil
             perform(route)
+            resume()
         }
     }
 
@@ -204,6 +209,7 @@ final class Connection: BufferedSocketDelegate {
             }
             send(response)
         }
+        resume()
     }
 
     /// Answers with an error status (through its ErrorDocument when one is configured).
@@ -233,8 +239,7 @@ final class Connection: BufferedSocketDelegate {
     /// Queues the head and body and waits for them to drain.
     func send(_ response: Response) {
         requestsServed += 1
-        var keepAlive = config.keepAlive && (request?.wantsKeepAlive ?? false) && !response.forceClose && !peerClosed
-            && !server.stopping
+        var keepAlive = config.keepAlive && (request?.wantsKeepAlive ?? false) && !response.forceClose && !server.stopping
         if config.maxKeepAliveRequests > 0 && requestsServed >= config.maxKeepAliveRequests { keepAlive = false }
         keepAliveAfterWrite = keepAlive
         let head = response.head(date: server.httpDate(), server: config.serverHeader, keepAlive: keepAlive,
@@ -261,11 +266,31 @@ final class Connection: BufferedSocketDelegate {
         state = .writing
         socket.disableReading()
         socket.setSendTimeout(config.sendTimeout)
+        switch socket.flush() {
+        case .drained:
+            finishResponse()
+        case .pending:
+            break
+        case .failed(let code):
+            server.log.log(.debug, "[client \(socket.peerAddress())] write failed: \(errnoText(code))")
+            close()
+        }
     }
 
     func socketDrained() {
         guard state == .writing else { return }
+        finishResponse()
+        resume()
+    }
+
+    /// The response is in the kernel: close, or go back to keep-alive idle (without parsing yet:
+    /// the caller's loop or `resume()` picks up pipelined bytes, so pipelining never recurses).
+    func finishResponse() {
         request = nil
+        if peerClosed && (!keepAliveAfterWrite || socket.inputCount == 0) {
+            close()
+            return
+        }
         if !keepAliveAfterWrite {
             linger()
             return
@@ -273,7 +298,11 @@ final class Connection: BufferedSocketDelegate {
         state = .idle
         timer.schedule(after: config.keepAliveTimeout)
         socket.enableReading()
-        readHeads()
+    }
+
+    /// Continues with buffered requests after an asynchronous step, unless `readHeads` is already running.
+    func resume() {
+        if state == .idle && !inReadHeads { readHeads() }
     }
 
     /// Half-closes and reads until the client closes (at most 2 s), so unread input cannot turn our
@@ -295,9 +324,10 @@ final class Connection: BufferedSocketDelegate {
     func socketFailed(_ event: SocketEvent) {
         switch event {
         case .eof:
+            // The client may half-close after pipelining requests: answer those already buffered, then close.
             peerClosed = true
             switch state {
-            case .waitingForFile, .writing: keepAliveAfterWrite = false
+            case .waitingForFile, .writing: break
             default: close()
             }
         case .sendTimeout:
@@ -305,8 +335,6 @@ final class Connection: BufferedSocketDelegate {
             close()
         case .error(let code):
             server.log.log(.debug, "[client \(socket.peerAddress())] connection error: \(errnoText(code))")
-            close()
-        case .readTimeout:
             close()
         }
     }
