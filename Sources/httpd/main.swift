@@ -1,21 +1,15 @@
-// httpd's entry point: parse arguments, load and check the configuration, bind, serve.
+// httpd's entry point: parse arguments, load and check the configuration, pick the mode.
 // Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
 import HTTPDaemon
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Writes `text` and a newline to stderr.
-func printError(_ text: String) {
-    var bytes = Array((text + "\n").utf8)
-    _ = write(2, &bytes, bytes.count)
-}
-
 func run() -> Int32 {
     let options: CommandLineOptions
     switch CommandLineOptions.parse(Array(CommandLine.arguments.dropFirst())) {
     case .failure(let error):
-        printError("httpd: \(error)\n\(CommandLineOptions.usage)")
+        printToStderr("httpd: \(error)\n\(CommandLineOptions.usage)")
         return 2
     case .success(let o):
         options = o
@@ -27,55 +21,36 @@ func run() -> Int32 {
     case .version:
         print("httpd \(httpdVersion)")
         return 0
+    case .signal(let command):
+        return Startup.control(command, options: options)
     case .serve, .checkConfig:
         break
     }
-
-    var config: Configuration
-    switch ConfigLoader.load(file: options.configFile, directives: options.directives) {
-    case .failure(let errors):
-        for e in errors.errors { printError(e.description) }
-        return 1
-    case .success(let c):
-        config = c
-    }
-    if options.foreground { config.foreground = true }
-
     let settings: ServerSettings
-    do {
-        settings = try ServerSettings.make(config)
-    } catch {
-        printError("httpd: error: \(error)")
+    switch loadSettings(options) {
+    case .failure(let error):
+        printToStderr(error.description)
         return 1
+    case .success(let s):
+        settings = s
     }
     if options.action == .checkConfig {
+        if let user = settings.config.user, getuid() == 0 {
+            do {
+                let runAs = try RunAsUser.resolve(user: user, group: settings.config.group)
+                guard runAs.canRead(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) else {
+                    printToStderr("httpd: error: DocumentRoot \(settings.lookup.root) is not readable by user \(user)")
+                    return 1
+                }
+            } catch {
+                printToStderr("httpd: error: \(error)")
+                return 1
+            }
+        }
         print("\(options.configFile): Syntax OK")
         return 0
     }
-
-    signal(SIGPIPE, SIG_IGN)
-    let log = ErrorLog(level: config.logLevel)
-    do {
-        // Bind before anything else so that start-up errors reach the terminal.
-        var fds: [Int32] = []
-        for address in config.effectiveListen {
-            fds.append(try Sockets.bindListener(address))
-        }
-        let loop = try EventLoop()
-        let server = try Server(loop: loop, settings: settings, listenFDs: fds, log: log)
-        loop.onSignal(SIGTERM) { log.log(.notice, "SIGTERM: stopping"); server.stop() }
-        loop.onSignal(SIGINT) { log.log(.notice, "SIGINT: stopping"); server.stop() }
-        for fd in fds {
-            log.log(.notice, "listening on http://\(Sockets.localAddress(fd))/")
-        }
-        log.log(.notice, "httpd \(httpdVersion) serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers")
-        server.run()
-        log.log(.notice, "stopped")
-        return 0
-    } catch {
-        printError("httpd: error: \(error)")
-        return 1
-    }
+    return Startup.serve(settings, options: options)
 }
 
 exit(run())

@@ -4,6 +4,8 @@
 public struct CommandLineOptions: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
         case serve, checkConfig, version, help
+        /// `-s stop|reload|reopen`: signal the running daemon.
+        case signal(String)
     }
 
     public var action: Action = .serve
@@ -20,7 +22,8 @@ public struct CommandLineOptions: Sendable, Equatable {
         usage: httpd [options]
           -f FILE                 configuration file (default: ./httpd.conf)
           -c "Directive value"    apply a directive after the file (repeatable)
-          -F, --foreground        do not daemonize; log to stderr
+          -F, --foreground        do not daemonize (ErrorLog defaults to stderr)
+          -s stop|reload|reopen   signal the daemon named by the configuration's PidFile
           -t, --check-config      check the configuration and exit (0 valid, 1 not)
           -v, --version           print the version and exit
           -h, --help              print this help and exit
@@ -44,6 +47,12 @@ public struct CommandLineOptions: Sendable, Equatable {
                 guard let v = value(a) else { return .failure(UsageError("-c needs a directive, e.g. -c \"Listen 127.0.0.1:8080\"")) }
                 o.directives.append(v)
             case "-F", "--foreground": o.foreground = true
+            case "-s":
+                guard let v = value(a) else { return .failure(UsageError("-s needs stop, reload or reopen")) }
+                guard ["stop", "reload", "reopen"].contains(v) else {
+                    return .failure(UsageError("-s takes stop, reload or reopen, not '\(v)'"))
+                }
+                o.action = .signal(v)
             case "-t", "--check-config": o.action = .checkConfig
             case "-v", "--version": o.action = .version
             case "-h", "--help": o.action = .help

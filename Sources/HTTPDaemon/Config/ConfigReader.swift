@@ -151,6 +151,34 @@ public struct ConfigReader {
                 }
                 c.logLevel = level
             case .daemon: c.foreground = !(try Self.flag(v))
+            case .pidFile: c.pidFile = v.lowercased() == "off" ? nil : resolve(v)
+            case .accessLog:
+                if v.lowercased() == "off" {
+                    guard args.count == 1 else { return "AccessLog off takes no format" }
+                    c.accessLog = nil
+                    break
+                }
+                var format = AccessLogFormat.combined
+                if args.count == 2 {
+                    guard let f = AccessLogFormat(rawValue: args[1].lowercased()) else {
+                        return "AccessLog format must be common or combined, got '\(args[1])'"
+                    }
+                    format = f
+                }
+                c.accessLog = (resolve(v), format)
+            case .errorLog:
+                switch v.lowercased() {
+                case "stderr": c.errorLog = .stderr
+                case "syslog": c.errorLog = .syslog
+                default: c.errorLog = .file(resolve(v))
+                }
+            case .user:
+                guard !v.isEmpty else { return "User wants a user name" }
+                c.user = v
+            case .group:
+                guard !v.isEmpty else { return "Group wants a group name" }
+                c.group = v
+            case .shutdownTimeout: c.shutdownTimeout = try Self.seconds(v)
             }
         } catch let error as ValueError {
             return "\(directive.displayName): \(error.message)"
@@ -226,6 +254,8 @@ enum Directive: String, CaseIterable {
     case followSymlinks = "followsymlinks", precompressed, cacheControl = "cachecontrol"
     case fileCacheValidity = "filecachevalidity", fileCacheEntries = "filecacheentries"
     case serverTokens = "servertokens", daemon, logLevel = "loglevel"
+    case pidFile = "pidfile", accessLog = "accesslog", errorLog = "errorlog", user, group
+    case shutdownTimeout = "shutdowntimeout"
 
     /// The directive as documented (CamelCase).
     var displayName: String {
@@ -259,6 +289,12 @@ enum Directive: String, CaseIterable {
         case .serverTokens: "ServerTokens"
         case .daemon: "Daemon"
         case .logLevel: "LogLevel"
+        case .pidFile: "PidFile"
+        case .accessLog: "AccessLog"
+        case .errorLog: "ErrorLog"
+        case .user: "User"
+        case .group: "Group"
+        case .shutdownTimeout: "ShutdownTimeout"
         }
     }
 
@@ -267,6 +303,7 @@ enum Directive: String, CaseIterable {
         switch self {
         case .directoryIndex: (1, Int.max)
         case .errorDocument: (2, 2)
+        case .accessLog: (1, 2)
         default: (1, 1)
         }
     }

@@ -90,8 +90,23 @@ public struct Configuration: Sendable {
     public var serverTokensFull: Bool = true
     /// Least severe error-log messages written (`LogLevel`). Default `info`.
     public var logLevel: LogLevel = .info
-    /// Run in the foreground (`Daemon off` or `-F`). Until daemonizing lands, always true.
-    public var foreground: Bool = true
+    /// Stay in the foreground (`Daemon off`, or `-F`); by default httpd daemonizes.
+    public var foreground: Bool = false
+    /// PID file (`PidFile path|off`); none by default (the shipped httpd.conf sets `logs/httpd.pid`).
+    public var pidFile: String? = nil
+    /// Access log file and format (`AccessLog path [common|combined]` or `off`); none by default.
+    public var accessLog: (path: String, format: AccessLogFormat)? = nil
+    /// Error log (`ErrorLog stderr|syslog|path`); default: stderr in the foreground, syslog as a daemon.
+    public var errorLog: ErrorLogTarget? = nil
+    /// User to run as after binding, when started as root (`User`); none by default.
+    public var user: String? = nil
+    /// Group to run as (`Group`); default the user's primary group.
+    public var group: String? = nil
+    /// Seconds a graceful stop waits for in-flight responses before closing them (`ShutdownTimeout`). Default 30.
+    public var shutdownTimeout: Double = 30
+
+    /// The error log actually used: the configured one, else stderr in the foreground and syslog as a daemon.
+    public var effectiveErrorLog: ErrorLogTarget { errorLog ?? (foreground ? .stderr : .syslog) }
 
     /// The configuration with every default and no `Listen` yet.
     public init() {}

@@ -5,7 +5,7 @@
 public struct BodyDiscarder {
     enum State {
         case length(remaining: Int)
-        case size, ext, sizeLF, data(remaining: Int), dataCR, dataLF
+        case size, sizeWS, ext, sizeLF, data(remaining: Int), dataCR, dataLF
         case trailerStart, trailerLine, trailerLineLF, finalLF, done
     }
 
@@ -69,8 +69,10 @@ public struct BodyDiscarder {
                     if digits >= 15 { return fail(.contentTooLarge, "chunk size too large") }
                     size = size << 4 | Int(d)
                     digits += 1
-                } else if digits > 0 && (c == 0x3B || c == 0x20 || c == 0x09) {
+                } else if digits > 0 && c == 0x3B {
                     state = .ext
+                } else if digits > 0 && (c == 0x20 || c == 0x09) {
+                    state = .sizeWS
                 } else if digits > 0 && c == 0x0D {
                     state = .sizeLF
                 } else if digits > 0 && c == 0x0A {
@@ -78,6 +80,13 @@ public struct BodyDiscarder {
                 } else {
                     return fail(.badRequest, "invalid chunk size")
                 }
+            case .sizeWS:
+                // Only whitespace, then `;` or the line end, may follow the size (RFC 9112 §7.1.1).
+                lineLength += 1
+                if lineLength > 4096 { return fail(.badRequest, "chunk extension too long") }
+                if c == 0x3B { state = .ext } else if c == 0x0D { state = .sizeLF } else if c == 0x0A {
+                    if let error = endOfSize() { return (i, .invalid(error)) }
+                } else if c != 0x20 && c != 0x09 { return fail(.badRequest, "invalid chunk size") }
             case .ext:
                 lineLength += 1
                 if lineLength > 4096 { return fail(.badRequest, "chunk extension too long") }

@@ -121,7 +121,9 @@ public struct RequestParser {
             case .start:
                 // RFC 9112 §2.2: ignore empty lines before the request line.
                 if c == 0x0D || c == 0x0A {
-                    if c == 0x0D && i + 1 < end && bytes[i + 1] != 0x0A { return .invalid(RequestError(.badRequest, "bare CR")) }
+                    // A CR that ends this read is looked at again with the next byte, which decides.
+                    if c == 0x0D && i + 1 == end { return .needMore }
+                    if c == 0x0D && bytes[i + 1] != 0x0A { return .invalid(RequestError(.badRequest, "bare CR")) }
                     i += 1
                     lineStart = i
                     if i > 8 { return .invalid(RequestError(.badRequest, "too many empty lines before the request")) }

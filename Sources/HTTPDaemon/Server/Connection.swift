@@ -40,6 +40,11 @@ final class Connection: BufferedSocketDelegate {
     var peerClosed = false
     var requestsServed = 0
     var inReadHeads = false
+    /// What the access log needs about the response being sent.
+    var logEntry: AccessLogEntry?
+    /// The head of a request refused by `Request.interpret`, for the logs.
+    var failedHead: RequestHead?
+    lazy var peer: String = socket.peerAddress()
     var timer: Timer!
     var config: Configuration { server.settings.config }
 
@@ -91,7 +96,7 @@ final class Connection: BufferedSocketDelegate {
                 return
             case .complete(let head, let consumed):
                 socket.consumeInput(consumed)
-                parser.reset()
+                parser = RequestParser(limits: server.settings.limits)
                 begin(head)
             }
         }
@@ -104,6 +109,7 @@ final class Connection: BufferedSocketDelegate {
         switch Request.interpret(head) {
         case .failure(let error):
             self.request = nil
+            failedHead = head
             fail(error, head: head, forceClose: true)
             return
         case .success(let r):
@@ -215,7 +221,7 @@ final class Connection: BufferedSocketDelegate {
     /// Answers with an error status (through its ErrorDocument when one is configured).
     func fail(_ error: RequestError, head: RequestHead? = nil, forceClose: Bool = false) {
         let level: LogLevel = error.status.code >= 500 && error.status != .notImplemented && error.status != .httpVersionNotSupported ? .error : .info
-        server.log.log(level, "[client \(socket.peerAddress())] \(error.status.code) \(requestLine(head)): \(error.reason)")
+        server.log.log(level, "[client \(peer)] \(error.status.code) \(requestLine(head)): \(error.reason)")
         let isHead = (request?.method ?? head.map { HTTPMethod($0.method) }) == .head
         var response = Response.error(error.status, sendsBody: !isHead,
                                       extraHeaders: error.status == .methodNotAllowed ? [("Allow", Router.allow)] : [])
@@ -242,6 +248,13 @@ final class Connection: BufferedSocketDelegate {
         var keepAlive = config.keepAlive && (request?.wantsKeepAlive ?? false) && !response.forceClose && !server.stopping
         if config.maxKeepAliveRequests > 0 && requestsServed >= config.maxKeepAliveRequests { keepAlive = false }
         keepAliveAfterWrite = keepAlive
+        if server.accessLog != nil {
+            let h = request?.head ?? failedHead
+            logEntry = AccessLogEntry(
+                client: peer, requestLine: h.map { "\($0.method) \($0.target) HTTP/\($0.version.major).\($0.version.minor)" },
+                status: response.status.code, bodyBytes: response.sendsBody ? response.contentLength ?? 0 : 0,
+                referer: h?.field("referer"), userAgent: h?.field("user-agent"))
+        }
         let head = response.head(date: server.httpDate(), server: config.serverHeader, keepAlive: keepAlive,
                                  http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
         socket.write(head)
@@ -272,7 +285,7 @@ final class Connection: BufferedSocketDelegate {
         case .pending:
             break
         case .failed(let code):
-            server.log.log(.debug, "[client \(socket.peerAddress())] write failed: \(errnoText(code))")
+            server.log.log(.debug, "[client \(peer)] write failed: \(errnoText(code))")
             close()
         }
     }
@@ -286,7 +299,12 @@ final class Connection: BufferedSocketDelegate {
     /// The response is in the kernel: close, or go back to keep-alive idle (without parsing yet:
     /// the caller's loop or `resume()` picks up pipelined bytes, so pipelining never recurses).
     func finishResponse() {
+        if let entry = logEntry {
+            server.logAccess(entry)
+            logEntry = nil
+        }
         request = nil
+        failedHead = nil
         if peerClosed && (!keepAliveAfterWrite || socket.inputCount == 0) {
             close()
             return
@@ -331,10 +349,10 @@ final class Connection: BufferedSocketDelegate {
             default: close()
             }
         case .sendTimeout:
-            server.log.log(.info, "[client \(socket.peerAddress())] send timeout: the client stopped reading")
+            server.log.log(.info, "[client \(peer)] send timeout: the client stopped reading")
             close()
         case .error(let code):
-            server.log.log(.debug, "[client \(socket.peerAddress())] connection error: \(errnoText(code))")
+            server.log.log(.debug, "[client \(peer)] connection error: \(errnoText(code))")
             close()
         }
     }
@@ -357,9 +375,25 @@ final class Connection: BufferedSocketDelegate {
         }
     }
 
+    /// Graceful stop: closes the connection now if it is between requests; otherwise the request in
+    /// progress finishes and, as the server is stopping, the connection closes after it.
+    func closeIfIdle() {
+        switch state {
+        case .idle: close()
+        case .readingHead where parser.isIdle && socket.inputCount == 0: close()
+        default: break
+        }
+    }
+
     /// Closes the socket and leaves the server's table; safe to call twice.
     func close() {
         guard state != .closed else { return }
+        if var entry = logEntry {
+            // The response did not complete: log what reached the kernel, as Apache's %b does.
+            entry.bodyBytes = max(0, min(entry.bodyBytes, entry.bodyBytes - socket.outputCount))
+            server.logAccess(entry)
+            logEntry = nil
+        }
         state = .closed
         timer.cancel()
         socket.close()

@@ -1,16 +1,28 @@
 // Wires the pieces together on the loop thread: listeners, connections, the worker pool and its
-// completion queue, the open-file cache, the cached Date header, signals and housekeeping.
+// completion queue, the open-file cache, the cached Date header, logs, reload and graceful stop.
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// A bound listening socket and the address it was configured as (nil when inherited).
+public struct BoundListener {
+    public var address: ListenAddress?
+    public var fd: Int32
+
+    public init(address: ListenAddress?, fd: Int32) {
+        self.address = address
+        self.fd = fd
+    }
+}
 
 /// The HTTP server: owns every connection; runs on one event-loop thread.
 public final class Server {
     let loop: EventLoop
     public private(set) var settings: ServerSettings
     var config: Configuration { settings.config }
-    let log: ErrorLog
-    var listeners: [Listener] = []
+    public let log: ErrorLog
+    public private(set) var accessLog: AccessLog?
+    var listeners: [(address: ListenAddress?, listener: Listener)] = []
     var connections: [UInt64: Connection] = [:]
     var nextID: UInt64 = 1
     var pool: WorkerPool!
@@ -18,46 +30,137 @@ public final class Server {
     var cache: FileCache
     var housekeeping: RepeatingTimer?
     var acceptRetry: Timer?
+    var shutdownTimer: Timer?
     var dateSecond = -1
     var dateText = ""
-    var stopping = false
+    /// True once a graceful stop has begun: no new connections, no keep-alive.
+    public private(set) var stopping = false
+    /// Configuration generation: 1 at start, +1 per successful reload.
+    public private(set) var generation = 1
 
-    /// Sets up the server on `loop` with already-bound listening sockets `listenFDs`.
-    public init(loop: EventLoop, settings: ServerSettings, listenFDs: [Int32], log: ErrorLog) throws(StartupError) {
+    /// Sets up the server on `loop` with already-bound listening sockets.
+    public init(loop: EventLoop, settings: ServerSettings, listeners bound: [BoundListener], log: ErrorLog,
+                accessLog: AccessLog?) throws(StartupError) {
         self.loop = loop
         self.settings = settings
         self.log = log
+        self.accessLog = accessLog
         cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
         wakeup = try Wakeup(loop) { [unowned self] in self.completeLookups() }
         pool = WorkerPool(size: settings.config.workers, wakeup: wakeup.signaller)
-        for fd in listenFDs {
-            listeners.append(Listener(loop, fd: fd, onAccept: { [unowned self] in self.accept($0) },
-                                      onError: { [unowned self] in self.acceptFailed($0) }))
-        }
+        for b in bound { addListener(b) }
         housekeeping = RepeatingTimer(loop, every: 1) { [unowned self] in
             self.cache.prune(now: EventLoop.monotonicSeconds())
+            self.accessLog?.flush()
         }
         acceptRetry = Timer(loop) { [unowned self] in self.updateAccepting() }
     }
 
-    /// Runs the event loop until stopped.
-    public func run() {
-        loop.run()
+    func addListener(_ b: BoundListener) {
+        let l = Listener(loop, fd: b.fd, onAccept: { [unowned self] in self.accept($0) },
+                         onError: { [unowned self] in self.acceptFailed($0) })
+        listeners.append((b.address, l))
+        log.log(.notice, "listening on http://\(Sockets.localAddress(b.fd))/")
     }
 
-    /// Stops accepting and ends the loop (a graceful drain comes with the daemon life-cycle issue).
-    public func stop() {
+    /// Runs the event loop until the server has stopped.
+    public func run() {
+        loop.run()
+        accessLog?.flush()
+    }
+
+    // MARK: Life cycle
+
+    /// Graceful stop (SIGTERM/SIGINT): close the listeners and idle connections, let responses in
+    /// flight finish (up to ShutdownTimeout), then end the loop.
+    public func beginShutdown() {
+        guard !stopping else { return }
         stopping = true
-        for l in listeners { l.disable() }
-        for c in Array(connections.values) { c.close() }
-        loop.stop()
+        listeners.removeAll()
+        for c in Array(connections.values) { c.closeIfIdle() }
+        log.log(.notice, "stopping: \(connections.count) connection(s) finishing, at most \(config.shutdownTimeout) s")
+        if connections.isEmpty {
+            loop.stop()
+            return
+        }
+        shutdownTimer = Timer(loop) { [unowned self] in
+            self.log.log(.warn, "ShutdownTimeout passed: closing \(self.connections.count) connection(s)")
+            for c in Array(self.connections.values) { c.close() }
+            self.loop.stop()
+        }
+        shutdownTimer?.schedule(after: config.shutdownTimeout)
+    }
+
+    /// Applies a new, already checked configuration (SIGHUP). Everything that can fail (binding new
+    /// addresses, opening new logs) is done first; on failure nothing changes and the error is returned.
+    public func reload(_ new: ServerSettings) -> String? {
+        let old = config
+        var added: [BoundListener] = []
+        let current = listeners.compactMap(\.address)
+        for address in new.config.effectiveListen where !current.contains(address) {
+            do throws(StartupError) {
+                added.append(BoundListener(address: address, fd: try Sockets.bindListener(address)))
+            } catch {
+                for b in added { Glibc.close(b.fd) }
+                return error.description
+            }
+        }
+        var newAccessLog = accessLog
+        let oldLog = old.accessLog.map { "\($0.path) \($0.format)" }
+        let newLog = new.config.accessLog.map { "\($0.path) \($0.format)" }
+        if oldLog != newLog {
+            do throws(StartupError) {
+                if let a = new.config.accessLog {
+                    newAccessLog = try AccessLog(path: a.path, format: a.format)
+                } else {
+                    newAccessLog = nil
+                }
+            } catch {
+                for b in added { Glibc.close(b.fd) }
+                return error.description
+            }
+        }
+        do throws(StartupError) {
+            try log.reconfigure(level: new.config.logLevel, target: new.config.errorLog ?? log.target)
+        } catch {
+            for b in added { Glibc.close(b.fd) }
+            return error.description
+        }
+        // Commit.
+        accessLog?.flush()
+        accessLog = newAccessLog
+        let wanted = new.config.effectiveListen
+        listeners.removeAll { entry in
+            guard let a = entry.address, !wanted.contains(a) else { return false }
+            log.log(.notice, "no longer listening on \(a)")
+            return true
+        }
+        settings = new
+        for b in added { addListener(b) }
+        cache = FileCache(validity: new.config.fileCacheValidity, capacity: new.config.fileCacheEntries)
+        pool.size = new.config.workers
+        generation += 1
+        for (name, was, now) in [("PidFile", old.pidFile ?? "off", new.config.pidFile ?? "off"),
+                                 ("User", old.user ?? "-", new.config.user ?? "-"),
+                                 ("Daemon", "\(!old.foreground)", "\(!new.config.foreground)")] where was != now {
+            log.log(.warn, "\(name) changed from \(was) to \(now): takes effect at the next start, not on reload")
+        }
+        updateAccepting()
+        return nil
+    }
+
+    /// Reopens the log files (SIGUSR1, for logrotate).
+    public func reopenLogs() {
+        if let e = accessLog?.reopen() { log.log(.error, e) }
+        if let e = log.reopen() { log.log(.error, e) }
+        log.log(.notice, "log files reopened")
     }
 
     // MARK: Connections
 
     func accept(_ fd: Int32) {
         if connections.count >= config.maxConnections || stopping {
-            close(fd)
+            Glibc.close(fd)
             updateAccepting()
             return
         }
@@ -72,7 +175,7 @@ public final class Server {
     /// accept() failed (EMFILE and the like): pause accepting for a moment instead of spinning.
     func acceptFailed(_ error: Int32) {
         log.log(.error, "accept failed: \(errnoText(error)); pausing accepts for 0.5 s")
-        for l in listeners { l.disable() }
+        for l in listeners { l.listener.disable() }
         acceptRetry?.schedule(after: 0.5)
     }
 
@@ -80,14 +183,18 @@ public final class Server {
     func updateAccepting() {
         let full = connections.count >= config.maxConnections || stopping
         for l in listeners {
-            if full { l.disable() } else { l.enable() }
+            if full { l.listener.disable() } else { l.listener.enable() }
         }
     }
 
     /// Called by a connection once it has closed.
     func remove(_ connection: Connection) {
         connections[connection.id] = nil
-        if !(listeners.first?.enabled ?? true) { updateAccepting() }
+        if stopping {
+            if connections.isEmpty { loop.stop() }
+            return
+        }
+        if !(listeners.first?.listener.enabled ?? true) { updateAccepting() }
     }
 
     // MARK: Files
@@ -125,5 +232,11 @@ public final class Server {
             dateText = HTTPDate.format(now)
         }
         return dateText
+    }
+
+    /// Adds an access-log line (when an access log is configured).
+    func logAccess(_ entry: @autoclosure () -> AccessLogEntry) {
+        guard let accessLog else { return }
+        accessLog.append(entry(), now: loop.nowSeconds())
     }
 }

@@ -19,17 +19,23 @@ public final class WorkerPool: Sendable {
         var running = 0
         var done: [Completion] = []
         var completed = 0
+        var size: Int
     }
 
-    public let size: Int
-    let state = Mutex(State())
+    let state: Mutex<State>
     let wakeup: WakeupSignal
     let queue = DispatchQueue(label: "httpd.workers", attributes: .concurrent)
 
     /// A pool of `size` workers that signals `wakeup` when results are ready.
     public init(size: Int, wakeup: WakeupSignal) {
-        self.size = max(1, size)
+        state = Mutex(State(size: max(1, size)))
         self.wakeup = wakeup
+    }
+
+    /// Workers that may run at once; a reload may change it (running jobs finish first).
+    public var size: Int {
+        get { state.withLock { $0.size } }
+        set { state.withLock { $0.size = max(1, newValue) } }
     }
 
     /// Queues `job` for `connectionID`; its result comes back through `drain()`.
@@ -37,7 +43,7 @@ public final class WorkerPool: Sendable {
         let now = EventLoop.monotonicSeconds()
         let start = state.withLock { s -> Bool in
             s.pending.append((connectionID, now, job))
-            if s.running < size {
+            if s.running < s.size {
                 s.running += 1
                 return true
             }
@@ -50,10 +56,13 @@ public final class WorkerPool: Sendable {
     func work() {
         while true {
             let next = state.withLock { s -> (UInt64, Double, @Sendable () -> LookupResult)? in
-                guard s.head < s.pending.count else {
+                guard s.head < s.pending.count, s.running <= s.size else {
+                    // Queue empty, or the pool was shrunk by a reload: this worker stops.
                     s.running -= 1
-                    s.pending.removeAll(keepingCapacity: true)
-                    s.head = 0
+                    if s.head == s.pending.count {
+                        s.pending.removeAll(keepingCapacity: true)
+                        s.head = 0
+                    }
                     return nil
                 }
                 let item = s.pending[s.head]

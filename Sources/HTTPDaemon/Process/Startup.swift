@@ -1,0 +1,147 @@
+// Start-up in the order the daemon contract needs: check the configuration, bind, open logs, take
+// the PID file, daemonize (before any thread, queue or event base), drop privileges, build the
+// server, write the PID, report ready; then serve until stopped and clean up.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a configuration could not be used.
+public enum LoadError: Error, CustomStringConvertible {
+    /// Errors in the file or `-c`, each `file:line: message`.
+    case config(ConfigErrors)
+    /// A value that reads well but does not work (missing DocumentRoot, unreadable types file).
+    case startup(StartupError)
+
+    /// One line per error, as printed on the terminal.
+    public var description: String {
+        switch self {
+        case .config(let e): e.errors.map(\.description).joined(separator: "\n")
+        case .startup(let e): "httpd: error: \(e)"
+        }
+    }
+}
+
+/// Loads and checks the configuration named by the command line.
+public func loadSettings(_ options: CommandLineOptions) -> Result<ServerSettings, LoadError> {
+    switch ConfigLoader.load(file: options.configFile, directives: options.directives) {
+    case .failure(let errors):
+        return .failure(.config(errors))
+    case .success(var config):
+        if options.foreground { config.foreground = true }
+        do throws(StartupError) {
+            return .success(try ServerSettings.make(config))
+        } catch {
+            return .failure(.startup(error))
+        }
+    }
+}
+
+/// Runs the server for `settings`; returns the process's exit status.
+public enum Startup {
+    public static func serve(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
+        let config = settings.config
+        signal(SIGPIPE, SIG_IGN)
+        var bound: [BoundListener] = []
+        let errorLog: ErrorLog
+        let accessLog: AccessLog?
+        let pidFile: PidFile?
+        var runAs: RunAsUser?
+        do {
+            if let user = config.user, getuid() == 0 {
+                runAs = try RunAsUser.resolve(user: user, group: config.group)
+            }
+            // The PID file first (a second httpd names the running one), then bind and open
+            // everything before detaching, so that these errors reach the terminal.
+            pidFile = try config.pidFile.map { try PidFile(path: $0) }
+            for address in config.effectiveListen {
+                bound.append(BoundListener(address: address, fd: try Sockets.bindListener(address)))
+            }
+            errorLog = try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
+            accessLog = try config.accessLog.map { try AccessLog(path: $0.path, format: $0.format) }
+        } catch {
+            printToStderr("httpd: error: \(error)")
+            return 1
+        }
+
+        var lifeline: Lifeline?
+        if !config.foreground {
+            do {
+                lifeline = try Daemon.detach()
+            } catch {
+                printToStderr("httpd: error: \(error)")
+                return 1
+            }
+        }
+
+        do {
+            if let runAs {
+                try runAs.become()
+                errorLog.log(.info, "running as user \(runAs.name) (uid \(runAs.uid), gid \(runAs.gid))")
+            } else if let user = config.user {
+                errorLog.log(.warn, "User \(user) ignored: httpd was not started as root")
+            }
+            let loop = try EventLoop()
+            let server = try Server(loop: loop, settings: settings, listeners: bound, log: errorLog, accessLog: accessLog)
+            loop.onSignal(SIGTERM) { server.beginShutdown() }
+            loop.onSignal(SIGINT) { server.beginShutdown() }
+            loop.onSignal(SIGUSR1) { server.reopenLogs() }
+            loop.onSignal(SIGHUP) {
+                errorLog.log(.notice, "SIGHUP: reloading \(options.configFile)")
+                switch loadSettings(options) {
+                case .failure(let error):
+                    errorLog.log(.error, "reload failed, keeping the running configuration:\n\(error)")
+                case .success(let new):
+                    if let error = server.reload(new) {
+                        errorLog.log(.error, "reload failed, keeping the running configuration: \(error)")
+                    } else {
+                        errorLog.log(.notice, "configuration reloaded (generation \(server.generation))")
+                    }
+                }
+            }
+            try pidFile?.write()
+            errorLog.log(.notice, "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers")
+            lifeline?.ready()
+            server.run()
+            pidFile?.remove()
+            errorLog.log(.notice, "stopped")
+            return 0
+        } catch {
+            errorLog.log(.error, "start-up failed: \(error)")
+            pidFile?.remove()
+            if let lifeline { lifeline.failed(error.description) } else { printToStderr("httpd: error: \(error)") }
+            return 1
+        }
+    }
+
+    /// `httpd -s stop|reload|reopen`: signals the daemon named by the configuration's PID file.
+    public static func control(_ command: String, options: CommandLineOptions) -> Int32 {
+        let signals: [String: Int32] = ["stop": SIGTERM, "reload": SIGHUP, "reopen": SIGUSR1]
+        guard let sig = signals[command] else {
+            printToStderr("httpd: error: -s takes stop, reload or reopen, not '\(command)'")
+            return 2
+        }
+        let config: Configuration
+        switch ConfigLoader.load(file: options.configFile, directives: options.directives) {
+        case .failure(let errors):
+            for e in errors.errors { printToStderr(e.description) }
+            return 1
+        case .success(let c):
+            config = c
+        }
+        guard let path = config.pidFile else {
+            printToStderr("httpd: error: \(options.configFile) sets no PidFile, so there is no daemon to signal")
+            return 1
+        }
+        switch PidFile.runningPID(path) {
+        case .failure(let error):
+            printToStderr("httpd: error: \(error)")
+            return 1
+        case .success(let pid):
+            if kill(pid, sig) != 0 {
+                printToStderr("httpd: error: cannot signal pid \(pid): \(errnoText(errno))")
+                return 1
+            }
+            return 0
+        }
+    }
+}
