@@ -18,8 +18,8 @@ debug: deps
 	$(SWIFT) build
 
 run: build
-	@echo "httpd: serving ./www on http://127.0.0.1:8080/ (config: $(CONF)); stop it with Ctrl-C"
-	@exec .build/release/httpd -F -f $(CONF)
+	@echo "httpd: serving ./www on http://127.0.0.1:8080/ (config: $(CONF), in the foreground); stop it with Ctrl-C"
+	@exec .build/release/httpd -F -f $(CONF) -c "ErrorLog stderr"
 
 test:
 	@scripts/install-deps.sh test
