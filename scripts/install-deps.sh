@@ -10,7 +10,7 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" 
 want libevent-dev
 want pkg-config
 case "${1:-build}" in
-  test) want curl ;;
+  test) want curl; want prometheus; want prometheus-apache-exporter ;;
   bench) want wrk; want nginx-light; want curl ;;
 esac
 

@@ -179,6 +179,26 @@ public struct ConfigReader {
                 guard !v.isEmpty else { return "Group wants a group name" }
                 c.group = v
             case .shutdownTimeout: c.shutdownTimeout = try Self.seconds(v)
+            case .healthPath: c.healthPath = try Self.endpointPath(v)
+            case .readyPath: c.readyPath = try Self.endpointPath(v)
+            case .statusPath: c.statusPath = try Self.endpointPath(v)
+            case .metricsPath: c.metricsPath = try Self.endpointPath(v)
+            case .statusAllow:
+                var list: [CIDR] = []
+                for a in args {
+                    if a.lowercased() == "all" {
+                        list += [CIDR("0.0.0.0/0")!, CIDR("::/0")!]
+                    } else if a.lowercased() == "loopback" {
+                        list += CIDR.loopback
+                    } else if let cidr = CIDR(a) {
+                        list.append(cidr)
+                    } else {
+                        return "StatusAllow wants numeric addresses or CIDR blocks (127.0.0.1, 10.0.0.0/8, ::1), 'loopback' or 'all', got '\(a)'"
+                    }
+                }
+                c.statusAllow = list
+            case .logHealth: c.logHealth = try Self.flag(v)
+            case .drainDelay: c.drainDelay = try Self.seconds(v)
             }
         } catch let error as ValueError {
             return "\(directive.displayName): \(error.message)"
@@ -220,6 +240,15 @@ public struct ConfigReader {
         return n
     }
 
+    /// An endpoint path (`/healthz`), or nil for `off`.
+    static func endpointPath(_ v: String) throws -> String? {
+        if v.lowercased() == "off" { return nil }
+        guard v.hasPrefix("/"), !v.contains("?"), !v.contains("#"), v.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw ValueError(message: "wants a path starting with / (or off), got '\(v)'")
+        }
+        return v
+    }
+
     /// `port`, `*:port`, `a.b.c.d:port` or `[v6]:port`.
     static func parseListen(_ v: String) throws -> ListenAddress {
         var host = "127.0.0.1"
@@ -256,6 +285,8 @@ enum Directive: String, CaseIterable {
     case serverTokens = "servertokens", daemon, logLevel = "loglevel"
     case pidFile = "pidfile", accessLog = "accesslog", errorLog = "errorlog", user, group
     case shutdownTimeout = "shutdowntimeout"
+    case healthPath = "healthpath", readyPath = "readypath", statusPath = "statuspath", metricsPath = "metricspath"
+    case statusAllow = "statusallow", logHealth = "loghealth", drainDelay = "draindelay"
 
     /// The directive as documented (CamelCase).
     var displayName: String {
@@ -295,13 +326,20 @@ enum Directive: String, CaseIterable {
         case .user: "User"
         case .group: "Group"
         case .shutdownTimeout: "ShutdownTimeout"
+        case .healthPath: "HealthPath"
+        case .readyPath: "ReadyPath"
+        case .statusPath: "StatusPath"
+        case .metricsPath: "MetricsPath"
+        case .statusAllow: "StatusAllow"
+        case .logHealth: "LogHealth"
+        case .drainDelay: "DrainDelay"
         }
     }
 
     /// Fewest and most arguments.
     var arity: (Int, Int) {
         switch self {
-        case .directoryIndex: (1, Int.max)
+        case .directoryIndex, .statusAllow: (1, Int.max)
         case .errorDocument: (2, 2)
         case .accessLog: (1, 2)
         default: (1, 1)

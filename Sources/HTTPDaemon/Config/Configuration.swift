@@ -105,6 +105,22 @@ public struct Configuration: Sendable {
     /// Seconds a graceful stop waits for in-flight responses before closing them (`ShutdownTimeout`). Default 30.
     public var shutdownTimeout: Double = 30
 
+    /// Health endpoint (`HealthPath`, `off` to disable): 200 `ok` while the process serves. Default `/healthz`.
+    public var healthPath: String? = "/healthz"
+    /// Readiness endpoint (`ReadyPath`): 200 while accepting work, 503 while draining. Default `/readyz`.
+    public var readyPath: String? = "/readyz"
+    /// Status page (`StatusPath`): HTML, `?auto` (Apache mod_status), `?format=json`. Default `/server-status`.
+    public var statusPath: String? = "/server-status"
+    /// Prometheus metrics (`MetricsPath`). Default `/metrics`.
+    public var metricsPath: String? = "/metrics"
+    /// Clients allowed to read status and metrics (`StatusAllow addr|cidr ...`); others get 403. Default loopback.
+    public var statusAllow: [CIDR] = CIDR.loopback
+    /// Write health and readiness checks to the access log (`LogHealth on|off`). Default off.
+    public var logHealth: Bool = false
+    /// Seconds after SIGTERM during which httpd still accepts and serves while ReadyPath answers 503,
+    /// so that load balancers take it out first (`DrainDelay`). Default 0.
+    public var drainDelay: Double = 0
+
     /// The error log actually used: the configured one, else stderr in the foreground and syslog as a daemon.
     public var effectiveErrorLog: ErrorLogTarget { errorLog ?? (foreground ? .stderr : .syslog) }
 

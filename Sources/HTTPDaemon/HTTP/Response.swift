@@ -41,7 +41,9 @@ public struct Response: Sendable {
         let html = "<!DOCTYPE html>\n<html><head><title>\(status)</title></head>\n<body><h1>\(status)</h1></body></html>\n"
         var r = Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8")] + extraHeaders,
                          body: [.bytes(Array(html.utf8))], sendsBody: sendsBody)
-        if status.code >= 400 && status.code != 404 && status.code != 405 && status.code != 416 && status.code != 412 && status.code != 403 {
+        // After these the request was understood and its framing is known, so the connection stays usable.
+        let keepsConnection: Set<Int> = [403, 404, 405, 412, 416, 501]
+        if status.code >= 400 && !keepsConnection.contains(status.code) {
             r.forceClose = true
         }
         return r

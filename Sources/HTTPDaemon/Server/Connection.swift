@@ -2,6 +2,11 @@
 // waiting for the file → writing → keep-alive idle → …, or lingering → closed.
 // Decisions are made by pure units (parser, Request, Router, StaticResponder); this file does the I/O.
 
+/// What a connection is doing, as status pages count it (like nginx's stub_status).
+enum ConnectionActivity {
+    case reading, writing, waiting, closing
+}
+
 /// A client connection, owned by the Server and used only on the loop thread.
 final class Connection: BufferedSocketDelegate {
     enum State {
@@ -40,8 +45,11 @@ final class Connection: BufferedSocketDelegate {
     var peerClosed = false
     var requestsServed = 0
     var inReadHeads = false
-    /// What the access log needs about the response being sent.
+    /// What the access log and the statistics need about the response being sent.
     var logEntry: AccessLogEntry?
+    var inFlight: (code: Int, bodyBytes: Int, totalBytes: Int)?
+    var requestStart = 0.0
+    var skipAccessLog = false
     /// The head of a request refused by `Request.interpret`, for the logs.
     var failedHead: RequestHead?
     lazy var peer: String = socket.peerAddress()
@@ -105,6 +113,7 @@ final class Connection: BufferedSocketDelegate {
     /// Interprets and routes a complete head; starts body discarding when there is a body.
     func begin(_ head: RequestHead) {
         timer.cancel()
+        requestStart = EventLoop.monotonicSeconds()
         let request: Request
         switch Request.interpret(head) {
         case .failure(let error):
@@ -116,7 +125,7 @@ final class Connection: BufferedSocketDelegate {
             request = r
         }
         self.request = request
-        let route = Router.route(request, hideDotfiles: config.hideDotfiles)
+        let route = Router.route(request, hideDotfiles: config.hideDotfiles, monitoring: server.settings.monitoring)
         guard request.body != .none else {
             perform(route)
             return
@@ -172,6 +181,40 @@ final class Connection: BufferedSocketDelegate {
             send(response)
         case .file(let path):
             lookup(path, .serve(path: path))
+        case .health:
+            skipAccessLog = !config.logHealth
+            send(plain(.ok, "ok\n"))
+        case .ready:
+            skipAccessLog = !config.logHealth
+            send(server.draining ? plain(.serviceUnavailable, "draining\n") : plain(.ok, "ready\n"))
+        case .status(let format):
+            guard config.statusAllow.contains(where: { $0.contains(peer) }) else {
+                fail(RequestError(.forbidden, "status not allowed for \(peer) (StatusAllow)"))
+                return
+            }
+            state = .writing  // the status request counts itself as writing, as Apache's does
+            let (type, body) = StatusPages.render(server.snapshot(), format)
+            var r = Response(status: .ok, headers: [("Content-Type", type), ("Cache-Control", "no-store")],
+                             body: [.bytes(Array(body.utf8))], sendsBody: request?.method != .head)
+            r.forceClose = forceClose
+            send(r)
+        }
+    }
+
+    /// A small text/plain answer that must never be cached (health and readiness).
+    func plain(_ status: HTTPStatus, _ text: String) -> Response {
+        Response(status: status, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")],
+                 body: [.bytes(Array(text.utf8))], sendsBody: request?.method != .head)
+    }
+
+    /// The state shown by status pages: reading, writing, waiting (keep-alive) or closing.
+    var monitorState: ConnectionActivity {
+        switch state {
+        case .readingHead: parser.isIdle && socket.inputCount == 0 && requestsServed > 0 ? .waiting : .reading
+        case .readingBody: .reading
+        case .waitingForFile, .writing: .writing
+        case .idle: .waiting
+        case .lingering, .closed: .closing
         }
     }
 
@@ -220,7 +263,10 @@ final class Connection: BufferedSocketDelegate {
 
     /// Answers with an error status (through its ErrorDocument when one is configured).
     func fail(_ error: RequestError, head: RequestHead? = nil, forceClose: Bool = false) {
-        let level: LogLevel = error.status.code >= 500 && error.status != .notImplemented && error.status != .httpVersionNotSupported ? .error : .info
+        // Server faults at error; refused requests at info; a plain missing file only at debug (the access log has it).
+        let level: LogLevel =
+            error.status.code >= 500 && error.status != .notImplemented && error.status != .httpVersionNotSupported
+            ? .error : (error.status == .notFound ? .debug : .info)
         server.log.log(level, "[client \(peer)] \(error.status.code) \(requestLine(head)): \(error.reason)")
         let isHead = (request?.method ?? head.map { HTTPMethod($0.method) }) == .head
         var response = Response.error(error.status, sendsBody: !isHead,
@@ -245,10 +291,11 @@ final class Connection: BufferedSocketDelegate {
     /// Queues the head and body and waits for them to drain.
     func send(_ response: Response) {
         requestsServed += 1
-        var keepAlive = config.keepAlive && (request?.wantsKeepAlive ?? false) && !response.forceClose && !server.stopping
+        var keepAlive = config.keepAlive && (request?.wantsKeepAlive ?? false) && !response.forceClose && !server.draining
         if config.maxKeepAliveRequests > 0 && requestsServed >= config.maxKeepAliveRequests { keepAlive = false }
         keepAliveAfterWrite = keepAlive
-        if server.accessLog != nil {
+        if request == nil && failedHead == nil { requestStart = EventLoop.monotonicSeconds() }
+        if server.accessLog != nil && !skipAccessLog {
             let h = request?.head ?? failedHead
             logEntry = AccessLogEntry(
                 client: peer, requestLine: h.map { "\($0.method) \($0.target) HTTP/\($0.version.major).\($0.version.minor)" },
@@ -258,6 +305,8 @@ final class Connection: BufferedSocketDelegate {
         let head = response.head(date: server.httpDate(), server: config.serverHeader, keepAlive: keepAlive,
                                  http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
         socket.write(head)
+        let bodyBytes = response.sendsBody ? response.contentLength ?? 0 : 0
+        inFlight = (response.status.code, bodyBytes, head.count + bodyBytes)
         if response.sendsBody {
             for part in response.body {
                 switch part {
@@ -303,6 +352,12 @@ final class Connection: BufferedSocketDelegate {
             server.logAccess(entry)
             logEntry = nil
         }
+        if let f = inFlight {
+            server.stats.recordResponse(code: f.code, bodyBytes: f.bodyBytes, totalBytes: f.totalBytes,
+                                        seconds: EventLoop.monotonicSeconds() - requestStart)
+            inFlight = nil
+        }
+        skipAccessLog = false
         request = nil
         failedHead = nil
         if peerClosed && (!keepAliveAfterWrite || socket.inputCount == 0) {
@@ -393,6 +448,12 @@ final class Connection: BufferedSocketDelegate {
             entry.bodyBytes = max(0, min(entry.bodyBytes, entry.bodyBytes - socket.outputCount))
             server.logAccess(entry)
             logEntry = nil
+        }
+        if let f = inFlight {
+            let unsent = socket.outputCount
+            server.stats.recordResponse(code: f.code, bodyBytes: max(0, f.bodyBytes - unsent),
+                                        totalBytes: max(0, f.totalBytes - unsent), seconds: EventLoop.monotonicSeconds() - requestStart)
+            inFlight = nil
         }
         state = .closed
         timer.cancel()

@@ -9,16 +9,44 @@ public enum Route: Sendable {
     case respond(Response)
     /// Look up this decoded, normalized path and serve what is there.
     case file(String)
+    /// The health endpoint (liveness).
+    case health
+    /// The readiness endpoint (503 while draining).
+    case ready
+    /// The status page (HTML, `?auto`, JSON) or the Prometheus metrics.
+    case status(StatusFormat)
+}
+
+/// The monitoring endpoints' paths (nil: disabled).
+public struct MonitoringPaths: Sendable {
+    public var health: String?
+    public var ready: String?
+    public var status: String?
+    public var metrics: String?
+
+    public init(health: String? = nil, ready: String? = nil, status: String? = nil, metrics: String? = nil) {
+        self.health = health
+        self.ready = ready
+        self.status = status
+        self.metrics = metrics
+    }
+
+    public static let none = MonitoringPaths()
 }
 
 /// Request routing for the static server.
 public enum Router {
     public static let allow = "GET, HEAD, OPTIONS"
 
-    public static func route(_ request: Request, hideDotfiles: Bool) -> Route {
+    public static func route(_ request: Request, hideDotfiles: Bool, monitoring: MonitoringPaths = .none) -> Route {
         switch request.method {
         case .get, .head:
-            break
+            // Monitoring endpoints answer from memory, before any file-system work.
+            let path = request.path
+            if path == monitoring.health { return .health }
+            if path == monitoring.ready { return .ready }
+            if path == monitoring.status { return .status(StatusFormat.fromQuery(request.query)) }
+            if path == monitoring.metrics { return .status(.prometheus) }
         case .options:
             var r = Response(status: .ok, headers: [("Allow", allow)])
             r.contentLength = 0

@@ -33,8 +33,17 @@ public final class Server {
     var shutdownTimer: Timer?
     var dateSecond = -1
     var dateText = ""
-    /// True once a graceful stop has begun: no new connections, no keep-alive.
+    /// True once a graceful stop has begun: ReadyPath answers 503 and keep-alive ends.
+    public private(set) var draining = false
+    /// True once the listeners are closed (after DrainDelay): connections only finish.
     public private(set) var stopping = false
+    var drainTimer: Timer?
+    /// Counters for the status endpoints.
+    var stats = ServerStats()
+    /// `standalone` or `inetd`, as status pages show it.
+    public var mode = "standalone"
+    let startTime: Int
+    let startMonotonic: Double
     /// Configuration generation: 1 at start, +1 per successful reload.
     public private(set) var generation = 1
 
@@ -45,6 +54,8 @@ public final class Server {
         self.settings = settings
         self.log = log
         self.accessLog = accessLog
+        startTime = loop.nowSeconds()
+        startMonotonic = EventLoop.monotonicSeconds()
         cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
         wakeup = try Wakeup(loop) { [unowned self] in self.completeLookups() }
         pool = WorkerPool(size: settings.config.workers, wakeup: wakeup.signaller)
@@ -71,9 +82,21 @@ public final class Server {
 
     // MARK: Life cycle
 
-    /// Graceful stop (SIGTERM/SIGINT): close the listeners and idle connections, let responses in
-    /// flight finish (up to ShutdownTimeout), then end the loop.
+    /// Graceful stop (SIGTERM/SIGINT): ReadyPath turns 503 at once; after DrainDelay the listeners and
+    /// idle connections close, responses in flight finish (up to ShutdownTimeout), then the loop ends.
     public func beginShutdown() {
+        guard !draining else { return }
+        draining = true
+        if config.drainDelay > 0 {
+            log.log(.notice, "draining: \(config.readyPath ?? "ReadyPath") answers 503; closing listeners in \(config.drainDelay) s")
+            drainTimer = Timer(loop) { [unowned self] in self.closeListeners() }
+            drainTimer?.schedule(after: config.drainDelay)
+        } else {
+            closeListeners()
+        }
+    }
+
+    func closeListeners() {
         guard !stopping else { return }
         stopping = true
         listeners.removeAll()
@@ -140,6 +163,7 @@ public final class Server {
         cache = FileCache(validity: new.config.fileCacheValidity, capacity: new.config.fileCacheEntries)
         pool.size = new.config.workers
         generation += 1
+        stats.lastReload = loop.nowSeconds()
         for (name, was, now) in [("PidFile", old.pidFile ?? "off", new.config.pidFile ?? "off"),
                                  ("User", old.user ?? "-", new.config.user ?? "-"),
                                  ("Daemon", "\(!old.foreground)", "\(!new.config.foreground)")] where was != now {
@@ -168,6 +192,7 @@ public final class Server {
         nextID += 1
         let connection = Connection(id: id, server: self, socket: BufferedSocket(loop, fd: fd))
         connections[id] = connection
+        stats.connectionsAccepted += 1
         connection.start()
         updateAccepting()
     }
@@ -190,6 +215,7 @@ public final class Server {
     /// Called by a connection once it has closed.
     func remove(_ connection: Connection) {
         connections[connection.id] = nil
+        stats.connectionsHandled += 1
         if stopping {
             if connections.isEmpty { loop.stop() }
             return
@@ -218,6 +244,8 @@ public final class Server {
     /// Delivers finished lookups to their connections (those still open).
     func completeLookups() {
         for done in pool.drain() {
+            stats.queueDelaySum += done.queueDelay
+            stats.queueDelayCount += 1
             connections[done.connectionID]?.lookupFinished(done.result)
         }
     }
@@ -232,6 +260,33 @@ public final class Server {
             dateText = HTTPDate.format(now)
         }
         return dateText
+    }
+
+    /// The counters as they are now, for the status endpoints.
+    func snapshot() -> StatusSnapshot {
+        var reading = 0, writing = 0, waiting = 0, closing = 0
+        for c in connections.values {
+            switch c.monitorState {
+            case .reading: reading += 1
+            case .writing: writing += 1
+            case .waiting: waiting += 1
+            case .closing: closing += 1
+            }
+        }
+        let pool = self.pool.counts
+        let process = ProcessUsage.current()
+        let now = loop.nowSeconds()
+        return StatusSnapshot(
+            version: httpdVersion, mode: mode, pid: getpid(), ppid: getppid(), now: now, startTime: startTime,
+            uptime: Int(EventLoop.monotonicSeconds() - startMonotonic), generation: generation, lastReload: stats.lastReload,
+            draining: draining, connectionsAccepted: stats.connectionsAccepted, connectionsHandled: stats.connectionsHandled,
+            reading: reading, writing: writing, waiting: waiting, closing: closing, requests: stats.requests,
+            byCode: stats.byCode, bodyBytes: stats.bodyBytes, responseBytes: stats.responseBytes,
+            durationCounts: stats.durationCounts, durationSum: stats.durationSum, workers: self.pool.size,
+            workersBusy: pool.busy, workersQueued: pool.queued, workersCompleted: pool.completed,
+            queueDelaySum: stats.queueDelaySum, queueDelayCount: stats.queueDelayCount,
+            residentBytes: process.residentBytes, cpuUserSeconds: process.user, cpuSystemSeconds: process.system,
+            maxConnections: config.maxConnections)
     }
 
     /// Adds an access-log line (when an access log is configured).

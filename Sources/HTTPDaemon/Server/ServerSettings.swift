@@ -10,6 +10,7 @@ public struct ServerSettings: Sendable {
     public var lookup: LookupSettings
     public var staticSettings: StaticSettings
     public var limits: HeadLimits
+    public var monitoring: MonitoringPaths
 
     /// Checks the document root and types file and derives the settings; throws what is wrong.
     public static func make(_ config: Configuration) throws(StartupError) -> ServerSettings {
@@ -40,7 +41,9 @@ public struct ServerSettings: Sendable {
             config: config, lookup: lookup,
             staticSettings: StaticSettings(cacheControl: config.cacheControl, precompressed: config.precompressed),
             limits: HeadLimits(requestLine: config.limitRequestLine, fieldLine: config.limitRequestFieldSize,
-                               fieldCount: config.limitRequestFields))
+                               fieldCount: config.limitRequestFields),
+            monitoring: MonitoringPaths(health: config.healthPath, ready: config.readyPath, status: config.statusPath,
+                                        metrics: config.metricsPath))
     }
 }
 
