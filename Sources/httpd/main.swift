@@ -26,10 +26,20 @@ func run() -> Int32 {
     case .serve, .checkConfig:
         break
     }
+    // In inetd mode stdout and stderr may be the client's socket: nothing may be printed there.
+    let quiet = options.inetd && Sockets.isSocket(0)
+    if quiet {
+        Sockets.redirectToDevNull(1)
+        Sockets.redirectToDevNull(2)
+    }
     let settings: ServerSettings
     switch loadSettings(options) {
     case .failure(let error):
-        printToStderr(error.description)
+        if quiet {
+            (try? ErrorLog(level: .error, target: .syslog))?.log(.error, "--inetd: \(error.description)")
+        } else {
+            printToStderr(error.description)
+        }
         return 1
     case .success(let s):
         settings = s
@@ -50,7 +60,7 @@ func run() -> Int32 {
         print("\(options.configFile): Syntax OK")
         return 0
     }
-    return Startup.serve(settings, options: options)
+    return options.inetd ? Startup.serveInetd(settings, options: options) : Startup.serve(settings, options: options)
 }
 
 exit(run())

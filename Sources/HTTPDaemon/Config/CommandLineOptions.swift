@@ -15,6 +15,8 @@ public struct CommandLineOptions: Sendable, Equatable {
     public var directives: [String] = []
     /// `-F`/`--foreground`.
     public var foreground = false
+    /// `--inetd`: serve the connection on fd 0 (or accept on fd 0 when it is a listening socket), then exit.
+    public var inetd = false
 
     public init() {}
 
@@ -24,6 +26,7 @@ public struct CommandLineOptions: Sendable, Equatable {
           -c "Directive value"    apply a directive after the file (repeatable)
           -F, --foreground        do not daemonize (ErrorLog defaults to stderr)
           -s stop|reload|reopen   signal the daemon named by the configuration's PidFile
+          -i, --inetd             inetd mode: serve the connected socket on fd 0, then exit
           -t, --check-config      check the configuration and exit (0 valid, 1 not)
           -v, --version           print the version and exit
           -h, --help              print this help and exit
@@ -47,6 +50,7 @@ public struct CommandLineOptions: Sendable, Equatable {
                 guard let v = value(a) else { return .failure(UsageError("-c needs a directive, e.g. -c \"Listen 127.0.0.1:8080\"")) }
                 o.directives.append(v)
             case "-F", "--foreground": o.foreground = true
+            case "--inetd", "-i": o.inetd = true
             case "-s":
                 guard let v = value(a) else { return .failure(UsageError("-s needs stop, reload or reopen")) }
                 guard ["stop", "reload", "reopen"].contains(v) else {

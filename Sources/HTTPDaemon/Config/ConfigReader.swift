@@ -93,7 +93,7 @@ public struct ConfigReader {
         let (minArgs, maxArgs) = directive.arity
         if args.count < minArgs || args.count > maxArgs {
             let wanted = minArgs == maxArgs ? "\(minArgs)" : (maxArgs == Int.max ? "at least \(minArgs)" : "\(minArgs) to \(maxArgs)")
-            return "\(directive.displayName) takes \(wanted) argument\(maxArgs == 1 ? "" : "s"), got \(args.count)"
+            return "\(directive.displayName) takes \(wanted) argument\(maxArgs == 1 || (minArgs == 1 && maxArgs == Int.max) ? "" : "s"), got \(args.count)"
         }
         let v = args.first ?? ""
         do {
@@ -199,6 +199,7 @@ public struct ConfigReader {
                 c.statusAllow = list
             case .logHealth: c.logHealth = try Self.flag(v)
             case .drainDelay: c.drainDelay = try Self.seconds(v)
+            case .idleExit: c.idleExit = try Self.seconds(v, allowZero: false)
             }
         } catch let error as ValueError {
             return "\(directive.displayName): \(error.message)"
@@ -286,7 +287,7 @@ enum Directive: String, CaseIterable {
     case pidFile = "pidfile", accessLog = "accesslog", errorLog = "errorlog", user, group
     case shutdownTimeout = "shutdowntimeout"
     case healthPath = "healthpath", readyPath = "readypath", statusPath = "statuspath", metricsPath = "metricspath"
-    case statusAllow = "statusallow", logHealth = "loghealth", drainDelay = "draindelay"
+    case statusAllow = "statusallow", logHealth = "loghealth", drainDelay = "draindelay", idleExit = "idleexit"
 
     /// The directive as documented (CamelCase).
     var displayName: String {
@@ -333,6 +334,7 @@ enum Directive: String, CaseIterable {
         case .statusAllow: "StatusAllow"
         case .logHealth: "LogHealth"
         case .drainDelay: "DrainDelay"
+        case .idleExit: "IdleExit"
         }
     }
 

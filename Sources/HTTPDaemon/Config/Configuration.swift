@@ -121,6 +121,10 @@ public struct Configuration: Sendable {
     /// so that load balancers take it out first (`DrainDelay`). Default 0.
     public var drainDelay: Double = 0
 
+    /// inetd "wait" style (a listening socket on fd 0): exit after this many seconds without a
+    /// connection, so the super-server takes the socket back (`IdleExit`). Default 30.
+    public var idleExit: Double = 30
+
     /// The error log actually used: the configured one, else stderr in the foreground and syslog as a daemon.
     public var effectiveErrorLog: ErrorLogTarget { errorLog ?? (foreground ? .stderr : .syslog) }
 

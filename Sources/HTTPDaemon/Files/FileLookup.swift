@@ -35,9 +35,9 @@ public struct LookupSettings: Sendable {
 /// The one place that maps errno from open/stat to an HTTP status (nginx's table).
 public func statusForErrno(_ e: Int32) -> HTTPStatus {
     switch e {
-    case ENOENT, ENOTDIR, ELOOP: .notFound
+    // A name too long to exist is simply not there (414 is for a request line over LimitRequestLine).
+    case ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG: .notFound
     case EACCES, EPERM: .forbidden
-    case ENAMETOOLONG: .uriTooLong
     case EMFILE, ENFILE: .serviceUnavailable
     default: .internalServerError
     }

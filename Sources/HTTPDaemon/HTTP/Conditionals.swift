@@ -54,14 +54,15 @@ public enum Conditionals {
 
     /// Evaluates If-Match, If-Unmodified-Since, If-None-Match and If-Modified-Since in RFC 9110 §13.2.2 order.
     public static func evaluate(_ head: RequestHead, isGetOrHead: Bool, validators v: Validators) -> ConditionalOutcome {
-        if let ifMatch = head.field("if-match") {
+        // List fields sent on several lines form one list (RFC 9110 §5.3).
+        if let ifMatch = listField(head, "if-match") {
             if ifMatch.trimmingWhitespace() != "*" {
                 guard let tags = parseTags(ifMatch), tags.contains(where: { strongMatch($0, v.etag) }) else { return .preconditionFailed }
             }
         } else if let ius = head.field("if-unmodified-since"), let date = HTTPDate.parse(ius) {
             if v.lastModified > date { return .preconditionFailed }
         }
-        if let inm = head.field("if-none-match") {
+        if let inm = listField(head, "if-none-match") {
             let matches: Bool
             if inm.trimmingWhitespace() == "*" {
                 matches = true
@@ -75,6 +76,12 @@ public enum Conditionals {
             if v.lastModified <= date { return .notModified }
         }
         return .proceed
+    }
+
+    /// All lines of a list field joined with ", ", or nil when absent.
+    static func listField(_ head: RequestHead, _ name: String) -> String? {
+        let values = head.fieldValues(name)
+        return values.isEmpty ? nil : values.joined(separator: ", ")
     }
 
     /// If-Range (RFC 9110 §13.1.5): true when a Range may be honoured.

@@ -94,6 +94,9 @@ public struct Request: Sendable {
             guard method == .options else { return .failure(RequestError(.badRequest, "asterisk-form target with \(head.method)")) }
             isAsterisk = true
             path = "*"
+        } else if method == .connect {
+            // authority-form (RFC 9112 §3.2.3): only CONNECT uses it, and it gets 405 here.
+            path = "*"
         } else if let (authority, rest) = Self.splitAbsoluteForm(target) {
             targetHost = authority
             path = rest.isEmpty ? "/" : rest
@@ -113,7 +116,8 @@ public struct Request: Sendable {
         if isHTTP11 && hostValues.isEmpty { return .failure(RequestError(.badRequest, "HTTP/1.1 request without Host")) }
         var host = ""
         if let h = hostValues.first {
-            guard let parsed = Self.parseHost(h), !(isHTTP11 && parsed.isEmpty && targetHost == nil) else {
+            // An empty Host is valid (RFC 9110 §7.2); an invalid one is not.
+            guard let parsed = Self.parseHost(h) else {
                 return .failure(RequestError(.badRequest, "invalid Host '\(h)'"))
             }
             host = parsed

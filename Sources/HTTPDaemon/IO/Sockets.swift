@@ -44,6 +44,49 @@ public enum Sockets {
         return fd
     }
 
+    /// True when `fd` is a socket.
+    public static func isSocket(_ fd: Int32) -> Bool {
+        var st = stat()
+        return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFSOCK
+    }
+
+    /// True when `fd` is a listening socket (SO_ACCEPTCONN).
+    public static func isListening(_ fd: Int32) -> Bool {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &length) == 0 && value != 0
+    }
+
+    /// Makes `fd` non-blocking and close-on-exec (for descriptors inherited from inetd or systemd).
+    public static func prepareInherited(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+
+    /// Listening sockets passed by systemd socket activation (`LISTEN_FDS`/`LISTEN_PID`, starting at fd 3),
+    /// or nil when none were passed to this process. The variables are removed, as sd_listen_fds does.
+    public static func inheritedListeners() -> [Int32]? {
+        guard let pidText = getenv("LISTEN_PID").map({ String(cString: $0) }), let pid = Int32(pidText), pid == getpid(),
+            let countText = getenv("LISTEN_FDS").map({ String(cString: $0) }), let count = Int32(countText), count > 0
+        else { return nil }
+        unsetenv("LISTEN_PID")
+        unsetenv("LISTEN_FDS")
+        unsetenv("LISTEN_FDNAMES")
+        let fds = (0..<count).map { 3 + $0 }
+        for fd in fds { prepareInherited(fd) }
+        return fds
+    }
+
+    /// Points `fd` at /dev/null (so stray output can never reach an inetd client).
+    public static func redirectToDevNull(_ fd: Int32) {
+        let null = open("/dev/null", O_RDWR)
+        if null >= 0 {
+            dup2(null, fd)
+            if null != fd { close(null) }
+        }
+    }
+
     /// The local address of a bound socket (shows the real port when 0 was asked for).
     public static func localAddress(_ fd: Int32) -> String {
         var storage = sockaddr_storage()

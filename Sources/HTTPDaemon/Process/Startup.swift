@@ -41,6 +41,8 @@ public enum Startup {
     public static func serve(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
         let config = settings.config
         signal(SIGPIPE, SIG_IGN)
+        // systemd socket activation: serve on the inherited listening sockets instead of binding Listen.
+        let inherited = Sockets.inheritedListeners()
         var bound: [BoundListener] = []
         let errorLog: ErrorLog
         let accessLog: AccessLog?
@@ -53,8 +55,12 @@ public enum Startup {
             // The PID file first (a second httpd names the running one), then bind and open
             // everything before detaching, so that these errors reach the terminal.
             pidFile = try config.pidFile.map { try PidFile(path: $0) }
-            for address in config.effectiveListen {
-                bound.append(BoundListener(address: address, fd: try Sockets.bindListener(address)))
+            if let inherited {
+                bound = inherited.map { BoundListener(address: nil, fd: $0) }
+            } else {
+                for address in config.effectiveListen {
+                    bound.append(BoundListener(address: address, fd: try Sockets.bindListener(address)))
+                }
             }
             errorLog = try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
             accessLog = try config.accessLog.map { try AccessLog(path: $0.path, format: $0.format) }
@@ -82,6 +88,7 @@ public enum Startup {
             }
             let loop = try EventLoop()
             let server = try Server(loop: loop, settings: settings, listeners: bound, log: errorLog, accessLog: accessLog)
+            server.listenersInherited = inherited != nil
             loop.onSignal(SIGTERM) { server.beginShutdown() }
             loop.onSignal(SIGINT) { server.beginShutdown() }
             loop.onSignal(SIGUSR1) { server.reopenLogs() }
@@ -99,6 +106,7 @@ public enum Startup {
                 }
             }
             try pidFile?.write()
+            if inherited != nil { errorLog.log(.notice, "socket activation: serving on \(bound.count) inherited listening socket(s)") }
             errorLog.log(.notice, "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers")
             lifeline?.ready()
             server.run()
@@ -109,6 +117,57 @@ public enum Startup {
             errorLog.log(.error, "start-up failed: \(error)")
             pidFile?.remove()
             if let lifeline { lifeline.failed(error.description) } else { printToStderr("httpd: error: \(error)") }
+            return 1
+        }
+    }
+
+    /// inetd mode: fd 0 (and 1) is the client's connected socket ("nowait"), or a listening socket
+    /// ("wait"). Serves with the same engine, then exits. stdout and stderr are never written: they
+    /// may be the socket, so the error log goes to its file or to syslog.
+    public static func serveInetd(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
+        var config = settings.config
+        config.foreground = true
+        signal(SIGPIPE, SIG_IGN)
+        let isSocket = Sockets.isSocket(0)
+        Sockets.redirectToDevNull(1)
+        if isSocket { Sockets.redirectToDevNull(2) }
+        var target = config.errorLog ?? .syslog
+        if target == .stderr { target = .syslog }
+        let errorLog: ErrorLog
+        do {
+            errorLog = try ErrorLog(level: config.logLevel, target: target)
+        } catch {
+            if !isSocket { printToStderr("httpd: error: \(error)") }
+            return 1
+        }
+        guard isSocket else {
+            errorLog.log(.error, "--inetd: standard input is not a socket")
+            printToStderr("httpd: error: --inetd needs a socket on standard input (run it from inetd, xinetd or systemd)")
+            return 1
+        }
+        do {
+            let accessLog = try config.accessLog.map { try AccessLog(path: $0.path, format: $0.format) }
+            let waitStyle = Sockets.isListening(0)
+            if waitStyle { Sockets.prepareInherited(0) }
+            let loop = try EventLoop()
+            var s = settings
+            s.config = config
+            let server = try Server(loop: loop, settings: s, listeners: waitStyle ? [BoundListener(address: nil, fd: 0)] : [],
+                                    log: errorLog, accessLog: accessLog)
+            server.mode = "inetd"
+            server.listenersInherited = true
+            loop.onSignal(SIGTERM) { server.beginShutdown() }
+            loop.onSignal(SIGINT) { server.beginShutdown() }
+            if waitStyle {
+                server.idleExit = config.idleExit
+            } else {
+                server.exitWhenEmpty = true
+                server.adopt(0)
+            }
+            server.run()
+            return 0
+        } catch {
+            errorLog.log(.error, "inetd mode: \(error)")
             return 1
         }
     }

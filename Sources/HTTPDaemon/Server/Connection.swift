@@ -141,6 +141,10 @@ final class Connection: BufferedSocketDelegate {
                 return
             }
             socket.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+            if case .failed = socket.flush() {
+                close()
+                return
+            }
         }
         discarder = BodyDiscarder(request.body, limit: config.limitRequestBody)
         pendingRoute = route
@@ -272,7 +276,7 @@ final class Connection: BufferedSocketDelegate {
         var response = Response.error(error.status, sendsBody: !isHead,
                                       extraHeaders: error.status == .methodNotAllowed ? [("Allow", Router.allow)] : [])
         response.forceClose = response.forceClose || forceClose
-        if !isHead, let document = config.errorDocuments[error.status.code],
+        if let document = config.errorDocuments[error.status.code],
             case .success(let normalized) = PathNormalizer.normalize(document)
         {
             lookup(normalized.path, .errorDocument(response))

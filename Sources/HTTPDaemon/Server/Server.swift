@@ -44,6 +44,13 @@ public final class Server {
     public var mode = "standalone"
     let startTime: Int
     let startMonotonic: Double
+    /// inetd "nowait": stop once the adopted connection has closed.
+    public var exitWhenEmpty = false
+    /// inetd "wait" style: stop after this many seconds without any connection.
+    public var idleExit: Double?
+    var idleTimer: Timer?
+    /// Listeners came from systemd or inetd, so `Listen` is not ours to change on reload.
+    public var listenersInherited = false
     /// Configuration generation: 1 at start, +1 per successful reload.
     public private(set) var generation = 1
 
@@ -76,6 +83,7 @@ public final class Server {
 
     /// Runs the event loop until the server has stopped.
     public func run() {
+        scheduleIdleExit()
         loop.run()
         accessLog?.flush()
     }
@@ -120,7 +128,7 @@ public final class Server {
         let old = config
         var added: [BoundListener] = []
         let current = listeners.compactMap(\.address)
-        for address in new.config.effectiveListen where !current.contains(address) {
+        for address in new.config.effectiveListen where !current.contains(address) && !listenersInherited {
             do throws(StartupError) {
                 added.append(BoundListener(address: address, fd: try Sockets.bindListener(address)))
             } catch {
@@ -153,6 +161,9 @@ public final class Server {
         accessLog?.flush()
         accessLog = newAccessLog
         let wanted = new.config.effectiveListen
+        if listenersInherited && old.effectiveListen != wanted {
+            log.log(.warn, "Listen changed, but the listening sockets were inherited (socket activation): not changed")
+        }
         listeners.removeAll { entry in
             guard let a = entry.address, !wanted.contains(a) else { return false }
             log.log(.notice, "no longer listening on \(a)")
@@ -182,6 +193,19 @@ public final class Server {
 
     // MARK: Connections
 
+    /// Serves an already-connected socket (inetd mode: fd 0).
+    public func adopt(_ fd: Int32) {
+        Sockets.prepareInherited(fd)
+        accept(fd)
+    }
+
+    /// inetd "wait" style: stop when idle for `idleExit` seconds.
+    func scheduleIdleExit() {
+        guard let idleExit, connections.isEmpty else { return }
+        if idleTimer == nil { idleTimer = Timer(loop) { [unowned self] in if self.connections.isEmpty { self.loop.stop() } } }
+        idleTimer?.schedule(after: idleExit)
+    }
+
     func accept(_ fd: Int32) {
         if connections.count >= config.maxConnections || stopping {
             Glibc.close(fd)
@@ -193,6 +217,7 @@ public final class Server {
         let connection = Connection(id: id, server: self, socket: BufferedSocket(loop, fd: fd))
         connections[id] = connection
         stats.connectionsAccepted += 1
+        idleTimer?.cancel()
         connection.start()
         updateAccepting()
     }
@@ -216,6 +241,11 @@ public final class Server {
     func remove(_ connection: Connection) {
         connections[connection.id] = nil
         stats.connectionsHandled += 1
+        if exitWhenEmpty && connections.isEmpty {
+            loop.stop()
+            return
+        }
+        scheduleIdleExit()
         if stopping {
             if connections.isEmpty { loop.stop() }
             return

@@ -1,0 +1,109 @@
+"""Robustness: abrupt disconnects, resets, random garbage; the server survives and keeps serving."""
+
+import random
+import socket
+import struct
+import time
+
+FILES = {"a.txt": "AAA\n", "big.bin": bytes(range(256)) * 16384}
+
+
+def rst_close(sock):
+    """Close with an RST instead of a FIN."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+def test_abrupt_closes_mid_request(server):
+    """200 connections closed abruptly mid-request (FIN or RST): the server keeps serving."""
+    srv = server(files=FILES)
+    partials = [b"GET /a.txt HTTP/1.1\r\nHo", b"GET /a.t", b"G", b"",
+                b"GET /a.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc",
+                b"GET /a.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"]
+    for i in range(200):
+        s = socket.create_connection((srv.host, srv.port))
+        data = partials[i % len(partials)]
+        if data:
+            s.sendall(data)
+        if i % 2:
+            rst_close(s)
+        else:
+            s.close()
+    assert srv.alive()
+    resp = srv.get("/a.txt")
+    assert (resp.status, resp.body) == (200, b"AAA\n")
+
+
+def test_reset_during_large_response(server):
+    """Clients that reset while a 4 MiB response is being sent do not hurt the server."""
+    srv = server(files=FILES)
+    for i in range(20):
+        s = socket.create_connection((srv.host, srv.port))
+        s.sendall(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n" * 3)
+        s.recv(1000 * (i + 1))
+        rst_close(s)
+    time.sleep(0.2)
+    assert srv.alive()
+    resp = srv.get("/big.bin")
+    assert resp.body == FILES["big.bin"]
+
+
+def test_random_garbage(server):
+    """Seeded random garbage on 200 connections: the server survives and answers a normal GET."""
+    srv = server(files=FILES, args=["RequestHeaderTimeout 1"])
+    rng = random.Random(20261125)
+    for i in range(200):
+        s = socket.create_connection((srv.host, srv.port))
+        s.settimeout(2)
+        n = rng.choice([1, 10, 100, 1000, 10000])
+        kind = i % 4
+        if kind == 0:
+            data = bytes(rng.getrandbits(8) for _ in range(n))
+        elif kind == 1:  # plausible prefix, garbage afterwards
+            data = b"GET /" + bytes(rng.getrandbits(8) for _ in range(n)) + b"\r\n\r\n"
+        elif kind == 2:  # valid request line, garbage header bytes
+            data = (b"GET /a.txt HTTP/1.1\r\nHost: t\r\n"
+                    + bytes(rng.choice(b"\r\n:; \t\x00abcXYZ\x7f\xff") for _ in range(n)) + b"\r\n\r\n")
+        else:  # garbage chunked body
+            data = (b"GET /a.txt HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + bytes(rng.choice(b"0123456789abcdefABCDEF;=\r\n \"x") for _ in range(n)))
+        try:
+            s.sendall(data)
+            if kind in (1, 2) and i % 3 == 0:
+                s.recv(65536)  # these end in CRLFCRLF: read the answer (may be none)
+        except (ConnectionResetError, BrokenPipeError, socket.timeout):
+            pass
+        if i % 2:
+            rst_close(s)
+        else:
+            s.close()
+    assert srv.alive()
+    resp = srv.get("/a.txt")
+    assert (resp.status, resp.body) == (200, b"AAA\n")
+
+
+def test_garbage_answers_are_http(server):
+    """Any answer to garbage is a well-formed HTTP/1.1 4xx/5xx error (never 2xx), then close."""
+    srv = server(files=FILES)
+    rng = random.Random(7)
+    for _ in range(30):
+        data = bytes(rng.getrandbits(8) for _ in range(200)) + b"\r\n\r\n"
+        with srv.client(timeout=3) as c:
+            c.send(data)
+            resp = c.read_response()
+            assert 400 <= resp.status <= 505, resp.status_line
+            assert resp["Connection"] == "close"
+            c.expect_closed()
+
+
+def test_many_open_idle_connections(server):
+    """300 idle open connections do not stop a new client from being served."""
+    srv = server(files=FILES)
+    socks = [socket.create_connection((srv.host, srv.port)) for _ in range(300)]
+    try:
+        resp = srv.get("/a.txt")
+        assert resp.body == b"AAA\n"
+    finally:
+        for s in socks:
+            s.close()
+    assert srv.alive()
