@@ -10,8 +10,8 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" 
 want libevent-dev
 want pkg-config
 case "${1:-build}" in
-  test) want curl; want prometheus; want prometheus-apache-exporter ;;
-  bench) want wrk; want nginx-light; want curl ;;
+  test) want curl; want prometheus; want prometheus-apache-exporter; want xinetd ;;
+  bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl ;;
 esac
 
 if [ -n "$need" ]; then

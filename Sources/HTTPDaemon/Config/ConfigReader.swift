@@ -70,7 +70,8 @@ public struct ConfigReader {
     public func apply(_ text: String, file: String, to config: inout Configuration) -> [ConfigError] {
         var errors: [ConfigError] = []
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character in Swift, so CRLF files need it named as a separator too.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
             guard let words = Self.words(of: rawLine) else {
                 errors.append(ConfigError(file: file, line: lineNumber, message: "unterminated quoted value"))

@@ -24,14 +24,9 @@ public struct MIMETypes: Sendable {
     public init(mimeTypesText: String?, defaultType: String, charset: String?) {
         var table = Self.builtin
         if let text = mimeTypesText {
-            for line in text.split(separator: "\n") {
-                let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
-                guard let type = words.first, !type.hasPrefix("#"), type.contains("/") else { continue }
-                for ext in words.dropFirst() {
-                    if ext.hasPrefix("#") { break }
-                    table[ext.lowercased()] = String(type)
-                }
-            }
+            // Byte-level parse: inetd mode reads this file on every connection, so it must be cheap.
+            var copy = text
+            copy.withUTF8 { Self.parse($0, into: &table) }
             // Keep the web's usual answers where Debian's file differs from current practice.
             table["js"] = "text/javascript"
             table["mjs"] = "text/javascript"
@@ -39,6 +34,37 @@ public struct MIMETypes: Sendable {
         byExtension = table
         self.defaultType = defaultType
         self.charset = charset
+    }
+
+    /// Adds `type ext ext...` lines (comments start with #) to `table`; extensions lowercased.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, into table: inout [String: String]) {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            // One line: words separated by spaces/tabs; stop at '#' or end of line.
+            var words: [Range<Int>] = []
+            while i < n && bytes[i] != 0x0A {
+                let c = bytes[i]
+                if c == 0x23 {
+                    while i < n && bytes[i] != 0x0A { i += 1 }
+                    break
+                }
+                if c == 0x20 || c == 0x09 || c == 0x0D {
+                    i += 1
+                    continue
+                }
+                let start = i
+                while i < n, bytes[i] != 0x20, bytes[i] != 0x09, bytes[i] != 0x0D, bytes[i] != 0x0A, bytes[i] != 0x23 { i += 1 }
+                words.append(start..<i)
+            }
+            i += 1
+            guard words.count > 1, bytes[words[0]].contains(0x2F) else { continue }
+            let type = String(decoding: UnsafeBufferPointer(rebasing: bytes[words[0]]), as: UTF8.self)
+            for w in words.dropFirst() {
+                let ext = String(decoding: bytes[w].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+                table[ext] = type
+            }
+        }
     }
 
     /// The media type for a file name, without charset.

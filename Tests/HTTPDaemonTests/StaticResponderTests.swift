@@ -1,0 +1,389 @@
+import Testing
+@testable import HTTPDaemon
+
+private let modified = 784111777
+private let modifiedText = "Sun, 06 Nov 1994 08:49:37 GMT"
+private let textType = "text/plain; charset=utf-8"
+
+/// 100 bytes: "abcdefghij" ten times, upper-cased in every other run so slices are recognisable.
+private let content: [UInt8] = (0..<100).map { i in
+    let letter = UInt8(ascii: "a") + UInt8(i % 10)
+    return (i / 10) % 2 == 0 ? letter : letter - 32
+}
+
+private func file(
+    size: Int = 100, etag: String = "\"f\"", modified: Int = modified, content: [UInt8]? = content, encoding: String? = nil
+) -> FileEntry {
+    FileEntry(fd: -1, size: size, modified: modified, etag: etag, contentType: textType, content: content, encoding: encoding)
+}
+
+private func resource(_ f: FileEntry = file(), variants: [FileEntry] = []) -> FileResource {
+    FileResource(file: f, variants: variants, servedPath: "/f.txt")
+}
+
+private func request(_ method: String = "GET", _ target: String = "/f.txt", _ fields: [(String, String)] = []) throws -> Request {
+    let head = RequestHead(method: method, target: target, version: (1, 1),
+                           fields: [(name: "host", value: "h")] + fields.map { (name: $0.0, value: $0.1) })
+    return try Request.interpret(head).get()
+}
+
+private let plain = StaticSettings(cacheControl: nil, precompressed: false)
+
+private func names(_ r: Response) -> [String] { r.headers.map(\.0) }
+
+private func header(_ r: Response, _ name: String) -> String? {
+    r.headers.first(where: { $0.0 == name })?.1
+}
+
+/// The bytes the body parts stand for.
+private func body(_ r: Response, sourceLocation: SourceLocation = #_sourceLocation) -> [UInt8] {
+    var out: [UInt8] = []
+    for part in r.body {
+        switch part {
+        case .bytes(let b):
+            out += b
+        case .file(let f, let offset, let length):
+            guard let c = f.content, offset >= 0, offset + length <= c.count else {
+                Issue.record("file part out of bounds", sourceLocation: sourceLocation)
+                continue
+            }
+            out += c[offset..<(offset + length)]
+        }
+    }
+    return out
+}
+
+private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+@Suite struct StaticResponderTests {
+    // MARK: 200
+
+    @Test func okHeadersInOrder() throws {
+        let r = StaticResponder.respond(try request(), resource(), plain)
+        #expect(r.status == .ok)
+        #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Accept-Ranges"])
+        #expect(r.headers.map(\.1) == [textType, modifiedText, "\"f\"", "bytes"])
+        #expect(r.contentLength == 100)
+        #expect(r.sendsBody)
+        #expect(r.forceClose == false)
+        #expect(body(r) == content)
+    }
+
+    @Test func okBodyIsTheWholeFile() throws {
+        let r = StaticResponder.respond(try request(), resource(), plain)
+        #expect(r.body.count == 1)
+        guard case .file(let f, let offset, let length) = r.body.first else {
+            Issue.record("expected a file part")
+            return
+        }
+        #expect(f.validators.etag == "\"f\"")
+        #expect(offset == 0)
+        #expect(length == 100)
+    }
+
+    @Test func cacheControl() throws {
+        let r = StaticResponder.respond(try request(), resource(), StaticSettings(cacheControl: "max-age=60", precompressed: false))
+        #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Cache-Control", "Accept-Ranges"])
+        #expect(header(r, "Cache-Control") == "max-age=60")
+    }
+
+    @Test func emptyFile() throws {
+        let r = StaticResponder.respond(try request(), resource(file(size: 0, content: [])), plain)
+        #expect(r.status == .ok)
+        #expect(r.contentLength == 0)
+    }
+
+    @Test func headHasTheSameHeadersAndLengthButNoBody() throws {
+        let get = StaticResponder.respond(try request("GET"), resource(), plain)
+        let head = StaticResponder.respond(try request("HEAD"), resource(), plain)
+        #expect(head.status == .ok)
+        #expect(names(head) == names(get))
+        #expect(head.headers.map(\.1) == get.headers.map(\.1))
+        #expect(head.contentLength == 100)
+        #expect(head.sendsBody == false)
+        #expect(get.sendsBody)
+    }
+
+    // MARK: Conditionals
+
+    @Test func notModified() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("if-none-match", "\"f\"")]), resource(),
+                                        StaticSettings(cacheControl: "no-cache", precompressed: false))
+        #expect(r.status == .notModified)
+        #expect(names(r) == ["Last-Modified", "ETag", "Cache-Control"])
+        #expect(r.headers.map(\.1) == [modifiedText, "\"f\"", "no-cache"])
+        #expect(r.contentLength == nil)
+        #expect(r.sendsBody == false)
+    }
+
+    @Test func notModifiedByDate() throws {
+        let r = StaticResponder.respond(try request("HEAD", "/f.txt", [("if-modified-since", modifiedText)]), resource(), plain)
+        #expect(r.status == .notModified)
+        #expect(r.contentLength == nil)
+    }
+
+    @Test func preconditionFailed() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("if-match", "\"other\"")]), resource(), plain)
+        #expect(r.status == .preconditionFailed)
+        #expect(names(r) == ["Content-Type"])
+        #expect(header(r, "Content-Type") == "text/html; charset=utf-8")
+        #expect(r.sendsBody)
+        #expect(r.forceClose == false)
+        #expect(text(body(r)).contains("<h1>412 Precondition Failed</h1>"))
+
+        let head = StaticResponder.respond(try request("HEAD", "/f.txt", [("if-unmodified-since", "Sun, 06 Nov 1994 08:49:36 GMT")]),
+                                           resource(), plain)
+        #expect(head.status == .preconditionFailed)
+        #expect(head.sendsBody == false)
+        #expect(head.contentLength == r.contentLength)
+    }
+
+    @Test func conditionalsComeBeforeRanges() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-none-match", "\"f\"")]), resource(), plain)
+        #expect(r.status == .notModified)
+    }
+
+    // MARK: Ranges
+
+    @Test func singleRange() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=10-19")]), resource(), plain)
+        #expect(r.status == .partialContent)
+        #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Accept-Ranges", "Content-Range"])
+        #expect(header(r, "Content-Range") == "bytes 10-19/100")
+        #expect(header(r, "Content-Type") == textType)
+        #expect(r.contentLength == 10)
+        #expect(text(body(r)) == "ABCDEFGHIJ")
+        #expect(r.sendsBody)
+    }
+
+    @Test func suffixRange() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=-5")]), resource(), plain)
+        #expect(r.status == .partialContent)
+        #expect(header(r, "Content-Range") == "bytes 95-99/100")
+        #expect(text(body(r)) == "FGHIJ")
+    }
+
+    @Test func multipleRanges() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=90-94,0-4")]), resource(), plain)
+        #expect(r.status == .partialContent)
+        #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Accept-Ranges"])
+        let contentType = try #require(header(r, "Content-Type"))
+        let prefix = "multipart/byteranges; boundary="
+        #expect(contentType.hasPrefix(prefix + "httpd-"))
+        let boundary = String(contentType.dropFirst(prefix.count))
+        #expect(boundary.count > "httpd-".count)
+        let expected = "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 0-4/100\r\n\r\nabcde"
+            + "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 90-94/100\r\n\r\nABCDE"
+            + "\r\n--\(boundary)--\r\n"
+        #expect(text(body(r)) == expected)
+        #expect(r.contentLength == expected.utf8.count)
+        #expect(r.sendsBody)
+    }
+
+    @Test func multipartBoundaryIsStableForAFile() throws {
+        let a = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-0,50-50")]), resource(), plain)
+        let b = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=10-10,90-90")]), resource(), plain)
+        #expect(header(a, "Content-Type") == header(b, "Content-Type"))
+    }
+
+    @Test func coalescedRangesAreASinglePart() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-4,3-9")]), resource(), plain)
+        #expect(r.status == .partialContent)
+        #expect(header(r, "Content-Range") == "bytes 0-9/100")
+        #expect(text(body(r)) == "abcdefghij")
+    }
+
+    @Test func unsatisfiableRange() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=100-")]), resource(), plain)
+        #expect(r.status == .rangeNotSatisfiable)
+        #expect(names(r) == ["Content-Type", "Content-Range"])
+        #expect(header(r, "Content-Range") == "bytes */100")
+        #expect(r.forceClose == false)
+
+        let empty = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-")]), resource(file(size: 0, content: [])), plain)
+        #expect(empty.status == .rangeNotSatisfiable)
+        #expect(header(empty, "Content-Range") == "bytes */0")
+    }
+
+    @Test func malformedRangeIsIgnored() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=x-y")]), resource(), plain)
+        #expect(r.status == .ok)
+        #expect(r.contentLength == 100)
+        #expect(header(r, "Content-Range") == nil)
+    }
+
+    @Test func rangeOnHeadIsIgnored() throws {
+        let r = StaticResponder.respond(try request("HEAD", "/f.txt", [("range", "bytes=0-9")]), resource(), plain)
+        #expect(r.status == .ok)
+        #expect(r.contentLength == 100)
+        #expect(header(r, "Content-Range") == nil)
+        let unsatisfiable = StaticResponder.respond(try request("HEAD", "/f.txt", [("range", "bytes=500-")]), resource(), plain)
+        #expect(unsatisfiable.status == .ok)
+    }
+
+    @Test func ifRange() throws {
+        let matching = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "\"f\"")]), resource(), plain)
+        #expect(matching.status == .partialContent)
+        let byDate = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", modifiedText)]), resource(), plain)
+        #expect(byDate.status == .partialContent)
+        let stale = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "\"old\"")]), resource(), plain)
+        #expect(stale.status == .ok)
+        #expect(stale.contentLength == 100)
+        let weak = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "W/\"f\"")]), resource(), plain)
+        #expect(weak.status == .ok)
+        // A failed If-Range also skips the 416.
+        let staleUnsatisfiable = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=500-"), ("if-range", "\"old\"")]),
+                                                         resource(), plain)
+        #expect(staleUnsatisfiable.status == .ok)
+    }
+
+    // MARK: Precompressed variants
+
+    private static func variants() -> [FileEntry] {
+        [
+            file(size: 30, etag: "\"br\"", modified: modified + 10, content: Array(content[0..<30]), encoding: "br"),
+            file(size: 40, etag: "\"gz\"", modified: modified + 20, content: Array(content[0..<40]), encoding: "gzip"),
+        ]
+    }
+
+    private let on = StaticSettings(cacheControl: nil, precompressed: true)
+
+    @Test func brotliIsPreferred() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "gzip, deflate, br")]),
+                                        resource(variants: Self.variants()), on)
+        #expect(r.status == .ok)
+        #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Vary", "Accept-Ranges", "Content-Encoding"])
+        #expect(r.headers.map(\.1) == [textType, HTTPDate.format(modified + 10), "\"br\"", "Accept-Encoding", "bytes", "br"])
+        #expect(r.contentLength == 30)
+    }
+
+    @Test func gzipWhenBrotliIsNotAccepted() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "gzip, br;q=0")]),
+                                        resource(variants: Self.variants()), on)
+        #expect(header(r, "Content-Encoding") == "gzip")
+        #expect(header(r, "ETag") == "\"gz\"")
+        #expect(header(r, "Vary") == "Accept-Encoding")
+        #expect(r.contentLength == 40)
+    }
+
+    @Test func identityWhenNothingIsAccepted() throws {
+        for fields in [[], [("accept-encoding", "identity")], [("accept-encoding", "gzip;q=0, br;q=0")]] {
+            let r = StaticResponder.respond(try request("GET", "/f.txt", fields), resource(variants: Self.variants()), on)
+            #expect(header(r, "Content-Encoding") == nil)
+            #expect(header(r, "ETag") == "\"f\"")
+            #expect(header(r, "Vary") == "Accept-Encoding")
+            #expect(r.contentLength == 100)
+        }
+    }
+
+    @Test func onlyAvailableVariantsAreChosen() throws {
+        let gzOnly = [Self.variants()[1]]
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(variants: gzOnly), on)
+        #expect(header(r, "Content-Encoding") == nil)
+        #expect(header(r, "Vary") == "Accept-Encoding")
+    }
+
+    @Test func noVaryWithoutVariantsOrWhenOff() throws {
+        let none = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(), on)
+        #expect(header(none, "Vary") == nil)
+        let off = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(variants: Self.variants()), plain)
+        #expect(header(off, "Vary") == nil)
+        #expect(header(off, "Content-Encoding") == nil)
+        #expect(off.contentLength == 100)
+    }
+
+    @Test func notModifiedForAVariantKeepsVary() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "br"), ("if-none-match", "\"br\"")]),
+                                        resource(variants: Self.variants()), on)
+        #expect(r.status == .notModified)
+        #expect(names(r) == ["Last-Modified", "ETag", "Vary"])
+        #expect(header(r, "ETag") == "\"br\"")
+        // The variant's tag does not validate the identity representation.
+        let identity = StaticResponder.respond(try request("GET", "/f.txt", [("if-none-match", "\"br\"")]),
+                                               resource(variants: Self.variants()), on)
+        #expect(identity.status == .ok)
+    }
+
+    @Test func rangeOfAVariant() throws {
+        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "gzip"), ("range", "bytes=-5")]),
+                                        resource(variants: Self.variants()), on)
+        #expect(r.status == .partialContent)
+        #expect(header(r, "Content-Range") == "bytes 35-39/40")
+        #expect(header(r, "Content-Encoding") == "gzip")
+        #expect(text(body(r)) == "FGHIJ")
+    }
+
+    // MARK: Accept-Encoding
+
+    @Test(arguments: [
+        ("gzip", ["gzip"]),
+        ("br", ["br"]),
+        ("gzip, br", ["br", "gzip"]),
+        ("GZIP, Br", ["br", "gzip"]),
+        ("x-gzip", ["gzip"]),
+        ("br;q=0, gzip", ["gzip"]),
+        ("br; q=0.5, gzip;q=1.0", ["br", "gzip"]),
+        ("gzip;q=0.000", []),
+        ("gzip;Q=0", []),
+        ("gzip;q=abc", []),
+        ("*", ["br", "gzip"]),
+        ("*;q=0", []),
+        ("*, br;q=0", ["gzip"]),
+        ("gzip;q=0, *", ["br"]),
+        ("identity", []),
+        ("deflate, compress", []),
+        ("", []),
+        (" , ,", []),
+    ])
+    func acceptedEncodings(field: String, encodings: [String]) {
+        #expect(StaticResponder.acceptedEncodings(field) == Set(encodings))
+    }
+
+    @Test func noAcceptEncodingField() {
+        #expect(StaticResponder.acceptedEncodings(nil) == [])
+    }
+
+    // MARK: Directory redirect and listing
+
+    @Test func directoryRedirectKeepsTheQuery() throws {
+        let r = StaticResponder.directoryRedirect(try request("GET", "/docs?x=1&y"), decodedPath: "/docs")
+        #expect(r.status == .movedPermanently)
+        #expect(names(r) == ["Location", "Content-Type"])
+        #expect(header(r, "Location") == "/docs/?x=1&y")
+        #expect(header(r, "Content-Type") == "text/html; charset=utf-8")
+        let html = "<!DOCTYPE html>\n<html><head><title>301 Moved Permanently</title></head>\n<body><h1>301 Moved Permanently</h1>"
+            + "<p><a href=\"/docs/?x=1&amp;y\">/docs/?x=1&amp;y</a></p></body></html>\n"
+        #expect(text(body(r)) == html)
+        #expect(r.contentLength == html.utf8.count)
+        #expect(r.sendsBody)
+    }
+
+    @Test func directoryRedirectPercentEncodes() throws {
+        let r = StaticResponder.directoryRedirect(try request("GET", "/my%20docs/%C3%A9t%C3%A9"), decodedPath: "/my docs/été")
+        #expect(header(r, "Location") == "/my%20docs/%C3%A9t%C3%A9/")
+        let q = StaticResponder.directoryRedirect(try request("GET", "/a%3Fb?"), decodedPath: "/a?b")
+        #expect(header(q, "Location") == "/a%3Fb/?")
+    }
+
+    @Test func directoryRedirectForHead() throws {
+        let r = StaticResponder.directoryRedirect(try request("HEAD", "/docs"), decodedPath: "/docs")
+        #expect(r.status == .movedPermanently)
+        #expect(header(r, "Location") == "/docs/")
+        #expect(r.sendsBody == false)
+        #expect(r.contentLength == body(r).count)
+    }
+
+    @Test func listing() throws {
+        let html = Array("<html>listing</html>".utf8)
+        let r = StaticResponder.listing(try request("GET", "/dir/"), html)
+        #expect(r.status == .ok)
+        #expect(names(r) == ["Content-Type", "Cache-Control"])
+        #expect(r.headers.map(\.1) == ["text/html; charset=utf-8", "no-cache"])
+        #expect(body(r) == html)
+        #expect(r.contentLength == html.count)
+        #expect(r.sendsBody)
+        let head = StaticResponder.listing(try request("HEAD", "/dir/"), html)
+        #expect(head.sendsBody == false)
+        #expect(head.contentLength == html.count)
+    }
+}
