@@ -11,7 +11,8 @@ func run() -> Int32 {
     case .failure(let error):
         printToStderr("httpd: \(error)\n\(CommandLineOptions.usage)")
         return 2
-    case .success(let o):
+    case .success(var o):
+        o.startDirectory = ConfigLoader.currentDirectory()
         options = o
     }
     switch options.action {

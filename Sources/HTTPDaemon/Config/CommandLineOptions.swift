@@ -11,6 +11,8 @@ public struct CommandLineOptions: Sendable, Equatable {
     public var action: Action = .serve
     /// Configuration file (`-f`); default `httpd.conf` in the current folder.
     public var configFile = "httpd.conf"
+    /// The folder httpd was started in: a relative `-f` is read from there, also on reload.
+    public var startDirectory: String? = nil
     /// Directives applied after the file (`-c`, repeatable).
     public var directives: [String] = []
     /// `-F`/`--foreground`.

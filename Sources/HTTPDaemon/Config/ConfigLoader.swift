@@ -6,11 +6,14 @@ import Glibc
 /// Reads httpd.conf and `-c` directives; every error comes back as `file:line: message`.
 public enum ConfigLoader {
     /// The configuration from `file` (relative paths inside it are relative to its folder) and `directives`.
-    public static func load(file: String, directives: [String]) -> Result<Configuration, ConfigErrors> {
-        guard let text = readTextFile(file) else {
+    /// A relative `file` is taken relative to `startDirectory` when given (a daemon has changed to `/`
+    /// by the time it reloads); errors name `file` as the user wrote it.
+    public static func load(file: String, directives: [String], startDirectory: String? = nil) -> Result<Configuration, ConfigErrors> {
+        let path = file.hasPrefix("/") || startDirectory == nil ? file : startDirectory! + "/" + file
+        guard let text = readTextFile(path) else {
             return .failure(ConfigErrors([ConfigError(file: file, line: 0, message: "cannot read: \(String(cString: strerror(errno)))")]))
         }
-        let reader = ConfigReader(baseDirectory: absoluteDirectory(of: file))
+        let reader = ConfigReader(baseDirectory: absoluteDirectory(of: path))
         var config = Configuration()
         config.documentRoot = reader.resolve("www")
         var errors = reader.apply(text, file: file, to: &config)
@@ -24,6 +27,13 @@ public enum ConfigLoader {
             }
         }
         return errors.isEmpty ? .success(config) : .failure(ConfigErrors(errors))
+    }
+
+    /// The current working directory.
+    public static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
+        return String(nulTerminated: buffer)
     }
 
     /// The absolute folder that contains `file`.

@@ -15,7 +15,11 @@ public struct NormalizedPath: Sendable, Equatable {
 public enum PathNormalizer {
     /// Decodes and normalizes `rawPath` (the target's path, still percent-encoded).
     public static func normalize(_ rawPath: String) -> Result<NormalizedPath, RequestError> {
-        let bytes = Array(rawPath.utf8)
+        normalize(bytes: Array(rawPath.utf8))
+    }
+
+    /// Decodes and normalizes a path given as the raw bytes of the request target.
+    public static func normalize(bytes: [UInt8]) -> Result<NormalizedPath, RequestError> {
         guard bytes.first == 0x2F else { return .failure(RequestError(.badRequest, "path does not start with /")) }
         var decoded: [UInt8] = []
         decoded.reserveCapacity(bytes.count)

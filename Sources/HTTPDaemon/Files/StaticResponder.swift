@@ -100,7 +100,17 @@ public enum StaticResponder {
     /// 301 to the directory with a trailing slash, keeping the query.
     public static func directoryRedirect(_ request: Request, decodedPath: String) -> Response {
         var location = PathNormalizer.encode(decodedPath + "/")
-        if let q = request.query { location += "?" + q }
+        if let q = request.query {
+            // The query goes back as sent; bytes that may not stand in a header are percent-encoded.
+            location += "?"
+            for b in q.latin1Bytes {
+                if b > 0x20 && b < 0x7F && b != 0x22 && b != 0x3C && b != 0x3E {
+                    location.unicodeScalars.append(Unicode.Scalar(b))
+                } else {
+                    location += "%" + String(b >> 4, radix: 16, uppercase: true) + String(b & 15, radix: 16, uppercase: true)
+                }
+            }
+        }
         let html = "<!DOCTYPE html>\n<html><head><title>301 Moved Permanently</title></head>\n<body><h1>301 Moved Permanently</h1>"
             + "<p><a href=\"\(HTMLEscape.escape(location))\">\(HTMLEscape.escape(location))</a></p></body></html>\n"
         return Response(status: .movedPermanently, headers: [("Location", location), ("Content-Type", "text/html; charset=utf-8")],

@@ -211,6 +211,13 @@ public struct Request: Sendable {
     }
 }
 
+extension String {
+    /// The bytes of a string decoded as ISO-8859-1 (as the parser decodes targets and values).
+    public var latin1Bytes: [UInt8] {
+        unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+    }
+}
+
 extension StringProtocol {
     /// The string without leading and trailing spaces and tabs (OWS).
     func trimmingWhitespace() -> Substring {

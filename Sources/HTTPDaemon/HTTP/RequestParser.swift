@@ -39,6 +39,7 @@ public enum ParseResult: Equatable {
 }
 
 /// A syntactically valid request head, as it arrived (names lowercased, values trimmed).
+/// Target and values are decoded byte for byte (ISO-8859-1): `latin1Bytes` gives the bytes back.
 public struct RequestHead: Sendable, Equatable {
     public var method: String
     public var target: String
@@ -262,8 +263,14 @@ public struct RequestParser {
 
     /// Builds the head from the recorded offsets.
     mutating func complete(_ bytes: UnsafeBufferPointer<UInt8>, consumed: Int) -> ParseResult {
+        // Bytes map one-to-one to characters (ISO-8859-1), so nothing the client sent is altered:
+        // obs-text survives for the logs and the target's raw bytes for path decoding.
         func string(_ r: Range<Int>) -> String {
-            String(decoding: UnsafeBufferPointer(rebasing: bytes[r]), as: UTF8.self)
+            let slice = UnsafeBufferPointer(rebasing: bytes[r])
+            if !slice.contains(where: { $0 >= 0x80 }) { return String(decoding: slice, as: UTF8.self) }
+            var s = ""
+            s.unicodeScalars.append(contentsOf: slice.map { Unicode.Scalar($0) })
+            return s
         }
         func lowercased(_ r: Range<Int>) -> String {
             var needs = false

@@ -55,7 +55,9 @@ public final class PidFile {
         var st = stat()
         var mine = stat()
         if ownFD >= 0, fstat(ownFD, &mine) == 0, stat(path, &st) == 0, st.st_ino == mine.st_ino, st.st_dev == mine.st_dev {
-            unlink(path)
+            // After dropping privileges the folder may not be ours to change (lighttpd's answer):
+            // empty the file through the descriptor we hold, so no stale PID is left.
+            if unlink(path) != 0 { _ = ftruncate(ownFD, 0) }
         }
     }
 

@@ -23,7 +23,7 @@ public enum LoadError: Error, CustomStringConvertible {
 
 /// Loads and checks the configuration named by the command line.
 public func loadSettings(_ options: CommandLineOptions) -> Result<ServerSettings, LoadError> {
-    switch ConfigLoader.load(file: options.configFile, directives: options.directives) {
+    switch ConfigLoader.load(file: options.configFile, directives: options.directives, startDirectory: options.startDirectory) {
     case .failure(let errors):
         return .failure(.config(errors))
     case .success(var config):
@@ -65,6 +65,7 @@ public enum Startup {
             errorLog = try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
             accessLog = try config.accessLog.map { try AccessLog(path: $0.path, format: $0.format) }
         } catch {
+            pidFileAbandon(config.pidFile)
             printToStderr("httpd: error: \(error)")
             return 1
         }
@@ -80,12 +81,6 @@ public enum Startup {
         }
 
         do {
-            if let runAs {
-                try runAs.become()
-                errorLog.log(.info, "running as user \(runAs.name) (uid \(runAs.uid), gid \(runAs.gid))")
-            } else if let user = config.user {
-                errorLog.log(.warn, "User \(user) ignored: httpd was not started as root")
-            }
             let loop = try EventLoop()
             let server = try Server(loop: loop, settings: settings, listeners: bound, log: errorLog, accessLog: accessLog)
             server.listenersInherited = inherited != nil
@@ -93,6 +88,10 @@ public enum Startup {
             loop.onSignal(SIGINT) { server.beginShutdown() }
             loop.onSignal(SIGUSR1) { server.reopenLogs() }
             loop.onSignal(SIGHUP) {
+                guard !server.draining else {
+                    errorLog.log(.notice, "SIGHUP ignored: stopping")
+                    return
+                }
                 errorLog.log(.notice, "SIGHUP: reloading \(options.configFile)")
                 switch loadSettings(options) {
                 case .failure(let error):
@@ -105,7 +104,15 @@ public enum Startup {
                     }
                 }
             }
+            // The PID file is written while still root (its folder is often root's, like /run),
+            // then privileges drop before the first request is read.
             try pidFile?.write()
+            if let runAs {
+                try runAs.become()
+                errorLog.log(.info, "running as user \(runAs.name) (uid \(runAs.uid), gid \(runAs.gid))")
+            } else if let user = config.user {
+                errorLog.log(.warn, "User \(user) ignored: httpd was not started as root")
+            }
             if inherited != nil { errorLog.log(.notice, "socket activation: serving on \(bound.count) inherited listening socket(s)") }
             errorLog.log(.notice, "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers")
             lifeline?.ready()
@@ -119,6 +126,13 @@ public enum Startup {
             if let lifeline { lifeline.failed(error.description) } else { printToStderr("httpd: error: \(error)") }
             return 1
         }
+    }
+
+    /// After a start-up failure before the PID file was written: remove the empty file we created.
+    static func pidFileAbandon(_ path: String?) {
+        guard let path else { return }
+        var st = stat()
+        if stat(path, &st) == 0 && st.st_size == 0 { unlink(path) }
     }
 
     /// inetd mode: fd 0 (and 1) is the client's connected socket ("nowait"), or a listening socket
@@ -180,7 +194,7 @@ public enum Startup {
             return 2
         }
         let config: Configuration
-        switch ConfigLoader.load(file: options.configFile, directives: options.directives) {
+        switch ConfigLoader.load(file: options.configFile, directives: options.directives, startDirectory: options.startDirectory) {
         case .failure(let errors):
             for e in errors.errors { printToStderr(e.description) }
             return 1

@@ -53,7 +53,8 @@ extension AccessLogFormat {
     }
 
     /// Apache's ap_escape_logitem: `"` and `\` backslashed, C escapes for \b \n \r \t \v,
-    /// and `\xhh` for other control characters and bytes above 0x7e.
+    /// and `\xhh` for other control characters and bytes above 0x7e. Request text is decoded byte for
+    /// byte (ISO-8859-1), so each character up to U+00FF is one byte of what the client sent.
     public static func escape(_ text: String) -> String {
         var needs = false
         for b in text.utf8 where b < 0x20 || b > 0x7E || b == 0x22 || b == 0x5C {
@@ -64,7 +65,7 @@ extension AccessLogFormat {
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 8)
-        for b in text.utf8 {
+        func escaped(_ b: UInt8) {
             switch b {
             case 0x22: out += [0x5C, 0x22]
             case 0x5C: out += [0x5C, 0x5C]
@@ -75,6 +76,13 @@ extension AccessLogFormat {
             case 0x0B: out += [0x5C, UInt8(ascii: "v")]
             case 0x20...0x7E: out.append(b)
             default: out += [0x5C, UInt8(ascii: "x"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+            }
+        }
+        for scalar in text.unicodeScalars {
+            if scalar.value <= 0xFF {
+                escaped(UInt8(scalar.value))
+            } else {
+                for b in String(scalar).utf8 { escaped(b) }
             }
         }
         return String(decoding: out, as: UTF8.self)

@@ -368,7 +368,8 @@ final class Connection: BufferedSocketDelegate {
             close()
             return
         }
-        if !keepAliveAfterWrite {
+        // A graceful stop began while this response was going out: close after it.
+        if !keepAliveAfterWrite || server.draining {
             linger()
             return
         }

@@ -56,7 +56,7 @@ public enum Router {
         case .other(let name):
             return .error(RequestError(.notImplemented, "method \(name) not implemented"))
         }
-        switch PathNormalizer.normalize(request.path) {
+        switch PathNormalizer.normalize(bytes: request.path.latin1Bytes) {
         case .failure(let error):
             return .error(error)
         case .success(let normalized):
