@@ -1,8 +1,9 @@
 // httpd's entry point: parse arguments, load and check the configuration, pick the mode.
 // Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
 import HTTPDaemon
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func run() -> Int32 {

@@ -1,19 +1,23 @@
 // Apache Common/Combined Log Format lines, byte for byte.
 import Testing
+
 @testable import HTTPDaemon
 
 @Suite struct AccessLogFormatTests {
-    let entry = AccessLogEntry(client: "127.0.0.1", requestLine: "GET /a.txt HTTP/1.1", status: 200, bodyBytes: 6,
-                               referer: "http://ref/", userAgent: "curl/8.0")
+    let entry = AccessLogEntry(
+        client: "127.0.0.1", requestLine: "GET /a.txt HTTP/1.1", status: 200, bodyBytes: 6,
+        referer: "http://ref/", userAgent: "curl/8.0")
 
     @Test func combinedLine() {
-        #expect(AccessLogFormat.combined.line(entry, time: "25/Nov/2026:14:35:35 +0000")
-            == "127.0.0.1 - - [25/Nov/2026:14:35:35 +0000] \"GET /a.txt HTTP/1.1\" 200 6 \"http://ref/\" \"curl/8.0\"\n")
+        #expect(
+            AccessLogFormat.combined.line(entry, time: "25/Nov/2026:14:35:35 +0000")
+                == "127.0.0.1 - - [25/Nov/2026:14:35:35 +0000] \"GET /a.txt HTTP/1.1\" 200 6 \"http://ref/\" \"curl/8.0\"\n")
     }
 
     @Test func commonLine() {
-        #expect(AccessLogFormat.common.line(entry, time: "25/Nov/2026:14:35:35 +0000")
-            == "127.0.0.1 - - [25/Nov/2026:14:35:35 +0000] \"GET /a.txt HTTP/1.1\" 200 6\n")
+        #expect(
+            AccessLogFormat.common.line(entry, time: "25/Nov/2026:14:35:35 +0000")
+                == "127.0.0.1 - - [25/Nov/2026:14:35:35 +0000] \"GET /a.txt HTTP/1.1\" 200 6\n")
     }
 
     @Test func missingValuesAreDashes() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 /// The result of feeding bytes to a discarder the way a connection does: each call gets the bytes
@@ -139,8 +140,10 @@ private func status(_ outcome: Outcome) -> Int? {
     }
 
     @Test func incompleteChunkedBodyNeedsMore() {
-        for partial in ["5", "5\r", "5\r\nhel", "5\r\nhello", "5\r\nhello\r\n", "5\r\nhello\r\n0\r\n", "5\r\nhello\r\n0\r\nX: y\r\n",
-                        "0\r\n\r"] {
+        for partial in [
+            "5", "5\r", "5\r\nhel", "5\r\nhello", "5\r\nhello\r\n", "5\r\nhello\r\n0\r\n", "5\r\nhello\r\n0\r\nX: y\r\n",
+            "0\r\n\r",
+        ] {
             #expect(discard(partial, .chunked) == Outcome(consumed: partial.utf8.count, progress: .needMore), "\(partial)")
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 private func ranges(_ pairs: [(Int, Int)]) -> RangeDecision {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 private func options(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) -> CommandLineOptions? {
@@ -37,8 +38,9 @@ private func usageError(_ args: [String]) -> String? {
     }
 
     @Test func directivesAreRepeatableAndKeepTheirOrder() {
-        #expect(options(["-c", "Listen 127.0.0.1:0", "-c", "Workers 2", "-c", "KeepAlive off"])?.directives
-            == ["Listen 127.0.0.1:0", "Workers 2", "KeepAlive off"])
+        #expect(
+            options(["-c", "Listen 127.0.0.1:0", "-c", "Workers 2", "-c", "KeepAlive off"])?.directives
+                == ["Listen 127.0.0.1:0", "Workers 2", "KeepAlive off"])
         #expect(options(["-c", "-t"])?.directives == ["-t"])
         #expect(options(["-c", ""])?.directives == [""])
     }
@@ -103,8 +105,10 @@ private func usageError(_ args: [String]) -> String? {
     }
 
     @Test func usageMentionsEveryOption() {
-        for option in ["-f FILE", "-c ", "-F, --foreground", "-s stop|reload|reopen", "-i, --inetd", "-t, --check-config",
-                       "-v, --version", "-h, --help"] {
+        for option in [
+            "-f FILE", "-c ", "-F, --foreground", "-s stop|reload|reopen", "-i, --inetd", "-t, --check-config",
+            "-v, --version", "-h, --help",
+        ] {
             #expect(CommandLineOptions.usage.contains(option), "\(option)")
         }
     }

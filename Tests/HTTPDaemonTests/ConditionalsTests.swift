@@ -1,14 +1,17 @@
 import Testing
+
 @testable import HTTPDaemon
 
-private let modified = 784111777  // Sun, 06 Nov 1994 08:49:37 GMT
+private let modified = 784_111_777  // Sun, 06 Nov 1994 08:49:37 GMT
 private let modifiedText = "Sun, 06 Nov 1994 08:49:37 GMT"
 private let earlierText = "Sun, 06 Nov 1994 08:49:36 GMT"
 private let laterText = "Sun, 06 Nov 1994 08:49:38 GMT"
 private let validators = Validators(etag: "\"abc\"", lastModified: modified)
 
 private func head(_ fields: [(String, String)]) -> RequestHead {
-    RequestHead(method: "GET", target: "/", version: (1, 1), fields: [(name: "host", value: "h")] + fields.map { (name: $0.0, value: $0.1) })
+    RequestHead(
+        method: "GET", target: "/", version: (1, 1),
+        fields: [(name: "host", value: "h")] + fields.map { (name: $0.0, value: $0.1) })
 }
 
 private func evaluate(_ fields: [(String, String)], get: Bool = true) -> ConditionalOutcome {
@@ -151,7 +154,9 @@ private func evaluate(_ fields: [(String, String)], get: Bool = true) -> Conditi
         #expect(evaluate([("if-none-match", "\"x\""), ("if-none-match", "\"y\"")]) == .proceed)
         #expect(evaluate([("if-match", "\"x\""), ("if-match", "\"abc\"")]) == .proceed)
         #expect(evaluate([("if-match", "\"x\""), ("if-match", "\"y\"")]) == .preconditionFailed)
-        #expect(Conditionals.listField(head([("if-match", "\"a\""), ("x", "1"), ("if-match", "\"b\"")]), "if-match") == "\"a\", \"b\"")
+        #expect(
+            Conditionals.listField(head([("if-match", "\"a\""), ("x", "1"), ("if-match", "\"b\"")]), "if-match") == "\"a\", \"b\""
+        )
         #expect(Conditionals.listField(head([]), "if-match") == nil)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import HTTPDaemon
 
 /// A folder of its own for one test, removed afterwards.
@@ -23,7 +24,9 @@ private struct TempDir: ~Copyable {
     }
 }
 
-private func loaded(_ file: String, _ directives: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) -> Configuration? {
+private func loaded(_ file: String, _ directives: [String] = [], sourceLocation: SourceLocation = #_sourceLocation)
+    -> Configuration?
+{
     switch ConfigLoader.load(file: file, directives: directives) {
     case .success(let c): return c
     case .failure(let e):
@@ -83,11 +86,12 @@ private func errors(_ file: String, _ directives: [String] = []) -> [String] {
     @Test func directiveErrorsAreReportedAsDashC() throws {
         let dir = try TempDir()
         let file = try dir.write("httpd.conf", "Listen 8080\n")
-        #expect(errors(file, ["Workers 2", "Workers 0", "Bogus x", "Listen 80", "Listen 127.0.0.1:80"]) == [
-            "-c:2: Workers: wants a whole number from 1 to 1024, got '0'",
-            "-c:3: unknown directive 'Bogus'",
-            "-c:5: Listen 127.0.0.1:80 is given twice",
-        ])
+        #expect(
+            errors(file, ["Workers 2", "Workers 0", "Bogus x", "Listen 80", "Listen 127.0.0.1:80"]) == [
+                "-c:2: Workers: wants a whole number from 1 to 1024, got '0'",
+                "-c:3: unknown directive 'Bogus'",
+                "-c:5: Listen 127.0.0.1:80 is given twice",
+            ])
         #expect(errors(file, ["DocumentRoot \"/unterminated"]) == ["-c:1: unterminated quoted value"])
         #expect(errors(file, ["Listen"]) == ["-c:1: Listen takes 1 argument, got 0"])
     }
@@ -95,11 +99,12 @@ private func errors(_ file: String, _ directives: [String] = []) -> [String] {
     @Test func fileErrorsComeFirstWithTheFileName() throws {
         let dir = try TempDir()
         let file = try dir.write("site.conf", "Listen 8080\n\nWorkers x\nNoSuchThing\n")
-        #expect(errors(file, ["Bogus"]) == [
-            "\(file):3: Workers: wants a whole number from 1 to 1024, got 'x'",
-            "\(file):4: unknown directive 'NoSuchThing'",
-            "-c:1: unknown directive 'Bogus'",
-        ])
+        #expect(
+            errors(file, ["Bogus"]) == [
+                "\(file):3: Workers: wants a whole number from 1 to 1024, got 'x'",
+                "\(file):4: unknown directive 'NoSuchThing'",
+                "-c:1: unknown directive 'Bogus'",
+            ])
     }
 
     @Test func missingFile() throws {

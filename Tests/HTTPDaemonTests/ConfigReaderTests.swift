@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 private var reader: ConfigReader { ConfigReader(baseDirectory: "/etc/httpd") }
@@ -116,12 +117,13 @@ private func error(_ text: String) -> String? {
             DocumentRoot "/unterminated
             """
         let (c, errors) = apply(text)
-        #expect(errors == [
-            "httpd.conf:3: Workers: wants a whole number from 1 to 1024, got 'zero'",
-            "httpd.conf:5: unknown directive 'Bogus'",
-            "httpd.conf:6: Listen 127.0.0.1:8080 is given twice",
-            "httpd.conf:7: unterminated quoted value",
-        ])
+        #expect(
+            errors == [
+                "httpd.conf:3: Workers: wants a whole number from 1 to 1024, got 'zero'",
+                "httpd.conf:5: unknown directive 'Bogus'",
+                "httpd.conf:6: Listen 127.0.0.1:8080 is given twice",
+                "httpd.conf:7: unterminated quoted value",
+            ])
         // Valid lines are still applied.
         #expect(c.listen == [ListenAddress(host: "127.0.0.1", port: 8080)])
         #expect(c.keepAlive)
@@ -189,10 +191,11 @@ private func error(_ text: String) -> String? {
 
     @Test func repeatedListen() {
         let c = config("Listen 8080\nListen 8081\nListen [::1]:8080\nListen *:8080")
-        #expect(c.listen == [
-            ListenAddress(host: "127.0.0.1", port: 8080), ListenAddress(host: "127.0.0.1", port: 8081),
-            ListenAddress(host: "::1", port: 8080), ListenAddress(host: "0.0.0.0", port: 8080),
-        ])
+        #expect(
+            c.listen == [
+                ListenAddress(host: "127.0.0.1", port: 8080), ListenAddress(host: "127.0.0.1", port: 8081),
+                ListenAddress(host: "::1", port: 8080), ListenAddress(host: "0.0.0.0", port: 8080),
+            ])
     }
 
     @Test func duplicateListen() {
@@ -204,7 +207,9 @@ private func error(_ text: String) -> String? {
     // MARK: Paths
 
     @Test func relativePathsResolveAgainstTheConfigFolder() {
-        let c = config("DocumentRoot site\nTypesConfig conf/mime.types\nPidFile logs/httpd.pid\nAccessLog logs/access.log\nErrorLog logs/error.log")
+        let c = config(
+            "DocumentRoot site\nTypesConfig conf/mime.types\nPidFile logs/httpd.pid\nAccessLog logs/access.log\nErrorLog logs/error.log"
+        )
         #expect(c.documentRoot == "/etc/httpd/site")
         #expect(c.typesConfig == "/etc/httpd/conf/mime.types")
         #expect(c.pidFile == "/etc/httpd/logs/httpd.pid")
@@ -230,7 +235,8 @@ private func error(_ text: String) -> String? {
     // MARK: Every directive
 
     @Test func numbers() {
-        let c = config("""
+        let c = config(
+            """
             Workers 8
             MaxKeepAliveRequests 0
             MaxConnections 10
@@ -268,7 +274,8 @@ private func error(_ text: String) -> String? {
     }
 
     @Test func seconds() {
-        let c = config("""
+        let c = config(
+            """
             KeepAliveTimeout 2.5
             RequestHeaderTimeout 10
             RequestBodyTimeout 0.5
@@ -323,7 +330,10 @@ private func error(_ text: String) -> String? {
 
     @Test func directoryIndex() {
         #expect(config("DirectoryIndex index.htm").directoryIndex == ["index.htm"])
-        #expect(config("DirectoryIndex index.html index.htm default.html").directoryIndex == ["index.html", "index.htm", "default.html"])
+        #expect(
+            config("DirectoryIndex index.html index.htm default.html").directoryIndex == [
+                "index.html", "index.htm", "default.html",
+            ])
         #expect(error("DirectoryIndex sub/index.html") == "httpd.conf:1: DirectoryIndex names files, not paths")
         #expect(error("DirectoryIndex index.html \"\"") == "httpd.conf:1: DirectoryIndex names files, not paths")
     }
@@ -346,13 +356,18 @@ private func error(_ text: String) -> String? {
     }
 
     @Test func errorDocument() {
-        let c = config("ErrorDocument 404 /404.html\nErrorDocument 500 \"/errors/server error.html\"\nErrorDocument 404 /missing.html")
+        let c = config(
+            "ErrorDocument 404 /404.html\nErrorDocument 500 \"/errors/server error.html\"\nErrorDocument 404 /missing.html")
         #expect(c.errorDocuments == [404: "/missing.html", 500: "/errors/server error.html"])
         #expect(error("ErrorDocument 200 /x") == "httpd.conf:1: ErrorDocument wants a status code from 400 to 599, got '200'")
         #expect(error("ErrorDocument 600 /x") == "httpd.conf:1: ErrorDocument wants a status code from 400 to 599, got '600'")
         #expect(error("ErrorDocument abc /x") == "httpd.conf:1: ErrorDocument wants a status code from 400 to 599, got 'abc'")
-        #expect(error("ErrorDocument 404 404.html") == "httpd.conf:1: ErrorDocument wants a local path starting with '/', got '404.html'")
-        #expect(error("ErrorDocument 404 http://example.com/") == "httpd.conf:1: ErrorDocument wants a local path starting with '/', got 'http://example.com/'")
+        #expect(
+            error("ErrorDocument 404 404.html")
+                == "httpd.conf:1: ErrorDocument wants a local path starting with '/', got '404.html'")
+        #expect(
+            error("ErrorDocument 404 http://example.com/")
+                == "httpd.conf:1: ErrorDocument wants a local path starting with '/', got 'http://example.com/'")
     }
 
     @Test func followSymlinks() {
@@ -384,8 +399,9 @@ private func error(_ text: String) -> String? {
         #expect(config("LogLevel debug").logLevel == .debug)
         #expect(config("LogLevel WARN").logLevel == .warn)
         #expect(config("LogLevel emerg").logLevel == .emerg)
-        #expect(error("LogLevel verbose")
-            == "httpd.conf:1: LogLevel wants one of emerg, alert, crit, error, warn, notice, info, debug, got 'verbose'")
+        #expect(
+            error("LogLevel verbose")
+                == "httpd.conf:1: LogLevel wants one of emerg, alert, crit, error, warn, notice, info, debug, got 'verbose'")
     }
 
     @Test func pidFile() {
@@ -437,8 +453,10 @@ private func error(_ text: String) -> String? {
         #expect(config("StatusAllow 10.0.0.0/8 ::1").statusAllow == [CIDR("10.0.0.0/8")!, CIDR("::1")!])
         #expect(config("StatusAllow loopback").statusAllow == CIDR.loopback)
         #expect(config("StatusAllow all").statusAllow == [CIDR("0.0.0.0/0")!, CIDR("::/0")!])
-        #expect(error("StatusAllow 10.0.0.0/33")
-            == "httpd.conf:1: StatusAllow wants numeric addresses or CIDR blocks (127.0.0.1, 10.0.0.0/8, ::1), 'loopback' or 'all', got '10.0.0.0/33'")
+        #expect(
+            error("StatusAllow 10.0.0.0/33")
+                == "httpd.conf:1: StatusAllow wants numeric addresses or CIDR blocks (127.0.0.1, 10.0.0.0/8, ::1), 'loopback' or 'all', got '10.0.0.0/33'"
+        )
     }
 
     @Test func laterLinesOverrideEarlierOnes() {

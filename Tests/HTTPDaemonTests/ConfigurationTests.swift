@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 @Suite struct ConfigurationTests {

@@ -1,11 +1,12 @@
 import Testing
+
 @testable import HTTPDaemon
 
 @Suite struct HTTPDateTests {
     @Test(arguments: [
         (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
-        (784111777, "Sun, 06 Nov 1994 08:49:37 GMT"),
-        (951782400, "Tue, 29 Feb 2000 00:00:00 GMT"),
+        (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT"),
+        (951_782_400, "Tue, 29 Feb 2000 00:00:00 GMT"),
         (1_000_000_000, "Sun, 09 Sep 2001 01:46:40 GMT"),
         (1_700_000_000, "Tue, 14 Nov 2023 22:13:20 GMT"),
         (2_147_483_647, "Tue, 19 Jan 2038 03:14:07 GMT"),
@@ -16,26 +17,26 @@ import Testing
     }
 
     @Test func parsesIMFFixdate() {
-        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777)
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == 784_111_777)
         #expect(HTTPDate.parse("Thu, 01 Jan 1970 00:00:00 GMT") == 0)
-        #expect(HTTPDate.parse("Tue, 29 Feb 2000 00:00:00 GMT") == 951782400)
+        #expect(HTTPDate.parse("Tue, 29 Feb 2000 00:00:00 GMT") == 951_782_400)
     }
 
     @Test func parsesRFC850() {
-        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == 784111777)
+        #expect(HTTPDate.parse("Sunday, 06-Nov-94 08:49:37 GMT") == 784_111_777)
         // Two-digit years below 70 are in the 2000s.
         #expect(HTTPDate.parse("Sunday, 09-Sep-01 01:46:40 GMT") == 1_000_000_000)
         #expect(HTTPDate.parse("Thursday, 01-Jan-70 00:00:00 GMT") == 0)
     }
 
     @Test func parsesAsctime() {
-        #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == 784111777)
-        #expect(HTTPDate.parse("Sun Nov 06 08:49:37 1994") == 784111777)
+        #expect(HTTPDate.parse("Sun Nov  6 08:49:37 1994") == 784_111_777)
+        #expect(HTTPDate.parse("Sun Nov 06 08:49:37 1994") == 784_111_777)
         #expect(HTTPDate.parse("Sun Sep  9 01:46:40 2001") == 1_000_000_000)
     }
 
     @Test func extraSpacesBetweenWordsAreTolerated() {
-        #expect(HTTPDate.parse("Sun,  06 Nov 1994  08:49:37 GMT") == 784111777)
+        #expect(HTTPDate.parse("Sun,  06 Nov 1994  08:49:37 GMT") == 784_111_777)
     }
 
     @Test(arguments: [
@@ -87,7 +88,9 @@ import Testing
         #expect(HTTPDate.parse("Sat, 31 Dec 2016 23:59:60 GMT") == 1_483_228_800)
     }
 
-    @Test(arguments: [0, 1, 59, 86399, 86400, 784111777, 951782400, 1_000_000_000, 1_234_567_890, 1_700_000_000, 4_102_444_799])
+    @Test(arguments: [
+        0, 1, 59, 86399, 86400, 784_111_777, 951_782_400, 1_000_000_000, 1_234_567_890, 1_700_000_000, 4_102_444_799,
+    ])
     func roundTrip(seconds: Int) {
         #expect(HTTPDate.parse(HTTPDate.format(seconds)) == seconds)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 private let builtin = MIMETypes(mimeTypesText: nil, defaultType: "application/octet-stream", charset: "utf-8")
@@ -32,7 +33,9 @@ private let builtin = MIMETypes(mimeTypesText: nil, defaultType: "application/oc
         #expect(builtin.contentType(forFile: Substring(name)) == contentType)
     }
 
-    @Test(arguments: [("INDEX.HTML", "text/html"), ("Index.Html", "text/html"), ("PHOTO.PNG", "image/png"), ("a.Css", "text/css")])
+    @Test(arguments: [
+        ("INDEX.HTML", "text/html"), ("Index.Html", "text/html"), ("PHOTO.PNG", "image/png"), ("a.Css", "text/css"),
+    ])
     func extensionsAreCaseInsensitive(name: String, type: String) {
         #expect(builtin.mediaType(forFile: Substring(name)) == type)
     }
@@ -114,8 +117,9 @@ private let builtin = MIMETypes(mimeTypesText: nil, defaultType: "application/oc
     }
 
     @Test func crlfLineEndings() {
-        let types = MIMETypes(mimeTypesText: "# comment\r\ntext/x-one one\r\napplication/x-two two\r\n",
-                              defaultType: "application/octet-stream", charset: nil)
+        let types = MIMETypes(
+            mimeTypesText: "# comment\r\ntext/x-one one\r\napplication/x-two two\r\n",
+            defaultType: "application/octet-stream", charset: nil)
         #expect(types.mediaType(forFile: "a.one") == "text/x-one")
         #expect(types.mediaType(forFile: "a.two") == "application/x-two")
     }

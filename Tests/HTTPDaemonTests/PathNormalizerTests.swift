@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 private func normalized(_ raw: String) -> String? {

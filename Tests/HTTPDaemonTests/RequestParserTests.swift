@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 /// Parses `bytes` in one call.
@@ -171,7 +172,8 @@ private func fieldPairs(_ head: RequestHead) -> [String] {
     }
 
     @Test func obsTextIsAllowedInValuesAndKeptByteForByte() throws {
-        let bytes = Array("GET /caf".utf8) + [0xE9] + Array(" HTTP/1.1\r\nX: caf".utf8) + [0xC3, 0xA9] + Array("\r\nY: ".utf8) + [0xE9]
+        let bytes =
+            Array("GET /caf".utf8) + [0xE9] + Array(" HTTP/1.1\r\nX: caf".utf8) + [0xC3, 0xA9] + Array("\r\nY: ".utf8) + [0xE9]
             + Array("\r\n\r\n".utf8)
         let (head, _) = try #require(complete(parse(bytes)))
         // ISO-8859-1: one character per byte, so the original bytes come back unchanged.
@@ -420,12 +422,15 @@ private func fieldPairs(_ head: RequestHead) -> [String] {
     }
 
     @Test func errorsCarryAReason() {
-        #expect(parse("GET / HTTP/1.1\r\nHost : a\r\n\r\n") == .invalid(RequestError(.badRequest, "whitespace before colon in header field")))
+        #expect(
+            parse("GET / HTTP/1.1\r\nHost : a\r\n\r\n")
+                == .invalid(RequestError(.badRequest, "whitespace before colon in header field")))
         #expect(parse("GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n") == .invalid(RequestError(.badRequest, "obsolete line folding")))
         #expect(parse("GET / HTTP/1\r\n\r\n") == .invalid(RequestError(.badRequest, "malformed HTTP version")))
         #expect(parse("GET /\r\n\r\n") == .invalid(RequestError(.badRequest, "request line without HTTP version")))
         let limits = HeadLimits(requestLine: 64, fieldLine: 64, fieldCount: 1)
-        #expect(parse("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n", limits: limits)
-            == .invalid(RequestError(.requestHeaderFieldsTooLarge, "more than 1 header fields")))
+        #expect(
+            parse("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n", limits: limits)
+                == .invalid(RequestError(.requestHeaderFieldsTooLarge, "more than 1 header fields")))
     }
 }

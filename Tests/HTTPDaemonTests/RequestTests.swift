@@ -1,8 +1,10 @@
 import Testing
+
 @testable import HTTPDaemon
 
 private func head(
-    _ method: String = "GET", _ target: String = "/", version: (Int, Int) = (1, 1), _ fields: [(String, String)] = [("host", "example.com")]
+    _ method: String = "GET", _ target: String = "/", version: (Int, Int) = (1, 1),
+    _ fields: [(String, String)] = [("host", "example.com")]
 ) -> RequestHead {
     RequestHead(method: method, target: target, version: version, fields: fields.map { (name: $0.0, value: $0.1) })
 }
@@ -243,8 +245,10 @@ private func refused(_ h: RequestHead) -> Int? {
 
     // MARK: Body framing
 
-    @Test(arguments: [("10", BodyFraming.length(10)), ("0", .none), ("000", .none), ("007", .length(7)),
-                      ("999999999999999999", .length(999_999_999_999_999_999))])
+    @Test(arguments: [
+        ("10", BodyFraming.length(10)), ("0", .none), ("000", .none), ("007", .length(7)),
+        ("999999999999999999", .length(999_999_999_999_999_999)),
+    ])
     func contentLength(value: String, framing: BodyFraming) throws {
         let r = try #require(accepted(head("POST", "/", [("host", "h"), ("content-length", value)])))
         #expect(r.body == framing)
@@ -297,16 +301,19 @@ private func refused(_ h: RequestHead) -> Int? {
     // MARK: Expect
 
     @Test func expectContinueWithABody() throws {
-        let withLength = try #require(accepted(head("POST", "/", [("host", "h"), ("content-length", "5"), ("expect", "100-continue")])))
+        let withLength = try #require(
+            accepted(head("POST", "/", [("host", "h"), ("content-length", "5"), ("expect", "100-continue")])))
         #expect(withLength.expectsContinue)
-        let chunked = try #require(accepted(head("POST", "/", [("host", "h"), ("transfer-encoding", "chunked"), ("expect", "100-Continue")])))
+        let chunked = try #require(
+            accepted(head("POST", "/", [("host", "h"), ("transfer-encoding", "chunked"), ("expect", "100-Continue")])))
         #expect(chunked.expectsContinue)
     }
 
     @Test func expectContinueWithoutABodyIsIgnored() throws {
         let none = try #require(accepted(head("GET", "/", [("host", "h"), ("expect", "100-continue")])))
         #expect(none.expectsContinue == false)
-        let zero = try #require(accepted(head("POST", "/", [("host", "h"), ("content-length", "0"), ("expect", "100-continue")])))
+        let zero = try #require(
+            accepted(head("POST", "/", [("host", "h"), ("content-length", "0"), ("expect", "100-continue")])))
         #expect(zero.expectsContinue == false)
     }
 

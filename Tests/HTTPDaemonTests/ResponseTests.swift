@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 private let date = "Sun, 06 Nov 1994 08:49:37 GMT"
@@ -6,8 +7,10 @@ private let date = "Sun, 06 Nov 1994 08:49:37 GMT"
 private func headText(
     _ r: Response, keepAlive: Bool = true, http11: Bool = true, keepAliveTimeout: Int = 5
 ) -> String {
-    String(decoding: r.head(date: date, server: "httpd/test", keepAlive: keepAlive, http11: http11, keepAliveTimeout: keepAliveTimeout),
-           as: UTF8.self)
+    String(
+        decoding: r.head(
+            date: date, server: "httpd/test", keepAlive: keepAlive, http11: http11, keepAliveTimeout: keepAliveTimeout),
+        as: UTF8.self)
 }
 
 /// The body bytes of `bytes` parts (file parts are not expected here).
@@ -22,20 +25,28 @@ private func bodyText(_ r: Response) -> String {
 @Suite struct ResponseTests {
     @Test func headForAKeptAliveHTTP11Response() {
         let r = Response(status: .ok, headers: [("Content-Type", "text/plain"), ("ETag", "\"x\"")], body: [.bytes([1, 2, 3])])
-        #expect(headText(r) == "HTTP/1.1 200 OK\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Type: text/plain\r\nETag: \"x\"\r\nContent-Length: 3\r\n\r\n")
+        #expect(
+            headText(r)
+                == "HTTP/1.1 200 OK\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Type: text/plain\r\nETag: \"x\"\r\nContent-Length: 3\r\n\r\n"
+        )
     }
 
     @Test func headWithConnectionClose() {
         let r = Response(status: .ok, body: [.bytes([0x41])])
-        #expect(headText(r, keepAlive: false) == "HTTP/1.1 200 OK\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Length: 1\r\nConnection: close\r\n\r\n")
-        #expect(headText(r, keepAlive: false, http11: false)
-            == "HTTP/1.1 200 OK\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Length: 1\r\nConnection: close\r\n\r\n")
+        #expect(
+            headText(r, keepAlive: false)
+                == "HTTP/1.1 200 OK\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Length: 1\r\nConnection: close\r\n\r\n")
+        #expect(
+            headText(r, keepAlive: false, http11: false)
+                == "HTTP/1.1 200 OK\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Length: 1\r\nConnection: close\r\n\r\n")
     }
 
     @Test func headForAKeptAliveHTTP10Response() {
         let r = Response(status: .ok, body: [])
-        #expect(headText(r, http11: false, keepAliveTimeout: 7)
-            == "HTTP/1.1 200 OK\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Length: 0\r\nConnection: keep-alive\r\nKeep-Alive: timeout=7\r\n\r\n")
+        #expect(
+            headText(r, http11: false, keepAliveTimeout: 7)
+                == "HTTP/1.1 200 OK\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Length: 0\r\nConnection: keep-alive\r\nKeep-Alive: timeout=7\r\n\r\n"
+        )
     }
 
     @Test func notModifiedHasNoContentLength() {
@@ -68,7 +79,8 @@ private func bodyText(_ r: Response) -> String {
     }
 
     @Test func fileBodyPartCount() {
-        let file = FileEntry(fd: -1, size: 100, modified: 0, etag: "\"e\"", contentType: "text/plain", content: nil, encoding: nil)
+        let file = FileEntry(
+            fd: -1, size: 100, modified: 0, etag: "\"e\"", contentType: "text/plain", content: nil, encoding: nil)
         let part = BodyPart.file(file, offset: 10, length: 25)
         #expect(part.count == 25)
         #expect(BodyPart.bytes([1, 2]).count == 2)
@@ -77,7 +89,8 @@ private func bodyText(_ r: Response) -> String {
 
     @Test func errorBody() {
         let r = Response.error(.notFound)
-        let html = "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n<body><h1>404 Not Found</h1></body></html>\n"
+        let html =
+            "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n<body><h1>404 Not Found</h1></body></html>\n"
         #expect(bodyText(r) == html)
         #expect(r.status == .notFound)
         #expect(r.contentLength == html.utf8.count)
@@ -85,7 +98,10 @@ private func bodyText(_ r: Response) -> String {
         #expect(r.headers.count == 1)
         #expect(r.headers.first?.0 == "Content-Type")
         #expect(r.headers.first?.1 == "text/html; charset=utf-8")
-        #expect(headText(r) == "HTTP/1.1 404 Not Found\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: \(html.utf8.count)\r\n\r\n")
+        #expect(
+            headText(r)
+                == "HTTP/1.1 404 Not Found\r\nDate: \(date)\r\nServer: httpd/test\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: \(html.utf8.count)\r\n\r\n"
+        )
     }
 
     @Test func errorWithExtraHeadersAndWithoutBody() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPDaemon
 
 private func route(_ method: String, _ target: String, hideDotfiles: Bool = true) throws -> Route {

@@ -1,7 +1,8 @@
 import Testing
+
 @testable import HTTPDaemon
 
-private let modified = 784111777
+private let modified = 784_111_777
 private let modifiedText = "Sun, 06 Nov 1994 08:49:37 GMT"
 private let textType = "text/plain; charset=utf-8"
 
@@ -22,8 +23,9 @@ private func resource(_ f: FileEntry = file(), variants: [FileEntry] = []) -> Fi
 }
 
 private func request(_ method: String = "GET", _ target: String = "/f.txt", _ fields: [(String, String)] = []) throws -> Request {
-    let head = RequestHead(method: method, target: target, version: (1, 1),
-                           fields: [(name: "host", value: "h")] + fields.map { (name: $0.0, value: $0.1) })
+    let head = RequestHead(
+        method: method, target: target, version: (1, 1),
+        fields: [(name: "host", value: "h")] + fields.map { (name: $0.0, value: $0.1) })
     return try Request.interpret(head).get()
 }
 
@@ -82,7 +84,8 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func cacheControl() throws {
-        let r = StaticResponder.respond(try request(), resource(), StaticSettings(cacheControl: "max-age=60", precompressed: false))
+        let r = StaticResponder.respond(
+            try request(), resource(), StaticSettings(cacheControl: "max-age=60", precompressed: false))
         #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Cache-Control", "Accept-Ranges"])
         #expect(header(r, "Cache-Control") == "max-age=60")
     }
@@ -107,8 +110,9 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     // MARK: Conditionals
 
     @Test func notModified() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("if-none-match", "\"f\"")]), resource(),
-                                        StaticSettings(cacheControl: "no-cache", precompressed: false))
+        let r = StaticResponder.respond(
+            try request("GET", "/f.txt", [("if-none-match", "\"f\"")]), resource(),
+            StaticSettings(cacheControl: "no-cache", precompressed: false))
         #expect(r.status == .notModified)
         #expect(names(r) == ["Last-Modified", "ETag", "Cache-Control"])
         #expect(r.headers.map(\.1) == [modifiedText, "\"f\"", "no-cache"])
@@ -131,15 +135,17 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
         #expect(r.forceClose == false)
         #expect(text(body(r)).contains("<h1>412 Precondition Failed</h1>"))
 
-        let head = StaticResponder.respond(try request("HEAD", "/f.txt", [("if-unmodified-since", "Sun, 06 Nov 1994 08:49:36 GMT")]),
-                                           resource(), plain)
+        let head = StaticResponder.respond(
+            try request("HEAD", "/f.txt", [("if-unmodified-since", "Sun, 06 Nov 1994 08:49:36 GMT")]),
+            resource(), plain)
         #expect(head.status == .preconditionFailed)
         #expect(head.sendsBody == false)
         #expect(head.contentLength == r.contentLength)
     }
 
     @Test func conditionalsComeBeforeRanges() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-none-match", "\"f\"")]), resource(), plain)
+        let r = StaticResponder.respond(
+            try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-none-match", "\"f\"")]), resource(), plain)
         #expect(r.status == .notModified)
     }
 
@@ -172,7 +178,8 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
         #expect(contentType.hasPrefix(prefix + "httpd-"))
         let boundary = String(contentType.dropFirst(prefix.count))
         #expect(boundary.count > "httpd-".count)
-        let expected = "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 0-4/100\r\n\r\nabcde"
+        let expected =
+            "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 0-4/100\r\n\r\nabcde"
             + "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 90-94/100\r\n\r\nABCDE"
             + "\r\n--\(boundary)--\r\n"
         #expect(text(body(r)) == expected)
@@ -200,7 +207,8 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
         #expect(header(r, "Content-Range") == "bytes */100")
         #expect(r.forceClose == false)
 
-        let empty = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-")]), resource(file(size: 0, content: [])), plain)
+        let empty = StaticResponder.respond(
+            try request("GET", "/f.txt", [("range", "bytes=0-")]), resource(file(size: 0, content: [])), plain)
         #expect(empty.status == .rangeNotSatisfiable)
         #expect(header(empty, "Content-Range") == "bytes */0")
     }
@@ -222,18 +230,23 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func ifRange() throws {
-        let matching = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "\"f\"")]), resource(), plain)
+        let matching = StaticResponder.respond(
+            try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "\"f\"")]), resource(), plain)
         #expect(matching.status == .partialContent)
-        let byDate = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", modifiedText)]), resource(), plain)
+        let byDate = StaticResponder.respond(
+            try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", modifiedText)]), resource(), plain)
         #expect(byDate.status == .partialContent)
-        let stale = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "\"old\"")]), resource(), plain)
+        let stale = StaticResponder.respond(
+            try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "\"old\"")]), resource(), plain)
         #expect(stale.status == .ok)
         #expect(stale.contentLength == 100)
-        let weak = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "W/\"f\"")]), resource(), plain)
+        let weak = StaticResponder.respond(
+            try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "W/\"f\"")]), resource(), plain)
         #expect(weak.status == .ok)
         // A failed If-Range also skips the 416.
-        let staleUnsatisfiable = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=500-"), ("if-range", "\"old\"")]),
-                                                         resource(), plain)
+        let staleUnsatisfiable = StaticResponder.respond(
+            try request("GET", "/f.txt", [("range", "bytes=500-"), ("if-range", "\"old\"")]),
+            resource(), plain)
         #expect(staleUnsatisfiable.status == .ok)
     }
 
@@ -249,8 +262,9 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     private let on = StaticSettings(cacheControl: nil, precompressed: true)
 
     @Test func brotliIsPreferred() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "gzip, deflate, br")]),
-                                        resource(variants: Self.variants()), on)
+        let r = StaticResponder.respond(
+            try request("GET", "/f.txt", [("accept-encoding", "gzip, deflate, br")]),
+            resource(variants: Self.variants()), on)
         #expect(r.status == .ok)
         #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Vary", "Accept-Ranges", "Content-Encoding"])
         #expect(r.headers.map(\.1) == [textType, HTTPDate.format(modified + 10), "\"br\"", "Accept-Encoding", "bytes", "br"])
@@ -258,8 +272,9 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func gzipWhenBrotliIsNotAccepted() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "gzip, br;q=0")]),
-                                        resource(variants: Self.variants()), on)
+        let r = StaticResponder.respond(
+            try request("GET", "/f.txt", [("accept-encoding", "gzip, br;q=0")]),
+            resource(variants: Self.variants()), on)
         #expect(header(r, "Content-Encoding") == "gzip")
         #expect(header(r, "ETag") == "\"gz\"")
         #expect(header(r, "Vary") == "Accept-Encoding")
@@ -286,27 +301,31 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     @Test func noVaryWithoutVariantsOrWhenOff() throws {
         let none = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(), on)
         #expect(header(none, "Vary") == nil)
-        let off = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(variants: Self.variants()), plain)
+        let off = StaticResponder.respond(
+            try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(variants: Self.variants()), plain)
         #expect(header(off, "Vary") == nil)
         #expect(header(off, "Content-Encoding") == nil)
         #expect(off.contentLength == 100)
     }
 
     @Test func notModifiedForAVariantKeepsVary() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "br"), ("if-none-match", "\"br\"")]),
-                                        resource(variants: Self.variants()), on)
+        let r = StaticResponder.respond(
+            try request("GET", "/f.txt", [("accept-encoding", "br"), ("if-none-match", "\"br\"")]),
+            resource(variants: Self.variants()), on)
         #expect(r.status == .notModified)
         #expect(names(r) == ["Last-Modified", "ETag", "Vary"])
         #expect(header(r, "ETag") == "\"br\"")
         // The variant's tag does not validate the identity representation.
-        let identity = StaticResponder.respond(try request("GET", "/f.txt", [("if-none-match", "\"br\"")]),
-                                               resource(variants: Self.variants()), on)
+        let identity = StaticResponder.respond(
+            try request("GET", "/f.txt", [("if-none-match", "\"br\"")]),
+            resource(variants: Self.variants()), on)
         #expect(identity.status == .ok)
     }
 
     @Test func rangeOfAVariant() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "gzip"), ("range", "bytes=-5")]),
-                                        resource(variants: Self.variants()), on)
+        let r = StaticResponder.respond(
+            try request("GET", "/f.txt", [("accept-encoding", "gzip"), ("range", "bytes=-5")]),
+            resource(variants: Self.variants()), on)
         #expect(r.status == .partialContent)
         #expect(header(r, "Content-Range") == "bytes 35-39/40")
         #expect(header(r, "Content-Encoding") == "gzip")
@@ -351,7 +370,8 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
         #expect(names(r) == ["Location", "Content-Type"])
         #expect(header(r, "Location") == "/docs/?x=1&y")
         #expect(header(r, "Content-Type") == "text/html; charset=utf-8")
-        let html = "<!DOCTYPE html>\n<html><head><title>301 Moved Permanently</title></head>\n<body><h1>301 Moved Permanently</h1>"
+        let html =
+            "<!DOCTYPE html>\n<html><head><title>301 Moved Permanently</title></head>\n<body><h1>301 Moved Permanently</h1>"
             + "<p><a href=\"/docs/?x=1&amp;y\">/docs/?x=1&amp;y</a></p></body></html>\n"
         #expect(text(body(r)) == html)
         #expect(r.contentLength == html.utf8.count)

@@ -49,7 +49,9 @@ public struct CommandLineOptions: Sendable, Equatable {
                 guard let v = value(a) else { return .failure(UsageError("\(a) needs a file name")) }
                 o.configFile = v
             case "-c":
-                guard let v = value(a) else { return .failure(UsageError("-c needs a directive, e.g. -c \"Listen 127.0.0.1:8080\"")) }
+                guard let v = value(a) else {
+                    return .failure(UsageError("-c needs a directive, e.g. -c \"Listen 127.0.0.1:8080\""))
+                }
                 o.directives.append(v)
             case "-F", "--foreground": o.foreground = true
             case "--inetd", "-i": o.inetd = true

@@ -1,6 +1,6 @@
 // Loads the configuration file plus `-c` directives into a Configuration.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads httpd.conf and `-c` directives; every error comes back as `file:line: message`.
@@ -8,10 +8,13 @@ public enum ConfigLoader {
     /// The configuration from `file` (relative paths inside it are relative to its folder) and `directives`.
     /// A relative `file` is taken relative to `startDirectory` when given (a daemon has changed to `/`
     /// by the time it reloads); errors name `file` as the user wrote it.
-    public static func load(file: String, directives: [String], startDirectory: String? = nil) -> Result<Configuration, ConfigErrors> {
+    public static func load(file: String, directives: [String], startDirectory: String? = nil) -> Result<
+        Configuration, ConfigErrors
+    > {
         let path = file.hasPrefix("/") || startDirectory == nil ? file : startDirectory! + "/" + file
         guard let text = readTextFile(path) else {
-            return .failure(ConfigErrors([ConfigError(file: file, line: 0, message: "cannot read: \(String(cString: strerror(errno)))")]))
+            return .failure(
+                ConfigErrors([ConfigError(file: file, line: 0, message: "cannot read: \(String(cString: strerror(errno)))")]))
         }
         let reader = ConfigReader(baseDirectory: absoluteDirectory(of: path))
         var config = Configuration()

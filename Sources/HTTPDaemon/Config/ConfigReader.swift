@@ -93,8 +93,10 @@ public struct ConfigReader {
         }
         let (minArgs, maxArgs) = directive.arity
         if args.count < minArgs || args.count > maxArgs {
-            let wanted = minArgs == maxArgs ? "\(minArgs)" : (maxArgs == Int.max ? "at least \(minArgs)" : "\(minArgs) to \(maxArgs)")
-            return "\(directive.displayName) takes \(wanted) argument\(maxArgs == 1 || (minArgs == 1 && maxArgs == Int.max) ? "" : "s"), got \(args.count)"
+            let wanted =
+                minArgs == maxArgs ? "\(minArgs)" : (maxArgs == Int.max ? "at least \(minArgs)" : "\(minArgs) to \(maxArgs)")
+            return
+                "\(directive.displayName) takes \(wanted) argument\(maxArgs == 1 || (minArgs == 1 && maxArgs == Int.max) ? "" : "s"), got \(args.count)"
         }
         let v = args.first ?? ""
         do {
@@ -126,16 +128,25 @@ public struct ConfigReader {
                 c.defaultType = v
             case .addDefaultCharset: c.defaultCharset = v.lowercased() == "off" ? nil : v
             case .errorDocument:
-                guard let code = Int(v), (400...599).contains(code) else { return "ErrorDocument wants a status code from 400 to 599, got '\(v)'" }
-                guard args[1].hasPrefix("/") else { return "ErrorDocument wants a local path starting with '/', got '\(args[1])'" }
+                guard let code = Int(v), (400...599).contains(code) else {
+                    return "ErrorDocument wants a status code from 400 to 599, got '\(v)'"
+                }
+                guard args[1].hasPrefix("/") else {
+                    return "ErrorDocument wants a local path starting with '/', got '\(args[1])'"
+                }
                 c.errorDocuments[code] = args[1]
             case .hideDotfiles: c.hideDotfiles = try Self.flag(v)
             case .followSymlinks:
-                guard let policy = SymlinkPolicy(rawValue: v.lowercased()) else { return "FollowSymlinks wants on, inside or off, got '\(v)'" }
+                guard let policy = SymlinkPolicy(rawValue: v.lowercased()) else {
+                    return "FollowSymlinks wants on, inside or off, got '\(v)'"
+                }
                 c.followSymlinks = policy
             case .precompressed: c.precompressed = try Self.flag(v)
             case .cacheControl:
-                if v.lowercased() == "off" || v.isEmpty { c.cacheControl = nil; break }
+                if v.lowercased() == "off" || v.isEmpty {
+                    c.cacheControl = nil
+                    break
+                }
                 guard v.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else { return "CacheControl has a control character" }
                 c.cacheControl = v
             case .fileCacheValidity: c.fileCacheValidity = try Self.seconds(v)
@@ -194,7 +205,8 @@ public struct ConfigReader {
                     } else if let cidr = CIDR(a) {
                         list.append(cidr)
                     } else {
-                        return "StatusAllow wants numeric addresses or CIDR blocks (127.0.0.1, 10.0.0.0/8, ::1), 'loopback' or 'all', got '\(a)'"
+                        return
+                            "StatusAllow wants numeric addresses or CIDR blocks (127.0.0.1, 10.0.0.0/8, ::1), 'loopback' or 'all', got '\(a)'"
                     }
                 }
                 c.statusAllow = list
@@ -266,7 +278,9 @@ public struct ConfigReader {
             host = String(v[..<colon])
             portText = String(v[v.index(after: colon)...])
             if host == "*" { host = "0.0.0.0" }
-            guard IPAddress.isIPv4(host) else { throw ValueError(message: "'\(host)' is not a numeric IPv4 address (write IPv6 as [::1]:port)") }
+            guard IPAddress.isIPv4(host) else {
+                throw ValueError(message: "'\(host)' is not a numeric IPv4 address (write IPv6 as [::1]:port)")
+            }
         }
         guard let port = UInt16(portText) else { throw ValueError(message: "'\(portText)' is not a port number from 0 to 65535") }
         return ListenAddress(host: host, port: port)
@@ -275,20 +289,48 @@ public struct ConfigReader {
 
 /// Every directive httpd.conf knows, with how many arguments it takes.
 enum Directive: String, CaseIterable {
-    case listen, documentRoot = "documentroot", workers, keepAlive = "keepalive", keepAliveTimeout = "keepalivetimeout"
-    case maxKeepAliveRequests = "maxkeepaliverequests", requestHeaderTimeout = "requestheadertimeout"
-    case requestBodyTimeout = "requestbodytimeout", sendTimeout = "sendtimeout", maxConnections = "maxconnections"
-    case limitRequestLine = "limitrequestline", limitRequestFieldSize = "limitrequestfieldsize"
-    case limitRequestFields = "limitrequestfields", limitRequestBody = "limitrequestbody"
-    case directoryIndex = "directoryindex", autoindex, typesConfig = "typesconfig", defaultType = "defaulttype"
-    case addDefaultCharset = "adddefaultcharset", errorDocument = "errordocument", hideDotfiles = "hidedotfiles"
-    case followSymlinks = "followsymlinks", precompressed, cacheControl = "cachecontrol"
-    case fileCacheValidity = "filecachevalidity", fileCacheEntries = "filecacheentries"
-    case serverTokens = "servertokens", daemon, logLevel = "loglevel"
-    case pidFile = "pidfile", accessLog = "accesslog", errorLog = "errorlog", user, group
+    case listen
+    case documentRoot = "documentroot"
+    case workers
+    case keepAlive = "keepalive"
+    case keepAliveTimeout = "keepalivetimeout"
+    case maxKeepAliveRequests = "maxkeepaliverequests"
+    case requestHeaderTimeout = "requestheadertimeout"
+    case requestBodyTimeout = "requestbodytimeout"
+    case sendTimeout = "sendtimeout"
+    case maxConnections = "maxconnections"
+    case limitRequestLine = "limitrequestline"
+    case limitRequestFieldSize = "limitrequestfieldsize"
+    case limitRequestFields = "limitrequestfields"
+    case limitRequestBody = "limitrequestbody"
+    case directoryIndex = "directoryindex"
+    case autoindex
+    case typesConfig = "typesconfig"
+    case defaultType = "defaulttype"
+    case addDefaultCharset = "adddefaultcharset"
+    case errorDocument = "errordocument"
+    case hideDotfiles = "hidedotfiles"
+    case followSymlinks = "followsymlinks"
+    case precompressed
+    case cacheControl = "cachecontrol"
+    case fileCacheValidity = "filecachevalidity"
+    case fileCacheEntries = "filecacheentries"
+    case serverTokens = "servertokens"
+    case daemon
+    case logLevel = "loglevel"
+    case pidFile = "pidfile"
+    case accessLog = "accesslog"
+    case errorLog = "errorlog"
+    case user, group
     case shutdownTimeout = "shutdowntimeout"
-    case healthPath = "healthpath", readyPath = "readypath", statusPath = "statuspath", metricsPath = "metricspath"
-    case statusAllow = "statusallow", logHealth = "loghealth", drainDelay = "draindelay", idleExit = "idleexit"
+    case healthPath = "healthpath"
+    case readyPath = "readypath"
+    case statusPath = "statuspath"
+    case metricsPath = "metricspath"
+    case statusAllow = "statusallow"
+    case logHealth = "loghealth"
+    case drainDelay = "draindelay"
+    case idleExit = "idleexit"
 
     /// The directive as documented (CamelCase).
     var displayName: String {

@@ -1,6 +1,6 @@
 // Numeric IP address checks and CIDR matching, shared by `Listen` and (later) access lists.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Numeric IPv4/IPv6 address helpers built on `inet_pton`.

@@ -1,6 +1,6 @@
 // An open file with the metadata every response about it repeats, and what a path resolves to.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An open regular file and its validators; the descriptor is closed when the last user lets go.

@@ -1,7 +1,7 @@
 // The blocking part of serving a file: open, fstat, symlink policy, directory index, autoindex,
 // precompressed variants. Runs on a worker thread; returns a Sendable LookupResult.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything a lookup needs from the configuration, as a Sendable value.
@@ -19,8 +19,10 @@ public struct LookupSettings: Sendable {
     /// Files up to this size are read into memory and sent with the head.
     public var smallFileLimit: Int = 32 * 1024
 
-    public init(root: String, realRoot: String, directoryIndex: [String], autoindex: Bool, hideDotfiles: Bool,
-                symlinks: SymlinkPolicy, precompressed: Bool, mimeTypes: MIMETypes) {
+    public init(
+        root: String, realRoot: String, directoryIndex: [String], autoindex: Bool, hideDotfiles: Bool,
+        symlinks: SymlinkPolicy, precompressed: Bool, mimeTypes: MIMETypes
+    ) {
         self.root = root
         self.realRoot = realRoot
         self.directoryIndex = directoryIndex
@@ -145,15 +147,18 @@ public enum FileLookup {
         var tag = "\"" + String(mtimeNs, radix: 16) + "-" + String(size, radix: 16) + "-" + String(UInt64(st.st_ino), radix: 16)
         if let encoding { tag += "-" + (encoding == "gzip" ? "gz" : encoding) }
         tag += "\""
-        return FileEntry(fd: fd, size: size, modified: modifiedSeconds(st), etag: tag, contentType: contentType,
-                         content: content, encoding: encoding)
+        return FileEntry(
+            fd: fd, size: size, modified: modifiedSeconds(st), etag: tag, contentType: contentType,
+            content: content, encoding: encoding)
     }
 
     /// nil when the open file may be served under the symlink policy, else the failure to answer.
     /// The kernel's view of the open descriptor (/proc/self/fd) is checked, so no race with renames.
     static func symlinkRefusal(fd: Int32, logicalPath: String, _ s: LookupSettings) -> LookupResult? {
         if s.symlinks == .on { return nil }
-        guard let real = realPath(ofDescriptor: fd) else { return .failure(.internalServerError, "cannot read /proc/self/fd/\(fd)") }
+        guard let real = realPath(ofDescriptor: fd) else {
+            return .failure(.internalServerError, "cannot read /proc/self/fd/\(fd)")
+        }
         switch s.symlinks {
         case .on:
             return nil
@@ -203,7 +208,8 @@ public enum FileLookup {
         }
         rows.sort { ($0.isDir ? 0 : 1, $0.name) < ($1.isDir ? 0 : 1, $1.name) }
         let title = "Index of " + HTMLEscape.escape(path)
-        var html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(title)</title></head>\n<body>\n<h1>\(title)</h1>\n<table>\n"
+        var html =
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(title)</title></head>\n<body>\n<h1>\(title)</h1>\n<table>\n"
         html += "<tr><th>Name</th><th>Last modified</th><th>Size</th></tr>\n"
         if path != "/" { html += "<tr><td><a href=\"../\">../</a></td><td></td><td>-</td></tr>\n" }
         for row in rows {

@@ -83,8 +83,9 @@ public struct MIMETypes: Sendable {
 
     /// `type; charset=X` for text types (and JavaScript/JSON) when a default charset is set.
     public func withCharset(_ type: String) -> String {
-        guard let charset, type.hasPrefix("text/") || type == "application/javascript" || type == "application/json"
-            || type == "image/svg+xml" || type == "application/xml"
+        guard let charset,
+            type.hasPrefix("text/") || type == "application/javascript" || type == "application/json"
+                || type == "image/svg+xml" || type == "application/xml"
         else { return type }
         return "\(type); charset=\(charset)"
     }

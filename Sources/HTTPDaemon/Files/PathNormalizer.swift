@@ -86,7 +86,9 @@ public enum PathNormalizer {
     public static func encode(_ path: String) -> String {
         var out = ""
         for b in path.utf8 {
-            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || "-._~/!$&'()*+,;=:@".utf8.contains(b) {
+            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                || "-._~/!$&'()*+,;=:@".utf8.contains(b)
+            {
                 out.unicodeScalars.append(Unicode.Scalar(b))
             } else {
                 let hex = Array("0123456789ABCDEF".utf8)

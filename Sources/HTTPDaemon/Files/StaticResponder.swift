@@ -43,7 +43,8 @@ public enum StaticResponder {
         if let encoding = file.encoding { headers.append(("Content-Encoding", encoding)) }
 
         // RFC 9110 §14.2: Range is defined for GET only; HEAD ignores it.
-        if !isHead, let range = request.head.field("range"), Conditionals.rangeAllowed(request.head, validators: file.validators) {
+        if !isHead, let range = request.head.field("range"), Conditionals.rangeAllowed(request.head, validators: file.validators)
+        {
             switch ByteRanges.decide(range, length: file.size) {
             case .full:
                 break
@@ -62,10 +63,12 @@ public enum StaticResponder {
 
     /// A multipart/byteranges response (RFC 9110 §14.6) for several ranges.
     static func multipart(_ file: FileEntry, _ ranges: [ByteRange], _ baseHeaders: [(String, String)]) -> Response {
-        let boundary = "httpd-" + String(UInt64(bitPattern: Int64(file.modified)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(file.size), radix: 36)
+        let boundary =
+            "httpd-" + String(UInt64(bitPattern: Int64(file.modified)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(file.size), radix: 36)
         var body: [BodyPart] = []
         for r in ranges {
-            let partHead = "\r\n--\(boundary)\r\nContent-Type: \(file.contentType)\r\nContent-Range: bytes \(r.first)-\(r.last)/\(file.size)\r\n\r\n"
+            let partHead =
+                "\r\n--\(boundary)\r\nContent-Type: \(file.contentType)\r\nContent-Range: bytes \(r.first)-\(r.last)/\(file.size)\r\n\r\n"
             body.append(.bytes(Array(partHead.utf8)))
             body.append(.file(file, offset: r.first, length: r.count))
         }
@@ -111,15 +114,18 @@ public enum StaticResponder {
                 }
             }
         }
-        let html = "<!DOCTYPE html>\n<html><head><title>301 Moved Permanently</title></head>\n<body><h1>301 Moved Permanently</h1>"
+        let html =
+            "<!DOCTYPE html>\n<html><head><title>301 Moved Permanently</title></head>\n<body><h1>301 Moved Permanently</h1>"
             + "<p><a href=\"\(HTMLEscape.escape(location))\">\(HTMLEscape.escape(location))</a></p></body></html>\n"
-        return Response(status: .movedPermanently, headers: [("Location", location), ("Content-Type", "text/html; charset=utf-8")],
-                        body: [.bytes(Array(html.utf8))], sendsBody: request.method != .head)
+        return Response(
+            status: .movedPermanently, headers: [("Location", location), ("Content-Type", "text/html; charset=utf-8")],
+            body: [.bytes(Array(html.utf8))], sendsBody: request.method != .head)
     }
 
     /// 200 with an autoindex page.
     public static func listing(_ request: Request, _ html: [UInt8]) -> Response {
-        Response(status: .ok, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")],
-                 body: [.bytes(html)], sendsBody: request.method != .head)
+        Response(
+            status: .ok, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-cache")],
+            body: [.bytes(html)], sendsBody: request.method != .head)
     }
 }

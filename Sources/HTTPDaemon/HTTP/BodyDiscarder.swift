@@ -5,7 +5,9 @@
 public struct BodyDiscarder {
     enum State {
         case length(remaining: Int)
-        case size, sizeWS, ext, sizeLF, data(remaining: Int), dataCR, dataLF
+        case size, sizeWS, ext, sizeLF
+        case data(remaining: Int)
+        case dataCR, dataLF
         case trailerStart, trailerLine, trailerLineLF, finalLF, done
     }
 
@@ -84,30 +86,59 @@ public struct BodyDiscarder {
                 // Only whitespace, then `;` or the line end, may follow the size (RFC 9112 §7.1.1).
                 lineLength += 1
                 if lineLength > 4096 { return fail(.badRequest, "chunk extension too long") }
-                if c == 0x3B { state = .ext } else if c == 0x0D { state = .sizeLF } else if c == 0x0A {
+                if c == 0x3B {
+                    state = .ext
+                } else if c == 0x0D {
+                    state = .sizeLF
+                } else if c == 0x0A {
                     if let error = endOfSize() { return (i, .invalid(error)) }
-                } else if c != 0x20 && c != 0x09 { return fail(.badRequest, "invalid chunk size") }
+                } else if c != 0x20 && c != 0x09 {
+                    return fail(.badRequest, "invalid chunk size")
+                }
             case .ext:
                 lineLength += 1
                 if lineLength > 4096 { return fail(.badRequest, "chunk extension too long") }
-                if c == 0x0D { state = .sizeLF } else if c == 0x0A {
+                if c == 0x0D {
+                    state = .sizeLF
+                } else if c == 0x0A {
                     if let error = endOfSize() { return (i, .invalid(error)) }
-                } else if c < 0x20 && c != 0x09 { return fail(.badRequest, "invalid chunk extension") }
+                } else if c < 0x20 && c != 0x09 {
+                    return fail(.badRequest, "invalid chunk extension")
+                }
             case .sizeLF:
                 guard c == 0x0A else { return fail(.badRequest, "bare CR in chunk size line") }
                 if let error = endOfSize() { return (i, .invalid(error)) }
             case .dataCR:
-                if c == 0x0D { state = .dataLF } else if c == 0x0A { state = .size } else { return fail(.badRequest, "chunk data longer than its size") }
+                if c == 0x0D {
+                    state = .dataLF
+                } else if c == 0x0A {
+                    state = .size
+                } else {
+                    return fail(.badRequest, "chunk data longer than its size")
+                }
             case .dataLF:
                 guard c == 0x0A else { return fail(.badRequest, "bare CR after chunk data") }
                 state = .size
             case .trailerStart:
                 lineLength = 0
-                if c == 0x0D { state = .finalLF } else if c == 0x0A { state = .done; return (i, .done) } else { state = .trailerLine }
+                if c == 0x0D {
+                    state = .finalLF
+                } else if c == 0x0A {
+                    state = .done
+                    return (i, .done)
+                } else {
+                    state = .trailerLine
+                }
             case .trailerLine:
                 lineLength += 1
                 if lineLength > 8192 { return fail(.requestHeaderFieldsTooLarge, "trailer field too long") }
-                if c == 0x0D { state = .trailerLineLF } else if c == 0x0A { state = .trailerStart } else if c == 0 { return fail(.badRequest, "NUL in trailer") }
+                if c == 0x0D {
+                    state = .trailerLineLF
+                } else if c == 0x0A {
+                    state = .trailerStart
+                } else if c == 0 {
+                    return fail(.badRequest, "NUL in trailer")
+                }
             case .trailerLineLF:
                 guard c == 0x0A else { return fail(.badRequest, "bare CR in trailer") }
                 state = .trailerStart

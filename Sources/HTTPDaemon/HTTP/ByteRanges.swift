@@ -41,13 +41,16 @@ public enum ByteRanges {
     /// Parses `bytes=a-b, c-, -d`; nil when the field is malformed or not in bytes (then it is ignored).
     static func parse(_ value: String) -> [Spec]? {
         let trimmed = value.trimmingWhitespace()
-        guard let eq = trimmed.firstIndex(of: "="), trimmed[..<eq].trimmingWhitespace().lowercased() == "bytes" else { return nil }
+        guard let eq = trimmed.firstIndex(of: "="), trimmed[..<eq].trimmingWhitespace().lowercased() == "bytes" else {
+            return nil
+        }
         var specs: [Spec] = []
         for raw in trimmed[trimmed.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false) {
             let part = raw.trimmingWhitespace()
             if part.isEmpty { continue }
             guard let dash = part.firstIndex(of: "-") else { return nil }
-            let a = part[..<dash], b = part[part.index(after: dash)...]
+            let a = part[..<dash]
+            let b = part[part.index(after: dash)...]
             if a.isEmpty {
                 guard let n = number(b) else { return nil }
                 specs.append(.suffix(n))

@@ -57,7 +57,9 @@ public enum Conditionals {
         // List fields sent on several lines form one list (RFC 9110 §5.3).
         if let ifMatch = listField(head, "if-match") {
             if ifMatch.trimmingWhitespace() != "*" {
-                guard let tags = parseTags(ifMatch), tags.contains(where: { strongMatch($0, v.etag) }) else { return .preconditionFailed }
+                guard let tags = parseTags(ifMatch), tags.contains(where: { strongMatch($0, v.etag) }) else {
+                    return .preconditionFailed
+                }
             }
         } else if let ius = head.field("if-unmodified-since"), let date = HTTPDate.parse(ius) {
             if v.lastModified > date { return .preconditionFailed }

@@ -55,7 +55,8 @@ public struct Request: Sendable {
     /// Every failure here leaves the body's framing unknown, so the connection closes after the answer.
     public static func interpret(_ head: RequestHead) -> Result<Request, RequestError> {
         if head.version.major != 1 {
-            return .failure(RequestError(.httpVersionNotSupported, "HTTP/\(head.version.major).\(head.version.minor) is not supported"))
+            return .failure(
+                RequestError(.httpVersionNotSupported, "HTTP/\(head.version.major).\(head.version.minor) is not supported"))
         }
         let isHTTP11 = head.version.minor >= 1
         let method = HTTPMethod(head.method)
@@ -91,7 +92,9 @@ public struct Request: Sendable {
         if target.hasPrefix("/") {
             path = target
         } else if target == "*" {
-            guard method == .options else { return .failure(RequestError(.badRequest, "asterisk-form target with \(head.method)")) }
+            guard method == .options else {
+                return .failure(RequestError(.badRequest, "asterisk-form target with \(head.method)"))
+            }
             isAsterisk = true
             path = "*"
         } else if method == .connect {
@@ -123,7 +126,9 @@ public struct Request: Sendable {
             host = parsed
         }
         if let t = targetHost {
-            guard let parsed = Self.parseHost(t), !parsed.isEmpty else { return .failure(RequestError(.badRequest, "invalid authority in request target")) }
+            guard let parsed = Self.parseHost(t), !parsed.isEmpty else {
+                return .failure(RequestError(.badRequest, "invalid authority in request target"))
+            }
             host = parsed
         }
 
@@ -132,9 +137,15 @@ public struct Request: Sendable {
         if !transferEncodings.isEmpty {
             if !contentLengths.isEmpty { return .failure(RequestError(.badRequest, "both Content-Length and Transfer-Encoding")) }
             if !isHTTP11 { return .failure(RequestError(.badRequest, "Transfer-Encoding in an HTTP/1.0 request")) }
-            let codings = transferEncodings.joined(separator: ",").split(separator: ",").map { $0.trimmingWhitespace().lowercased() }
-            guard codings.last == "chunked" else { return .failure(RequestError(.badRequest, "Transfer-Encoding does not end in chunked")) }
-            guard codings.count == 1 else { return .failure(RequestError(.notImplemented, "unsupported transfer coding '\(codings[0])'")) }
+            let codings = transferEncodings.joined(separator: ",").split(separator: ",").map {
+                $0.trimmingWhitespace().lowercased()
+            }
+            guard codings.last == "chunked" else {
+                return .failure(RequestError(.badRequest, "Transfer-Encoding does not end in chunked"))
+            }
+            guard codings.count == 1 else {
+                return .failure(RequestError(.notImplemented, "unsupported transfer coding '\(codings[0])'"))
+            }
             body = .chunked
         } else if !contentLengths.isEmpty {
             guard contentLengths.count == 1, let n = Self.parseContentLength(contentLengths[0]) else {
@@ -145,21 +156,30 @@ public struct Request: Sendable {
 
         var expectsContinue = false
         if let e = expect {
-            guard e.lowercased() == "100-continue" else { return .failure(RequestError(.expectationFailed, "unsupported expectation '\(e)'")) }
+            guard e.lowercased() == "100-continue" else {
+                return .failure(RequestError(.expectationFailed, "unsupported expectation '\(e)'"))
+            }
             expectsContinue = isHTTP11 && body != .none
         }
 
         let wantsKeepAlive = isHTTP11 ? !close : (keepAlive && !close)
-        return .success(Request(
-            head: head, method: method, path: path, query: query, isAsterisk: isAsterisk, isHTTP11: isHTTP11,
-            host: host, wantsKeepAlive: wantsKeepAlive, body: body, expectsContinue: expectsContinue))
+        return .success(
+            Request(
+                head: head, method: method, path: path, query: query, isAsterisk: isAsterisk, isHTTP11: isHTTP11,
+                host: host, wantsKeepAlive: wantsKeepAlive, body: body, expectsContinue: expectsContinue))
     }
 
     /// `http://authority/path` → (authority, path); nil when not absolute-form with http(s).
     static func splitAbsoluteForm(_ target: String) -> (String, String)? {
         let lower = target.prefix(8).lowercased()
         let schemeLength: Int
-        if lower.hasPrefix("http://") { schemeLength = 7 } else if lower.hasPrefix("https://") { schemeLength = 8 } else { return nil }
+        if lower.hasPrefix("http://") {
+            schemeLength = 7
+        } else if lower.hasPrefix("https://") {
+            schemeLength = 8
+        } else {
+            return nil
+        }
         let rest = target.dropFirst(schemeLength)
         let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
         let authority = String(rest[..<slash])

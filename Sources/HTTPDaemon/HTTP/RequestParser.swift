@@ -149,7 +149,10 @@ public struct RequestParser {
                     versionStart = i + 1
                     state = .version
                 } else if c <= 0x20 || c == 0x7F {
-                    return .invalid(RequestError(.badRequest, c == 0x0D || c == 0x0A ? "request line without HTTP version" : "invalid character in request target"))
+                    return .invalid(
+                        RequestError(
+                            .badRequest,
+                            c == 0x0D || c == 0x0A ? "request line without HTTP version" : "invalid character in request target"))
                 }
             case .version:
                 if c == 0x0D {
@@ -171,16 +174,22 @@ public struct RequestParser {
                     i += 1
                     return complete(bytes, consumed: i)
                 } else if c == 0x20 || c == 0x09 {
-                    return .invalid(RequestError(.badRequest, fieldRanges.isEmpty ? "whitespace before the first header field" : "obsolete line folding"))
+                    return .invalid(
+                        RequestError(
+                            .badRequest,
+                            fieldRanges.isEmpty ? "whitespace before the first header field" : "obsolete line folding"))
                 } else if Self.isTokenChar(c) {
                     if fieldRanges.count >= limits.fieldCount {
-                        return .invalid(RequestError(.requestHeaderFieldsTooLarge, "more than \(limits.fieldCount) header fields"))
+                        return .invalid(
+                            RequestError(.requestHeaderFieldsTooLarge, "more than \(limits.fieldCount) header fields"))
                     }
                     lineStart = i
                     nameStart = i
                     state = .fieldName
                 } else {
-                    return .invalid(RequestError(.badRequest, c == 0x3A ? "empty header field name" : "invalid character in header field name"))
+                    return .invalid(
+                        RequestError(
+                            .badRequest, c == 0x3A ? "empty header field name" : "invalid character in header field name"))
                 }
             case .fieldName:
                 if c == 0x3A {
@@ -197,7 +206,7 @@ public struct RequestParser {
                 } else if c == 0x0D || c == 0x0A {
                     valueStart = i
                     valueEnd = i
-                    if c == 0x0D { state = .fieldCR } else { endOfField(); }
+                    if c == 0x0D { state = .fieldCR } else { endOfField() }
                 } else if Self.isFieldValueChar(c) {
                     valueStart = i
                     valueEnd = i + 1
@@ -234,7 +243,8 @@ public struct RequestParser {
                 }
             case .fieldName, .fieldValueStart, .fieldValue, .fieldCR:
                 if i - lineStart > limits.fieldLine + (state == .fieldCR ? 1 : 0) {
-                    return .invalid(RequestError(.requestHeaderFieldsTooLarge, "header field longer than \(limits.fieldLine) bytes"))
+                    return .invalid(
+                        RequestError(.requestHeaderFieldsTooLarge, "header field longer than \(limits.fieldLine) bytes"))
                 }
             default:
                 break
@@ -274,7 +284,10 @@ public struct RequestParser {
         }
         func lowercased(_ r: Range<Int>) -> String {
             var needs = false
-            for k in r where bytes[k] >= 0x41 && bytes[k] <= 0x5A { needs = true; break }
+            for k in r where bytes[k] >= 0x41 && bytes[k] <= 0x5A {
+                needs = true
+                break
+            }
             if !needs { return string(r) }
             return String(unsafeUninitializedCapacity: r.count) { out in
                 var j = 0

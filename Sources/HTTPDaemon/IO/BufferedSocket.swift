@@ -4,8 +4,9 @@
 // Ownership: the BufferedSocket owns the fd (closed by `close()`); C callbacks reach it through an
 // unretained pointer, so its owner must call `close()` before dropping it.
 import CLibevent
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a BufferedSocket reports to its owner, on the loop thread.
@@ -20,7 +21,9 @@ public protocol BufferedSocketDelegate: AnyObject {
 
 /// Why a socket stopped.
 public enum SocketEvent: Sendable, Equatable {
-    case eof, error(Int32), sendTimeout
+    case eof
+    case error(Int32)
+    case sendTimeout
 }
 
 /// The outcome of `flush()`.
@@ -59,12 +62,16 @@ public final class BufferedSocket {
         output = evbuffer_new()
         evbuffer_set_flags(output, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD))
         let arg = Unmanaged.passUnretained(self).toOpaque()
-        readEvent = httpd_event_new(loop.base, fd, HTTPD_EV_READ | HTTPD_EV_PERSIST, { _, _, arg in
-            Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().readReady()
-        }, arg)
-        writeEvent = httpd_event_new(loop.base, fd, HTTPD_EV_WRITE | HTTPD_EV_PERSIST, { _, _, arg in
-            Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().writeReady()
-        }, arg)
+        readEvent = httpd_event_new(
+            loop.base, fd, HTTPD_EV_READ | HTTPD_EV_PERSIST,
+            { _, _, arg in
+                Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().readReady()
+            }, arg)
+        writeEvent = httpd_event_new(
+            loop.base, fd, HTTPD_EV_WRITE | HTTPD_EV_PERSIST,
+            { _, _, arg in
+                Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().writeReady()
+            }, arg)
         sendTimer = Timer(loop) { [unowned self] in
             self.stopWriting()
             self.delegate?.socketFailed(.sendTimeout)

@@ -1,8 +1,9 @@
 // The libevent event base, timers and signal events. Only the IO layer imports CLibevent;
 // everything here runs on the one loop thread.
 import CLibevent
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One libevent event base, driven by `run()` on the calling thread.
@@ -49,10 +50,12 @@ public final class EventLoop {
     /// Calls `handler` on the loop thread whenever `signal` arrives.
     public func onSignal(_ signal: Int32, _ handler: @escaping () -> Void) {
         signalHandlers[signal] = handler
-        let ev = httpd_event_new(base, signal, HTTPD_EV_SIGNAL | HTTPD_EV_PERSIST, { sig, _, arg in
-            let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeUnretainedValue()
-            loop.signalHandlers[sig]?()
-        }, Unmanaged.passUnretained(self).toOpaque())!
+        let ev = httpd_event_new(
+            base, signal, HTTPD_EV_SIGNAL | HTTPD_EV_PERSIST,
+            { sig, _, arg in
+                let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeUnretainedValue()
+                loop.signalHandlers[sig]?()
+            }, Unmanaged.passUnretained(self).toOpaque())!
         event_add(ev, nil)
         signalEvents.append(ev)
     }
@@ -78,9 +81,11 @@ public final class Timer {
 
     public init(_ loop: EventLoop, _ callback: @escaping () -> Void) {
         self.callback = callback
-        event = httpd_event_new(loop.base, -1, 0, { _, _, arg in
-            Unmanaged<Timer>.fromOpaque(arg!).takeUnretainedValue().callback()
-        }, Unmanaged.passUnretained(self).toOpaque())
+        event = httpd_event_new(
+            loop.base, -1, 0,
+            { _, _, arg in
+                Unmanaged<Timer>.fromOpaque(arg!).takeUnretainedValue().callback()
+            }, Unmanaged.passUnretained(self).toOpaque())
     }
 
     deinit { event_free(event) }
@@ -100,9 +105,11 @@ public final class RepeatingTimer {
 
     public init(_ loop: EventLoop, every seconds: Double, _ callback: @escaping () -> Void) {
         self.callback = callback
-        event = httpd_event_new(loop.base, -1, HTTPD_EV_PERSIST, { _, _, arg in
-            Unmanaged<RepeatingTimer>.fromOpaque(arg!).takeUnretainedValue().callback()
-        }, Unmanaged.passUnretained(self).toOpaque())
+        event = httpd_event_new(
+            loop.base, -1, HTTPD_EV_PERSIST,
+            { _, _, arg in
+                Unmanaged<RepeatingTimer>.fromOpaque(arg!).takeUnretainedValue().callback()
+            }, Unmanaged.passUnretained(self).toOpaque())
         httpd_event_add_ms(event, Int64(seconds * 1000))
     }
 

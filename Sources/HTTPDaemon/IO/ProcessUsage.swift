@@ -1,6 +1,6 @@
 // Resident memory and CPU time of this process, from /proc/self/statm and getrusage (no disk I/O).
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// This process's resource usage right now.

@@ -1,6 +1,6 @@
 // Raw socket syscalls: binding listeners before the event loop exists, and naming addresses.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Socket helpers around Glibc.

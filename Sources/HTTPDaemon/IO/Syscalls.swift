@@ -1,6 +1,6 @@
 // Small errno helpers shared by the code that makes system calls.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `strerror(code)` as a Swift string.

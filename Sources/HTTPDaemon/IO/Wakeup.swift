@@ -1,7 +1,8 @@
 // The wake-up fd through which worker threads tell the loop thread that results are waiting.
 import CLibevent
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The thread-safe half of a Wakeup: any thread may `signal()` it.
@@ -26,11 +27,13 @@ public final class Wakeup {
         fd = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
         if fd < 0 { throw StartupError.errno("eventfd") }
         self.handler = handler
-        event = httpd_event_new(loop.base, fd, HTTPD_EV_READ | HTTPD_EV_PERSIST, { fd, _, arg in
-            var value: UInt64 = 0
-            _ = read(fd, &value, 8)
-            Unmanaged<Wakeup>.fromOpaque(arg!).takeUnretainedValue().handler()
-        }, Unmanaged.passUnretained(self).toOpaque())
+        event = httpd_event_new(
+            loop.base, fd, HTTPD_EV_READ | HTTPD_EV_PERSIST,
+            { fd, _, arg in
+                var value: UInt64 = 0
+                _ = read(fd, &value, 8)
+                Unmanaged<Wakeup>.fromOpaque(arg!).takeUnretainedValue().handler()
+            }, Unmanaged.passUnretained(self).toOpaque())
         event_add(event, nil)
     }
 

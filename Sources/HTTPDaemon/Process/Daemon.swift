@@ -2,7 +2,7 @@
 // stdio to /dev/null. The starting process waits on a pipe and exits only when the daemon reports
 // that it is ready (status 0) or has failed (status 1 and the message, printed on the terminal).
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The daemon's end of the pipe to the process that started it.

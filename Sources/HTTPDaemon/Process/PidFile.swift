@@ -2,7 +2,7 @@
 // file renamed over the path, so readers never see it half-written), removed on a clean exit.
 // A stale file left by a crash is not locked, so it never blocks the next start.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A held PID file.
@@ -19,7 +19,8 @@ public final class PidFile {
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let running = Self.readPID(fd)
             Glibc.close(fd)
-            throw StartupError("httpd is already running" + (running.map { " (pid \($0))" } ?? "") + ": PidFile \(path) is locked")
+            throw StartupError(
+                "httpd is already running" + (running.map { " (pid \($0))" } ?? "") + ": PidFile \(path) is locked")
         }
         lockFD = fd
     }

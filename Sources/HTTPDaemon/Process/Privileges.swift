@@ -1,7 +1,7 @@
 // Dropping root: after binding and opening logs, become `User`/`Group` (supplementary groups too),
 // and check that the document root is readable by that user (for `-t` and start-up).
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A user to run as, resolved from the passwd/group databases.

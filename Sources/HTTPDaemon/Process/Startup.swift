@@ -2,7 +2,7 @@
 // the PID file, daemonize (before any thread, queue or event base), drop privileges, build the
 // server, write the PID, report ready; then serve until stopped and clean up.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why a configuration could not be used.
@@ -113,8 +113,13 @@ public enum Startup {
             } else if let user = config.user {
                 errorLog.log(.warn, "User \(user) ignored: httpd was not started as root")
             }
-            if inherited != nil { errorLog.log(.notice, "socket activation: serving on \(bound.count) inherited listening socket(s)") }
-            errorLog.log(.notice, "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers")
+            if inherited != nil {
+                errorLog.log(.notice, "socket activation: serving on \(bound.count) inherited listening socket(s)")
+            }
+            errorLog.log(
+                .notice,
+                "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers"
+            )
             lifeline?.ready()
             server.run()
             pidFile?.remove()
@@ -166,8 +171,9 @@ public enum Startup {
             let loop = try EventLoop()
             var s = settings
             s.config = config
-            let server = try Server(loop: loop, settings: s, listeners: waitStyle ? [BoundListener(address: nil, fd: 0)] : [],
-                                    log: errorLog, accessLog: accessLog)
+            let server = try Server(
+                loop: loop, settings: s, listeners: waitStyle ? [BoundListener(address: nil, fd: 0)] : [],
+                log: errorLog, accessLog: accessLog)
             server.mode = "inetd"
             server.listenersInherited = true
             loop.onSignal(SIGTERM) { server.beginShutdown() }
@@ -194,7 +200,8 @@ public enum Startup {
             return 2
         }
         let config: Configuration
-        switch ConfigLoader.load(file: options.configFile, directives: options.directives, startDirectory: options.startDirectory) {
+        switch ConfigLoader.load(file: options.configFile, directives: options.directives, startDirectory: options.startDirectory)
+        {
         case .failure(let errors):
             for e in errors.errors { printToStderr(e.description) }
             return 1

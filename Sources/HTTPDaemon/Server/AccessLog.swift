@@ -1,7 +1,7 @@
 // The access log: one Common/Combined line per response, buffered in memory and written at least
 // once a second (and when the buffer passes 64 KiB, and on stop). Loop thread only.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A buffered access log file.
@@ -52,7 +52,9 @@ public final class AccessLog {
         strftime(&buffer, 64, "%d/%b/%Y:%H:%M:%S ", &tm)
         let offset = tm.tm_gmtoff / 60
         let sign = offset < 0 ? "-" : "+"
-        let hours = abs(offset) / 60, minutes = abs(offset) % 60
-        return String(nulTerminated: buffer) + sign + (hours < 10 ? "0" : "") + "\(hours)" + (minutes < 10 ? "0" : "") + "\(minutes)"
+        let hours = abs(offset) / 60
+        let minutes = abs(offset) % 60
+        return String(nulTerminated: buffer) + sign + (hours < 10 ? "0" : "") + "\(hours)" + (minutes < 10 ? "0" : "")
+            + "\(minutes)"
     }
 }

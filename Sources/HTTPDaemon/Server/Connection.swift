@@ -198,8 +198,9 @@ final class Connection: BufferedSocketDelegate {
             }
             state = .writing  // the status request counts itself as writing, as Apache's does
             let (type, body) = StatusPages.render(server.snapshot(), format)
-            var r = Response(status: .ok, headers: [("Content-Type", type), ("Cache-Control", "no-store")],
-                             body: [.bytes(Array(body.utf8))], sendsBody: request?.method != .head)
+            var r = Response(
+                status: .ok, headers: [("Content-Type", type), ("Cache-Control", "no-store")],
+                body: [.bytes(Array(body.utf8))], sendsBody: request?.method != .head)
             r.forceClose = forceClose
             send(r)
         }
@@ -207,8 +208,9 @@ final class Connection: BufferedSocketDelegate {
 
     /// A small text/plain answer that must never be cached (health and readiness).
     func plain(_ status: HTTPStatus, _ text: String) -> Response {
-        Response(status: status, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")],
-                 body: [.bytes(Array(text.utf8))], sendsBody: request?.method != .head)
+        Response(
+            status: status, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")],
+            body: [.bytes(Array(text.utf8))], sendsBody: request?.method != .head)
     }
 
     /// The state shown by status pages: reading, writing, waiting (keep-alive) or closing.
@@ -273,8 +275,9 @@ final class Connection: BufferedSocketDelegate {
             ? .error : (error.status == .notFound ? .debug : .info)
         server.log.log(level, "[client \(peer)] \(error.status.code) \(requestLine(head)): \(error.reason)")
         let isHead = (request?.method ?? head.map { HTTPMethod($0.method) }) == .head
-        var response = Response.error(error.status, sendsBody: !isHead,
-                                      extraHeaders: error.status == .methodNotAllowed ? [("Allow", Router.allow)] : [])
+        var response = Response.error(
+            error.status, sendsBody: !isHead,
+            extraHeaders: error.status == .methodNotAllowed ? [("Allow", Router.allow)] : [])
         response.forceClose = response.forceClose || forceClose
         if let document = config.errorDocuments[error.status.code],
             case .success(let normalized) = PathNormalizer.normalize(document)
@@ -306,8 +309,9 @@ final class Connection: BufferedSocketDelegate {
                 status: response.status.code, bodyBytes: response.sendsBody ? response.contentLength ?? 0 : 0,
                 referer: h?.field("referer"), userAgent: h?.field("user-agent"))
         }
-        let head = response.head(date: server.httpDate(), server: config.serverHeader, keepAlive: keepAlive,
-                                 http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
+        let head = response.head(
+            date: server.httpDate(), server: config.serverHeader, keepAlive: keepAlive,
+            http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
         socket.write(head)
         let bodyBytes = response.sendsBody ? response.contentLength ?? 0 : 0
         inFlight = (response.status.code, bodyBytes, head.count + bodyBytes)
@@ -357,8 +361,9 @@ final class Connection: BufferedSocketDelegate {
             logEntry = nil
         }
         if let f = inFlight {
-            server.stats.recordResponse(code: f.code, bodyBytes: f.bodyBytes, totalBytes: f.totalBytes,
-                                        seconds: EventLoop.monotonicSeconds() - requestStart)
+            server.stats.recordResponse(
+                code: f.code, bodyBytes: f.bodyBytes, totalBytes: f.totalBytes,
+                seconds: EventLoop.monotonicSeconds() - requestStart)
             inFlight = nil
         }
         skipAccessLog = false
@@ -424,10 +429,14 @@ final class Connection: BufferedSocketDelegate {
             if parser.isIdle && socket.inputCount == 0 {
                 close()
             } else {
-                fail(RequestError(.requestTimeout, "request head not received within \(config.requestHeaderTimeout) s"), forceClose: true)
+                fail(
+                    RequestError(.requestTimeout, "request head not received within \(config.requestHeaderTimeout) s"),
+                    forceClose: true)
             }
         case .readingBody:
-            fail(RequestError(.requestTimeout, "request body not received within \(config.requestBodyTimeout) s"), forceClose: true)
+            fail(
+                RequestError(.requestTimeout, "request body not received within \(config.requestBodyTimeout) s"), forceClose: true
+            )
         case .idle, .lingering:
             close()
         case .waitingForFile, .writing, .closed:
@@ -456,8 +465,9 @@ final class Connection: BufferedSocketDelegate {
         }
         if let f = inFlight {
             let unsent = socket.outputCount
-            server.stats.recordResponse(code: f.code, bodyBytes: max(0, f.bodyBytes - unsent),
-                                        totalBytes: max(0, f.totalBytes - unsent), seconds: EventLoop.monotonicSeconds() - requestStart)
+            server.stats.recordResponse(
+                code: f.code, bodyBytes: max(0, f.bodyBytes - unsent),
+                totalBytes: max(0, f.totalBytes - unsent), seconds: EventLoop.monotonicSeconds() - requestStart)
             inFlight = nil
         }
         state = .closed

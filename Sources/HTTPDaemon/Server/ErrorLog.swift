@@ -1,7 +1,7 @@
 // The error log: `[date] [level] [pid N] message` lines to stderr, a file or syslog.
 // Used on the loop thread (and by main before the loop exists); reopened on SIGUSR1.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Severity levels, as Apache's LogLevel names them.

@@ -1,7 +1,7 @@
 // Wires the pieces together on the loop thread: listeners, connections, the worker pool and its
 // completion queue, the open-file cache, the cached Date header, logs, reload and graceful stop.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A bound listening socket and the address it was configured as (nil when inherited).
@@ -55,8 +55,10 @@ public final class Server {
     public private(set) var generation = 1
 
     /// Sets up the server on `loop` with already-bound listening sockets.
-    public init(loop: EventLoop, settings: ServerSettings, listeners bound: [BoundListener], log: ErrorLog,
-                accessLog: AccessLog?) throws(StartupError) {
+    public init(
+        loop: EventLoop, settings: ServerSettings, listeners bound: [BoundListener], log: ErrorLog,
+        accessLog: AccessLog?
+    ) throws(StartupError) {
         self.loop = loop
         self.settings = settings
         self.log = log
@@ -75,8 +77,9 @@ public final class Server {
     }
 
     func addListener(_ b: BoundListener) {
-        let l = Listener(loop, fd: b.fd, onAccept: { [unowned self] in self.accept($0) },
-                         onError: { [unowned self] in self.acceptFailed($0) })
+        let l = Listener(
+            loop, fd: b.fd, onAccept: { [unowned self] in self.accept($0) },
+            onError: { [unowned self] in self.acceptFailed($0) })
         listeners.append((b.address, l))
         log.log(.notice, "listening on http://\(Sockets.localAddress(b.fd))/")
     }
@@ -96,7 +99,8 @@ public final class Server {
         guard !draining else { return }
         draining = true
         if config.drainDelay > 0 {
-            log.log(.notice, "draining: \(config.readyPath ?? "ReadyPath") answers 503; closing listeners in \(config.drainDelay) s")
+            log.log(
+                .notice, "draining: \(config.readyPath ?? "ReadyPath") answers 503; closing listeners in \(config.drainDelay) s")
             drainTimer = Timer(loop) { [unowned self] in self.closeListeners() }
             drainTimer?.schedule(after: config.drainDelay)
         } else {
@@ -175,9 +179,11 @@ public final class Server {
         pool.size = new.config.workers
         generation += 1
         stats.lastReload = loop.nowSeconds()
-        for (name, was, now) in [("PidFile", old.pidFile ?? "off", new.config.pidFile ?? "off"),
-                                 ("User", old.user ?? "-", new.config.user ?? "-"),
-                                 ("Daemon", "\(!old.foreground)", "\(!new.config.foreground)")] where was != now {
+        for (name, was, now) in [
+            ("PidFile", old.pidFile ?? "off", new.config.pidFile ?? "off"),
+            ("User", old.user ?? "-", new.config.user ?? "-"),
+            ("Daemon", "\(!old.foreground)", "\(!new.config.foreground)"),
+        ] where was != now {
             log.log(.warn, "\(name) changed from \(was) to \(now): takes effect at the next start, not on reload")
         }
         updateAccepting()
@@ -294,7 +300,10 @@ public final class Server {
 
     /// The counters as they are now, for the status endpoints.
     func snapshot() -> StatusSnapshot {
-        var reading = 0, writing = 0, waiting = 0, closing = 0
+        var reading = 0
+        var writing = 0
+        var waiting = 0
+        var closing = 0
         for c in connections.values {
             switch c.monitorState {
             case .reading: reading += 1

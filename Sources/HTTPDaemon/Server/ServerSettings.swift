@@ -1,7 +1,7 @@
 // What the server derives from a Configuration before serving: the real document root, the MIME
 // table, limits. Built (and checked) once at start-up, and by `-t`, with blocking calls allowed.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A checked configuration plus everything derived from it; Sendable, replaced whole on reload.
@@ -40,10 +40,12 @@ public struct ServerSettings: Sendable {
         return ServerSettings(
             config: config, lookup: lookup,
             staticSettings: StaticSettings(cacheControl: config.cacheControl, precompressed: config.precompressed),
-            limits: HeadLimits(requestLine: config.limitRequestLine, fieldLine: config.limitRequestFieldSize,
-                               fieldCount: config.limitRequestFields),
-            monitoring: MonitoringPaths(health: config.healthPath, ready: config.readyPath, status: config.statusPath,
-                                        metrics: config.metricsPath))
+            limits: HeadLimits(
+                requestLine: config.limitRequestLine, fieldLine: config.limitRequestFieldSize,
+                fieldCount: config.limitRequestFields),
+            monitoring: MonitoringPaths(
+                health: config.healthPath, ready: config.readyPath, status: config.statusPath,
+                metrics: config.metricsPath))
     }
 }
 

@@ -70,12 +70,14 @@ public struct StatusSnapshot: Sendable {
     public var cpuSystemSeconds: Double
     public var maxConnections: Int
 
-    public init(version: String, mode: String, pid: Int32, ppid: Int32, now: Int, startTime: Int, uptime: Int, generation: Int,
-                lastReload: Int?, draining: Bool, connectionsAccepted: Int, connectionsHandled: Int, reading: Int,
-                writing: Int, waiting: Int, closing: Int, requests: Int, byCode: [Int: Int], bodyBytes: Int,
-                responseBytes: Int, durationCounts: [Int], durationSum: Double, workers: Int, workersBusy: Int,
-                workersQueued: Int, workersCompleted: Int, queueDelaySum: Double, queueDelayCount: Int,
-                residentBytes: Int, cpuUserSeconds: Double, cpuSystemSeconds: Double, maxConnections: Int) {
+    public init(
+        version: String, mode: String, pid: Int32, ppid: Int32, now: Int, startTime: Int, uptime: Int, generation: Int,
+        lastReload: Int?, draining: Bool, connectionsAccepted: Int, connectionsHandled: Int, reading: Int,
+        writing: Int, waiting: Int, closing: Int, requests: Int, byCode: [Int: Int], bodyBytes: Int,
+        responseBytes: Int, durationCounts: [Int], durationSum: Double, workers: Int, workersBusy: Int,
+        workersQueued: Int, workersCompleted: Int, queueDelaySum: Double, queueDelayCount: Int,
+        residentBytes: Int, cpuUserSeconds: Double, cpuSystemSeconds: Double, maxConnections: Int
+    ) {
         self.version = version
         self.mode = mode
         self.pid = pid

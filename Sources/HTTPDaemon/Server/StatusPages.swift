@@ -1,7 +1,7 @@
 // Renders a StatusSnapshot in the four formats monitoring tools read: HTML for people, Apache
 // mod_status `?auto` text, JSON, and the Prometheus text exposition format. Pure.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The status endpoint's output formats.
@@ -47,7 +47,10 @@ public enum StatusPages {
         var frac = Int(abs(scaled).truncatingRemainder(dividingBy: 1_000_000))
         if frac == 0 { return String(whole) }
         var digits = 6
-        while frac % 10 == 0 { frac /= 10; digits -= 1 }
+        while frac % 10 == 0 {
+            frac /= 10
+            digits -= 1
+        }
         let f = String(frac)
         return (x < 0 && whole == 0 ? "-" : "") + String(whole) + "." + String(repeating: "0", count: digits - f.count) + f
     }
@@ -160,22 +163,33 @@ public enum StatusPages {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for (labels, value) in samples { out += "\(name)\(labels) \(value)\n" }
         }
-        metric("httpd_info", "gauge", "Build and mode of this httpd (value is always 1).",
-               [("{version=\"\(s.version)\",mode=\"\(s.mode)\"}", "1")])
+        metric(
+            "httpd_info", "gauge", "Build and mode of this httpd (value is always 1).",
+            [("{version=\"\(s.version)\",mode=\"\(s.mode)\"}", "1")])
         metric("httpd_process_id", "gauge", "PID of the serving process.", [("", "\(s.pid)")])
         metric("httpd_parent_process_id", "gauge", "PID of its parent (1 for a daemon parented by init).", [("", "\(s.ppid)")])
         metric("httpd_draining", "gauge", "1 while a graceful stop is in progress.", [("", s.draining ? "1" : "0")])
-        metric("httpd_config_generation", "gauge", "Configuration generation: 1 at start, plus one per reload.", [("", "\(s.generation)")])
-        metric("httpd_config_last_reload_timestamp_seconds", "gauge", "Unix time of the last successful reload (start time if none).",
-               [("", "\(s.lastReload ?? s.startTime)")])
+        metric(
+            "httpd_config_generation", "gauge", "Configuration generation: 1 at start, plus one per reload.",
+            [("", "\(s.generation)")])
+        metric(
+            "httpd_config_last_reload_timestamp_seconds", "gauge",
+            "Unix time of the last successful reload (start time if none).",
+            [("", "\(s.lastReload ?? s.startTime)")])
         metric("httpd_connections_accepted_total", "counter", "Client connections accepted.", [("", "\(s.connectionsAccepted)")])
-        metric("httpd_connections_handled_total", "counter", "Client connections closed after being served.", [("", "\(s.connectionsHandled)")])
-        metric("httpd_connections", "gauge", "Open client connections by state.",
-               [("{state=\"reading\"}", "\(s.reading)"), ("{state=\"writing\"}", "\(s.writing)"),
-                ("{state=\"waiting\"}", "\(s.waiting)"), ("{state=\"closing\"}", "\(s.closing)")])
+        metric(
+            "httpd_connections_handled_total", "counter", "Client connections closed after being served.",
+            [("", "\(s.connectionsHandled)")])
+        metric(
+            "httpd_connections", "gauge", "Open client connections by state.",
+            [
+                ("{state=\"reading\"}", "\(s.reading)"), ("{state=\"writing\"}", "\(s.writing)"),
+                ("{state=\"waiting\"}", "\(s.waiting)"), ("{state=\"closing\"}", "\(s.closing)"),
+            ])
         metric("httpd_connections_max", "gauge", "MaxConnections.", [("", "\(s.maxConnections)")])
-        metric("httpd_requests_total", "counter", "Responses sent, by status code.",
-               s.byCode.keys.sorted().map { ("{code=\"\($0)\"}", "\(s.byCode[$0]!)") })
+        metric(
+            "httpd_requests_total", "counter", "Responses sent, by status code.",
+            s.byCode.keys.sorted().map { ("{code=\"\($0)\"}", "\(s.byCode[$0]!)") })
         metric("httpd_response_bytes_total", "counter", "Response bytes sent (head and body).", [("", "\(s.responseBytes)")])
         metric("httpd_response_body_bytes_total", "counter", "Response body bytes sent.", [("", "\(s.bodyBytes)")])
         var buckets: [(String, String)] = []
@@ -196,30 +210,45 @@ public enum StatusPages {
         out += "# TYPE httpd_worker_pool_queue_delay_seconds summary\n"
         out += "httpd_worker_pool_queue_delay_seconds_sum \(decimal(s.queueDelaySum))\n"
         out += "httpd_worker_pool_queue_delay_seconds_count \(s.queueDelayCount)\n"
-        metric("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.", [("", "\(s.startTime)")])
+        metric(
+            "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
+            [("", "\(s.startTime)")])
         metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [("", "\(s.residentBytes)")])
-        metric("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
-               [("", decimal(s.cpuUserSeconds + s.cpuSystemSeconds))])
+        metric(
+            "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
+            [("", decimal(s.cpuUserSeconds + s.cpuSystemSeconds))])
         return out
     }
 
     /// A page for people: the same numbers, with optional auto-refresh.
     public static func html(_ s: StatusSnapshot, refresh: Int?) -> String {
-        func row(_ k: String, _ v: String) -> String { "<tr><th>\(HTMLEscape.escape(k))</th><td>\(HTMLEscape.escape(v))</td></tr>\n" }
+        func row(_ k: String, _ v: String) -> String {
+            "<tr><th>\(HTMLEscape.escape(k))</th><td>\(HTMLEscape.escape(v))</td></tr>\n"
+        }
         var rows = ""
         rows += row("Version", "httpd/\(s.version)")
         rows += row("Mode", s.mode + (s.draining ? " (draining)" : ""))
         rows += row("PID / parent PID", "\(s.pid) / \(s.ppid)")
         rows += row("Started", localTime(s.startTime, "%Y-%m-%d %H:%M:%S %Z"))
         rows += row("Uptime", uptimeText(s.uptime))
-        rows += row("Configuration generation", "\(s.generation)" + (s.lastReload.map { ", last reload \(localTime($0, "%Y-%m-%d %H:%M:%S %Z"))" } ?? ""))
+        rows += row(
+            "Configuration generation",
+            "\(s.generation)" + (s.lastReload.map { ", last reload \(localTime($0, "%Y-%m-%d %H:%M:%S %Z"))" } ?? ""))
         rows += row("Connections accepted / handled", "\(s.connectionsAccepted) / \(s.connectionsHandled)")
-        rows += row("Active connections", "\(s.active) (reading \(s.reading), writing \(s.writing), waiting \(s.waiting), closing \(s.closing)) of \(s.maxConnections)")
-        rows += row("Requests", "\(s.requests) (1xx \(s.statusClass(1)), 2xx \(s.statusClass(2)), 3xx \(s.statusClass(3)), 4xx \(s.statusClass(4)), 5xx \(s.statusClass(5)))")
+        rows += row(
+            "Active connections",
+            "\(s.active) (reading \(s.reading), writing \(s.writing), waiting \(s.waiting), closing \(s.closing)) of \(s.maxConnections)"
+        )
+        rows += row(
+            "Requests",
+            "\(s.requests) (1xx \(s.statusClass(1)), 2xx \(s.statusClass(2)), 3xx \(s.statusClass(3)), 4xx \(s.statusClass(4)), 5xx \(s.statusClass(5)))"
+        )
         rows += row("Bytes sent", "\(s.responseBytes) (bodies \(s.bodyBytes))")
         rows += row("Mean request duration", s.requests > 0 ? "\(decimal(s.durationSum / Double(s.requests) * 1000)) ms" : "-")
-        rows += row("Worker pool", "\(s.workers) workers, \(s.workersBusy) busy, \(s.workersQueued) queued, \(s.workersCompleted) completed, mean queue delay "
-                    + (s.queueDelayCount > 0 ? "\(decimal(s.queueDelaySum / Double(s.queueDelayCount) * 1000)) ms" : "-"))
+        rows += row(
+            "Worker pool",
+            "\(s.workers) workers, \(s.workersBusy) busy, \(s.workersQueued) queued, \(s.workersCompleted) completed, mean queue delay "
+                + (s.queueDelayCount > 0 ? "\(decimal(s.queueDelaySum / Double(s.queueDelayCount) * 1000)) ms" : "-"))
         rows += row("Resident memory", "\(s.residentBytes / 1024) KiB")
         rows += row("CPU time", "user \(decimal(s.cpuUserSeconds)) s, system \(decimal(s.cpuSystemSeconds)) s")
         let meta = refresh.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">\n" } ?? ""
