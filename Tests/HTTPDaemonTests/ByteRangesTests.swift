@@ -110,9 +110,9 @@ private func ranges(_ pairs: [(Int, Int)]) -> RangeDecision {
 
     @Test func smallGapsAreMerged() {
         #expect(ByteRanges.decide("bytes=0-10,50-60", length: 1000) == ranges([(0, 60)]))
-        // A gap of 80 bytes (11...90) is still merged; 81 bytes (11...91) is not.
-        #expect(ByteRanges.decide("bytes=0-10,91-100", length: 1000) == ranges([(0, 100)]))
-        #expect(ByteRanges.decide("bytes=0-10,92-100", length: 1000) == ranges([(0, 10), (92, 100)]))
+        // A gap of 79 bytes (11...89) is merged; 80 bytes (11...90) is not ("closer than 80 bytes").
+        #expect(ByteRanges.decide("bytes=0-10,90-100", length: 1000) == ranges([(0, 100)]))
+        #expect(ByteRanges.decide("bytes=0-10,91-100", length: 1000) == ranges([(0, 10), (91, 100)]))
     }
 
     @Test func mergingIsTransitive() {

@@ -91,7 +91,8 @@ public enum ByteRanges {
         ranges.sort { $0.first < $1.first }
         var merged: [ByteRange] = [ranges[0]]
         for r in ranges.dropFirst() {
-            if r.first <= merged[merged.count - 1].last + 1 + mergeGap {
+            // Gap between the ranges (bytes not asked for) below mergeGap: one range.
+            if r.first - (merged[merged.count - 1].last + 1) < mergeGap {
                 merged[merged.count - 1].last = max(merged[merged.count - 1].last, r.last)
             } else {
                 merged.append(r)
