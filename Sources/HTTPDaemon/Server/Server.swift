@@ -30,6 +30,9 @@ public final class Server {
     var cache: FileCache
     var housekeeping: RepeatingTimer?
     var acceptRetry: Timer?
+    /// Connections closed during this loop iteration, freed by `reaper` on the next one.
+    var graveyard: [Connection] = []
+    var reaper: Timer?
     var shutdownTimer: Timer?
     var dateSecond = -1
     var dateText = ""
@@ -74,6 +77,7 @@ public final class Server {
             self.accessLog?.flush()
         }
         acceptRetry = Timer(loop) { [unowned self] in self.updateAccepting() }
+        reaper = Timer(loop) { [unowned self] in self.graveyard.removeAll() }
     }
 
     func addListener(_ b: BoundListener) {
@@ -246,6 +250,9 @@ public final class Server {
     /// Called by a connection once it has closed.
     func remove(_ connection: Connection) {
         connections[connection.id] = nil
+        // Keep the object alive until the current callback (often one of its own events) has returned.
+        graveyard.append(connection)
+        reaper?.schedule(after: 0)
         stats.connectionsHandled += 1
         if exitWhenEmpty && connections.isEmpty {
             loop.stop()
