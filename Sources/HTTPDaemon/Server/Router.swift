@@ -41,12 +41,7 @@ public enum Router {
     public static func route(_ request: Request, hideDotfiles: Bool, monitoring: MonitoringPaths = .none) -> Route {
         switch request.method {
         case .get, .head:
-            // Monitoring endpoints answer from memory, before any file-system work.
-            let path = request.path
-            if path == monitoring.health { return .health }
-            if path == monitoring.ready { return .ready }
-            if path == monitoring.status { return .status(StatusFormat.fromQuery(request.query)) }
-            if path == monitoring.metrics { return .status(.prometheus) }
+            break
         case .options:
             var r = Response(status: .ok, headers: [("Allow", allow)])
             r.contentLength = 0
@@ -60,6 +55,13 @@ public enum Router {
         case .failure(let error):
             return .error(error)
         case .success(let normalized):
+            // Monitoring endpoints match the decoded path (as Apache's <Location>) and answer from
+            // memory, before any file-system work.
+            let path = normalized.path
+            if path == monitoring.health { return .health }
+            if path == monitoring.ready { return .ready }
+            if path == monitoring.status { return .status(StatusFormat.fromQuery(request.query)) }
+            if path == monitoring.metrics { return .status(.prometheus) }
             if hideDotfiles && PathNormalizer.isHidden(normalized.path) {
                 return .error(RequestError(.notFound, "hidden path \(normalized.path)"))
             }

@@ -1,0 +1,92 @@
+// Routing of the monitoring endpoints, the status query formats and StatusAllow's CIDR matching.
+import Testing
+
+@testable import HTTPDaemon
+
+private let paths = MonitoringPaths(health: "/healthz", ready: "/readyz", status: "/server-status", metrics: "/metrics")
+
+private func route(_ method: String, _ target: String, _ monitoring: MonitoringPaths = paths) throws -> Route {
+    let head = RequestHead(method: method, target: target, version: (1, 1), fields: [(name: "host", value: "h")])
+    return Router.route(try Request.interpret(head).get(), hideDotfiles: true, monitoring: monitoring)
+}
+
+@Suite struct MonitoringRouteTests {
+    @Test func endpointsAreRecognizedForGetAndHead() throws {
+        for method in ["GET", "HEAD"] {
+            guard case .health = try route(method, "/healthz") else {
+                Issue.record("health")
+                continue
+            }
+            guard case .ready = try route(method, "/readyz") else {
+                Issue.record("ready")
+                continue
+            }
+            guard case .status(.prometheus) = try route(method, "/metrics") else {
+                Issue.record("metrics")
+                continue
+            }
+            guard case .status(.html(nil)) = try route(method, "/server-status") else {
+                Issue.record("status")
+                continue
+            }
+        }
+    }
+
+    @Test func matchingUsesTheDecodedNormalizedPath() throws {
+        guard case .health = try route("GET", "/%68ealthz") else {
+            Issue.record("encoded")
+            return
+        }
+        guard case .health = try route("GET", "/a/../healthz?x=1") else {
+            Issue.record("dot segments")
+            return
+        }
+        guard case .file("/healthz/") = try route("GET", "/healthz/") else {
+            Issue.record("trailing slash is another path")
+            return
+        }
+    }
+
+    @Test func otherMethodsAreNotMonitoring() throws {
+        guard case .error(let e) = try route("POST", "/healthz") else {
+            Issue.record("POST")
+            return
+        }
+        #expect(e.status == .methodNotAllowed)
+    }
+
+    @Test func disabledEndpointIsAStaticPath() throws {
+        guard case .file("/healthz") = try route("GET", "/healthz", MonitoringPaths()) else {
+            Issue.record("off")
+            return
+        }
+    }
+
+    @Test(arguments: [
+        ("auto", StatusFormat.auto), ("format=json", .json), ("refresh=5", .html(refresh: 5)), ("x=1&auto", .auto),
+        ("refresh=0", .html(refresh: nil)), ("format=prometheus", .prometheus), ("", .html(refresh: nil)),
+    ])
+    func statusQueryPicksTheFormat(query: String, format: StatusFormat) {
+        #expect(StatusFormat.fromQuery(query) == format)
+    }
+
+    @Test func cidrMatching() throws {
+        let loopback = try #require(CIDR("127.0.0.0/8"))
+        #expect(loopback.contains("127.0.0.1"))
+        #expect(loopback.contains("127.255.0.9"))
+        #expect(loopback.contains("::ffff:127.0.0.2"))
+        #expect(!loopback.contains("128.0.0.1"))
+        #expect(!loopback.contains("::1"))
+        let one = try #require(CIDR("10.1.2.3"))
+        #expect(one.prefix == 32 && one.contains("10.1.2.3") && !one.contains("10.1.2.4"))
+        let v6 = try #require(CIDR("2001:db8::/32"))
+        #expect(v6.contains("2001:db8:1::5") && !v6.contains("2001:db9::1"))
+        let odd = try #require(CIDR("192.168.1.0/23"))
+        #expect(odd.contains("192.168.0.7") && odd.contains("192.168.1.200") && !odd.contains("192.168.2.1"))
+        #expect(CIDR("300.1.1.1") == nil)
+        #expect(CIDR("10.0.0.0/33") == nil)
+        #expect(CIDR("::/129") == nil)
+        #expect(CIDR("localhost") == nil)
+        #expect(CIDR.loopback.contains { $0.contains("::1") })
+    }
+}

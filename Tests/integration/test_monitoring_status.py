@@ -1,0 +1,255 @@
+"""Monitoring: the shape of /server-status (HTML, ?auto, JSON), /metrics, and StatusAllow."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+
+import pytest
+
+from monitoring_support import (  # noqa: F401
+    AUTO_KEYS, HTTPD_BIN, Client, parse_auto, parse_exposition, start_daemon,
+)
+
+NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+INTEGER = re.compile(r"^\d+$")
+
+
+def test_status_html(start_daemon):
+    """GET /server-status is an HTML page (no-store) with a table of version, mode, PID/PPID and counters, without refresh."""
+    d = start_daemon()
+    r = d.get("/server-status")
+    assert r.status_line == "HTTP/1.1 200 OK"
+    assert r.header("Content-Type") == "text/html; charset=utf-8"
+    assert r.header("Cache-Control") == "no-store"
+    assert r.header("Content-Length") == str(len(r.body))
+    page = r.text
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<table>" in page and "</table>" in page
+    assert "<th>Version</th><td>httpd/0.1.0</td>" in page
+    assert "<th>Mode</th><td>standalone</td>" in page
+    assert f"<td>{d.pid} / {os.getpid()}</td>" in page
+    for label in ("Uptime", "Configuration generation", "Active connections", "Requests", "Bytes sent",
+                  "Worker pool", "Resident memory", "CPU time"):
+        assert f"<th>{label}</th>" in page, label
+    assert 'http-equiv="refresh"' not in page
+
+
+def test_status_html_refresh(start_daemon):
+    """/server-status?refresh=5 adds <meta http-equiv="refresh" content="5">."""
+    d = start_daemon()
+    r = d.get("/server-status?refresh=5")
+    assert r.status == 200 and r.header("Content-Type") == "text/html; charset=utf-8"
+    assert '<meta http-equiv="refresh" content="5">' in r.text
+
+
+def test_status_head(start_daemon):
+    """HEAD on the status page, ?auto, JSON and /metrics: 200 with the GET headers and no body."""
+    d = start_daemon()
+    with Client(d.port) as c:
+        for target, ctype in (("/server-status", "text/html; charset=utf-8"),
+                              ("/server-status?auto", "text/plain; charset=utf-8"),
+                              ("/server-status?format=json", "application/json"),
+                              ("/metrics", "text/plain; version=0.0.4; charset=utf-8")):
+            r = c.request("HEAD", target)
+            assert r.status_line == "HTTP/1.1 200 OK", target
+            assert r.header("Content-Type") == ctype, target
+            assert r.header("Cache-Control") == "no-store", target
+            assert int(r.header("Content-Length")) > 0, target
+        # Nothing was sent after the heads: the next response follows directly.
+        r = c.request("GET", "/healthz")
+        assert r.status == 200 and r.body == b"ok\n"
+
+
+def test_status_auto_shape(start_daemon):
+    """?auto is text/plain: `localhost`, then Apache mod_status's keys in Apache's order with well-formed values."""
+    d = start_daemon()
+    r = d.get("/server-status?auto")
+    assert r.status_line == "HTTP/1.1 200 OK"
+    assert r.header("Content-Type") == "text/plain; charset=utf-8"
+    assert r.header("Cache-Control") == "no-store"
+    pairs = parse_auto(r.text)
+    assert [k for k, _ in pairs] == AUTO_KEYS
+    a = dict(pairs)
+    assert a["ServerVersion"] == "httpd/0.1.0"
+    assert a["ServerMPM"] == "event"
+    assert a["ParentServerConfigGeneration"] == "1"
+    assert a["ParentServerMPMGeneration"] == "0"
+    assert a["Processes"] == "1"
+    assert a["Stopping"] == "0"
+    assert a["GracefulWorkers"] == "0"
+    assert a["CPUChildrenUser"] == "0" and a["CPUChildrenSystem"] == "0"
+    assert a["Total Accesses"] == "0"
+    assert a["Total kBytes"] == "0"
+    for key in ("ServerUptimeSeconds", "Uptime", "Total Duration", "BusyWorkers", "IdleWorkers", "ConnsTotal",
+                "ConnsAsyncWriting", "ConnsAsyncKeepAlive", "ConnsAsyncClosing"):
+        assert INTEGER.match(a[key]), (key, a[key])
+    for key in ("Load1", "Load5", "Load15", "CPUUser", "CPUSystem", "CPULoad", "ReqPerSec", "BytesPerSec",
+                "BytesPerReq", "DurationPerReq"):
+        assert NUMBER.match(a[key]), (key, a[key])
+    assert re.match(r"^\d+ seconds?$|^\d+ minutes? ", a["ServerUptime"]), a["ServerUptime"]
+    for key in ("CurrentTime", "RestartTime"):  # e.g. Wednesday, 25-Nov-2026 14:41:19 UTC
+        assert re.match(r"^[A-Z][a-z]+day, \d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2} \S+$", a[key]), a[key]
+    # The status request itself is the one connection, writing; MaxConnections 16 slots.
+    assert a["ConnsTotal"] == "1" and a["ConnsAsyncWriting"] == "1" and a["BusyWorkers"] == "1"
+    assert a["IdleWorkers"] == "15"
+    assert a["Scoreboard"] == "W" + "_" * 15
+
+
+def test_status_json_shape(start_daemon):
+    """?format=json is application/json with every documented key, of the right types."""
+    d = start_daemon()
+    r = d.get("/server-status?format=json")
+    assert r.status_line == "HTTP/1.1 200 OK"
+    assert r.header("Content-Type") == "application/json"
+    assert r.header("Cache-Control") == "no-store"
+    j = r.json()
+    assert set(j) == {"version", "mode", "pid", "ppid", "start_time", "uptime_seconds", "draining", "config",
+                      "connections", "requests", "bytes", "request_duration_seconds", "workers", "process"}
+    assert j["version"] == "0.1.0"
+    assert j["mode"] == "standalone"
+    assert j["pid"] == d.pid
+    assert j["ppid"] == os.getpid()
+    assert j["draining"] is False
+    assert isinstance(j["start_time"], int) and abs(j["start_time"] - time.time()) < 60
+    assert isinstance(j["uptime_seconds"], int) and j["uptime_seconds"] >= 0
+    assert j["config"] == {"generation": 1, "last_reload": None}
+    assert set(j["connections"]) == {"accepted", "handled", "active", "reading", "writing", "waiting", "closing", "max"}
+    assert j["connections"]["max"] == 16
+    assert j["connections"]["accepted"] == 1 and j["connections"]["active"] == 1 and j["connections"]["writing"] == 1
+    assert set(j["requests"]) == {"total", "by_class", "by_code"}
+    assert j["requests"]["total"] == 0
+    assert j["requests"]["by_class"] == {"1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0}
+    assert j["requests"]["by_code"] == {}
+    assert j["bytes"] == {"body": 0, "response": 0}
+    assert j["request_duration_seconds"] == {"sum": 0, "count": 0}
+    assert set(j["workers"]) == {"size", "busy", "queued", "completed", "queue_delay_seconds_sum", "queue_delay_count"}
+    assert j["workers"]["size"] >= 1
+    assert set(j["process"]) == {"resident_memory_bytes", "cpu_user_seconds", "cpu_system_seconds"}
+    assert j["process"]["resident_memory_bytes"] > 1024 * 1024
+    assert j["process"]["cpu_user_seconds"] >= 0 and j["process"]["cpu_system_seconds"] >= 0
+
+
+FAMILIES = {
+    "httpd_info": "gauge", "httpd_process_id": "gauge", "httpd_parent_process_id": "gauge", "httpd_draining": "gauge",
+    "httpd_config_generation": "gauge", "httpd_config_last_reload_timestamp_seconds": "gauge",
+    "httpd_connections_accepted_total": "counter", "httpd_connections_handled_total": "counter",
+    "httpd_connections": "gauge", "httpd_connections_max": "gauge", "httpd_requests_total": "counter",
+    "httpd_response_bytes_total": "counter", "httpd_response_body_bytes_total": "counter",
+    "httpd_request_duration_seconds": "histogram", "httpd_worker_pool_size": "gauge",
+    "httpd_worker_pool_busy": "gauge", "httpd_worker_pool_queued": "gauge",
+    "httpd_worker_pool_completed_total": "counter", "httpd_worker_pool_queue_delay_seconds": "summary",
+    "process_start_time_seconds": "gauge", "process_resident_memory_bytes": "gauge",
+    "process_cpu_seconds_total": "counter",
+}
+
+
+def test_metrics_shape(start_daemon):
+    """/metrics is Prometheus text 0.0.4 with the documented families, types and labels."""
+    d = start_daemon()
+    assert d.get("/index.html").status == 200
+    r = d.get("/metrics")
+    assert r.status_line == "HTTP/1.1 200 OK"
+    assert r.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8"
+    assert r.header("Cache-Control") == "no-store"
+    m = parse_exposition(r.text)
+    assert m.types == FAMILIES
+    assert set(m.helps) == set(FAMILIES)
+    assert m.value("httpd_info", version="0.1.0", mode="standalone") == 1
+    assert m.value("httpd_process_id") == d.pid
+    assert m.value("httpd_parent_process_id") == os.getpid()
+    assert m.value("httpd_draining") == 0
+    assert m.value("httpd_config_generation") == 1
+    start = m.value("process_start_time_seconds")
+    assert abs(start - time.time()) < 60
+    assert m.value("httpd_config_last_reload_timestamp_seconds") == start
+    assert m.value("httpd_connections_accepted_total") == 2
+    assert sorted(l["state"] for l, _ in m.values("httpd_connections")) == ["closing", "reading", "waiting", "writing"]
+    assert m.value("httpd_connections", state="writing") == 1
+    assert m.value("httpd_connections_max") == 16
+    assert m.values("httpd_requests_total") == [({"code": "200"}, 1)]
+    assert m.value("httpd_response_body_bytes_total") == 64
+    assert m.value("httpd_response_bytes_total") > 64
+    buckets = m.values("httpd_request_duration_seconds_bucket")
+    assert buckets[-1][0] == {"le": "+Inf"} and buckets[-1][1] == 1
+    bounds = [float(l["le"]) for l, _ in buckets]
+    assert bounds == sorted(bounds) and len(bounds) >= 5
+    assert [v for _, v in buckets] == sorted(v for _, v in buckets)
+    assert m.value("httpd_request_duration_seconds_count") == 1
+    assert m.value("httpd_request_duration_seconds_sum") >= 0
+    assert m.value("httpd_worker_pool_size") >= 1
+    assert m.value("httpd_worker_pool_busy") == 0 and m.value("httpd_worker_pool_queued") == 0
+    assert m.value("httpd_worker_pool_completed_total") >= 1
+    assert m.value("httpd_worker_pool_queue_delay_seconds_count") >= 1
+    assert m.value("httpd_worker_pool_queue_delay_seconds_sum") >= 0
+    assert m.value("process_resident_memory_bytes") > 1024 * 1024
+    assert m.value("process_cpu_seconds_total") >= 0
+
+
+STATUS_TARGETS = ("/server-status", "/server-status?auto", "/server-status?format=json", "/metrics")
+
+
+def test_status_allow_forbids_other_addresses(start_daemon):
+    """With `StatusAllow 127.0.0.1`, a client from 127.0.0.2 gets 403 on status and metrics but 200 on health and ready."""
+    d = start_daemon("StatusAllow 127.0.0.1")
+    for target in STATUS_TARGETS:
+        assert d.get(target, source="127.0.0.2").status_line == "HTTP/1.1 403 Forbidden", target
+        assert d.get(target, source="127.0.0.1").status == 200, target
+    assert d.get("/healthz", source="127.0.0.2").status == 200
+    assert d.get("/readyz", source="127.0.0.2").status == 200
+    assert d.get("/index.html", source="127.0.0.2").status == 200
+
+
+def test_status_allow_cidr(start_daemon):
+    """With `StatusAllow 127.0.0.2/32`, 127.0.0.2 is allowed and 127.0.0.1 gets 403."""
+    d = start_daemon("StatusAllow 127.0.0.2/32")
+    for target in STATUS_TARGETS:
+        assert d.get(target, source="127.0.0.2").status == 200, target
+        assert d.get(target, source="127.0.0.1").status_line == "HTTP/1.1 403 Forbidden", target
+
+
+def test_status_allow_default_is_loopback(start_daemon):
+    """By default all of 127.0.0.0/8 may read the status (127.0.0.2 included)."""
+    d = start_daemon()
+    for target in STATUS_TARGETS:
+        assert d.get(target, source="127.0.0.2").status == 200, target
+
+
+def ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_status_allow_default_includes_ipv6_loopback(start_daemon):
+    """By default ::1 may read the status; `StatusAllow 127.0.0.1` alone forbids it."""
+    d = start_daemon(listen=["[::1]:0"])
+    assert d.get("/metrics", host="::1").status == 200
+    d2 = start_daemon("StatusAllow 127.0.0.1", listen=["[::1]:0"])
+    assert d2.get("/metrics", host="::1").status == 403
+    assert d2.get("/healthz", host="::1").status == 200
+
+
+def test_status_allow_all(start_daemon):
+    """`StatusAllow all` lets every address in (127.0.0.2 with a 127.0.0.1-only list added alongside)."""
+    d = start_daemon("StatusAllow 127.0.0.1 all")
+    assert d.get("/server-status?auto", source="127.0.0.2").status == 200
+
+
+@pytest.mark.parametrize("value", ["300.1.1.1", "10.0.0.0/33", "localhost"])
+def test_status_allow_bad_value_fails_check(tmp_path, value):
+    """A bad StatusAllow value makes `httpd -t` exit 1 with `CONF:LINE: ...`."""
+    (tmp_path / "www").mkdir()
+    conf = tmp_path / "bad.conf"
+    conf.write_text(f"DocumentRoot www\n# comment\nStatusAllow {value}\n")
+    p = subprocess.run([HTTPD_BIN, "-t", "-f", str(conf)], capture_output=True, text=True, timeout=10)
+    assert p.returncode == 1
+    assert f"{conf}:3: " in p.stderr
+    assert value in p.stderr
