@@ -89,4 +89,14 @@ private func route(_ method: String, _ target: String, _ monitoring: MonitoringP
         #expect(CIDR("localhost") == nil)
         #expect(CIDR.loopback.contains { $0.contains("::1") })
     }
+
+    @Test func statusAllowedForPeers() throws {
+        var c = Configuration()
+        #expect(c.statusAllowed("127.0.0.1") && c.statusAllowed("::1") && c.statusAllowed("unix"))
+        #expect(!c.statusAllowed("10.0.0.1"))
+        c.statusAllow = [try #require(CIDR("10.0.0.0/8"))]
+        #expect(c.statusAllowed("10.9.9.9") && !c.statusAllowed("127.0.0.1") && !c.statusAllowed("unix"))
+        c.statusAllow = [try #require(CIDR("0.0.0.0/0")), try #require(CIDR("::/0"))]
+        #expect(c.statusAllowed("192.0.2.1") && c.statusAllowed("2001:db8::1") && c.statusAllowed("unix"))
+    }
 }

@@ -125,6 +125,13 @@ public struct Configuration: Sendable {
     /// connection, so the super-server takes the socket back (`IdleExit`). Default 30.
     public var idleExit: Double = 30
 
+    /// Whether a client at `peer` (numeric address, or `unix` for a local socket) may read status and metrics.
+    /// A Unix-domain peer is on this machine, so it counts as loopback.
+    public func statusAllowed(_ peer: String) -> Bool {
+        if peer == "unix" { return statusAllow.contains { $0.prefix == 0 || $0.contains("127.0.0.1") || $0.contains("::1") } }
+        return statusAllow.contains { $0.contains(peer) }
+    }
+
     /// The error log actually used: the configured one, else stderr in the foreground and syslog as a daemon.
     public var effectiveErrorLog: ErrorLogTarget { errorLog ?? (foreground ? .stderr : .syslog) }
 

@@ -192,7 +192,7 @@ final class Connection: BufferedSocketDelegate {
             skipAccessLog = !config.logHealth
             send(server.draining ? plain(.serviceUnavailable, "draining\n") : plain(.ok, "ready\n"))
         case .status(let format):
-            guard config.statusAllow.contains(where: { $0.contains(peer) }) else {
+            guard config.statusAllowed(peer) else {
                 fail(RequestError(.forbidden, "status not allowed for \(peer) (StatusAllow)"))
                 return
             }
