@@ -97,21 +97,3 @@ public final class Timer {
 
     public func cancel() { event_del(event) }
 }
-
-/// A persistent repeating timer (e.g. the once-a-second housekeeping tick).
-public final class RepeatingTimer {
-    var event: OpaquePointer!
-    let callback: () -> Void
-
-    public init(_ loop: EventLoop, every seconds: Double, _ callback: @escaping () -> Void) {
-        self.callback = callback
-        event = httpd_event_new(
-            loop.base, -1, HTTPD_EV_PERSIST,
-            { _, _, arg in
-                Unmanaged<RepeatingTimer>.fromOpaque(arg!).takeUnretainedValue().callback()
-            }, Unmanaged.passUnretained(self).toOpaque())
-        httpd_event_add_ms(event, Int64(seconds * 1000))
-    }
-
-    deinit { event_free(event) }
-}

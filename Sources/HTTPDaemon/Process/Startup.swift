@@ -175,6 +175,7 @@ public enum Startup {
                 loop: loop, settings: s, listeners: waitStyle ? [BoundListener(address: nil, fd: 0)] : [],
                 log: errorLog, accessLog: accessLog)
             server.mode = "inetd"
+            server.inlineLookups = !waitStyle
             server.listenersInherited = true
             loop.onSignal(SIGTERM) { server.beginShutdown() }
             loop.onSignal(SIGINT) { server.beginShutdown() }

@@ -28,7 +28,10 @@ public final class Server {
     var pool: WorkerPool!
     var wakeup: Wakeup!
     var cache: FileCache
-    var housekeeping: RepeatingTimer?
+    /// Once-a-second chores (flush the access log, prune the file cache), scheduled only while
+    /// there is something to do, so an idle daemon never wakes up.
+    var housekeeping: Timer?
+    var housekeepingScheduled = false
     var acceptRetry: Timer?
     /// Connections closed during this loop iteration, freed by `reaper` on the next one.
     var graveyard: [Connection] = []
@@ -52,6 +55,9 @@ public final class Server {
     /// inetd "wait" style: stop after this many seconds without any connection.
     public var idleExit: Double?
     var idleTimer: Timer?
+    /// Look files up on the loop thread instead of the worker pool (inetd mode: one connection, nothing
+    /// to overlap with, and no worker threads to start in a process that lives for one connection).
+    public var inlineLookups = false
     /// Listeners came from systemd or inetd, so `Listen` is not ours to change on reload.
     public var listenersInherited = false
     /// Configuration generation: 1 at start, +1 per successful reload.
@@ -72,10 +78,7 @@ public final class Server {
         wakeup = try Wakeup(loop) { [unowned self] in self.completeLookups() }
         pool = WorkerPool(size: settings.config.workers, wakeup: wakeup.signaller)
         for b in bound { addListener(b) }
-        housekeeping = RepeatingTimer(loop, every: 1) { [unowned self] in
-            self.cache.prune(now: EventLoop.monotonicSeconds())
-            self.accessLog?.flush()
-        }
+        housekeeping = Timer(loop) { [unowned self] in self.houseKeep() }
         acceptRetry = Timer(loop) { [unowned self] in self.updateAccepting() }
         reaper = Timer(loop) { [unowned self] in self.graveyard.removeAll() }
     }
@@ -276,12 +279,30 @@ public final class Server {
     /// Looks `path` up on a worker; the result reaches the connection through `completeLookups`.
     func submitLookup(_ connection: Connection, _ path: String) {
         let settings = self.settings.lookup
+        if inlineLookups {
+            connection.lookupFinished(FileLookup.lookup(path, settings))
+            return
+        }
         pool.submit(connection.id) { FileLookup.lookup(path, settings) }
     }
 
     /// Remembers a found file for the open-file cache.
     func remember(_ path: String, _ resource: FileResource) {
         cache.put(path, resource, now: EventLoop.monotonicSeconds())
+        scheduleHousekeeping()
+    }
+
+    func scheduleHousekeeping() {
+        guard !housekeepingScheduled else { return }
+        housekeepingScheduled = true
+        housekeeping?.schedule(after: 1)
+    }
+
+    func houseKeep() {
+        housekeepingScheduled = false
+        cache.prune(now: EventLoop.monotonicSeconds())
+        accessLog?.flush()
+        if !cache.entries.isEmpty { scheduleHousekeeping() }
     }
 
     /// Delivers finished lookups to their connections (those still open).
@@ -339,5 +360,6 @@ public final class Server {
     func logAccess(_ entry: @autoclosure () -> AccessLogEntry) {
         guard let accessLog else { return }
         accessLog.append(entry(), now: loop.nowSeconds())
+        scheduleHousekeeping()
     }
 }
