@@ -23,6 +23,7 @@
 set -eu
 
 cd "$(dirname "$0")/.."
+. bench/nginx-conf.sh
 ROOT=$(pwd)
 
 DURATION=${DURATION:-10}
@@ -125,37 +126,9 @@ if "$HTTPD_BIN" -t -f "$TMP/httpd.conf" -c "AccessLog off" > /dev/null 2>&1; the
     echo "AccessLog off" >> "$TMP/httpd.conf"
 fi
 
-mime='types { text/html html; }'
-[ -r /etc/nginx/mime.types ] && mime='include /etc/nginx/mime.types;'
 # master_process off: a single process (the event loop a worker runs) with a PID we own and can stop.
 # It runs as the invoking user (no worker privilege drop), so it can read the mktemp -d folder.
-cat > "$TMP/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-master_process off;
-pid nginx.pid;
-error_log nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-    $mime
-    default_type application/octet-stream;
-    charset utf-8;
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 75s;
-    keepalive_requests 1000000000;
-    client_body_temp_path nginx-tmp/body;
-    proxy_temp_path nginx-tmp/proxy;
-    fastcgi_temp_path nginx-tmp/fastcgi;
-    uwsgi_temp_path nginx-tmp/uwsgi;
-    scgi_temp_path nginx-tmp/scgi;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root www;
-    }
-}
-EOF
+nginx_conf "$NGINX_PORT" www off > "$TMP/nginx.conf"
 mkdir -p "$TMP/nginx-tmp"
 
 HTTPD_CMD="$HTTPD_BIN -F -f $TMP/httpd.conf"

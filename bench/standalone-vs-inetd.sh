@@ -47,6 +47,7 @@
 set -eu
 
 cd "$(dirname "$0")/.."
+. bench/nginx-conf.sh
 ROOT=$(pwd)
 
 DURATION=${DURATION:-10}
@@ -196,38 +197,7 @@ printf 'Listen 127.0.0.1:%s\n%s\n' "$PORT_httpd" "$HTTPD_COMMON" > "$TMP/httpd.c
 # inetd mode: stderr is the client's socket, so the error log must be a file.
 printf '%s\nErrorLog %s\n' "$HTTPD_COMMON" "$TMP/httpd-inetd-error.log" > "$TMP/httpd-inetd.conf"
 
-mime='types { text/html html; }'
-[ -r /etc/nginx/mime.types ] && mime='include /etc/nginx/mime.types;'
-nginx_user=""
-[ "$(id -u)" -ne 0 ] || nginx_user="user root root;"   # the worker must read the 0700 temporary folder
-cat > "$TMP/nginx.conf" <<EOF
-$nginx_user
-worker_processes 1;
-daemon off;
-master_process on;
-pid nginx.pid;
-error_log nginx-error.log warn;
-events { worker_connections 1024; }
-http {
-    $mime
-    default_type application/octet-stream;
-    charset utf-8;
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    keepalive_timeout 75s;
-    keepalive_requests 1000000000;
-    client_body_temp_path nginx-tmp/body;
-    proxy_temp_path nginx-tmp/proxy;
-    fastcgi_temp_path nginx-tmp/fastcgi;
-    uwsgi_temp_path nginx-tmp/uwsgi;
-    scgi_temp_path nginx-tmp/scgi;
-    server {
-        listen 127.0.0.1:$PORT_nginx;
-        root $WWW;
-    }
-}
-EOF
+nginx_conf "$PORT_nginx" "$WWW" on > "$TMP/nginx.conf"
 mkdir -p "$TMP/nginx-tmp"
 
 xinetd_conf() { # xinetd_conf NAME PORT SERVER ARGS
