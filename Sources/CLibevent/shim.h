@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <event2/event.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 
@@ -29,23 +28,11 @@ static inline int httpd_event_add_ms(struct event *ev, int64_t ms) {
     return event_add(ev, &tv);
 }
 
-/// `bufferevent_set_timeouts` in milliseconds; 0 means no timeout for that direction.
-static inline int httpd_bufferevent_set_timeouts_ms(struct bufferevent *bev, int64_t read_ms, int64_t write_ms) {
-    struct timeval r = { (time_t)(read_ms / 1000), (suseconds_t)((read_ms % 1000) * 1000) };
-    struct timeval w = { (time_t)(write_ms / 1000), (suseconds_t)((write_ms % 1000) * 1000) };
-    return bufferevent_set_timeouts(bev, read_ms > 0 ? &r : NULL, write_ms > 0 ? &w : NULL);
-}
-
 /// The event flag values are macros, which Swift imports as `Int32`; these name them as `short`.
 static const short HTTPD_EV_READ = EV_READ;
 static const short HTTPD_EV_WRITE = EV_WRITE;
 static const short HTTPD_EV_PERSIST = EV_PERSIST;
 static const short HTTPD_EV_TIMEOUT = EV_TIMEOUT;
 static const short HTTPD_EV_SIGNAL = EV_SIGNAL;
-static const short HTTPD_BEV_EVENT_READING = BEV_EVENT_READING;
-static const short HTTPD_BEV_EVENT_WRITING = BEV_EVENT_WRITING;
-static const short HTTPD_BEV_EVENT_EOF = BEV_EVENT_EOF;
-static const short HTTPD_BEV_EVENT_ERROR = BEV_EVENT_ERROR;
-static const short HTTPD_BEV_EVENT_TIMEOUT = BEV_EVENT_TIMEOUT;
 
 #endif

@@ -329,6 +329,13 @@ private func refused(_ h: RequestHead) -> Int? {
         #expect(refused(head("GET", "/", [("host", "h"), ("expect", value)])) == 417)
     }
 
+    @Test func expectFieldsOnSeveralLinesFormOneList() throws {
+        let both = [("host", "h"), ("content-length", "5"), ("expect", "foo"), ("expect", "100-continue")]
+        #expect(refused(head("POST", "/", both)) == 417)
+        let twice = [("host", "h"), ("content-length", "5"), ("expect", "100-continue"), ("expect", "100-Continue")]
+        #expect(try #require(accepted(head("POST", "/", twice))).expectsContinue)
+    }
+
     // MARK: Methods
 
     @Test func methodNames() {

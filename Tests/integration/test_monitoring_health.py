@@ -127,7 +127,7 @@ def test_no_drain_delay_refuses_at_once(start_daemon):
     d.signal(signal.SIGTERM)
     sent = time.monotonic()
     while not connection_refused(d.port):
-        assert time.monotonic() - sent < 1.0, "still accepting 1 s after SIGTERM with DrainDelay 0"
+        assert time.monotonic() - sent < 2.0, "still accepting 2 s after SIGTERM with DrainDelay 0"
         time.sleep(0.02)
     assert d.wait() == 0
 

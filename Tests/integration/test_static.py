@@ -389,3 +389,39 @@ def test_builtin_404_exact(server):
                          b"<body><h1>404 Not Found</h1></body></html>\n")
     assert resp.body == error_body(404)
     assert resp.names == ["Date", "Server", "Content-Type", "Content-Length"]
+
+
+def test_pre_1970_mtime_is_served(server):
+    """A file whose mtime is before 1970 is served (no crash): Last-Modified is its date, the ETag stable."""
+    srv = server(files={"old.txt": "old\n"}, setup=lambda root: os.utime(root / "old.txt", (-100000000, -100000000)))
+    r1 = srv.get("/old.txt")
+    r2 = srv.get("/old.txt")
+    assert (r1.status, r1.body) == (200, b"old\n")
+    assert r1["last-modified"] == "Mon, 31 Oct 1966 14:13:20 GMT"
+    assert r1["etag"] == r2["etag"]
+    assert srv.alive()
+
+
+def test_future_mtime_is_never_later_than_date(server):
+    """A file modified in the future gets Last-Modified no later than Date (RFC 9110 §8.8.2.1)."""
+    future = time.time() + 10 * 365 * 86400
+    srv = server(files={"new.txt": "new\n"}, setup=lambda root: os.utime(root / "new.txt", (future, future)))
+    r = srv.get("/new.txt")
+    assert r.status == 200
+    assert r["last-modified"] == r["date"]
+
+
+def test_autoindex_leaves_out_symlinks_the_policy_refuses(server, tmp_path):
+    """Autoindex lists a symlink only where it would be served: one leaving the root is not shown
+    (nor its size), one inside is; with FollowSymlinks off no symlink is listed."""
+    outside = tmp_path / "outside-secret.txt"
+    outside.write_text("SECRET\n")
+    for policy, shown in (("inside", ["inner-link.txt", "plain.txt"]), ("off", ["plain.txt"])):
+        def links(root):
+            os.symlink(outside, root / "d" / "outer-link.txt")
+            os.symlink("plain.txt", root / "d" / "inner-link.txt")
+        srv = server(files={"d/plain.txt": "p\n"}, conf_lines=["Autoindex on", f"FollowSymlinks {policy}"], setup=links)
+        r = srv.get("/d/")
+        assert r.status == 200
+        names = re.findall(r'<a href="\./([^"]+)">', r.body.decode())
+        assert names == shown, (policy, names)

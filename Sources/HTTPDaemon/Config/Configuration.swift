@@ -52,7 +52,8 @@ public struct Configuration: Sendable {
     public var requestBodyTimeout: Double = 20
     /// Seconds a send may make no progress before the client is dropped (`SendTimeout`). Default 20.
     public var sendTimeout: Double = 20
-    /// Open client connections at most; more are accepted and closed at once (`MaxConnections`). Default 1024.
+    /// Open client connections at most; at the limit httpd stops accepting and new connections wait in
+    /// the kernel's backlog (`MaxConnections`). Default 1024.
     public var maxConnections: Int = 1024
     /// Longest request line in bytes (`LimitRequestLine`); longer gets 414. Default 8190 (Apache's).
     public var limitRequestLine: Int = 8190

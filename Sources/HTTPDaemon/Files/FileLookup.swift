@@ -45,73 +45,109 @@ public func statusForErrno(_ e: Int32) -> HTTPStatus {
     }
 }
 
+/// Linux's O_PATH (010000000 on x86-64 and arm64): Glibc exports it only under _GNU_SOURCE.
+let pathOnly: Int32 = 0o10000000
+
+/// A LookupResult carried as an Error, so that `resolve` can return a Result.
+public struct LookupResultError: Error, Sendable {
+    public var result: LookupResult
+    init(_ result: LookupResult) { self.result = result }
+}
+
 /// Blocking file-system resolution of normalized request paths.
+///
+/// Every path is first opened with O_PATH, which resolves it without opening the file itself (no
+/// side effects from a device or FIFO a symlink may point at); the symlink policy is checked on that
+/// descriptor (the kernel's /proc/self/fd view, so no race), and only then is the same inode opened
+/// for reading through /proc/self/fd.
 public enum FileLookup {
     /// Resolves `path` (normalized, decoded) under the document root.
     public static func lookup(_ path: String, _ s: LookupSettings) -> LookupResult {
         let full = s.root + path
-        let fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        if fd < 0 { return failure(errno, full) }
-        var st = stat()
-        if fstat(fd, &st) != 0 {
-            let e = errno
-            close(fd)
-            return failure(e, full)
-        }
-        if let refusal = symlinkRefusal(fd: fd, logicalPath: path, s) {
-            close(fd)
-            return refusal
+        let (pathFD, st): (Int32, stat)
+        switch resolve(path, s) {
+        case .failure(let error): return error.result
+        case .success(let resolved): (pathFD, st) = resolved
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            close(fd)
+            defer { close(pathFD) }
             guard path.hasSuffix("/") else { return .directoryRedirect }
             for name in s.directoryIndex {
                 let indexPath = path + name
                 if case .file(let resource) = lookupFile(indexPath, s) { return .file(resource) }
             }
             guard s.autoindex else { return .failure(.notFound, "directory without index: \(full)") }
-            return listing(path, s)
+            return listing(path, directory: pathFD, s)
         }
-        return makeResource(fd: fd, st: st, path: path, s)
+        return makeResource(pathFD: pathFD, st: st, path: path, s)
     }
 
     /// Looks up a regular file only (used for index files and error documents).
     static func lookupFile(_ path: String, _ s: LookupSettings) -> LookupResult {
+        switch resolve(path, s) {
+        case .failure(let error):
+            return error.result
+        case .success(let (pathFD, st)):
+            guard (st.st_mode & S_IFMT) == S_IFREG else {
+                close(pathFD)
+                return .failure(.notFound, "not a regular file: \(s.root + path)")
+            }
+            return makeResource(pathFD: pathFD, st: st, path: path, s)
+        }
+    }
+
+    /// Opens `path` with O_PATH and applies the symlink policy; the caller owns the returned descriptor.
+    static func resolve(_ path: String, _ s: LookupSettings) -> Result<(Int32, stat), LookupResultError> {
         let full = s.root + path
-        let fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        if fd < 0 { return failure(errno, full) }
+        let fd = open(full, pathOnly | O_CLOEXEC)
+        if fd < 0 { return .failure(LookupResultError(failure(errno, full))) }
         var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+        if fstat(fd, &st) != 0 {
+            let e = errno
             close(fd)
-            return .failure(.notFound, "not a regular file: \(full)")
+            return .failure(LookupResultError(failure(e, full)))
         }
         if let refusal = symlinkRefusal(fd: fd, logicalPath: path, s) {
             close(fd)
-            return refusal
+            return .failure(LookupResultError(refusal))
         }
-        return makeResource(fd: fd, st: st, path: path, s)
+        return .success((fd, st))
     }
 
-    static func makeResource(fd: Int32, st: stat, path: String, _ s: LookupSettings) -> LookupResult {
+    /// Opens for reading the inode that the O_PATH descriptor `pathFD` names (closing `pathFD`).
+    static func reopen(_ pathFD: Int32, flags: Int32 = O_RDONLY | O_CLOEXEC | O_NONBLOCK) -> Int32 {
+        let fd = open("/proc/self/fd/\(pathFD)", flags)
+        let e = errno
+        close(pathFD)
+        errno = e
+        return fd
+    }
+
+    static func makeResource(pathFD: Int32, st: stat, path: String, _ s: LookupSettings) -> LookupResult {
         guard (st.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
+            close(pathFD)
             return .failure(.forbidden, "not a regular file: \(s.root + path)")
         }
+        let fd = reopen(pathFD)
+        if fd < 0 { return failure(errno, s.root + path) }
         let name = path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...]
         let type = s.mimeTypes.contentType(forFile: name)
         guard let file = entry(fd: fd, st: st, contentType: type, encoding: nil, s) else {
-            return .failure(.internalServerError, "read failed: \(s.root + path): \(String(cString: strerror(errno)))")
+            let e = errno
+            close(fd)
+            return .failure(.internalServerError, "read failed: \(s.root + path): \(String(cString: strerror(e)))")
         }
         var variants: [FileEntry] = []
         if s.precompressed {
             for (suffix, encoding) in [(".br", "br"), (".gz", "gzip")] {
-                let vfd = open(s.root + path + suffix, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+                guard case .success(let (vpath, vst)) = resolve(path + suffix, s) else { continue }
+                guard (vst.st_mode & S_IFMT) == S_IFREG, modifiedSeconds(vst) >= modifiedSeconds(st) else {
+                    close(vpath)
+                    continue
+                }
+                let vfd = reopen(vpath)
                 if vfd < 0 { continue }
-                var vst = stat()
-                if fstat(vfd, &vst) == 0, (vst.st_mode & S_IFMT) == S_IFREG, modifiedSeconds(vst) >= file.modified,
-                    symlinkRefusal(fd: vfd, logicalPath: path + suffix, s) == nil,
-                    let v = entry(fd: vfd, st: vst, contentType: type, encoding: encoding, s)
-                {
+                if let v = entry(fd: vfd, st: vst, contentType: type, encoding: encoding, s) {
                     variants.append(v)
                 } else {
                     close(vfd)
@@ -123,7 +159,7 @@ public enum FileLookup {
 
     static func modifiedSeconds(_ st: stat) -> Int { Int(st.st_mtim.tv_sec) }
 
-    /// Builds an entry (reading small files whole); closes `fd` and returns nil on a read error.
+    /// Builds an entry (reading small files whole); nil on a read error. The caller keeps `fd` on failure.
     static func entry(fd: Int32, st: stat, contentType: String, encoding: String?, _ s: LookupSettings) -> FileEntry? {
         let size = Int(st.st_size)
         var content: [UInt8]?
@@ -136,19 +172,20 @@ public enum FileLookup {
                 if n <= 0 { break }
                 done += n
             }
-            if done != size {
-                close(fd)
-                return nil
-            }
+            if done != size { return nil }
             content = buffer
         }
-        // Strong ETag from mtime (with nanoseconds), size and inode, like nginx's "mtime-size".
-        let mtimeNs = UInt64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ UInt64(st.st_mtim.tv_nsec)
+        // Strong ETag from mtime (with nanoseconds), size and inode, like nginx's "mtime-size";
+        // bit patterns, so a pre-1970 (negative) mtime is a tag like any other.
+        let mtimeNs =
+            UInt64(bitPattern: Int64(st.st_mtim.tv_sec)) &* 1_000_000_000 &+ UInt64(bitPattern: Int64(st.st_mtim.tv_nsec))
         var tag = "\"" + String(mtimeNs, radix: 16) + "-" + String(size, radix: 16) + "-" + String(UInt64(st.st_ino), radix: 16)
         if let encoding { tag += "-" + (encoding == "gzip" ? "gz" : encoding) }
         tag += "\""
+        // RFC 9110 §8.8.2.1: a Last-Modified in the future is replaced by the time of the answer.
+        let modified = min(modifiedSeconds(st), Int(time(nil)))
         return FileEntry(
-            fd: fd, size: size, modified: modifiedSeconds(st), etag: tag, contentType: contentType,
+            fd: fd, size: size, modified: modified, etag: tag, contentType: contentType,
             content: content, encoding: encoding)
     }
 
@@ -191,10 +228,16 @@ public enum FileLookup {
         .failure(statusForErrno(e), "\(full): \(String(cString: strerror(e)))")
     }
 
-    /// An HTML listing of the directory at `path` (names escaped, links percent-encoded).
-    static func listing(_ path: String, _ s: LookupSettings) -> LookupResult {
+    /// An HTML listing of the directory (`directory` is its O_PATH descriptor, kept by the caller):
+    /// names escaped, links percent-encoded, entries the symlink policy refuses left out.
+    static func listing(_ path: String, directory: Int32, _ s: LookupSettings) -> LookupResult {
         let full = s.root + path
-        guard let dir = opendir(full) else { return failure(errno, full) }
+        let dirFD = open("/proc/self/fd/\(directory)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dirFD >= 0, let dir = fdopendir(dirFD) else {
+            let e = errno
+            if dirFD >= 0 { close(dirFD) }
+            return failure(e, full)
+        }
         defer { closedir(dir) }
         var rows: [(name: String, isDir: Bool, size: Int, modified: Int)] = []
         while let ent = readdir(dir) {
@@ -203,7 +246,15 @@ public enum FileLookup {
             }
             if name == "." || name == ".." || (s.hideDotfiles && name.hasPrefix(".")) { continue }
             var st = stat()
-            guard fstatat(dirfd(dir), name, &st, 0) == 0 else { continue }
+            guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFLNK {
+                // Show a symlink only where it would be served, with what it points at.
+                if s.symlinks == .off { continue }
+                let target = openat(dirFD, name, pathOnly | O_CLOEXEC)
+                if target < 0 { continue }
+                defer { close(target) }
+                guard symlinkRefusal(fd: target, logicalPath: path + name, s) == nil, fstat(target, &st) == 0 else { continue }
+            }
             rows.append((name, (st.st_mode & S_IFMT) == S_IFDIR, Int(st.st_size), Int(st.st_mtim.tv_sec)))
         }
         rows.sort { ($0.isDir ? 0 : 1, $0.name) < ($1.isDir ? 0 : 1, $1.name) }

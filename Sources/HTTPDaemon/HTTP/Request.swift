@@ -78,7 +78,7 @@ public struct Request: Sendable {
             case "host": hostValues.append(f.value)
             case "content-length": contentLengths.append(f.value)
             case "transfer-encoding": transferEncodings.append(f.value)
-            case "expect": expect = f.value
+            case "expect": expect = expect.map { $0 + ", " + f.value } ?? f.value
             default: break
             }
         }
@@ -156,7 +156,9 @@ public struct Request: Sendable {
 
         var expectsContinue = false
         if let e = expect {
-            guard e.lowercased() == "100-continue" else {
+            // Every expectation listed, on any number of lines, must be one we meet.
+            let items = e.split(separator: ",").map { $0.trimmingWhitespace().lowercased() }
+            guard !items.isEmpty, items.allSatisfy({ $0 == "100-continue" }) else {
                 return .failure(RequestError(.expectationFailed, "unsupported expectation '\(e)'"))
             }
             expectsContinue = isHTTP11 && body != .none

@@ -1,8 +1,9 @@
 // A connected socket with input and output buffers, on two libevent events of our own
 // (not a bufferevent): the read event stays registered for the connection's life and writes are
 // tried at once, so a keep-alive request that fits the socket buffer costs no epoll_ctl at all.
-// Ownership: the BufferedSocket owns the fd (closed by `close()`); C callbacks reach it through an
-// unretained pointer, so its owner must call `close()` before dropping it.
+// Ownership: the BufferedSocket owns the fd (closed by `close()` or deinit); C callbacks reach it
+// through an unretained pointer, so it must outlive its own callbacks (the Server frees closed
+// connections on the next loop iteration).
 import CLibevent
 
 #if canImport(Glibc)
@@ -163,12 +164,14 @@ public final class BufferedSocket {
     }
 
     /// Queues `length` bytes of the open file `fd` from `offset`, to be sent with sendfile.
-    /// `fd` stays the caller's: libevent gets a dup, which it owns and closes (even on failure).
+    /// `fd` stays the caller's: libevent gets a dup, which it owns and closes once sent; if
+    /// evbuffer_add_file fails (libevent 2.1 then leaves the fd alone), the dup is closed here.
     /// Returns nil on success, else the reason.
     public func writeFile(sharing fd: Int32, offset: Int, length: Int) -> String? {
         let copy = dup(fd)
         if copy < 0 { return errnoText(errno) }
         if evbuffer_add_file(output, copy, Int64(offset), Int64(length)) != 0 {
+            Glibc.close(copy)
             return "evbuffer_add_file failed"
         }
         return nil

@@ -39,7 +39,8 @@ public final class Wakeup {
 
     deinit {
         if let event { event_free(event) }
-        close(fd)
+        // The eventfd itself stays open for the life of the process: a worker still finishing a
+        // lookup may signal it after the server is gone, and must never write into a reused fd.
     }
 
     /// The Sendable signalling side, for worker threads.

@@ -14,15 +14,26 @@ public final class PidFile {
     /// Takes the lock on `path`, or throws naming the PID that holds it.
     public init(path: String) throws(StartupError) {
         self.path = path
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if fd < 0 { throw StartupError.errno("PidFile \(path)") }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let running = Self.readPID(fd)
+        // O_NOFOLLOW: the file is opened as root, so a symlink planted in its folder must not be followed.
+        while true {
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            if fd < 0 { throw StartupError.errno("PidFile \(path)") }
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                let running = Self.readPID(fd)
+                Glibc.close(fd)
+                throw StartupError(
+                    "httpd is already running" + (running.map { " (pid \($0))" } ?? "") + ": PidFile \(path) is locked")
+            }
+            // The lock counts only if the path still names this inode: a running httpd may have just
+            // renamed its new file over the one we opened.
+            var held = stat()
+            var current = stat()
+            if fstat(fd, &held) == 0, stat(path, &current) == 0, held.st_ino == current.st_ino, held.st_dev == current.st_dev {
+                lockFD = fd
+                return
+            }
             Glibc.close(fd)
-            throw StartupError(
-                "httpd is already running" + (running.map { " (pid \($0))" } ?? "") + ": PidFile \(path) is locked")
         }
-        lockFD = fd
     }
 
     deinit {
@@ -32,8 +43,15 @@ public final class PidFile {
 
     /// Writes this process's PID: a locked temporary file renamed over `path`.
     public func write(pid: Int32 = getpid()) throws(StartupError) {
-        let temporary = "\(path).\(pid).tmp"
-        let fd = open(temporary, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A new, unpredictable name created exclusively (never through a planted file or symlink).
+        var fd: Int32 = -1
+        var temporary = ""
+        for _ in 0..<8 {
+            let random = UInt64.random(in: 0...UInt64.max)
+            temporary = "\(path).\(String(random, radix: 36)).tmp"
+            fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if fd >= 0 || errno != EEXIST { break }
+        }
         if fd < 0 { throw StartupError.errno("PidFile \(temporary)") }
         _ = flock(fd, LOCK_EX | LOCK_NB)
         var text = Array("\(pid)\n".utf8)

@@ -41,6 +41,7 @@ public enum Startup {
     public static func serve(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
         let config = settings.config
         signal(SIGPIPE, SIG_IGN)
+        let fileLimit = FileLimit.raiseToHardLimit()
         // systemd socket activation: serve on the inherited listening sockets instead of binding Listen.
         let inherited = Sockets.inheritedListeners()
         var bound: [BoundListener] = []
@@ -84,6 +85,16 @@ public enum Startup {
             let loop = try EventLoop()
             let server = try Server(loop: loop, settings: settings, listeners: bound, log: errorLog, accessLog: accessLog)
             server.listenersInherited = inherited != nil
+            if FileLimit.needed(config) > fileLimit {
+                errorLog.log(
+                    .warn,
+                    "the open-file limit (\(fileLimit)) is below what MaxConnections \(config.maxConnections) and "
+                        + "FileCacheEntries \(config.fileCacheEntries) may need (\(FileLimit.needed(config))): "
+                        + "raise it (ulimit -n, LimitNOFILE=) or lower them")
+            }
+            // Start the worker pool now: Dispatch sets up its threads (and an epoll fd) on first use,
+            // and must not meet the open-file limit for the first time under load.
+            server.warmUpWorkers()
             loop.onSignal(SIGTERM) { server.beginShutdown() }
             loop.onSignal(SIGINT) { server.beginShutdown() }
             loop.onSignal(SIGUSR1) { server.reopenLogs() }
@@ -128,6 +139,7 @@ public enum Startup {
         } catch {
             errorLog.log(.error, "start-up failed: \(error)")
             pidFile?.remove()
+            pidFileAbandon(config.pidFile)
             if let lifeline { lifeline.failed(error.description) } else { printToStderr("httpd: error: \(error)") }
             return 1
         }

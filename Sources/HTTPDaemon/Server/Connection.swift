@@ -45,6 +45,8 @@ final class Connection: BufferedSocketDelegate {
     var peerClosed = false
     var requestsServed = 0
     var inReadHeads = false
+    /// Close after the current response whatever else says (a request body was left unread).
+    var mustClose = false
     /// What the access log and the statistics need about the response being sent.
     var logEntry: AccessLogEntry?
     var inFlight: (code: Int, bodyBytes: Int, totalBytes: Int)?
@@ -137,7 +139,9 @@ final class Connection: BufferedSocketDelegate {
         if request.expectsContinue {
             // RFC 9110 §10.1.1: ask for the body only when it will be read; otherwise answer and close.
             guard case .file = route else {
-                perform(route, forceClose: true)
+                // The body stays unread, so nothing after it on this connection can be trusted.
+                mustClose = true
+                perform(route)
                 return
             }
             socket.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -176,12 +180,11 @@ final class Connection: BufferedSocketDelegate {
 
     // MARK: Deciding
 
-    func perform(_ route: Route, forceClose: Bool = false) {
+    func perform(_ route: Route) {
         switch route {
         case .error(let error):
-            fail(error, forceClose: forceClose)
-        case .respond(var response):
-            response.forceClose = response.forceClose || forceClose
+            fail(error)
+        case .respond(let response):
             send(response)
         case .file(let path):
             lookup(path, .serve(path: path))
@@ -198,11 +201,10 @@ final class Connection: BufferedSocketDelegate {
             }
             state = .writing  // the status request counts itself as writing, as Apache's does
             let (type, body) = StatusPages.render(server.snapshot(), format)
-            var r = Response(
-                status: .ok, headers: [("Content-Type", type), ("Cache-Control", "no-store")],
-                body: [.bytes(Array(body.utf8))], sendsBody: request?.method != .head)
-            r.forceClose = forceClose
-            send(r)
+            send(
+                Response(
+                    status: .ok, headers: [("Content-Type", type), ("Cache-Control", "no-store")],
+                    body: [.bytes(Array(body.utf8))], sendsBody: request?.method != .head))
         }
     }
 
@@ -246,7 +248,12 @@ final class Connection: BufferedSocketDelegate {
             switch result {
             case .file(let resource):
                 server.remember(path, resource)
-                send(StaticResponder.respond(request, resource, server.settings.staticSettings))
+                let response = StaticResponder.respond(request, resource, server.settings.staticSettings)
+                if response.status == .preconditionFailed {
+                    fail(RequestError(.preconditionFailed, "precondition failed for \(path)"))
+                } else {
+                    send(response)
+                }
             case .directoryRedirect:
                 send(StaticResponder.directoryRedirect(request, decodedPath: path))
             case .listing(let html):
@@ -298,7 +305,8 @@ final class Connection: BufferedSocketDelegate {
     /// Queues the head and body and waits for them to drain.
     func send(_ response: Response) {
         requestsServed += 1
-        var keepAlive = config.keepAlive && (request?.wantsKeepAlive ?? false) && !response.forceClose && !server.draining
+        var keepAlive =
+            config.keepAlive && (request?.wantsKeepAlive ?? false) && !response.forceClose && !mustClose && !server.draining
         if config.maxKeepAliveRequests > 0 && requestsServed >= config.maxKeepAliveRequests { keepAlive = false }
         keepAliveAfterWrite = keepAlive
         if request == nil && failedHead == nil { requestStart = EventLoop.monotonicSeconds() }

@@ -106,7 +106,8 @@ public final class LogFile {
     /// Opens (creating) `path` for appending; throws the reason it cannot be written.
     public init(path: String) throws(StartupError) {
         self.path = path
-        fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        // O_NOFOLLOW: logs are opened as root, and their folder may be writable by the User httpd runs as.
+        fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         if fd < 0 { throw StartupError.errno("cannot open log file \(path)") }
     }
 
@@ -114,7 +115,7 @@ public final class LogFile {
 
     /// Opens `path` again (a new file after a rename); keeps the old descriptor on failure.
     public func reopen() -> String? {
-        let newFD = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        let newFD = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         if newFD < 0 { return "cannot reopen log file \(path): \(errnoText(errno))" }
         close(fd)
         fd = newFD

@@ -35,6 +35,4 @@ struct FileCache {
     mutating func prune(now: Double) {
         entries = entries.filter { now - $0.value.checked < validity }
     }
-
-    mutating func removeAll() { entries.removeAll() }
 }

@@ -33,6 +33,8 @@ public final class Server {
     var housekeeping: Timer?
     var housekeepingScheduled = false
     var acceptRetry: Timer?
+    /// After an accept() failure (EMFILE), accepting stays off until then (monotonic seconds).
+    var acceptPausedUntil = 0.0
     /// Connections closed during this loop iteration, freed by `reaper` on the next one.
     var graveyard: [Connection] = []
     var reaper: Timer?
@@ -238,13 +240,15 @@ public final class Server {
     /// accept() failed (EMFILE and the like): pause accepting for a moment instead of spinning.
     func acceptFailed(_ error: Int32) {
         log.log(.error, "accept failed: \(errnoText(error)); pausing accepts for 0.5 s")
+        acceptPausedUntil = EventLoop.monotonicSeconds() + 0.5
         for l in listeners { l.listener.disable() }
         acceptRetry?.schedule(after: 0.5)
     }
 
     /// Pauses listeners at MaxConnections and resumes them below it.
     func updateAccepting() {
-        let full = connections.count >= config.maxConnections || stopping
+        let paused = EventLoop.monotonicSeconds() < acceptPausedUntil
+        let full = connections.count >= config.maxConnections || stopping || paused
         for l in listeners {
             if full { l.listener.disable() } else { l.listener.enable() }
         }
@@ -274,6 +278,11 @@ public final class Server {
     /// A fresh cached lookup of `path`, or nil.
     func cachedFile(_ path: String) -> FileResource? {
         cache.get(path, now: EventLoop.monotonicSeconds())
+    }
+
+    /// Runs one empty job so that Dispatch creates its worker machinery now, not under load.
+    public func warmUpWorkers() {
+        pool.submit(0) { .failure(.ok, "warm-up") }
     }
 
     /// Looks `path` up on a worker; the result reaches the connection through `completeLookups`.

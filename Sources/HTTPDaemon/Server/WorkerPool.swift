@@ -35,7 +35,16 @@ public final class WorkerPool: Sendable {
     /// Workers that may run at once; a reload may change it (running jobs finish first).
     public var size: Int {
         get { state.withLock { $0.size } }
-        set { state.withLock { $0.size = max(1, newValue) } }
+        set {
+            // Growing the pool puts the new workers to work on any backlog at once.
+            let start = state.withLock { s -> Int in
+                s.size = max(1, newValue)
+                let extra = min(s.size - s.running, s.pending.count - s.head)
+                if extra > 0 { s.running += extra }
+                return max(0, extra)
+            }
+            for _ in 0..<start { queue.async { self.work() } }
+        }
     }
 
     /// Queues `job` for `connectionID`; its result comes back through `drain()`.
@@ -67,6 +76,11 @@ public final class WorkerPool: Sendable {
                 }
                 let item = s.pending[s.head]
                 s.head += 1
+                // Under a steady backlog the queue never empties: drop the finished front now and then.
+                if s.head >= 1024 && s.head * 2 >= s.pending.count {
+                    s.pending.removeFirst(s.head)
+                    s.head = 0
+                }
                 return (item.id, item.enqueued, item.job)
             }
             guard let (id, enqueued, job) = next else { return }
