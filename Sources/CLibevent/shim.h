@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/eventfd.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <event2/event.h>
@@ -26,6 +29,19 @@ static inline int httpd_event_add_ms(struct event *ev, int64_t ms) {
     if (ms < 0) return event_add(ev, NULL);
     struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
     return event_add(ev, &tv);
+}
+
+/// One read(2) straight into `buf`: evbuffer_read would first ask the kernel how much is waiting
+/// (an ioctl per read), which a keep-alive request does not need. Returns read(2)'s result, errno kept.
+static inline ssize_t httpd_evbuffer_read_once(struct evbuffer *buf, int fd, size_t size) {
+    struct evbuffer_iovec v[1];
+    if (evbuffer_reserve_space(buf, (ev_ssize_t)size, v, 1) < 1) { errno = ENOMEM; return -1; }
+    ssize_t r = read(fd, v[0].iov_base, v[0].iov_len < size ? v[0].iov_len : size);
+    int saved = errno;
+    v[0].iov_len = r > 0 ? (size_t)r : 0;
+    evbuffer_commit_space(buf, v, 1);
+    errno = saved;
+    return r;
 }
 
 /// The event flag values are macros, which Swift imports as `Int32`; these name them as `short`.

@@ -106,11 +106,12 @@ public struct Request: Sendable {
         } else {
             return .failure(RequestError(.badRequest, "invalid request target"))
         }
-        if let q = path.firstIndex(of: "?") {
-            query = String(path[path.index(after: q)...])
+        // Byte-level splits (this runs for every request): '?' starts the query, '#' a fragment.
+        if let q = path.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            query = String(path[path.utf8.index(after: q)...])
             path = String(path[..<q])
         }
-        if let hash = path.firstIndex(of: "#") {
+        if let hash = path.utf8.firstIndex(of: UInt8(ascii: "#")) {
             path = String(path[..<hash])
         }
 
@@ -236,7 +237,8 @@ public struct Request: Sendable {
 extension String {
     /// The bytes of a string decoded as ISO-8859-1 (as the parser decodes targets and values).
     public var latin1Bytes: [UInt8] {
-        unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+        if utf8.allSatisfy({ $0 < 0x80 }) { return Array(utf8) }
+        return unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
     }
 }
 

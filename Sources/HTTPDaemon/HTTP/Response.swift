@@ -52,22 +52,42 @@ public struct Response: Sendable {
 
     /// Serializes the head: status line, Date, Server, the fields, Content-Length and Connection.
     public func head(date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int) -> [UInt8] {
-        var s = "HTTP/1.1 \(status.code) \(status.reason)\r\nDate: \(date)\r\nServer: \(server)\r\n"
+        // Built straight into bytes: this runs once per response.
+        var out: [UInt8] = []
+        out.reserveCapacity(320)
+        func add(_ text: String) { out.append(contentsOf: text.utf8) }
+        func addNumber(_ n: Int) {
+            if n >= 10 { addNumber(n / 10) }
+            out.append(UInt8(48 + n % 10))
+        }
+        add("HTTP/1.1 ")
+        addNumber(status.code)
+        out.append(0x20)
+        add(status.reason)
+        add("\r\nDate: ")
+        add(date)
+        add("\r\nServer: ")
+        add(server)
+        add("\r\n")
         for (name, value) in headers {
-            s += name
-            s += ": "
-            s += value
-            s += "\r\n"
+            add(name)
+            add(": ")
+            add(value)
+            add("\r\n")
         }
         if let length = contentLength {
-            s += "Content-Length: \(length)\r\n"
+            add("Content-Length: ")
+            addNumber(length)
+            add("\r\n")
         }
         if !keepAlive {
-            s += "Connection: close\r\n"
+            add("Connection: close\r\n")
         } else if !http11 {
-            s += "Connection: keep-alive\r\nKeep-Alive: timeout=\(keepAliveTimeout)\r\n"
+            add("Connection: keep-alive\r\nKeep-Alive: timeout=")
+            addNumber(keepAliveTimeout)
+            add("\r\n")
         }
-        s += "\r\n"
-        return Array(s.utf8)
+        add("\r\n")
+        return out
     }
 }

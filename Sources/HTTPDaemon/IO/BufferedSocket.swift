@@ -120,7 +120,7 @@ public final class BufferedSocket {
     }
 
     func readReady() {
-        let n = evbuffer_read(input, fd, -1)
+        let n = httpd_evbuffer_read_once(input, fd, 16384)
         if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
             let event: SocketEvent = n == 0 ? .eof : .error(errno)
             sawEOF = true

@@ -318,7 +318,7 @@ final class Connection: BufferedSocketDelegate {
                 referer: h?.field("referer"), userAgent: h?.field("user-agent"))
         }
         let head = response.head(
-            date: server.httpDate(), server: config.serverHeader, keepAlive: keepAlive,
+            date: server.httpDate(), server: server.settings.serverHeader, keepAlive: keepAlive,
             http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
         socket.write(head)
         let bodyBytes = response.sendsBody ? response.contentLength ?? 0 : 0

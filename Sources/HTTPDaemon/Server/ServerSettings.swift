@@ -11,6 +11,8 @@ public struct ServerSettings: Sendable {
     public var staticSettings: StaticSettings
     public var limits: HeadLimits
     public var monitoring: MonitoringPaths
+    /// The `Server` header value, built once.
+    public var serverHeader: String
 
     /// Checks the document root and types file and derives the settings; throws what is wrong.
     public static func make(_ config: Configuration) throws(StartupError) -> ServerSettings {
@@ -45,7 +47,8 @@ public struct ServerSettings: Sendable {
                 fieldCount: config.limitRequestFields),
             monitoring: MonitoringPaths(
                 health: config.healthPath, ready: config.readyPath, status: config.statusPath,
-                metrics: config.metricsPath))
+                metrics: config.metricsPath),
+            serverHeader: config.serverHeader)
     }
 }
 
