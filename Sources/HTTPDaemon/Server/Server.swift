@@ -81,7 +81,11 @@ public final class Server {
         pool = WorkerPool(size: settings.config.workers, wakeup: wakeup.signaller)
         for b in bound { addListener(b) }
         housekeeping = Timer(loop) { [unowned self] in self.houseKeep() }
-        acceptRetry = Timer(loop) { [unowned self] in self.updateAccepting() }
+        acceptRetry = Timer(loop) { [unowned self] in
+            // The pause is over when this fires (whatever our clock says to the microsecond).
+            self.acceptPausedUntil = 0
+            self.updateAccepting()
+        }
         reaper = Timer(loop) { [unowned self] in self.graveyard.removeAll() }
     }
 
