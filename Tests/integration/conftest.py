@@ -6,6 +6,7 @@ config file in tmp_path, and talks raw bytes to it over sockets.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import select
@@ -93,6 +94,14 @@ class Response:
         value = self.get(name)
         assert value is not None, f"missing field {name} in {self.headers}"
         return value
+
+    @property
+    def raw(self) -> bytes:
+        """The response as received: head and body."""
+        return self.raw_head + self.body
+
+    def json(self):
+        return json.loads(self.body)
 
 
 class ConnectionClosed(Exception):
@@ -193,15 +202,20 @@ class Client:
         resp.body = self.read_exact(int(cl[0]), timeout)
         return resp
 
+    def read_to_eof(self, timeout: float | None = None) -> bytes:
+        """Everything until the server closes (socket.timeout if it does not)."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while self._fill(deadline):
+            pass
+        out, self.buf = self.buf, b""
+        return out
+
     def expect_closed(self, timeout: float = 3.0) -> bytes:
         """Assert the server closes the connection within TIMEOUT with no further bytes."""
-        deadline = time.monotonic() + timeout
         try:
-            while self._fill(deadline):
-                pass
+            extra = self.read_to_eof(timeout)
         except socket.timeout:
             raise AssertionError(f"connection still open after {timeout}s (extra: {self.buf!r})")
-        extra, self.buf = self.buf, b""
         assert extra == b"", f"unexpected bytes before close: {extra!r}"
         return extra
 

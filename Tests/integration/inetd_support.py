@@ -9,12 +9,9 @@ running httpd per connection. Every process started here is stopped by its own P
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import pwd
 import re
-import select
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,10 +21,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import Client, Response
+from programs import program
+
 HTTPD_BIN = os.environ.get("HTTPD_BIN") or str(
     Path(__file__).resolve().parents[2] / ".build" / "debug" / "httpd"
 )
-XINETD_BIN = shutil.which("xinetd") or "/usr/sbin/xinetd"
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 SERVER = "httpd/0.1.0"
@@ -105,157 +104,15 @@ def connection_refused(port: int) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Response:
-    status_line: str
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes = b""
-    raw: bytes = b""
-
-    def get(self, name: str, default=None):
-        values = [v for (n, v) in self.headers if n.lower() == name.lower()]
-        assert len(values) <= 1, f"field {name} repeated: {values}"
-        return values[0] if values else default
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name)
-        assert value is not None, f"missing field {name} in {self.headers}"
-        return value
-
-    @property
-    def names(self) -> list[str]:
-        return [n for (n, _) in self.headers]
-
-    def json(self):
-        return json.loads(self.body)
-
-
-class ConnectionClosed(AssertionError):
-    pass
-
-
-class Conn:
-    """The client end of one connection (TCP or AF_UNIX): send bytes, read framed responses."""
+class Conn(Client):
+    """The client end of one connection (TCP or AF_UNIX): conftest's raw client on a given socket."""
 
     def __init__(self, sock: socket.socket, timeout: float = TIMEOUT):
-        self.sock = sock
-        self.timeout = timeout
-        self.buf = b""
-        self.eof = False
+        self.sock, self.buf, self.eof, self.timeout = sock, b"", False, timeout
 
     @classmethod
     def connect(cls, port: int, host: str = HOST, timeout: float = TIMEOUT) -> "Conn":
         return cls(socket.create_connection((host, port), timeout=timeout), timeout)
-
-    def send(self, data: bytes | str):
-        if isinstance(data, str):
-            data = data.encode("latin-1")
-        self.sock.sendall(data)
-
-    def shutdown_write(self):
-        self.sock.shutdown(socket.SHUT_WR)
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def _fill(self, deadline: float) -> bool:
-        if self.eof:
-            return False
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise socket.timeout("timed out waiting for the server")
-        self.sock.settimeout(remaining)
-        try:
-            chunk = self.sock.recv(65536)
-        except ConnectionResetError:
-            chunk = b""
-        if not chunk:
-            self.eof = True
-            return False
-        self.buf += chunk
-        return True
-
-    def read_until(self, marker: bytes, timeout: float | None = None) -> bytes:
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while marker not in self.buf:
-            if not self._fill(deadline):
-                raise ConnectionClosed(f"closed before {marker!r}; have {self.buf!r}")
-        i = self.buf.index(marker) + len(marker)
-        out, self.buf = self.buf[:i], self.buf[i:]
-        return out
-
-    def read_exact(self, n: int, timeout: float | None = None) -> bytes:
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while len(self.buf) < n:
-            if not self._fill(deadline):
-                raise ConnectionClosed(f"closed after {len(self.buf)} of {n} bytes")
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def read_response(self, method: str = "GET", timeout: float | None = None) -> Response:
-        """One response: head, then a Content-Length body (none for HEAD, 304)."""
-        head = self.read_until(b"\r\n\r\n", timeout)
-        lines = head[:-4].split(b"\r\n")
-        status_line = lines[0].decode("latin-1")
-        m = re.match(r"^HTTP/1\.[01] (\d{3}) .*$", status_line)
-        assert m, f"bad status line {status_line!r}"
-        headers = []
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            assert sep and name and name == name.strip(), f"bad header line {line!r}"
-            headers.append((name.decode("latin-1"), value.strip(b" \t").decode("latin-1")))
-        resp = Response(status_line, int(m.group(1)), headers, b"", head)
-        if method == "HEAD" or resp.status in (204, 304) or resp.status < 200:
-            return resp
-        resp.body = self.read_exact(int(resp["Content-Length"]), timeout)
-        resp.raw = head + resp.body
-        return resp
-
-    def request(self, raw: bytes | str, method: str | None = None) -> Response:
-        if isinstance(raw, str):
-            raw = raw.encode("latin-1")
-        self.send(raw)
-        return self.read_response(method or raw.split(b" ", 1)[0].decode("latin-1"))
-
-    def get(self, target: str, headers: str = "", method: str = "GET") -> Response:
-        return self.request(f"{method} {target} HTTP/1.1\r\nHost: t\r\n{headers}\r\n", method)
-
-    def read_to_eof(self, timeout: float | None = None) -> bytes:
-        """Everything until the server closes (socket.timeout if it does not)."""
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while self._fill(deadline):
-            pass
-        out, self.buf = self.buf, b""
-        return out
-
-    def expect_closed(self, timeout: float = 3.0):
-        """The server closes within TIMEOUT and sends nothing more."""
-        try:
-            extra = self.read_to_eof(timeout)
-        except socket.timeout:
-            raise AssertionError(f"connection still open after {timeout}s (extra: {self.buf!r})")
-        assert extra == b"", f"unexpected bytes before close: {extra!r}"
-
-    def expect_open(self, wait: float = 0.3):
-        """The connection stays open and silent for WAIT seconds."""
-        r, _, _ = select.select([self.sock], [], [], wait)
-        if r:
-            try:
-                data = self.sock.recv(65536, socket.MSG_PEEK)
-            except ConnectionResetError:
-                data = b""
-            assert data, "server closed the connection"
-            raise AssertionError(f"unexpected bytes from server: {data!r}")
 
 
 def exchange(conn: Conn, raw: bytes, timeout: float = TIMEOUT) -> bytes:
@@ -585,7 +442,7 @@ class Xinetd:
     def start(self, timeout: float = 10.0) -> "Xinetd":
         self.out = open(self.dir / "xinetd.stderr", "wb")
         self.proc = subprocess.Popen(
-            [XINETD_BIN, "-dontfork", "-stayalive", "-f", str(self.conf), "-pidfile",
+            [program("xinetd"), "-dontfork", "-stayalive", "-f", str(self.conf), "-pidfile",
              str(self.pidfile)],
             stdin=subprocess.DEVNULL, stdout=self.out, stderr=self.out, cwd=str(self.dir))
         ok = wait_until(lambda: tcp_listening(self.port) or self.proc.poll() is not None, timeout)

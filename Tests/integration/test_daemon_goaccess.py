@@ -4,16 +4,14 @@ parses httpd's Combined and Common lines with its stock COMBINED/COMMON formats 
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 
 import pytest
 
 from daemon_support import Sites
+from programs import program
 from test_daemon_logs import raw_request, wait_lines
 
-GOACCESS = shutil.which("goaccess")
-pytestmark = pytest.mark.skipif(GOACCESS is None, reason="goaccess is not installed (make test installs it)")
 
 
 @pytest.fixture
@@ -41,7 +39,7 @@ def traffic(port: int) -> int:
 
 def analyze(log, fmt: str) -> dict:
     """GoAccess's JSON report for LOG read with its predefined FMT (COMBINED or COMMON)."""
-    r = subprocess.run([GOACCESS, str(log), f"--log-format={fmt}", "--no-global-config", "-o", "json"],
+    r = subprocess.run([program("goaccess"), str(log), f"--log-format={fmt}", "--no-global-config", "-o", "json"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from programs import program
 from daemon_support import (
     CLF_TIME,
     ERROR_LOG_LINE,
@@ -226,7 +226,6 @@ def test_reopen_command_after_rename(sites):
     assert b"?one " in (site.logs / "access.log.1").read_bytes()
 
 
-@pytest.mark.skipif(shutil.which("logrotate") is None, reason="logrotate is not installed")
 def test_logrotate_snippet(sites, tmp_path):
     """etc/logrotate.d-httpd, pointed at the test's logs, rotates them with no line lost."""
     site = sites()
@@ -240,7 +239,7 @@ def test_logrotate_snippet(sites, tmp_path):
     conf = tmp_path / "logrotate.conf"
     conf.write_text(snippet)
     state = tmp_path / "logrotate.state"
-    r = subprocess.run(["logrotate", "-f", "-s", str(state), str(conf)], capture_output=True, text=True, timeout=30)
+    r = subprocess.run([program("logrotate"), "-f", "-s", str(state), str(conf)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert site.wait_error_log("log files reopened"), site.error_text()
     get(site.port, "/a.txt?two")

@@ -7,12 +7,10 @@ must be identical except for the Date header's value. Helpers live in inetd_supp
 
 from __future__ import annotations
 
-import os
 
 import pytest
 
 from inetd_support import (
-    XINETD_BIN,
     Conn,
     Procs,
     Xinetd,
@@ -118,7 +116,6 @@ def test_socketpair_matches_standalone(env, name, tmp_path):
     assert got.count(b"\r\nDate: ") == expected.count(b"\r\nDate: ") >= 1
 
 
-@pytest.mark.skipif(not os.access(XINETD_BIN, os.X_OK), reason="xinetd is not installed")
 def test_xinetd_matches_standalone(env, tmp_path):
     """Every request above, each on its own connection through xinetd, matches stand-alone byte for byte (but Date)."""
     site, port, _ = env

@@ -17,7 +17,6 @@ from inetd_support import (
     HOST,
     HTTPD_BIN,
     REPO,
-    XINETD_BIN,
     Xinetd,
     assert_error,
     assert_file_response,
@@ -29,10 +28,6 @@ from inetd_support import (
 
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
-
-pytestmark = pytest.mark.skipif(not os.access(XINETD_BIN, os.X_OK),
-                                reason="xinetd is not installed (scripts/install-deps.sh test)")
-
 
 @pytest.fixture
 def xinetd(tmp_path):

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import time
 
-import pytest
 
+from programs import program
 from monitoring_support import Client, free_port, parse_exposition, start_daemon  # noqa: F401
 
 
 def test_promtool_accepts_metrics(start_daemon):
     """`promtool check metrics` accepts /metrics (exit 0, no complaints), fresh and after 200s and 404s were counted."""
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip("promtool (Debian package prometheus) is not installed")
+    promtool = program("promtool")
     d = start_daemon()
     fresh = d.get("/metrics")  # no response counted yet: httpd_requests_total has no samples
     assert fresh.status == 200
@@ -41,9 +38,7 @@ def fetch_exporter(port: int) -> str:
 
 def test_apache_exporter_reads_auto(start_daemon, tmp_path):
     """prometheus-apache-exporter scrapes ?auto: apache_up 1, accesses equal our Total Accesses, info, workers and scoreboard."""
-    exporter = shutil.which("prometheus-apache-exporter")
-    if exporter is None:
-        pytest.skip("prometheus-apache-exporter is not installed")
+    exporter = program("prometheus-apache-exporter")
     d = start_daemon()
     for target in ("/index.html", "/index.html", "/missing"):
         d.get(target)

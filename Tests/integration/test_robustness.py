@@ -113,7 +113,6 @@ def test_open_file_limit_below_max_connections(tmp_path):
     """Started with an open-file limit far below MaxConnections: httpd warns at start, and when the
     descriptors run out it pauses accepting instead of crashing; once clients leave, an uncached file
     (the first job for the worker pool) is served."""
-    import os
     import resource
     import subprocess
 
