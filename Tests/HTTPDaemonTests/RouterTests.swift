@@ -48,7 +48,9 @@ private func errorOf(_ r: Route) -> RequestError? {
 
     @Test(arguments: ["POST", "PUT", "DELETE", "PATCH", "TRACE"])
     func knownMethodsAre405(method: String) throws {
-        #expect(errorOf(try route(method, "/index.html")) == RequestError(.methodNotAllowed, "method \(method) not allowed"))
+        #expect(
+            errorOf(try route(method, "/index.html"))
+                == RequestError(.methodNotAllowed, "method \(method) not allowed", headers: [("Allow", "GET, HEAD, OPTIONS")]))
     }
 
     @Test func connectIs405() throws {

@@ -2,6 +2,16 @@ import Testing
 
 @testable import HTTPDaemon
 
+/// StaticResponder's decision as the client sees it: an error is rendered as the connection renders
+/// it when no ErrorDocument applies (the built-in page plus the error's own header fields).
+private func respond(_ request: Request, _ resource: FileResource, _ settings: StaticSettings) -> Response {
+    switch StaticResponder.respond(request, resource, settings) {
+    case .success(let response): return response
+    case .failure(let error):
+        return Response.error(error.status, sendsBody: request.method != .head, extraHeaders: error.headers)
+    }
+}
+
 private let modified = 784_111_777
 private let modifiedText = "Sun, 06 Nov 1994 08:49:37 GMT"
 private let textType = "text/plain; charset=utf-8"
@@ -61,7 +71,7 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     // MARK: 200
 
     @Test func okHeadersInOrder() throws {
-        let r = StaticResponder.respond(try request(), resource(), plain)
+        let r = respond(try request(), resource(), plain)
         #expect(r.status == .ok)
         #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Accept-Ranges"])
         #expect(r.headers.map(\.1) == [textType, modifiedText, "\"f\"", "bytes"])
@@ -72,7 +82,7 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func okBodyIsTheWholeFile() throws {
-        let r = StaticResponder.respond(try request(), resource(), plain)
+        let r = respond(try request(), resource(), plain)
         #expect(r.body.count == 1)
         guard case .file(let f, let offset, let length) = r.body.first else {
             Issue.record("expected a file part")
@@ -84,21 +94,21 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func cacheControl() throws {
-        let r = StaticResponder.respond(
+        let r = respond(
             try request(), resource(), StaticSettings(cacheControl: "max-age=60", precompressed: false))
         #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Cache-Control", "Accept-Ranges"])
         #expect(header(r, "Cache-Control") == "max-age=60")
     }
 
     @Test func emptyFile() throws {
-        let r = StaticResponder.respond(try request(), resource(file(size: 0, content: [])), plain)
+        let r = respond(try request(), resource(file(size: 0, content: [])), plain)
         #expect(r.status == .ok)
         #expect(r.contentLength == 0)
     }
 
     @Test func headHasTheSameHeadersAndLengthButNoBody() throws {
-        let get = StaticResponder.respond(try request("GET"), resource(), plain)
-        let head = StaticResponder.respond(try request("HEAD"), resource(), plain)
+        let get = respond(try request("GET"), resource(), plain)
+        let head = respond(try request("HEAD"), resource(), plain)
         #expect(head.status == .ok)
         #expect(names(head) == names(get))
         #expect(head.headers.map(\.1) == get.headers.map(\.1))
@@ -110,7 +120,7 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     // MARK: Conditionals
 
     @Test func notModified() throws {
-        let r = StaticResponder.respond(
+        let r = respond(
             try request("GET", "/f.txt", [("if-none-match", "\"f\"")]), resource(),
             StaticSettings(cacheControl: "no-cache", precompressed: false))
         #expect(r.status == .notModified)
@@ -121,13 +131,13 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func notModifiedByDate() throws {
-        let r = StaticResponder.respond(try request("HEAD", "/f.txt", [("if-modified-since", modifiedText)]), resource(), plain)
+        let r = respond(try request("HEAD", "/f.txt", [("if-modified-since", modifiedText)]), resource(), plain)
         #expect(r.status == .notModified)
         #expect(r.contentLength == nil)
     }
 
     @Test func preconditionFailed() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("if-match", "\"other\"")]), resource(), plain)
+        let r = respond(try request("GET", "/f.txt", [("if-match", "\"other\"")]), resource(), plain)
         #expect(r.status == .preconditionFailed)
         #expect(names(r) == ["Content-Type"])
         #expect(header(r, "Content-Type") == "text/html; charset=utf-8")
@@ -135,7 +145,7 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
         #expect(r.forceClose == false)
         #expect(text(body(r)).contains("<h1>412 Precondition Failed</h1>"))
 
-        let head = StaticResponder.respond(
+        let head = respond(
             try request("HEAD", "/f.txt", [("if-unmodified-since", "Sun, 06 Nov 1994 08:49:36 GMT")]),
             resource(), plain)
         #expect(head.status == .preconditionFailed)
@@ -144,7 +154,7 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func conditionalsComeBeforeRanges() throws {
-        let r = StaticResponder.respond(
+        let r = respond(
             try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-none-match", "\"f\"")]), resource(), plain)
         #expect(r.status == .notModified)
     }
@@ -152,7 +162,7 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     // MARK: Ranges
 
     @Test func singleRange() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=10-19")]), resource(), plain)
+        let r = respond(try request("GET", "/f.txt", [("range", "bytes=10-19")]), resource(), plain)
         #expect(r.status == .partialContent)
         #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Accept-Ranges", "Content-Range"])
         #expect(header(r, "Content-Range") == "bytes 10-19/100")
@@ -163,14 +173,14 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func suffixRange() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=-5")]), resource(), plain)
+        let r = respond(try request("GET", "/f.txt", [("range", "bytes=-5")]), resource(), plain)
         #expect(r.status == .partialContent)
         #expect(header(r, "Content-Range") == "bytes 95-99/100")
         #expect(text(body(r)) == "FGHIJ")
     }
 
     @Test func multipleRanges() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=90-94,0-4")]), resource(), plain)
+        let r = respond(try request("GET", "/f.txt", [("range", "bytes=90-94,0-4")]), resource(), plain)
         #expect(r.status == .partialContent)
         #expect(names(r) == ["Content-Type", "Last-Modified", "ETag", "Accept-Ranges"])
         let contentType = try #require(header(r, "Content-Type"))
@@ -188,63 +198,63 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func multipartBoundaryIsStableForAFile() throws {
-        let a = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-0,50-50")]), resource(), plain)
-        let b = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=10-10,90-90")]), resource(), plain)
+        let a = respond(try request("GET", "/f.txt", [("range", "bytes=0-0,50-50")]), resource(), plain)
+        let b = respond(try request("GET", "/f.txt", [("range", "bytes=10-10,90-90")]), resource(), plain)
         #expect(header(a, "Content-Type") == header(b, "Content-Type"))
     }
 
     @Test func coalescedRangesAreASinglePart() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=0-4,3-9")]), resource(), plain)
+        let r = respond(try request("GET", "/f.txt", [("range", "bytes=0-4,3-9")]), resource(), plain)
         #expect(r.status == .partialContent)
         #expect(header(r, "Content-Range") == "bytes 0-9/100")
         #expect(text(body(r)) == "abcdefghij")
     }
 
     @Test func unsatisfiableRange() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=100-")]), resource(), plain)
+        let r = respond(try request("GET", "/f.txt", [("range", "bytes=100-")]), resource(), plain)
         #expect(r.status == .rangeNotSatisfiable)
         #expect(names(r) == ["Content-Type", "Content-Range"])
         #expect(header(r, "Content-Range") == "bytes */100")
         #expect(r.forceClose == false)
 
-        let empty = StaticResponder.respond(
+        let empty = respond(
             try request("GET", "/f.txt", [("range", "bytes=0-")]), resource(file(size: 0, content: [])), plain)
         #expect(empty.status == .rangeNotSatisfiable)
         #expect(header(empty, "Content-Range") == "bytes */0")
     }
 
     @Test func malformedRangeIsIgnored() throws {
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("range", "bytes=x-y")]), resource(), plain)
+        let r = respond(try request("GET", "/f.txt", [("range", "bytes=x-y")]), resource(), plain)
         #expect(r.status == .ok)
         #expect(r.contentLength == 100)
         #expect(header(r, "Content-Range") == nil)
     }
 
     @Test func rangeOnHeadIsIgnored() throws {
-        let r = StaticResponder.respond(try request("HEAD", "/f.txt", [("range", "bytes=0-9")]), resource(), plain)
+        let r = respond(try request("HEAD", "/f.txt", [("range", "bytes=0-9")]), resource(), plain)
         #expect(r.status == .ok)
         #expect(r.contentLength == 100)
         #expect(header(r, "Content-Range") == nil)
-        let unsatisfiable = StaticResponder.respond(try request("HEAD", "/f.txt", [("range", "bytes=500-")]), resource(), plain)
+        let unsatisfiable = respond(try request("HEAD", "/f.txt", [("range", "bytes=500-")]), resource(), plain)
         #expect(unsatisfiable.status == .ok)
     }
 
     @Test func ifRange() throws {
-        let matching = StaticResponder.respond(
+        let matching = respond(
             try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "\"f\"")]), resource(), plain)
         #expect(matching.status == .partialContent)
-        let byDate = StaticResponder.respond(
+        let byDate = respond(
             try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", modifiedText)]), resource(), plain)
         #expect(byDate.status == .partialContent)
-        let stale = StaticResponder.respond(
+        let stale = respond(
             try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "\"old\"")]), resource(), plain)
         #expect(stale.status == .ok)
         #expect(stale.contentLength == 100)
-        let weak = StaticResponder.respond(
+        let weak = respond(
             try request("GET", "/f.txt", [("range", "bytes=0-9"), ("if-range", "W/\"f\"")]), resource(), plain)
         #expect(weak.status == .ok)
         // A failed If-Range also skips the 416.
-        let staleUnsatisfiable = StaticResponder.respond(
+        let staleUnsatisfiable = respond(
             try request("GET", "/f.txt", [("range", "bytes=500-"), ("if-range", "\"old\"")]),
             resource(), plain)
         #expect(staleUnsatisfiable.status == .ok)
@@ -262,7 +272,7 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     private let on = StaticSettings(cacheControl: nil, precompressed: true)
 
     @Test func brotliIsPreferred() throws {
-        let r = StaticResponder.respond(
+        let r = respond(
             try request("GET", "/f.txt", [("accept-encoding", "gzip, deflate, br")]),
             resource(variants: Self.variants()), on)
         #expect(r.status == .ok)
@@ -272,7 +282,7 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func gzipWhenBrotliIsNotAccepted() throws {
-        let r = StaticResponder.respond(
+        let r = respond(
             try request("GET", "/f.txt", [("accept-encoding", "gzip, br;q=0")]),
             resource(variants: Self.variants()), on)
         #expect(header(r, "Content-Encoding") == "gzip")
@@ -283,7 +293,7 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
 
     @Test func identityWhenNothingIsAccepted() throws {
         for fields in [[], [("accept-encoding", "identity")], [("accept-encoding", "gzip;q=0, br;q=0")]] {
-            let r = StaticResponder.respond(try request("GET", "/f.txt", fields), resource(variants: Self.variants()), on)
+            let r = respond(try request("GET", "/f.txt", fields), resource(variants: Self.variants()), on)
             #expect(header(r, "Content-Encoding") == nil)
             #expect(header(r, "ETag") == "\"f\"")
             #expect(header(r, "Vary") == "Accept-Encoding")
@@ -293,15 +303,15 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
 
     @Test func onlyAvailableVariantsAreChosen() throws {
         let gzOnly = [Self.variants()[1]]
-        let r = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(variants: gzOnly), on)
+        let r = respond(try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(variants: gzOnly), on)
         #expect(header(r, "Content-Encoding") == nil)
         #expect(header(r, "Vary") == "Accept-Encoding")
     }
 
     @Test func noVaryWithoutVariantsOrWhenOff() throws {
-        let none = StaticResponder.respond(try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(), on)
+        let none = respond(try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(), on)
         #expect(header(none, "Vary") == nil)
-        let off = StaticResponder.respond(
+        let off = respond(
             try request("GET", "/f.txt", [("accept-encoding", "br")]), resource(variants: Self.variants()), plain)
         #expect(header(off, "Vary") == nil)
         #expect(header(off, "Content-Encoding") == nil)
@@ -309,21 +319,21 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
     }
 
     @Test func notModifiedForAVariantKeepsVary() throws {
-        let r = StaticResponder.respond(
+        let r = respond(
             try request("GET", "/f.txt", [("accept-encoding", "br"), ("if-none-match", "\"br\"")]),
             resource(variants: Self.variants()), on)
         #expect(r.status == .notModified)
         #expect(names(r) == ["Last-Modified", "ETag", "Vary"])
         #expect(header(r, "ETag") == "\"br\"")
         // The variant's tag does not validate the identity representation.
-        let identity = StaticResponder.respond(
+        let identity = respond(
             try request("GET", "/f.txt", [("if-none-match", "\"br\"")]),
             resource(variants: Self.variants()), on)
         #expect(identity.status == .ok)
     }
 
     @Test func rangeOfAVariant() throws {
-        let r = StaticResponder.respond(
+        let r = respond(
             try request("GET", "/f.txt", [("accept-encoding", "gzip"), ("range", "bytes=-5")]),
             resource(variants: Self.variants()), on)
         #expect(r.status == .partialContent)

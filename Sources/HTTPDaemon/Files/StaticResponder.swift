@@ -14,8 +14,11 @@ public struct StaticSettings: Sendable {
 
 /// Pure static-file response decisions.
 public enum StaticResponder {
-    /// The response for GET/HEAD of `resource`.
-    public static func respond(_ request: Request, _ resource: FileResource, _ settings: StaticSettings) -> Response {
+    /// The response for GET/HEAD of `resource`, or the error to answer (412, 416), which the
+    /// connection renders like every other error (log line, ErrorDocument).
+    public static func respond(_ request: Request, _ resource: FileResource, _ settings: StaticSettings)
+        -> Result<Response, RequestError>
+    {
         let isHead = request.method == .head
         var file = resource.file
         var vary = false
@@ -30,9 +33,9 @@ public enum StaticResponder {
 
         switch Conditionals.evaluate(request.head, isGetOrHead: true, validators: file.validators) {
         case .notModified:
-            return Response(status: .notModified, headers: validatorHeaders, sendsBody: false)
+            return .success(Response(status: .notModified, headers: validatorHeaders, sendsBody: false))
         case .preconditionFailed:
-            return Response.error(.preconditionFailed, sendsBody: !isHead)
+            return .failure(RequestError(.preconditionFailed, "precondition failed for \(resource.servedPath)"))
         case .proceed:
             break
         }
@@ -49,16 +52,21 @@ public enum StaticResponder {
             case .full:
                 break
             case .unsatisfiable:
-                return Response.error(.rangeNotSatisfiable, extraHeaders: [("Content-Range", "bytes */\(file.size)")])
+                return .failure(
+                    RequestError(
+                        .rangeNotSatisfiable, "range not satisfiable for \(resource.servedPath)",
+                        headers: [("Content-Range", "bytes */\(file.size)")]))
             case .partial(let ranges) where ranges.count == 1:
                 let r = ranges[0]
                 headers.append(("Content-Range", "bytes \(r.first)-\(r.last)/\(file.size)"))
-                return Response(status: .partialContent, headers: headers, body: [.file(file, offset: r.first, length: r.count)])
+                return .success(
+                    Response(status: .partialContent, headers: headers, body: [.file(file, offset: r.first, length: r.count)]))
             case .partial(let ranges):
-                return multipart(file, ranges, headers)
+                return .success(multipart(file, ranges, headers))
             }
         }
-        return Response(status: .ok, headers: headers, body: [.file(file, offset: 0, length: file.size)], sendsBody: !isHead)
+        return .success(
+            Response(status: .ok, headers: headers, body: [.file(file, offset: 0, length: file.size)], sendsBody: !isHead))
     }
 
     /// A multipart/byteranges response (RFC 9110 §14.6) for several ranges.

@@ -82,8 +82,11 @@ public enum Conditionals {
 
     /// All lines of a list field joined with ", ", or nil when absent.
     static func listField(_ head: RequestHead, _ name: String) -> String? {
-        let values = head.fieldValues(name)
-        return values.isEmpty ? nil : values.joined(separator: ", ")
+        var list: String?
+        for f in head.fields where f.name == name {
+            list = list.map { $0 + ", " + f.value } ?? f.value
+        }
+        return list
     }
 
     /// If-Range (RFC 9110 §13.1.5): true when a Range may be honoured.

@@ -17,14 +17,21 @@ public struct HeadLimits: Sendable {
     }
 }
 
-/// Why a request was refused: the status to answer and a short reason for the log.
+/// Why a request was refused: the status to answer, a short reason for the log, and any header
+/// fields the error response must carry (`Allow` on 405, `Content-Range` on 416).
 public struct RequestError: Error, Sendable, Equatable {
     public var status: HTTPStatus
     public var reason: String
+    public var headers: [(String, String)]
 
-    public init(_ status: HTTPStatus, _ reason: String) {
+    public init(_ status: HTTPStatus, _ reason: String, headers: [(String, String)] = []) {
         self.status = status
         self.reason = reason
+        self.headers = headers
+    }
+
+    public static func == (a: RequestError, b: RequestError) -> Bool {
+        a.status == b.status && a.reason == b.reason && a.headers.elementsEqual(b.headers, by: { $0 == $1 })
     }
 }
 

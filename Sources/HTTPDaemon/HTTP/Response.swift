@@ -36,14 +36,15 @@ public struct Response: Sendable {
         self.contentLength = status.forbidsBody ? nil : body.reduce(0) { $0 + $1.count }
     }
 
+    /// Errors after which the request was understood and its framing is known, so the connection stays usable.
+    static let keepsConnection: Set<Int> = [403, 404, 405, 412, 416, 501]
+
     /// A response with a short HTML body explaining `status` (used when no ErrorDocument applies).
     public static func error(_ status: HTTPStatus, sendsBody: Bool = true, extraHeaders: [(String, String)] = []) -> Response {
         let html = "<!DOCTYPE html>\n<html><head><title>\(status)</title></head>\n<body><h1>\(status)</h1></body></html>\n"
         var r = Response(
             status: status, headers: [("Content-Type", "text/html; charset=utf-8")] + extraHeaders,
             body: [.bytes(Array(html.utf8))], sendsBody: sendsBody)
-        // After these the request was understood and its framing is known, so the connection stays usable.
-        let keepsConnection: Set<Int> = [403, 404, 405, 412, 416, 501]
         if status.code >= 400 && !keepsConnection.contains(status.code) {
             r.forceClose = true
         }

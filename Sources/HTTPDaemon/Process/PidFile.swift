@@ -80,6 +80,17 @@ public final class PidFile {
         }
     }
 
+    /// After a start-up failure before `write`: removes the file if it is the empty one locked here
+    /// (a stale file with a PID in it is left as it was).
+    public func abandon() {
+        var held = stat()
+        var current = stat()
+        guard ownFD < 0, lockFD >= 0, fstat(lockFD, &held) == 0, held.st_size == 0, stat(path, &current) == 0,
+            held.st_ino == current.st_ino, held.st_dev == current.st_dev
+        else { return }
+        unlink(path)
+    }
+
     /// The PID of the running httpd that holds `path`, or an error saying why there is none.
     public static func runningPID(_ path: String) -> Result<pid_t, StartupError> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)

@@ -47,7 +47,7 @@ public enum Startup {
         var bound: [BoundListener] = []
         let errorLog: ErrorLog
         let accessLog: AccessLog?
-        let pidFile: PidFile?
+        var pidFile: PidFile?
         var runAs: RunAsUser?
         do {
             if let user = config.user, getuid() == 0 {
@@ -66,7 +66,7 @@ public enum Startup {
             errorLog = try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
             accessLog = try config.accessLog.map { try AccessLog(path: $0.path, format: $0.format) }
         } catch {
-            pidFileAbandon(config.pidFile)
+            pidFile?.abandon()
             printToStderr("httpd: error: \(error)")
             return 1
         }
@@ -139,17 +139,10 @@ public enum Startup {
         } catch {
             errorLog.log(.error, "start-up failed: \(error)")
             pidFile?.remove()
-            pidFileAbandon(config.pidFile)
+            pidFile?.abandon()
             if let lifeline { lifeline.failed(error.description) } else { printToStderr("httpd: error: \(error)") }
             return 1
         }
-    }
-
-    /// After a start-up failure before the PID file was written: remove the empty file we created.
-    static func pidFileAbandon(_ path: String?) {
-        guard let path else { return }
-        var st = stat()
-        if stat(path, &st) == 0 && st.st_size == 0 { unlink(path) }
     }
 
     /// inetd mode: fd 0 (and 1) is the client's connected socket ("nowait"), or a listening socket

@@ -248,11 +248,9 @@ final class Connection: BufferedSocketDelegate {
             switch result {
             case .file(let resource):
                 server.remember(path, resource)
-                let response = StaticResponder.respond(request, resource, server.settings.staticSettings)
-                if response.status == .preconditionFailed {
-                    fail(RequestError(.preconditionFailed, "precondition failed for \(path)"))
-                } else {
-                    send(response)
+                switch StaticResponder.respond(request, resource, server.settings.staticSettings) {
+                case .success(let response): send(response)
+                case .failure(let error): fail(error)
                 }
             case .directoryRedirect:
                 send(StaticResponder.directoryRedirect(request, decodedPath: path))
@@ -282,9 +280,7 @@ final class Connection: BufferedSocketDelegate {
             ? .error : (error.status == .notFound ? .debug : .info)
         server.log.log(level, "[client \(peer)] \(error.status.code) \(requestLine(head)): \(error.reason)")
         let isHead = (request?.method ?? head.map { HTTPMethod($0.method) }) == .head
-        var response = Response.error(
-            error.status, sendsBody: !isHead,
-            extraHeaders: error.status == .methodNotAllowed ? [("Allow", Router.allow)] : [])
+        var response = Response.error(error.status, sendsBody: !isHead, extraHeaders: error.headers)
         response.forceClose = response.forceClose || forceClose
         if let document = config.errorDocuments[error.status.code],
             case .success(let normalized) = PathNormalizer.normalize(document)

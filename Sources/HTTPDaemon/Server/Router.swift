@@ -47,7 +47,8 @@ public enum Router {
             r.contentLength = 0
             return .respond(r)
         case .post, .put, .delete, .patch, .connect, .trace:
-            return .error(RequestError(.methodNotAllowed, "method \(request.head.method) not allowed"))
+            return .error(
+                RequestError(.methodNotAllowed, "method \(request.head.method) not allowed", headers: [("Allow", allow)]))
         case .other(let name):
             return .error(RequestError(.notImplemented, "method \(name) not implemented"))
         }
