@@ -127,7 +127,7 @@ def test_status_json_shape(start_daemon):
     assert j["bytes"] == {"body": 0, "response": 0}
     assert j["request_duration_seconds"] == {"sum": 0, "count": 0}
     assert set(j["workers"]) == {"size", "busy", "queued", "completed", "queue_delay_seconds_sum", "queue_delay_count"}
-    assert j["workers"]["size"] >= 1
+    assert j["workers"]["size"] == 4  # Workers default
     assert set(j["process"]) == {"resident_memory_bytes", "cpu_user_seconds", "cpu_system_seconds"}
     assert j["process"]["resident_memory_bytes"] > 1024 * 1024
     assert j["process"]["cpu_user_seconds"] >= 0 and j["process"]["cpu_system_seconds"] >= 0
@@ -180,7 +180,7 @@ def test_metrics_shape(start_daemon):
     assert [v for _, v in buckets] == sorted(v for _, v in buckets)
     assert m.value("httpd_request_duration_seconds_count") == 1
     assert m.value("httpd_request_duration_seconds_sum") >= 0
-    assert m.value("httpd_worker_pool_size") >= 1
+    assert m.value("httpd_worker_pool_size") == 4
     assert m.value("httpd_worker_pool_busy") == 0 and m.value("httpd_worker_pool_queued") == 0
     assert m.value("httpd_worker_pool_completed_total") >= 1
     assert m.value("httpd_worker_pool_queue_delay_seconds_count") >= 1
