@@ -1,6 +1,12 @@
 // swift-tools-version: 6.0
 // httpd: a small stand-alone HTTP/1.1 daemon on libevent (see README.md).
+// The targets are layers; a dependency may only point down this list (README: Architecture):
+//   httpd → Daemon → Server → IO, Files → HTTPCore, Config → Support;  IO → CLibevent (the only C user).
 import PackageDescription
+
+/// Every Swift target: Swift 6 mode, and imports are internal unless written `public import`,
+/// so one layer's types (libevent's above all) cannot leak through another's public API.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
 
 let package = Package(
     name: "httpd",
@@ -14,14 +20,29 @@ let package = Package(
             pkgConfig: "libevent_core",
             providers: [.apt(["libevent-dev"])]
         ),
-        // Everything the daemon does; only Sources/HTTPDaemon/IO imports CLibevent.
-        .target(
-            name: "HTTPDaemon",
-            dependencies: ["CLibevent"]
-        ),
+        // Helpers every layer shares, each once: errno text, syscall retry, ASCII and number syntax,
+        // time formatting, C strings, the start-up error type.
+        .target(name: "Support", swiftSettings: strict),
+        // Pure HTTP: parser, request semantics, body framing, ranges, conditionals, dates, status,
+        // responses, path normalization, MIME table, the static-response decision. No I/O.
+        .target(name: "HTTPCore", dependencies: ["Support"], swiftSettings: strict),
+        // Configuration values, the directive table and the httpd.conf reader; the command line.
+        .target(name: "Config", dependencies: ["Support"], swiftSettings: strict),
+        // Blocking file-system work: O_PATH resolution, open files and their metadata, the open-file cache.
+        .target(name: "Files", dependencies: ["HTTPCore", "Config", "Support"], swiftSettings: strict),
+        // The event loop and sockets: the only target that imports CLibevent.
+        .target(name: "IO", dependencies: ["CLibevent", "Support"], swiftSettings: strict),
+        // Connections (over a Transport), routing, the worker pool, logs, statistics, status pages.
+        .target(name: "Server", dependencies: ["IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
+        // The process: start-up order, daemonizing, PID file, privileges, signals, inetd mode.
+        .target(name: "Daemon", dependencies: ["Server", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
         // Thin entry point: arguments, configuration, mode, exit status.
-        .executableTarget(name: "httpd", dependencies: ["HTTPDaemon"]),
-        .testTarget(name: "HTTPDaemonTests", dependencies: ["HTTPDaemon"]),
+        .executableTarget(name: "httpd", dependencies: ["Daemon", "Config", "Support"], swiftSettings: strict),
+        .testTarget(
+            name: "HTTPDaemonTests",
+            dependencies: ["Support", "HTTPCore", "Config", "Files", "IO", "Server", "Daemon"],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

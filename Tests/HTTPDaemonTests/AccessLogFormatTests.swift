@@ -1,7 +1,13 @@
 // Apache Common/Combined Log Format lines, byte for byte.
 import Testing
 
-@testable import HTTPDaemon
+@testable import Support
+@testable import HTTPCore
+@testable import Config
+@testable import Files
+@testable import IO
+@testable import Server
+@testable import Daemon
 
 @Suite struct AccessLogFormatTests {
     let entry = AccessLogEntry(

@@ -1,6 +1,12 @@
 import Testing
 
-@testable import HTTPDaemon
+@testable import Support
+@testable import HTTPCore
+@testable import Config
+@testable import Files
+@testable import IO
+@testable import Server
+@testable import Daemon
 
 /// The result of feeding bytes to a discarder the way a connection does: each call gets the bytes
 /// still unconsumed from the front of the input, and the input grows by `step` bytes per read.

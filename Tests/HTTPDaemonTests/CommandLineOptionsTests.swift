@@ -1,6 +1,12 @@
 import Testing
 
-@testable import HTTPDaemon
+@testable import Support
+@testable import HTTPCore
+@testable import Config
+@testable import Files
+@testable import IO
+@testable import Server
+@testable import Daemon
 
 private func options(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) -> CommandLineOptions? {
     switch CommandLineOptions.parse(args) {

@@ -1,7 +1,13 @@
 import Foundation
 import Testing
 
-@testable import HTTPDaemon
+@testable import Support
+@testable import HTTPCore
+@testable import Config
+@testable import Files
+@testable import IO
+@testable import Server
+@testable import Daemon
 
 /// A folder of its own for one test, removed afterwards.
 private struct TempDir: ~Copyable {

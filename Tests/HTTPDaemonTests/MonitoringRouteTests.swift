@@ -1,7 +1,13 @@
 // Routing of the monitoring endpoints, the status query formats and StatusAllow's CIDR matching.
 import Testing
 
-@testable import HTTPDaemon
+@testable import Support
+@testable import HTTPCore
+@testable import Config
+@testable import Files
+@testable import IO
+@testable import Server
+@testable import Daemon
 
 private let paths = MonitoringPaths(health: "/healthz", ready: "/readyz", status: "/server-status", metrics: "/metrics")
 

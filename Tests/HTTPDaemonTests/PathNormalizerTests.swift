@@ -1,6 +1,12 @@
 import Testing
 
-@testable import HTTPDaemon
+@testable import Support
+@testable import HTTPCore
+@testable import Config
+@testable import Files
+@testable import IO
+@testable import Server
+@testable import Daemon
 
 private func normalized(_ raw: String) -> String? {
     if case .success(let n) = PathNormalizer.normalize(raw) { return n.path }

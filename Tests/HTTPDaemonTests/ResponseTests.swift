@@ -1,6 +1,12 @@
 import Testing
 
-@testable import HTTPDaemon
+@testable import Support
+@testable import HTTPCore
+@testable import Config
+@testable import Files
+@testable import IO
+@testable import Server
+@testable import Daemon
 
 private let date = "Sun, 06 Nov 1994 08:49:37 GMT"
 
@@ -79,9 +85,7 @@ private func bodyText(_ r: Response) -> String {
     }
 
     @Test func fileBodyPartCount() {
-        let file = FileEntry(
-            fd: -1, size: 100, modified: 0, etag: "\"e\"", contentType: "text/plain", content: nil, encoding: nil)
-        let part = BodyPart.file(file, offset: 10, length: 25)
+        let part = BodyPart.file(FileRegion(.original, offset: 10, length: 25))
         #expect(part.count == 25)
         #expect(BodyPart.bytes([1, 2]).count == 2)
         #expect(Response(status: .ok, body: [.bytes([1]), part]).contentLength == 26)

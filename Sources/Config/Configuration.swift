@@ -1,0 +1,150 @@
+// The daemon's configuration as one Sendable value: every default lives here, once.
+// The httpd.conf reader (ConfigReader) fills it; the server only ever reads it.
+import Support
+
+/// This build's version, as `httpd -v` prints it.
+public let httpdVersion = "0.1.0"
+
+/// An address and port to listen on, as written after `Listen`.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// Numeric host (`127.0.0.1`, `::1`, `0.0.0.0`, `::`); IPv6 is written in brackets in the config.
+    public var host: String
+    /// TCP port; 0 asks the kernel for a free one.
+    public var port: UInt16
+
+    public init(host: String, port: UInt16) {
+        self.host = host
+        self.port = port
+    }
+
+    /// True when `host` is an IPv6 literal.
+    public var isIPv6: Bool { host.contains(":") }
+
+    public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// How symbolic links under the document root are treated.
+public enum SymlinkPolicy: String, Sendable {
+    /// Follow any symlink, wherever it points.
+    case on
+    /// Follow a symlink only when its target lies inside the document root (the default).
+    case inside
+    /// Never serve a path that goes through a symlink.
+    case off
+}
+
+/// Everything httpd.conf and `-c` can set. Defaults fit a server facing the public internet.
+public struct Configuration: Sendable {
+    /// Addresses to listen on (`Listen`, repeatable). Default: 127.0.0.1:8080.
+    public var listen: [ListenAddress] = []
+    /// Folder served to clients (`DocumentRoot`). Default: `www` beside the config file.
+    public var documentRoot: String = "www"
+    /// Size of the Dispatch worker pool for blocking file-system work (`Workers`). Default 4.
+    public var workers: Int = 4
+    /// Persistent connections (`KeepAlive on|off`). Default on.
+    public var keepAlive: Bool = true
+    /// Seconds an idle keep-alive connection is kept (`KeepAliveTimeout`). Default 5.
+    public var keepAliveTimeout: Double = 5
+    /// Requests served on one connection before it is closed (`MaxKeepAliveRequests`, 0 = unlimited). Default 1000.
+    public var maxKeepAliveRequests: Int = 1000
+    /// Total seconds allowed to receive a request head, from its first byte (`RequestHeaderTimeout`). Default 20.
+    public var requestHeaderTimeout: Double = 20
+    /// Total seconds allowed to receive a request body (`RequestBodyTimeout`). Default 20.
+    public var requestBodyTimeout: Double = 20
+    /// Seconds a send may make no progress before the client is dropped (`SendTimeout`). Default 20.
+    public var sendTimeout: Double = 20
+    /// Open client connections at most; at the limit httpd stops accepting and new connections wait in
+    /// the kernel's backlog (`MaxConnections`). Default 1024.
+    public var maxConnections: Int = 1024
+    /// Longest request line in bytes (`LimitRequestLine`); longer gets 414. Default 8190 (Apache's).
+    public var limitRequestLine: Int = 8190
+    /// Longest header field line in bytes (`LimitRequestFieldSize`); longer gets 431. Default 8190.
+    public var limitRequestFieldSize: Int = 8190
+    /// Most header fields in one request (`LimitRequestFields`); more gets 431. Default 100.
+    public var limitRequestFields: Int = 100
+    /// Largest request body in bytes that is read and discarded (`LimitRequestBody`); larger gets 413. Default 1 MiB.
+    public var limitRequestBody: Int = 1 << 20
+    /// File names tried, in order, for a directory (`DirectoryIndex`). Default `index.html`.
+    public var directoryIndex: [String] = ["index.html"]
+    /// HTML listing for a directory without an index (`Autoindex on|off`). Default off.
+    public var autoindex: Bool = false
+    /// mime.types file (`TypesConfig`). Default `/etc/mime.types` when present; the built-in table otherwise.
+    public var typesConfig: String? = nil
+    /// Content-Type for unknown extensions (`DefaultType`). Default `application/octet-stream`.
+    public var defaultType: String = "application/octet-stream"
+    /// Charset added to text types (`AddDefaultCharset`, `off` for none). Default `utf-8`.
+    public var defaultCharset: String? = "utf-8"
+    /// Local pages for error statuses (`ErrorDocument CODE /path`), as URL paths under the document root.
+    public var errorDocuments: [Int: String] = [:]
+    /// Answer 404 for any path segment starting with a dot, except `/.well-known/` (`HideDotfiles`). Default on.
+    public var hideDotfiles: Bool = true
+    /// Symlink policy (`FollowSymlinks on|inside|off`). Default `inside`.
+    public var followSymlinks: SymlinkPolicy = .inside
+    /// Serve `x.br`/`x.gz` beside `x` when accepted and not older (`Precompressed on|off`). Default off.
+    public var precompressed: Bool = false
+    /// `Cache-Control` value for static responses (`CacheControl`); none by default.
+    public var cacheControl: String? = nil
+    /// Seconds a cached file's metadata is trusted before it is checked again (`FileCacheValidity`, 0 = no cache). Default 1.
+    public var fileCacheValidity: Double = 1
+    /// Files kept in the open-file cache at most (`FileCacheEntries`). Default 1024.
+    public var fileCacheEntries: Int = 1024
+    /// `Server` header: `httpd/VERSION` (`ServerTokens Full`, the default) or `httpd` (`ServerTokens Prod`).
+    public var serverTokensFull: Bool = true
+    /// Least severe error-log messages written (`LogLevel`). Default `info`.
+    public var logLevel: LogLevel = .info
+    /// Stay in the foreground (`Daemon off`, or `-F`); by default httpd daemonizes.
+    public var foreground: Bool = false
+    /// PID file (`PidFile path|off`); none by default (the shipped httpd.conf sets `logs/httpd.pid`).
+    public var pidFile: String? = nil
+    /// Access log file and format (`AccessLog path [common|combined]` or `off`); none by default.
+    public var accessLog: (path: String, format: AccessLogFormat)? = nil
+    /// Error log (`ErrorLog stderr|syslog|path`); default: stderr in the foreground, syslog as a daemon.
+    public var errorLog: ErrorLogTarget? = nil
+    /// User to run as after binding, when started as root (`User`); none by default.
+    public var user: String? = nil
+    /// Group to run as (`Group`); default the user's primary group.
+    public var group: String? = nil
+    /// Seconds a graceful stop waits for in-flight responses before closing them (`ShutdownTimeout`). Default 30.
+    public var shutdownTimeout: Double = 30
+
+    /// Health endpoint (`HealthPath`, `off` to disable): 200 `ok` while the process serves. Default `/healthz`.
+    public var healthPath: String? = "/healthz"
+    /// Readiness endpoint (`ReadyPath`): 200 while accepting work, 503 while draining. Default `/readyz`.
+    public var readyPath: String? = "/readyz"
+    /// Status page (`StatusPath`): HTML, `?auto` (Apache mod_status), `?format=json`. Default `/server-status`.
+    public var statusPath: String? = "/server-status"
+    /// Prometheus metrics (`MetricsPath`). Default `/metrics`.
+    public var metricsPath: String? = "/metrics"
+    /// Clients allowed to read status and metrics (`StatusAllow addr|cidr ...`); others get 403. Default loopback.
+    public var statusAllow: [CIDR] = CIDR.loopback
+    /// Write health and readiness checks to the access log (`LogHealth on|off`). Default off.
+    public var logHealth: Bool = false
+    /// Seconds after SIGTERM during which httpd still accepts and serves while ReadyPath answers 503,
+    /// so that load balancers take it out first (`DrainDelay`). Default 0.
+    public var drainDelay: Double = 0
+
+    /// inetd "wait" style (a listening socket on fd 0): exit after this many seconds without a
+    /// connection, so the super-server takes the socket back (`IdleExit`). Default 30.
+    public var idleExit: Double = 30
+
+    /// Whether a client at `peer` (numeric address, or `unix` for a local socket) may read status and metrics.
+    /// A Unix-domain peer is on this machine, so it counts as loopback.
+    public func statusAllowed(_ peer: String) -> Bool {
+        if peer == "unix" { return statusAllow.contains { $0.prefix == 0 || $0.contains("127.0.0.1") || $0.contains("::1") } }
+        return statusAllow.contains { $0.contains(peer) }
+    }
+
+    /// The error log actually used: the configured one, else stderr in the foreground and syslog as a daemon.
+    public var effectiveErrorLog: ErrorLogTarget { errorLog ?? (foreground ? .stderr : .syslog) }
+
+    /// The configuration with every default and no `Listen` yet.
+    public init() {}
+
+    /// The `Server` header value.
+    public var serverHeader: String { serverTokensFull ? "httpd/\(httpdVersion)" : "httpd" }
+
+    /// Listen addresses actually used: the configured ones, or 127.0.0.1:8080.
+    public var effectiveListen: [ListenAddress] {
+        listen.isEmpty ? [ListenAddress(host: "127.0.0.1", port: 8080)] : listen
+    }
+}

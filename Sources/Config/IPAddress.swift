@@ -1,0 +1,83 @@
+// Numeric IP address checks and CIDR matching, shared by `Listen` and (later) access lists.
+import Support
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Numeric IPv4/IPv6 address helpers built on `inet_pton`.
+public enum IPAddress {
+    /// True when `text` is a dotted-quad IPv4 address.
+    public static func isIPv4(_ text: String) -> Bool {
+        var addr = in_addr()
+        return inet_pton(AF_INET, text, &addr) == 1
+    }
+
+    /// True when `text` is an IPv6 address (without brackets).
+    public static func isIPv6(_ text: String) -> Bool {
+        var addr = in6_addr()
+        return inet_pton(AF_INET6, text, &addr) == 1
+    }
+}
+
+/// An address block such as `127.0.0.0/8`, `::1` or `10.1.2.3` (a single address), for `StatusAllow`.
+public struct CIDR: Sendable, Equatable, CustomStringConvertible {
+    /// 4 bytes for IPv4, 16 for IPv6.
+    public var bytes: [UInt8]
+    public var prefix: Int
+
+    /// Parses `address[/prefix]`; nil when it is not numeric or the prefix is out of range.
+    public init?(_ text: String) {
+        var address = Substring(text)
+        var prefixText: Substring?
+        if let slash = text.firstIndex(of: "/") {
+            address = text[..<slash]
+            prefixText = text[text.index(after: slash)...]
+        }
+        guard let bytes = CIDR.parse(String(address)) else { return nil }
+        let maxPrefix = bytes.count * 8
+        var prefix = maxPrefix
+        if let p = prefixText {
+            guard let n = Int(p), (0...maxPrefix).contains(n) else { return nil }
+            prefix = n
+        }
+        self.bytes = bytes
+        self.prefix = prefix
+    }
+
+    /// The bytes of a numeric address; IPv4-mapped IPv6 (`::ffff:a.b.c.d`) becomes IPv4.
+    public static func parse(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return withUnsafeBytes(of: &v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            let b = withUnsafeBytes(of: &v6) { Array($0) }
+            if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF { return Array(b[12..<16]) }
+            return b
+        }
+        return nil
+    }
+
+    /// True when the numeric `address` lies in this block.
+    public func contains(_ address: String) -> Bool {
+        guard let b = CIDR.parse(address), b.count == bytes.count else { return false }
+        var bits = prefix
+        for i in 0..<bytes.count where bits > 0 {
+            let mask: UInt8 = bits >= 8 ? 0xFF : ~(0xFF >> UInt8(bits))
+            if b[i] & mask != bytes[i] & mask { return false }
+            bits -= 8
+        }
+        return true
+    }
+
+    public var description: String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        var storage = bytes
+        inet_ntop(bytes.count == 4 ? AF_INET : AF_INET6, &storage, &buffer, 64)
+        return String(nulTerminated: buffer) + "/\(prefix)"
+    }
+
+    /// Loopback only: 127.0.0.0/8 and ::1.
+    public static let loopback: [CIDR] = [CIDR("127.0.0.0/8")!, CIDR("::1")!]
+}

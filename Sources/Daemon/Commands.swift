@@ -1,0 +1,88 @@
+// What the command line asks the process to do once arguments are parsed: signal a running daemon
+// (-s), check the configuration (-t), or serve stand-alone or in inetd mode. Returns the exit status.
+public import Config
+import Server
+import IO
+import Support
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The actions behind `httpd`'s command line.
+public enum Commands {
+    /// Runs `options.action` (other than help and version, which main prints); returns the exit status.
+    public static func run(_ options: CommandLineOptions) -> Int32 {
+        if case .signal(let command) = options.action { return control(command, options: options) }
+        // In inetd mode stdout and stderr may be the client's socket: nothing may be printed there.
+        let quiet = options.inetd && Sockets.isSocket(0)
+        if quiet {
+            Sockets.redirectToDevNull(1)
+            Sockets.redirectToDevNull(2)
+        }
+        let settings: ServerSettings
+        switch loadSettings(options) {
+        case .failure(let error):
+            if quiet {
+                (try? ErrorLog(level: .error, target: .syslog))?.log(.error, "--inetd: \(error.description)")
+            } else {
+                printToStderr(error.description)
+            }
+            return 1
+        case .success(let s):
+            settings = s
+        }
+        if options.action == .checkConfig { return checkConfig(settings, options: options) }
+        return options.inetd ? Startup.serveInetd(settings, options: options) : Startup.serve(settings, options: options)
+    }
+
+    /// `httpd -t`: the configuration has loaded; checks that its user may read the document root.
+    static func checkConfig(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
+        if let user = settings.config.user, getuid() == 0 {
+            do {
+                let runAs = try RunAsUser.resolve(user: user, group: settings.config.group)
+                guard runAs.canRead(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) else {
+                    printToStderr("httpd: error: DocumentRoot \(settings.lookup.root) is not readable by user \(user)")
+                    return 1
+                }
+            } catch {
+                printToStderr("httpd: error: \(error)")
+                return 1
+            }
+        }
+        print("\(options.configFile): Syntax OK")
+        return 0
+    }
+
+    /// `httpd -s stop|reload|reopen`: signals the daemon named by the configuration's PID file.
+    static func control(_ command: String, options: CommandLineOptions) -> Int32 {
+        let signals: [String: Int32] = ["stop": SIGTERM, "reload": SIGHUP, "reopen": SIGUSR1]
+        guard let sig = signals[command] else {
+            printToStderr("httpd: error: -s takes stop, reload or reopen, not '\(command)'")
+            return 2
+        }
+        let config: Configuration
+        switch ConfigLoader.load(file: options.configFile, directives: options.directives, startDirectory: options.startDirectory)
+        {
+        case .failure(let errors):
+            for e in errors.errors { printToStderr(e.description) }
+            return 1
+        case .success(let c):
+            config = c
+        }
+        guard let path = config.pidFile else {
+            printToStderr("httpd: error: \(options.configFile) sets no PidFile, so there is no daemon to signal")
+            return 1
+        }
+        switch PidFile.runningPID(path) {
+        case .failure(let error):
+            printToStderr("httpd: error: \(error)")
+            return 1
+        case .success(let pid):
+            if kill(pid, sig) != 0 {
+                printToStderr("httpd: error: cannot signal pid \(pid): \(errnoText(errno))")
+                return 1
+            }
+            return 0
+        }
+    }
+}

@@ -1,0 +1,122 @@
+// The PID file: locked for the daemon's whole life (flock), written atomically (a locked temporary
+// file renamed over the path, so readers never see it half-written), removed on a clean exit.
+// A stale file left by a crash is not locked, so it never blocks the next start.
+import Server
+import IO
+import Files
+import HTTPCore
+import Config
+public import Support
+#if canImport(Glibc)
+    public import Glibc
+#endif
+
+/// A held PID file.
+public final class PidFile {
+    public let path: String
+    var lockFD: Int32
+    var ownFD: Int32 = -1
+
+    /// Takes the lock on `path`, or throws naming the PID that holds it.
+    public init(path: String) throws(StartupError) {
+        self.path = path
+        // O_NOFOLLOW: the file is opened as root, so a symlink planted in its folder must not be followed.
+        while true {
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            if fd < 0 { throw StartupError.errno("PidFile \(path)") }
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                let running = Self.readPID(fd)
+                Glibc.close(fd)
+                throw StartupError(
+                    "httpd is already running" + (running.map { " (pid \($0))" } ?? "") + ": PidFile \(path) is locked")
+            }
+            // The lock counts only if the path still names this inode: a running httpd may have just
+            // renamed its new file over the one we opened.
+            var held = stat()
+            var current = stat()
+            if fstat(fd, &held) == 0, stat(path, &current) == 0, held.st_ino == current.st_ino, held.st_dev == current.st_dev {
+                lockFD = fd
+                return
+            }
+            Glibc.close(fd)
+        }
+    }
+
+    deinit {
+        if lockFD >= 0 { Glibc.close(lockFD) }
+        if ownFD >= 0 { Glibc.close(ownFD) }
+    }
+
+    /// Writes this process's PID: a locked temporary file renamed over `path`.
+    public func write(pid: Int32 = getpid()) throws(StartupError) {
+        // A new, unpredictable name created exclusively (never through a planted file or symlink).
+        var fd: Int32 = -1
+        var temporary = ""
+        for _ in 0..<8 {
+            let random = UInt64.random(in: 0...UInt64.max)
+            temporary = "\(path).\(String(random, radix: 36)).tmp"
+            fd = open(temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            if fd >= 0 || errno != EEXIST { break }
+        }
+        if fd < 0 { throw StartupError.errno("PidFile \(temporary)") }
+        _ = flock(fd, LOCK_EX | LOCK_NB)
+        var text = Array("\(pid)\n".utf8)
+        let written = Glibc.write(fd, &text, text.count)
+        if written != text.count || rename(temporary, path) != 0 {
+            let e = errno
+            Glibc.close(fd)
+            unlink(temporary)
+            throw StartupError.errno("PidFile \(path)", e)
+        }
+        if ownFD >= 0 { Glibc.close(ownFD) }
+        ownFD = fd
+        // The old inode is gone from the path; our lock now lives on the new one.
+        Glibc.close(lockFD)
+        lockFD = -1
+    }
+
+    /// Removes the file if it is still ours (called on a clean exit).
+    public func remove() {
+        var st = stat()
+        var mine = stat()
+        if ownFD >= 0, fstat(ownFD, &mine) == 0, stat(path, &st) == 0, st.st_ino == mine.st_ino, st.st_dev == mine.st_dev {
+            // After dropping privileges the folder may not be ours to change (lighttpd's answer):
+            // empty the file through the descriptor we hold, so no stale PID is left.
+            if unlink(path) != 0 { _ = ftruncate(ownFD, 0) }
+        }
+    }
+
+    /// After a start-up failure before `write`: removes the file if it is the empty one locked here
+    /// (a stale file with a PID in it is left as it was).
+    public func abandon() {
+        var held = stat()
+        var current = stat()
+        guard ownFD < 0, lockFD >= 0, fstat(lockFD, &held) == 0, held.st_size == 0, stat(path, &current) == 0,
+            held.st_ino == current.st_ino, held.st_dev == current.st_dev
+        else { return }
+        unlink(path)
+    }
+
+    /// The PID of the running httpd that holds `path`, or an error saying why there is none.
+    public static func runningPID(_ path: String) -> Result<pid_t, StartupError> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { return .failure(StartupError.errno("no running httpd: PidFile \(path)")) }
+        defer { Glibc.close(fd) }
+        guard let pid = readPID(fd) else { return .failure(StartupError("no running httpd: PidFile \(path) holds no PID")) }
+        // A file nobody holds a lock on was left by a process that is gone.
+        if flock(fd, LOCK_SH | LOCK_NB) == 0 {
+            return .failure(StartupError("no running httpd: PidFile \(path) is stale (pid \(pid) is not running)"))
+        }
+        return .success(pid)
+    }
+
+    static func readPID(_ fd: Int32) -> pid_t? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = pread(fd, &buffer, buffer.count, 0)
+        guard n > 0 else { return nil }
+        let text = String(decoding: buffer[0..<n], as: UTF8.self).trimmingWhitespace()
+        let digits = text.prefix(while: { $0.isNumber })
+        guard let pid = Int32(digits), pid > 0 else { return nil }
+        return pid
+    }
+}

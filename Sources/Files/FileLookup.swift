@@ -1,0 +1,279 @@
+// The blocking part of serving a file: open, fstat, symlink policy, directory index, autoindex,
+// precompressed variants. Runs on a worker thread; returns a Sendable LookupResult.
+public import HTTPCore
+public import Config
+import Support
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Everything a lookup needs from the configuration, as a Sendable value.
+public struct LookupSettings: Sendable {
+    /// Document root as configured (absolute, no trailing slash).
+    public var root: String
+    /// The root with every symlink resolved, for containment checks.
+    public var realRoot: String
+    public var directoryIndex: [String]
+    public var autoindex: Bool
+    public var hideDotfiles: Bool
+    public var symlinks: SymlinkPolicy
+    public var precompressed: Bool
+    public var mimeTypes: MIMETypes
+    /// Files up to this size are read into memory and sent with the head.
+    public var smallFileLimit: Int = 32 * 1024
+
+    public init(
+        root: String, realRoot: String, directoryIndex: [String], autoindex: Bool, hideDotfiles: Bool,
+        symlinks: SymlinkPolicy, precompressed: Bool, mimeTypes: MIMETypes
+    ) {
+        self.root = root
+        self.realRoot = realRoot
+        self.directoryIndex = directoryIndex
+        self.autoindex = autoindex
+        self.hideDotfiles = hideDotfiles
+        self.symlinks = symlinks
+        self.precompressed = precompressed
+        self.mimeTypes = mimeTypes
+    }
+}
+
+/// The one place that maps errno from open/stat to an HTTP status (nginx's table).
+public func statusForErrno(_ e: Int32) -> HTTPStatus {
+    switch e {
+    // A name too long to exist is simply not there (414 is for a request line over LimitRequestLine).
+    case ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG: .notFound
+    case EACCES, EPERM: .forbidden
+    case EMFILE, ENFILE: .serviceUnavailable
+    default: .internalServerError
+    }
+}
+
+/// Linux's O_PATH (010000000 on x86-64 and arm64): Glibc exports it only under _GNU_SOURCE.
+let pathOnly: Int32 = 0o10000000
+
+/// A LookupResult carried as an Error, so that `resolve` can return a Result.
+public struct LookupResultError: Error, Sendable {
+    public var result: LookupResult
+    init(_ result: LookupResult) { self.result = result }
+}
+
+/// Blocking file-system resolution of normalized request paths.
+///
+/// Every path is first opened with O_PATH, which resolves it without opening the file itself (no
+/// side effects from a device or FIFO a symlink may point at); the symlink policy is checked on that
+/// descriptor (the kernel's /proc/self/fd view, so no race), and only then is the same inode opened
+/// for reading through /proc/self/fd.
+public enum FileLookup {
+    /// Resolves `path` (normalized, decoded) under the document root.
+    public static func lookup(_ path: String, _ s: LookupSettings) -> LookupResult {
+        let full = s.root + path
+        let (pathFD, st): (Int32, stat)
+        switch resolve(path, s) {
+        case .failure(let error): return error.result
+        case .success(let resolved): (pathFD, st) = resolved
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            defer { close(pathFD) }
+            guard path.hasSuffix("/") else { return .directoryRedirect }
+            for name in s.directoryIndex {
+                let indexPath = path + name
+                if case .file(let resource) = lookupFile(indexPath, s) { return .file(resource) }
+            }
+            guard s.autoindex else { return .failure(.notFound, "directory without index: \(full)") }
+            return listing(path, directory: pathFD, s)
+        }
+        return makeResource(pathFD: pathFD, st: st, path: path, s)
+    }
+
+    /// Looks up a regular file only (used for index files and error documents).
+    static func lookupFile(_ path: String, _ s: LookupSettings) -> LookupResult {
+        switch resolve(path, s) {
+        case .failure(let error):
+            return error.result
+        case .success(let (pathFD, st)):
+            guard (st.st_mode & S_IFMT) == S_IFREG else {
+                close(pathFD)
+                return .failure(.notFound, "not a regular file: \(s.root + path)")
+            }
+            return makeResource(pathFD: pathFD, st: st, path: path, s)
+        }
+    }
+
+    /// Opens `path` with O_PATH and applies the symlink policy; the caller owns the returned descriptor.
+    static func resolve(_ path: String, _ s: LookupSettings) -> Result<(Int32, stat), LookupResultError> {
+        let full = s.root + path
+        let fd = open(full, pathOnly | O_CLOEXEC)
+        if fd < 0 { return .failure(LookupResultError(failure(errno, full))) }
+        var st = stat()
+        if fstat(fd, &st) != 0 {
+            let e = errno
+            close(fd)
+            return .failure(LookupResultError(failure(e, full)))
+        }
+        if let refusal = symlinkRefusal(fd: fd, logicalPath: path, s) {
+            close(fd)
+            return .failure(LookupResultError(refusal))
+        }
+        return .success((fd, st))
+    }
+
+    /// Opens for reading the inode that the O_PATH descriptor `pathFD` names (closing `pathFD`).
+    static func reopen(_ pathFD: Int32, flags: Int32 = O_RDONLY | O_CLOEXEC | O_NONBLOCK) -> Int32 {
+        let fd = open("/proc/self/fd/\(pathFD)", flags)
+        let e = errno
+        close(pathFD)
+        errno = e
+        return fd
+    }
+
+    static func makeResource(pathFD: Int32, st: stat, path: String, _ s: LookupSettings) -> LookupResult {
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(pathFD)
+            return .failure(.forbidden, "not a regular file: \(s.root + path)")
+        }
+        let fd = reopen(pathFD)
+        if fd < 0 { return failure(errno, s.root + path) }
+        let name = path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...]
+        let type = s.mimeTypes.contentType(forFile: name)
+        guard let file = entry(fd: fd, st: st, contentType: type, encoding: nil, s) else {
+            let e = errno
+            close(fd)
+            return .failure(.internalServerError, "read failed: \(s.root + path): \(String(cString: strerror(e)))")
+        }
+        var variants: [FileEntry] = []
+        if s.precompressed {
+            for (suffix, encoding) in [(".br", "br"), (".gz", "gzip")] {
+                guard case .success(let (vpath, vst)) = resolve(path + suffix, s) else { continue }
+                guard (vst.st_mode & S_IFMT) == S_IFREG, modifiedSeconds(vst) >= modifiedSeconds(st) else {
+                    close(vpath)
+                    continue
+                }
+                let vfd = reopen(vpath)
+                if vfd < 0 { continue }
+                if let v = entry(fd: vfd, st: vst, contentType: type, encoding: encoding, s) {
+                    variants.append(v)
+                } else {
+                    close(vfd)
+                }
+            }
+        }
+        return .file(FileResource(file: file, variants: variants, servedPath: path))
+    }
+
+    static func modifiedSeconds(_ st: stat) -> Int { Int(st.st_mtim.tv_sec) }
+
+    /// Builds an entry (reading small files whole); nil on a read error. The caller keeps `fd` on failure.
+    static func entry(fd: Int32, st: stat, contentType: String, encoding: String?, _ s: LookupSettings) -> FileEntry? {
+        let size = Int(st.st_size)
+        var content: [UInt8]?
+        if size <= s.smallFileLimit {
+            var buffer = [UInt8](repeating: 0, count: size)
+            var done = 0
+            while done < size {
+                let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                done += n
+            }
+            if done != size { return nil }
+            content = buffer
+        }
+        // Strong ETag from mtime (with nanoseconds), size and inode, like nginx's "mtime-size";
+        // bit patterns, so a pre-1970 (negative) mtime is a tag like any other.
+        let mtimeNs =
+            UInt64(bitPattern: Int64(st.st_mtim.tv_sec)) &* 1_000_000_000 &+ UInt64(bitPattern: Int64(st.st_mtim.tv_nsec))
+        var tag = "\"" + String(mtimeNs, radix: 16) + "-" + String(size, radix: 16) + "-" + String(UInt64(st.st_ino), radix: 16)
+        if let encoding { tag += "-" + (encoding == "gzip" ? "gz" : encoding) }
+        tag += "\""
+        // RFC 9110 §8.8.2.1: a Last-Modified in the future is replaced by the time of the answer.
+        let modified = min(modifiedSeconds(st), Int(time(nil)))
+        return FileEntry(
+            fd: fd, info: FileInfo(size: size, modified: modified, etag: tag, contentType: contentType, encoding: encoding),
+            content: content)
+    }
+
+    /// nil when the open file may be served under the symlink policy, else the failure to answer.
+    /// The kernel's view of the open descriptor (/proc/self/fd) is checked, so no race with renames.
+    static func symlinkRefusal(fd: Int32, logicalPath: String, _ s: LookupSettings) -> LookupResult? {
+        if s.symlinks == .on { return nil }
+        guard let real = realPath(ofDescriptor: fd) else {
+            return .failure(.internalServerError, "cannot read /proc/self/fd/\(fd)")
+        }
+        switch s.symlinks {
+        case .on:
+            return nil
+        case .inside:
+            if real == s.realRoot || real.hasPrefix(s.realRoot == "/" ? "/" : s.realRoot + "/") { return nil }
+        case .off:
+            var expected = s.realRoot + logicalPath
+            while expected.count > 1 && expected.hasSuffix("/") { expected.removeLast() }
+            if real == expected { return nil }
+        }
+        return .failure(.notFound, "symlink leaves the document root or is not allowed: \(s.root + logicalPath) -> \(real)")
+    }
+
+    /// The absolute path the kernel has for an open descriptor.
+    static func realPath(ofDescriptor fd: Int32) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/fd/\(fd)", &buffer, Int(PATH_MAX))
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The absolute, symlink-free form of a path (for the document root at start-up).
+    public static func realPath(_ path: String) -> String? {
+        guard let p = Glibc.realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    static func failure(_ e: Int32, _ full: String) -> LookupResult {
+        .failure(statusForErrno(e), "\(full): \(String(cString: strerror(e)))")
+    }
+
+    /// An HTML listing of the directory (`directory` is its O_PATH descriptor, kept by the caller):
+    /// names escaped, links percent-encoded, entries the symlink policy refuses left out.
+    static func listing(_ path: String, directory: Int32, _ s: LookupSettings) -> LookupResult {
+        let full = s.root + path
+        let dirFD = open("/proc/self/fd/\(directory)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dirFD >= 0, let dir = fdopendir(dirFD) else {
+            let e = errno
+            if dirFD >= 0 { close(dirFD) }
+            return failure(e, full)
+        }
+        defer { closedir(dir) }
+        var rows: [(name: String, isDir: Bool, size: Int, modified: Int)] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." || (s.hideDotfiles && name.hasPrefix(".")) { continue }
+            var st = stat()
+            guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            if (st.st_mode & S_IFMT) == S_IFLNK {
+                // Show a symlink only where it would be served, with what it points at.
+                if s.symlinks == .off { continue }
+                let target = openat(dirFD, name, pathOnly | O_CLOEXEC)
+                if target < 0 { continue }
+                defer { close(target) }
+                guard symlinkRefusal(fd: target, logicalPath: path + name, s) == nil, fstat(target, &st) == 0 else { continue }
+            }
+            rows.append((name, (st.st_mode & S_IFMT) == S_IFDIR, Int(st.st_size), Int(st.st_mtim.tv_sec)))
+        }
+        rows.sort { ($0.isDir ? 0 : 1, $0.name) < ($1.isDir ? 0 : 1, $1.name) }
+        let title = "Index of " + HTMLEscape.escape(path)
+        var html =
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(title)</title></head>\n<body>\n<h1>\(title)</h1>\n<table>\n"
+        html += "<tr><th>Name</th><th>Last modified</th><th>Size</th></tr>\n"
+        if path != "/" { html += "<tr><td><a href=\"../\">../</a></td><td></td><td>-</td></tr>\n" }
+        for row in rows {
+            let display = row.name + (row.isDir ? "/" : "")
+            let href = "./" + PathNormalizer.encode(row.name) + (row.isDir ? "/" : "")
+            html += "<tr><td><a href=\"\(HTMLEscape.escape(href))\">\(HTMLEscape.escape(display))</a></td>"
+            html += "<td>\(HTTPDate.format(row.modified))</td><td>\(row.isDir ? "-" : String(row.size))</td></tr>\n"
+        }
+        html += "</table>\n</body></html>\n"
+        return .listing(Array(html.utf8))
+    }
+}
+

@@ -1,0 +1,337 @@
+// A resumable byte-level parser for HTTP/1.1 request heads (RFC 9112 §2-§5), in nginx's manner:
+// it scans each byte once, remembers its state between reads, and checks limits as bytes arrive.
+import Support
+
+/// Limits checked while a head arrives.
+public struct HeadLimits: Sendable {
+    /// Longest request line (without CRLF); longer is 414.
+    public var requestLine: Int
+    /// Longest header field line (without CRLF); longer is 431.
+    public var fieldLine: Int
+    /// Most header fields; more is 431.
+    public var fieldCount: Int
+
+    public init(requestLine: Int = 8190, fieldLine: Int = 8190, fieldCount: Int = 100) {
+        self.requestLine = requestLine
+        self.fieldLine = fieldLine
+        self.fieldCount = fieldCount
+    }
+}
+
+/// Why a request was refused: the status to answer, a short reason for the log, and any header
+/// fields the error response must carry (`Allow` on 405, `Content-Range` on 416).
+public struct RequestError: Error, Sendable, Equatable {
+    public var status: HTTPStatus
+    public var reason: String
+    public var headers: [(String, String)]
+
+    public init(_ status: HTTPStatus, _ reason: String, headers: [(String, String)] = []) {
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+    }
+
+    public static func == (a: RequestError, b: RequestError) -> Bool {
+        a.status == b.status && a.reason == b.reason && a.headers.elementsEqual(b.headers, by: { $0 == $1 })
+    }
+}
+
+/// The result of feeding bytes to the parser.
+public enum ParseResult: Equatable {
+    /// A whole head was read; `consumed` bytes of the buffer belong to it.
+    case complete(RequestHead, consumed: Int)
+    /// The head is not complete yet; call again with the same bytes plus more.
+    case needMore
+    /// The bytes can never form a valid head.
+    case invalid(RequestError)
+}
+
+/// A syntactically valid request head, as it arrived (names lowercased, values trimmed).
+/// Target and values are decoded byte for byte (ISO-8859-1): `latin1Bytes` gives the bytes back.
+public struct RequestHead: Sendable, Equatable {
+    public var method: String
+    public var target: String
+    /// HTTP version digits, e.g. (1, 1).
+    public var version: (major: Int, minor: Int)
+    /// Header fields in arrival order; names in lowercase, values without surrounding whitespace.
+    public var fields: [(name: String, value: String)]
+
+    public init(method: String, target: String, version: (Int, Int), fields: [(name: String, value: String)]) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.fields = fields
+    }
+
+    /// The first value of field `name` (lowercase).
+    public func field(_ name: String) -> String? {
+        for f in fields where f.name == name { return f.value }
+        return nil
+    }
+
+    /// Every value of field `name` (lowercase), in order.
+    public func fieldValues(_ name: String) -> [String] {
+        fields.filter { $0.name == name }.map(\.value)
+    }
+
+    public static func == (a: RequestHead, b: RequestHead) -> Bool {
+        a.method == b.method && a.target == b.target && a.version == b.version
+            && a.fields.elementsEqual(b.fields, by: { $0.name == $1.name && $0.value == $1.value })
+    }
+}
+
+/// Parses one request head at a time; keep feeding it the same growing buffer until it answers.
+///
+/// The buffer passed to `parse` must start at the first byte of this request and only grow between
+/// calls (bytes already seen must not change); offsets into it are kept between calls.
+public struct RequestParser {
+    enum State {
+        case start, method, target, version, requestLineCR
+        case fieldStart, fieldName, fieldValueStart, fieldValue, fieldCR, headCR
+    }
+
+    public let limits: HeadLimits
+    var state: State = .start
+    var position = 0
+    var lineStart = 0
+    var methodStart = 0
+    var methodEnd = 0
+    var targetStart = 0
+    var targetEnd = 0
+    var versionStart = 0
+    var versionEnd = 0
+    var nameStart = 0
+    var nameEnd = 0
+    var valueStart = 0
+    var valueEnd = 0
+    var fieldRanges: [(Range<Int>, Range<Int>)] = []
+
+    public init(limits: HeadLimits = HeadLimits()) {
+        self.limits = limits
+    }
+
+    /// Forgets the current request; the next `parse` starts a new head at offset 0.
+    public mutating func reset() {
+        self = RequestParser(limits: limits)
+    }
+
+    /// True when no byte of a request (other than leading empty lines) has been seen yet.
+    public var isIdle: Bool { state == .start }
+
+    /// Scans the bytes not seen yet and reports whether the head is complete.
+    public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> ParseResult {
+        let bytes = buffer.bindMemory(to: UInt8.self)
+        var i = position
+        let end = bytes.count
+        defer { position = i }
+        while i < end {
+            let c = bytes[i]
+            switch state {
+            case .start:
+                // RFC 9112 §2.2: ignore empty lines before the request line.
+                if c == 0x0D || c == 0x0A {
+                    // A CR that ends this read is looked at again with the next byte, which decides.
+                    if c == 0x0D && i + 1 == end { return .needMore }
+                    if c == 0x0D && bytes[i + 1] != 0x0A { return .invalid(RequestError(.badRequest, "bare CR")) }
+                    i += 1
+                    lineStart = i
+                    if i > 8 { return .invalid(RequestError(.badRequest, "too many empty lines before the request")) }
+                    continue
+                }
+                guard Self.isTokenChar(c) else { return .invalid(RequestError(.badRequest, "invalid method")) }
+                lineStart = i
+                methodStart = i
+                state = .method
+            case .method:
+                if c == 0x20 {
+                    methodEnd = i
+                    targetStart = i + 1
+                    state = .target
+                } else if !Self.isTokenChar(c) {
+                    return .invalid(RequestError(.badRequest, "invalid method"))
+                }
+            case .target:
+                if c == 0x20 {
+                    if i == targetStart { return .invalid(RequestError(.badRequest, "empty request target")) }
+                    targetEnd = i
+                    versionStart = i + 1
+                    state = .version
+                } else if c <= 0x20 || c == 0x7F {
+                    return .invalid(
+                        RequestError(
+                            .badRequest,
+                            c == 0x0D || c == 0x0A ? "request line without HTTP version" : "invalid character in request target"))
+                }
+            case .version:
+                if c == 0x0D {
+                    versionEnd = i
+                    state = .requestLineCR
+                } else if c == 0x0A {
+                    versionEnd = i
+                    if let error = endOfRequestLine(bytes) { return .invalid(error) }
+                } else if c <= 0x20 || c >= 0x7F {
+                    return .invalid(RequestError(.badRequest, "malformed request line"))
+                }
+            case .requestLineCR:
+                guard c == 0x0A else { return .invalid(RequestError(.badRequest, "bare CR")) }
+                if let error = endOfRequestLine(bytes) { return .invalid(error) }
+            case .fieldStart:
+                if c == 0x0D {
+                    state = .headCR
+                } else if c == 0x0A {
+                    i += 1
+                    return complete(bytes, consumed: i)
+                } else if c == 0x20 || c == 0x09 {
+                    return .invalid(
+                        RequestError(
+                            .badRequest,
+                            fieldRanges.isEmpty ? "whitespace before the first header field" : "obsolete line folding"))
+                } else if Self.isTokenChar(c) {
+                    if fieldRanges.count >= limits.fieldCount {
+                        return .invalid(
+                            RequestError(.requestHeaderFieldsTooLarge, "more than \(limits.fieldCount) header fields"))
+                    }
+                    lineStart = i
+                    nameStart = i
+                    state = .fieldName
+                } else {
+                    return .invalid(
+                        RequestError(
+                            .badRequest, c == 0x3A ? "empty header field name" : "invalid character in header field name"))
+                }
+            case .fieldName:
+                if c == 0x3A {
+                    nameEnd = i
+                    state = .fieldValueStart
+                } else if c == 0x20 || c == 0x09 {
+                    return .invalid(RequestError(.badRequest, "whitespace before colon in header field"))
+                } else if !Self.isTokenChar(c) {
+                    return .invalid(RequestError(.badRequest, "invalid character in header field name"))
+                }
+            case .fieldValueStart:
+                if c == 0x20 || c == 0x09 {
+                    break
+                } else if c == 0x0D || c == 0x0A {
+                    valueStart = i
+                    valueEnd = i
+                    if c == 0x0D { state = .fieldCR } else { endOfField() }
+                } else if Self.isFieldValueChar(c) {
+                    valueStart = i
+                    valueEnd = i + 1
+                    state = .fieldValue
+                } else {
+                    return .invalid(RequestError(.badRequest, "invalid character in header field value"))
+                }
+            case .fieldValue:
+                if c == 0x0D {
+                    state = .fieldCR
+                } else if c == 0x0A {
+                    endOfField()
+                } else if c == 0x20 || c == 0x09 {
+                    break
+                } else if Self.isFieldValueChar(c) {
+                    valueEnd = i + 1
+                } else {
+                    return .invalid(RequestError(.badRequest, "invalid character in header field value"))
+                }
+            case .fieldCR:
+                guard c == 0x0A else { return .invalid(RequestError(.badRequest, "bare CR")) }
+                endOfField()
+            case .headCR:
+                guard c == 0x0A else { return .invalid(RequestError(.badRequest, "bare CR")) }
+                i += 1
+                return complete(bytes, consumed: i)
+            }
+            i += 1
+            // Limits are checked as bytes arrive, so a client cannot make us buffer without bound.
+            switch state {
+            case .method, .target, .version, .requestLineCR:
+                if i - lineStart > limits.requestLine + (state == .requestLineCR ? 1 : 0) {
+                    return .invalid(RequestError(.uriTooLong, "request line longer than \(limits.requestLine) bytes"))
+                }
+            case .fieldName, .fieldValueStart, .fieldValue, .fieldCR:
+                if i - lineStart > limits.fieldLine + (state == .fieldCR ? 1 : 0) {
+                    return .invalid(
+                        RequestError(.requestHeaderFieldsTooLarge, "header field longer than \(limits.fieldLine) bytes"))
+                }
+            default:
+                break
+            }
+        }
+        return .needMore
+    }
+
+    /// Checks the version once the request line has ended; moves on to the header fields.
+    mutating func endOfRequestLine(_ bytes: UnsafeBufferPointer<UInt8>) -> RequestError? {
+        let n = versionEnd - versionStart
+        guard n == 8, bytes[versionStart] == 0x48, bytes[versionStart + 1] == 0x54, bytes[versionStart + 2] == 0x54,
+            bytes[versionStart + 3] == 0x50, bytes[versionStart + 4] == 0x2F, bytes[versionStart + 6] == 0x2E,
+            Self.isDigit(bytes[versionStart + 5]), Self.isDigit(bytes[versionStart + 7])
+        else {
+            return RequestError(.badRequest, "malformed HTTP version")
+        }
+        state = .fieldStart
+        return nil
+    }
+
+    mutating func endOfField() {
+        fieldRanges.append((nameStart..<nameEnd, valueStart..<valueEnd))
+        state = .fieldStart
+    }
+
+    /// Builds the head from the recorded offsets.
+    mutating func complete(_ bytes: UnsafeBufferPointer<UInt8>, consumed: Int) -> ParseResult {
+        // Bytes map one-to-one to characters (ISO-8859-1), so nothing the client sent is altered:
+        // obs-text survives for the logs and the target's raw bytes for path decoding.
+        func string(_ r: Range<Int>) -> String {
+            let slice = UnsafeBufferPointer(rebasing: bytes[r])
+            if !slice.contains(where: { $0 >= 0x80 }) { return String(decoding: slice, as: UTF8.self) }
+            var s = ""
+            s.unicodeScalars.append(contentsOf: slice.map { Unicode.Scalar($0) })
+            return s
+        }
+        func lowercased(_ r: Range<Int>) -> String {
+            var needs = false
+            for k in r where bytes[k] >= 0x41 && bytes[k] <= 0x5A {
+                needs = true
+                break
+            }
+            if !needs { return string(r) }
+            return String(unsafeUninitializedCapacity: r.count) { out in
+                var j = 0
+                for k in r {
+                    let b = bytes[k]
+                    out[j] = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+                    j += 1
+                }
+                return j
+            }
+        }
+        var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(fieldRanges.count)
+        for (name, value) in fieldRanges {
+            fields.append((lowercased(name), string(value)))
+        }
+        let head = RequestHead(
+            method: string(methodStart..<methodEnd),
+            target: string(targetStart..<targetEnd),
+            version: (Int(bytes[versionStart + 5] - 0x30), Int(bytes[versionStart + 7] - 0x30)),
+            fields: fields)
+        state = .start
+        return .complete(head, consumed: consumed)
+    }
+
+    @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+
+    /// tchar (RFC 9110 §5.6.2).
+    @inline(__always) static func isTokenChar(_ c: UInt8) -> Bool { tokenTable[Int(c)] }
+
+    /// field-vchar or obs-text (RFC 9110 §5.5), whitespace handled by the caller.
+    @inline(__always) static func isFieldValueChar(_ c: UInt8) -> Bool { c > 0x20 && c != 0x7F }
+
+    static let tokenTable: [Bool] = (0..<256).map { c in
+        if c >= 0x30 && c <= 0x39 { return true }
+        if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) { return true }
+        return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(c))
+    }
+}

@@ -1,0 +1,95 @@
+// A response decided but not yet sent: status, header fields and a body description.
+// The connection turns it into bytes (head) and buffer/file segments (body).
+import Support
+
+/// One piece of a response body.
+public enum BodyPart: Sendable {
+    case bytes([UInt8])
+    /// A region of the response's file (sent with sendfile, or from memory for small files).
+    case file(FileRegion)
+
+    public var count: Int {
+        switch self {
+        case .bytes(let b): b.count
+        case .file(let region): region.length
+        }
+    }
+}
+
+/// A complete response decision.
+public struct Response: Sendable {
+    public var status: HTTPStatus
+    /// Header fields other than Date, Server, Content-Length and Connection, which the writer adds.
+    public var headers: [(String, String)]
+    public var body: [BodyPart]
+    /// Content-Length to announce (for HEAD, what GET would send); nil for statuses without a body.
+    public var contentLength: Int?
+    /// Whether the body is actually sent (false for HEAD and for 304).
+    public var sendsBody: Bool
+    /// Close the connection after this response, whatever the client asked.
+    public var forceClose: Bool = false
+
+    public init(status: HTTPStatus, headers: [(String, String)] = [], body: [BodyPart] = [], sendsBody: Bool = true) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.sendsBody = sendsBody && !status.forbidsBody
+        self.contentLength = status.forbidsBody ? nil : body.reduce(0) { $0 + $1.count }
+    }
+
+    /// Errors after which the request was understood and its framing is known, so the connection stays usable.
+    public static let keepsConnection: Set<Int> = [403, 404, 405, 412, 416, 501]
+
+    /// A response with a short HTML body explaining `status` (used when no ErrorDocument applies).
+    public static func error(_ status: HTTPStatus, sendsBody: Bool = true, extraHeaders: [(String, String)] = []) -> Response {
+        let html = "<!DOCTYPE html>\n<html><head><title>\(status)</title></head>\n<body><h1>\(status)</h1></body></html>\n"
+        var r = Response(
+            status: status, headers: [("Content-Type", "text/html; charset=utf-8")] + extraHeaders,
+            body: [.bytes(Array(html.utf8))], sendsBody: sendsBody)
+        if status.code >= 400 && !keepsConnection.contains(status.code) {
+            r.forceClose = true
+        }
+        return r
+    }
+
+    /// Serializes the head: status line, Date, Server, the fields, Content-Length and Connection.
+    public func head(date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int) -> [UInt8] {
+        // Built straight into bytes: this runs once per response.
+        var out: [UInt8] = []
+        out.reserveCapacity(320)
+        func add(_ text: String) { out.append(contentsOf: text.utf8) }
+        func addNumber(_ n: Int) {
+            if n >= 10 { addNumber(n / 10) }
+            out.append(UInt8(48 + n % 10))
+        }
+        add("HTTP/1.1 ")
+        addNumber(status.code)
+        out.append(0x20)
+        add(status.reason)
+        add("\r\nDate: ")
+        add(date)
+        add("\r\nServer: ")
+        add(server)
+        add("\r\n")
+        for (name, value) in headers {
+            add(name)
+            add(": ")
+            add(value)
+            add("\r\n")
+        }
+        if let length = contentLength {
+            add("Content-Length: ")
+            addNumber(length)
+            add("\r\n")
+        }
+        if !keepAlive {
+            add("Connection: close\r\n")
+        } else if !http11 {
+            add("Connection: keep-alive\r\nKeep-Alive: timeout=")
+            addNumber(keepAliveTimeout)
+            add("\r\n")
+        }
+        add("\r\n")
+        return out
+    }
+}

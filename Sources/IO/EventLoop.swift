@@ -1,0 +1,88 @@
+// The libevent event base, timers and signal events. Only the IO layer imports CLibevent;
+// everything here runs on the one loop thread.
+public import Support
+import CLibevent
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One libevent event base, driven by `run()` on the calling thread.
+public final class EventLoop {
+    let base: OpaquePointer
+    var signalEvents: [OpaquePointer] = []
+    var signalHandlers: [Int32: () -> Void] = [:]
+
+    /// Creates the event base; call only after daemonizing (libevent state does not survive fork).
+    public init() throws(StartupError) {
+        guard let base = event_base_new() else { throw StartupError("cannot create the libevent event base") }
+        self.base = base
+    }
+
+    deinit {
+        for ev in signalEvents { event_free(ev) }
+        event_base_free(base)
+    }
+
+    /// Runs until `stop()` or until no event is left.
+    public func run() {
+        event_base_dispatch(base)
+    }
+
+    /// Makes `run()` return after the current callbacks.
+    public func stop() {
+        event_base_loopbreak(base)
+    }
+
+    /// Wall-clock seconds, as cached by libevent for this loop iteration (cheap to call often).
+    public func nowSeconds() -> Int {
+        var tv = timeval()
+        event_base_gettimeofday_cached(base, &tv)
+        return Int(tv.tv_sec)
+    }
+
+    /// Monotonic seconds, for deadlines and cache ages.
+    public static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Calls `handler` on the loop thread whenever `signal` arrives.
+    public func onSignal(_ signal: Int32, _ handler: @escaping () -> Void) {
+        signalHandlers[signal] = handler
+        let ev = httpd_event_new(
+            base, signal, HTTPD_EV_SIGNAL | HTTPD_EV_PERSIST,
+            { sig, _, arg in
+                let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeUnretainedValue()
+                loop.signalHandlers[sig]?()
+            }, Unmanaged.passUnretained(self).toOpaque())!
+        event_add(ev, nil)
+        signalEvents.append(ev)
+    }
+}
+
+/// A one-shot timer on the loop; the callback runs on the loop thread.
+/// The owner keeps the Timer alive; freeing it cancels it.
+public final class Timer {
+    var event: OpaquePointer!
+    let callback: () -> Void
+
+    public init(_ loop: EventLoop, _ callback: @escaping () -> Void) {
+        self.callback = callback
+        event = httpd_event_new(
+            loop.base, -1, 0,
+            { _, _, arg in
+                Unmanaged<Timer>.fromOpaque(arg!).takeUnretainedValue().callback()
+            }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit { event_free(event) }
+
+    /// Fires once after `seconds` (replacing any earlier schedule).
+    public func schedule(after seconds: Double) {
+        httpd_event_add_ms(event, Int64(seconds * 1000))
+    }
+
+    public func cancel() { event_del(event) }
+}

@@ -1,0 +1,126 @@
+// The error log: `[date] [level] [pid N] message` lines to stderr, a file or syslog.
+// Used on the loop thread (and by main before the loop exists); reopened on SIGUSR1.
+import IO
+import Files
+import HTTPCore
+public import Config
+public import Support
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Writes log lines with one write(2) each, so lines never interleave.
+public final class ErrorLog {
+    public var level: LogLevel
+    public private(set) var target: ErrorLogTarget
+    var file: LogFile?
+
+    /// A log to `target`; opens the file now so that an unwritable log is a start-up error.
+    public init(level: LogLevel = .info, target: ErrorLogTarget = .stderr) throws(StartupError) {
+        self.level = level
+        self.target = target
+        try open(target)
+    }
+
+    func open(_ target: ErrorLogTarget) throws(StartupError) {
+        switch target {
+        case .stderr: file = nil
+        case .syslog:
+            file = nil
+            openlog("httpd", LOG_PID | LOG_NDELAY, LOG_DAEMON)
+        case .file(let path): file = try LogFile(path: path)
+        }
+    }
+
+    /// Switches to a new target and level (reload); keeps the old target when the new one cannot be opened.
+    public func reconfigure(level: LogLevel, target: ErrorLogTarget) throws(StartupError) {
+        if target != self.target {
+            try open(target)
+            self.target = target
+        }
+        self.level = level
+    }
+
+    /// Reopens the file (after logrotate renamed it); returns the error text on failure.
+    public func reopen() -> String? {
+        file?.reopen()
+    }
+
+    /// Logs `message` when `messageLevel` is at or above the configured level.
+    public func log(_ messageLevel: LogLevel, _ message: @autoclosure () -> String) {
+        guard messageLevel <= level else { return }
+        let text = message()
+        if target == .syslog {
+            text.withCString { p in
+                withVaList([p]) { vsyslog(messageLevel.syslogPriority, "%s", $0) }
+            }
+            return
+        }
+        var t = time(nil)
+        var tm = Glibc.tm()
+        localtime_r(&t, &tm)
+        var buffer = [CChar](repeating: 0, count: 64)
+        strftime(&buffer, 64, "%a %b %d %H:%M:%S %Y", &tm)
+        let line = "[\(String(nulTerminated: buffer))] [\(messageLevel)] [pid \(getpid())] \(text)\n"
+        if let file {
+            file.write(Array(line.utf8))
+        } else {
+            var bytes = Array(line.utf8)
+            _ = write(2, &bytes, bytes.count)
+        }
+    }
+}
+
+/// An append-only log file that can be reopened by path.
+public final class LogFile {
+    public let path: String
+    var fd: Int32
+
+    /// Opens (creating) `path` for appending; throws the reason it cannot be written.
+    public init(path: String) throws(StartupError) {
+        self.path = path
+        // O_NOFOLLOW: logs are opened as root, and their folder may be writable by the User httpd runs as.
+        fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        if fd < 0 { throw StartupError.errno("cannot open log file \(path)") }
+    }
+
+    deinit { if fd >= 0 { close(fd) } }
+
+    /// Opens `path` again (a new file after a rename); keeps the old descriptor on failure.
+    public func reopen() -> String? {
+        let newFD = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        if newFD < 0 { return "cannot reopen log file \(path): \(errnoText(errno))" }
+        close(fd)
+        fd = newFD
+        return nil
+    }
+
+    /// Appends `bytes` (one write; short writes are retried).
+    public func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                done += n
+            }
+        }
+    }
+}
+
+extension LogLevel {
+    /// The syslog priority for this level.
+    var syslogPriority: Int32 {
+        switch self {
+        case .emerg: LOG_EMERG
+        case .alert: LOG_ALERT
+        case .crit: LOG_CRIT
+        case .error: LOG_ERR
+        case .warn: LOG_WARNING
+        case .notice: LOG_NOTICE
+        case .info: LOG_INFO
+        case .debug: LOG_DEBUG
+        }
+    }
+}

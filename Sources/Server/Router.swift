@@ -1,0 +1,77 @@
+// Decides what a valid request needs: an immediate answer (OPTIONS, 405, 501, bad path)
+// or a file lookup for a normalized path. Pure: no I/O, no state.
+import IO
+import Files
+public import HTTPCore
+import Config
+import Support
+
+/// What the connection should do with a request.
+public enum Route: Sendable {
+    /// Answer at once with this status (the connection renders it, with an ErrorDocument if any).
+    case error(RequestError)
+    /// Answer with this response.
+    case respond(Response)
+    /// Look up this decoded, normalized path and serve what is there.
+    case file(String)
+    /// The health endpoint (liveness).
+    case health
+    /// The readiness endpoint (503 while draining).
+    case ready
+    /// The status page (HTML, `?auto`, JSON) or the Prometheus metrics.
+    case status(StatusFormat)
+}
+
+/// The monitoring endpoints' paths (nil: disabled).
+public struct MonitoringPaths: Sendable {
+    public var health: String?
+    public var ready: String?
+    public var status: String?
+    public var metrics: String?
+
+    public init(health: String? = nil, ready: String? = nil, status: String? = nil, metrics: String? = nil) {
+        self.health = health
+        self.ready = ready
+        self.status = status
+        self.metrics = metrics
+    }
+
+    public static let none = MonitoringPaths()
+}
+
+/// Request routing for the static server.
+public enum Router {
+    public static let allow = "GET, HEAD, OPTIONS"
+
+    public static func route(_ request: Request, hideDotfiles: Bool, monitoring: MonitoringPaths = .none) -> Route {
+        switch request.method {
+        case .get, .head:
+            break
+        case .options:
+            var r = Response(status: .ok, headers: [("Allow", allow)])
+            r.contentLength = 0
+            return .respond(r)
+        case .post, .put, .delete, .patch, .connect, .trace:
+            return .error(
+                RequestError(.methodNotAllowed, "method \(request.head.method) not allowed", headers: [("Allow", allow)]))
+        case .other(let name):
+            return .error(RequestError(.notImplemented, "method \(name) not implemented"))
+        }
+        switch PathNormalizer.normalize(bytes: request.path.latin1Bytes) {
+        case .failure(let error):
+            return .error(error)
+        case .success(let normalized):
+            // Monitoring endpoints match the decoded path (as Apache's <Location>) and answer from
+            // memory, before any file-system work.
+            let path = normalized.path
+            if path == monitoring.health { return .health }
+            if path == monitoring.ready { return .ready }
+            if path == monitoring.status { return .status(StatusFormat.fromQuery(request.query)) }
+            if path == monitoring.metrics { return .status(.prometheus) }
+            if hideDotfiles && PathNormalizer.isHidden(normalized.path) {
+                return .error(RequestError(.notFound, "hidden path \(normalized.path)"))
+            }
+            return .file(normalized.path)
+        }
+    }
+}

@@ -1,0 +1,383 @@
+// Wires the pieces together on the loop thread: listeners, connections, the worker pool and its
+// completion queue, the open-file cache, the cached Date header, logs, reload and graceful stop.
+public import IO
+import Files
+import HTTPCore
+public import Config
+public import Support
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A bound listening socket and the address it was configured as (nil when inherited).
+public struct BoundListener {
+    public var address: ListenAddress?
+    public var fd: Int32
+
+    public init(address: ListenAddress?, fd: Int32) {
+        self.address = address
+        self.fd = fd
+    }
+}
+
+/// The HTTP server: owns every connection; runs on one event-loop thread.
+public final class Server {
+    let loop: EventLoop
+    public private(set) var settings: ServerSettings
+    var config: Configuration { settings.config }
+    public let log: ErrorLog
+    public private(set) var accessLog: AccessLog?
+    var listeners: [(address: ListenAddress?, listener: Listener)] = []
+    var connections: [UInt64: Connection] = [:]
+    var nextID: UInt64 = 1
+    var pool: WorkerPool!
+    var wakeup: Wakeup!
+    var cache: FileCache
+    /// Once-a-second chores (flush the access log, prune the file cache), scheduled only while
+    /// there is something to do, so an idle daemon never wakes up.
+    var housekeeping: Timer?
+    var housekeepingScheduled = false
+    var acceptRetry: Timer?
+    /// After an accept() failure (EMFILE), accepting stays off until then (monotonic seconds).
+    var acceptPausedUntil = 0.0
+    /// Connections closed during this loop iteration, freed by `reaper` on the next one.
+    var graveyard: [Connection] = []
+    var reaper: Timer?
+    var shutdownTimer: Timer?
+    var dateSecond = -1
+    var dateText = ""
+    /// True once a graceful stop has begun: ReadyPath answers 503 and keep-alive ends.
+    public private(set) var draining = false
+    /// True once the listeners are closed (after DrainDelay): connections only finish.
+    public private(set) var stopping = false
+    var drainTimer: Timer?
+    /// Counters for the status endpoints.
+    var stats = ServerStats()
+    /// `standalone` or `inetd`, as status pages show it.
+    public var mode = "standalone"
+    let startTime: Int
+    let startMonotonic: Double
+    /// inetd "nowait": stop once the adopted connection has closed.
+    public var exitWhenEmpty = false
+    /// inetd "wait" style: stop after this many seconds without any connection.
+    public var idleExit: Double?
+    var idleTimer: Timer?
+    /// Look files up on the loop thread instead of the worker pool (inetd mode: one connection, nothing
+    /// to overlap with, and no worker threads to start in a process that lives for one connection).
+    public var inlineLookups = false
+    /// Listeners came from systemd or inetd, so `Listen` is not ours to change on reload.
+    public var listenersInherited = false
+    /// Configuration generation: 1 at start, +1 per successful reload.
+    public private(set) var generation = 1
+
+    /// Sets up the server on `loop` with already-bound listening sockets.
+    public init(
+        loop: EventLoop, settings: ServerSettings, listeners bound: [BoundListener], log: ErrorLog,
+        accessLog: AccessLog?
+    ) throws(StartupError) {
+        self.loop = loop
+        self.settings = settings
+        self.log = log
+        self.accessLog = accessLog
+        startTime = loop.nowSeconds()
+        startMonotonic = EventLoop.monotonicSeconds()
+        cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
+        wakeup = try Wakeup(loop) { [unowned self] in self.completeLookups() }
+        pool = WorkerPool(size: settings.config.workers, wakeup: wakeup.signaller)
+        for b in bound { addListener(b) }
+        housekeeping = Timer(loop) { [unowned self] in self.houseKeep() }
+        acceptRetry = Timer(loop) { [unowned self] in
+            // The pause is over when this fires (whatever our clock says to the microsecond).
+            self.acceptPausedUntil = 0
+            self.updateAccepting()
+        }
+        reaper = Timer(loop) { [unowned self] in self.graveyard.removeAll() }
+    }
+
+    func addListener(_ b: BoundListener) {
+        let l = Listener(
+            loop, fd: b.fd, onAccept: { [unowned self] in self.accept($0) },
+            onError: { [unowned self] in self.acceptFailed($0) })
+        listeners.append((b.address, l))
+        log.log(.notice, "listening on http://\(Sockets.localAddress(b.fd))/")
+    }
+
+    /// Runs the event loop until the server has stopped.
+    public func run() {
+        scheduleIdleExit()
+        loop.run()
+        accessLog?.flush()
+    }
+
+    // MARK: Life cycle
+
+    /// Graceful stop (SIGTERM/SIGINT): ReadyPath turns 503 at once; after DrainDelay the listeners and
+    /// idle connections close, responses in flight finish (up to ShutdownTimeout), then the loop ends.
+    public func beginShutdown() {
+        guard !draining else { return }
+        draining = true
+        if config.drainDelay > 0 {
+            log.log(
+                .notice, "draining: \(config.readyPath ?? "ReadyPath") answers 503; closing listeners in \(config.drainDelay) s")
+            drainTimer = Timer(loop) { [unowned self] in self.closeListeners() }
+            drainTimer?.schedule(after: config.drainDelay)
+        } else {
+            closeListeners()
+        }
+    }
+
+    func closeListeners() {
+        guard !stopping else { return }
+        stopping = true
+        listeners.removeAll()
+        for c in Array(connections.values) { c.closeIfIdle() }
+        log.log(.notice, "stopping: \(connections.count) connection(s) finishing, at most \(config.shutdownTimeout) s")
+        if connections.isEmpty {
+            loop.stop()
+            return
+        }
+        shutdownTimer = Timer(loop) { [unowned self] in
+            self.log.log(.warn, "ShutdownTimeout passed: closing \(self.connections.count) connection(s)")
+            for c in Array(self.connections.values) { c.close() }
+            self.loop.stop()
+        }
+        shutdownTimer?.schedule(after: config.shutdownTimeout)
+    }
+
+    /// Applies a new, already checked configuration (SIGHUP). Everything that can fail (binding new
+    /// addresses, opening new logs) is done first; on failure nothing changes and the error is returned.
+    public func reload(_ new: ServerSettings) -> String? {
+        let old = config
+        var added: [BoundListener] = []
+        let current = listeners.compactMap(\.address)
+        for address in new.config.effectiveListen where !current.contains(address) && !listenersInherited {
+            do throws(StartupError) {
+                added.append(BoundListener(address: address, fd: try Sockets.bindListener(host: address.host, port: address.port)))
+            } catch {
+                for b in added { Glibc.close(b.fd) }
+                return error.description
+            }
+        }
+        var newAccessLog = accessLog
+        let oldLog = old.accessLog.map { "\($0.path) \($0.format)" }
+        let newLog = new.config.accessLog.map { "\($0.path) \($0.format)" }
+        if oldLog != newLog {
+            do throws(StartupError) {
+                if let a = new.config.accessLog {
+                    newAccessLog = try AccessLog(path: a.path, format: a.format)
+                } else {
+                    newAccessLog = nil
+                }
+            } catch {
+                for b in added { Glibc.close(b.fd) }
+                return error.description
+            }
+        }
+        do throws(StartupError) {
+            try log.reconfigure(level: new.config.logLevel, target: new.config.errorLog ?? log.target)
+        } catch {
+            for b in added { Glibc.close(b.fd) }
+            return error.description
+        }
+        // Commit.
+        accessLog?.flush()
+        accessLog = newAccessLog
+        let wanted = new.config.effectiveListen
+        if listenersInherited && old.effectiveListen != wanted {
+            log.log(.warn, "Listen changed, but the listening sockets were inherited (socket activation): not changed")
+        }
+        listeners.removeAll { entry in
+            guard let a = entry.address, !wanted.contains(a) else { return false }
+            log.log(.notice, "no longer listening on \(a)")
+            return true
+        }
+        settings = new
+        for b in added { addListener(b) }
+        cache = FileCache(validity: new.config.fileCacheValidity, capacity: new.config.fileCacheEntries)
+        pool.size = new.config.workers
+        generation += 1
+        stats.lastReload = loop.nowSeconds()
+        for (name, was, now) in [
+            ("PidFile", old.pidFile ?? "off", new.config.pidFile ?? "off"),
+            ("User", old.user ?? "-", new.config.user ?? "-"),
+            ("Daemon", "\(!old.foreground)", "\(!new.config.foreground)"),
+        ] where was != now {
+            log.log(.warn, "\(name) changed from \(was) to \(now): takes effect at the next start, not on reload")
+        }
+        updateAccepting()
+        return nil
+    }
+
+    /// Reopens the log files (SIGUSR1, for logrotate).
+    public func reopenLogs() {
+        if let e = accessLog?.reopen() { log.log(.error, e) }
+        if let e = log.reopen() { log.log(.error, e) }
+        log.log(.notice, "log files reopened")
+    }
+
+    // MARK: Connections
+
+    /// Serves an already-connected socket (inetd mode: fd 0).
+    public func adopt(_ fd: Int32) {
+        Sockets.prepareInherited(fd)
+        accept(fd)
+    }
+
+    /// inetd "wait" style: stop when idle for `idleExit` seconds.
+    func scheduleIdleExit() {
+        guard let idleExit, connections.isEmpty else { return }
+        if idleTimer == nil { idleTimer = Timer(loop) { [unowned self] in if self.connections.isEmpty { self.loop.stop() } } }
+        idleTimer?.schedule(after: idleExit)
+    }
+
+    func accept(_ fd: Int32) {
+        if connections.count >= config.maxConnections || stopping {
+            Glibc.close(fd)
+            updateAccepting()
+            return
+        }
+        let id = nextID
+        nextID += 1
+        let connection = Connection(id: id, server: self, socket: BufferedSocket(loop, fd: fd))
+        connections[id] = connection
+        stats.connectionsAccepted += 1
+        idleTimer?.cancel()
+        connection.start()
+        updateAccepting()
+    }
+
+    /// accept() failed (EMFILE and the like): pause accepting for a moment instead of spinning.
+    func acceptFailed(_ error: Int32) {
+        log.log(.error, "accept failed: \(errnoText(error)); pausing accepts for 0.5 s")
+        acceptPausedUntil = EventLoop.monotonicSeconds() + 0.5
+        for l in listeners { l.listener.disable() }
+        acceptRetry?.schedule(after: 0.5)
+    }
+
+    /// Pauses listeners at MaxConnections and resumes them below it.
+    func updateAccepting() {
+        let paused = EventLoop.monotonicSeconds() < acceptPausedUntil
+        let full = connections.count >= config.maxConnections || stopping || paused
+        for l in listeners {
+            if full { l.listener.disable() } else { l.listener.enable() }
+        }
+    }
+
+    /// Called by a connection once it has closed.
+    func remove(_ connection: Connection) {
+        connections[connection.id] = nil
+        // Keep the object alive until the current callback (often one of its own events) has returned.
+        graveyard.append(connection)
+        reaper?.schedule(after: 0)
+        stats.connectionsHandled += 1
+        if exitWhenEmpty && connections.isEmpty {
+            loop.stop()
+            return
+        }
+        scheduleIdleExit()
+        if stopping {
+            if connections.isEmpty { loop.stop() }
+            return
+        }
+        if !(listeners.first?.listener.enabled ?? true) { updateAccepting() }
+    }
+
+    // MARK: Files
+
+    /// A fresh cached lookup of `path`, or nil.
+    func cachedFile(_ path: String) -> FileResource? {
+        cache.get(path, now: EventLoop.monotonicSeconds())
+    }
+
+    /// Runs one empty job so that Dispatch creates its worker machinery now, not under load.
+    public func warmUpWorkers() {
+        pool.submit(0) { .failure(.ok, "warm-up") }
+    }
+
+    /// Looks `path` up on a worker; the result reaches the connection through `completeLookups`.
+    func submitLookup(_ connection: Connection, _ path: String) {
+        let settings = self.settings.lookup
+        if inlineLookups {
+            connection.lookupFinished(FileLookup.lookup(path, settings))
+            return
+        }
+        pool.submit(connection.id) { FileLookup.lookup(path, settings) }
+    }
+
+    /// Remembers a found file for the open-file cache.
+    func remember(_ path: String, _ resource: FileResource) {
+        cache.put(path, resource, now: EventLoop.monotonicSeconds())
+        scheduleHousekeeping()
+    }
+
+    func scheduleHousekeeping() {
+        guard !housekeepingScheduled else { return }
+        housekeepingScheduled = true
+        housekeeping?.schedule(after: 1)
+    }
+
+    func houseKeep() {
+        housekeepingScheduled = false
+        cache.prune(now: EventLoop.monotonicSeconds())
+        accessLog?.flush()
+        if !cache.entries.isEmpty { scheduleHousekeeping() }
+    }
+
+    /// Delivers finished lookups to their connections (those still open).
+    func completeLookups() {
+        for done in pool.drain() {
+            stats.queueDelaySum += done.queueDelay
+            stats.queueDelayCount += 1
+            connections[done.connectionID]?.lookupFinished(done.result)
+        }
+    }
+
+    // MARK: Shared response pieces
+
+    /// The Date header value, formatted once per second.
+    func httpDate() -> String {
+        let now = loop.nowSeconds()
+        if now != dateSecond {
+            dateSecond = now
+            dateText = HTTPDate.format(now)
+        }
+        return dateText
+    }
+
+    /// The counters as they are now, for the status endpoints.
+    func snapshot() -> StatusSnapshot {
+        var reading = 0
+        var writing = 0
+        var waiting = 0
+        var closing = 0
+        for c in connections.values {
+            switch c.monitorState {
+            case .reading: reading += 1
+            case .writing: writing += 1
+            case .waiting: waiting += 1
+            case .closing: closing += 1
+            }
+        }
+        let pool = self.pool.counts
+        let process = ProcessUsage.current()
+        let now = loop.nowSeconds()
+        return StatusSnapshot(
+            version: httpdVersion, mode: mode, pid: getpid(), ppid: getppid(), now: now, startTime: startTime,
+            uptime: Int(EventLoop.monotonicSeconds() - startMonotonic), generation: generation, lastReload: stats.lastReload,
+            draining: draining, connectionsAccepted: stats.connectionsAccepted, connectionsHandled: stats.connectionsHandled,
+            reading: reading, writing: writing, waiting: waiting, closing: closing, requests: stats.requests,
+            byCode: stats.byCode, bodyBytes: stats.bodyBytes, responseBytes: stats.responseBytes,
+            durationCounts: stats.durationCounts, durationSum: stats.durationSum, workers: self.pool.size,
+            workersBusy: pool.busy, workersQueued: pool.queued, workersCompleted: pool.completed,
+            queueDelaySum: stats.queueDelaySum, queueDelayCount: stats.queueDelayCount,
+            residentBytes: process.residentBytes, cpuUserSeconds: process.user, cpuSystemSeconds: process.system,
+            maxConnections: config.maxConnections)
+    }
+
+    /// Adds an access-log line (when an access log is configured).
+    func logAccess(_ entry: @autoclosure () -> AccessLogEntry) {
+        guard let accessLog else { return }
+        accessLog.append(entry(), now: loop.nowSeconds())
+        scheduleHousekeeping()
+    }
+}

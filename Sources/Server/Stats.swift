@@ -1,0 +1,127 @@
+// The one set of counters behind /server-status and /metrics, owned by the loop thread,
+// and the Sendable snapshot that the pure renderers (StatusPages) turn into text.
+import IO
+import Files
+import HTTPCore
+import Config
+import Support
+
+/// Request-duration histogram bucket bounds in seconds (Prometheus `le`).
+public let durationBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+/// Counters updated as connections and requests come and go (loop thread only).
+struct ServerStats {
+    var connectionsAccepted = 0
+    var connectionsHandled = 0
+    var requests = 0
+    /// Responses by status code.
+    var byCode: [Int: Int] = [:]
+    /// Body bytes sent (Apache's Total kBytes) and whole responses (head + body).
+    var bodyBytes = 0
+    var responseBytes = 0
+    /// Cumulative counts per `durationBuckets` entry, plus the sum of all durations.
+    var durationCounts = [Int](repeating: 0, count: durationBuckets.count)
+    var durationSum = 0.0
+    var queueDelaySum = 0.0
+    var queueDelayCount = 0
+    var lastReload: Int?
+
+    mutating func recordResponse(code: Int, bodyBytes: Int, totalBytes: Int, seconds: Double) {
+        requests += 1
+        byCode[code, default: 0] += 1
+        self.bodyBytes += bodyBytes
+        responseBytes += totalBytes
+        durationSum += seconds
+        for (i, bound) in durationBuckets.enumerated() where seconds <= bound {
+            durationCounts[i] += 1
+        }
+    }
+}
+
+/// Everything the status renderers show, frozen at one moment.
+public struct StatusSnapshot: Sendable {
+    public var version: String
+    /// `standalone` or `inetd`.
+    public var mode: String
+    public var pid: Int32
+    public var ppid: Int32
+    public var now: Int
+    public var startTime: Int
+    public var uptime: Int
+    public var generation: Int
+    public var lastReload: Int?
+    public var draining: Bool
+    public var connectionsAccepted: Int
+    public var connectionsHandled: Int
+    /// Open connections by state: reading (head or body), writing (incl. waiting for a worker), waiting (keep-alive), closing.
+    public var reading: Int
+    public var writing: Int
+    public var waiting: Int
+    public var closing: Int
+    public var requests: Int
+    public var byCode: [Int: Int]
+    public var bodyBytes: Int
+    public var responseBytes: Int
+    public var durationCounts: [Int]
+    public var durationSum: Double
+    public var workers: Int
+    public var workersBusy: Int
+    public var workersQueued: Int
+    public var workersCompleted: Int
+    public var queueDelaySum: Double
+    public var queueDelayCount: Int
+    public var residentBytes: Int
+    public var cpuUserSeconds: Double
+    public var cpuSystemSeconds: Double
+    public var maxConnections: Int
+
+    public init(
+        version: String, mode: String, pid: Int32, ppid: Int32, now: Int, startTime: Int, uptime: Int, generation: Int,
+        lastReload: Int?, draining: Bool, connectionsAccepted: Int, connectionsHandled: Int, reading: Int,
+        writing: Int, waiting: Int, closing: Int, requests: Int, byCode: [Int: Int], bodyBytes: Int,
+        responseBytes: Int, durationCounts: [Int], durationSum: Double, workers: Int, workersBusy: Int,
+        workersQueued: Int, workersCompleted: Int, queueDelaySum: Double, queueDelayCount: Int,
+        residentBytes: Int, cpuUserSeconds: Double, cpuSystemSeconds: Double, maxConnections: Int
+    ) {
+        self.version = version
+        self.mode = mode
+        self.pid = pid
+        self.ppid = ppid
+        self.now = now
+        self.startTime = startTime
+        self.uptime = uptime
+        self.generation = generation
+        self.lastReload = lastReload
+        self.draining = draining
+        self.connectionsAccepted = connectionsAccepted
+        self.connectionsHandled = connectionsHandled
+        self.reading = reading
+        self.writing = writing
+        self.waiting = waiting
+        self.closing = closing
+        self.requests = requests
+        self.byCode = byCode
+        self.bodyBytes = bodyBytes
+        self.responseBytes = responseBytes
+        self.durationCounts = durationCounts
+        self.durationSum = durationSum
+        self.workers = workers
+        self.workersBusy = workersBusy
+        self.workersQueued = workersQueued
+        self.workersCompleted = workersCompleted
+        self.queueDelaySum = queueDelaySum
+        self.queueDelayCount = queueDelayCount
+        self.residentBytes = residentBytes
+        self.cpuUserSeconds = cpuUserSeconds
+        self.cpuSystemSeconds = cpuSystemSeconds
+        self.maxConnections = maxConnections
+    }
+
+    /// Open connections.
+    public var active: Int { reading + writing + waiting + closing }
+
+    /// Responses whose status is in class `n`xx.
+    public func statusClass(_ n: Int) -> Int {
+        byCode.reduce(0) { $0 + ($1.key / 100 == n ? $1.value : 0) }
+    }
+}

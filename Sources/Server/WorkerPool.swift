@@ -1,0 +1,116 @@
+// The Dispatch worker pool for blocking file-system work. At most `size` jobs run at once; results
+// go into a locked queue and one eventfd write wakes the loop thread, which alone touches connections.
+public import IO
+public import Files
+import HTTPCore
+import Config
+import Support
+import Dispatch
+import Synchronization
+
+/// A finished job: which connection asked, and what came back.
+public struct Completion: Sendable {
+    public var connectionID: UInt64
+    public var result: LookupResult
+    /// Seconds the job waited in the queue before a worker took it.
+    public var queueDelay: Double
+}
+
+/// A bounded pool of Dispatch workers with a completion queue drained on the loop thread.
+public final class WorkerPool: Sendable {
+    struct State {
+        var pending: [(id: UInt64, enqueued: Double, job: @Sendable () -> LookupResult)] = []
+        var head = 0
+        var running = 0
+        var done: [Completion] = []
+        var completed = 0
+        var size: Int
+    }
+
+    let state: Mutex<State>
+    let wakeup: WakeupSignal
+    let queue = DispatchQueue(label: "httpd.workers", attributes: .concurrent)
+
+    /// A pool of `size` workers that signals `wakeup` when results are ready.
+    public init(size: Int, wakeup: WakeupSignal) {
+        state = Mutex(State(size: max(1, size)))
+        self.wakeup = wakeup
+    }
+
+    /// Workers that may run at once; a reload may change it (running jobs finish first).
+    public var size: Int {
+        get { state.withLock { $0.size } }
+        set {
+            // Growing the pool puts the new workers to work on any backlog at once.
+            let start = state.withLock { s -> Int in
+                s.size = max(1, newValue)
+                let extra = min(s.size - s.running, s.pending.count - s.head)
+                if extra > 0 { s.running += extra }
+                return max(0, extra)
+            }
+            for _ in 0..<start { queue.async { self.work() } }
+        }
+    }
+
+    /// Queues `job` for `connectionID`; its result comes back through `drain()`.
+    public func submit(_ connectionID: UInt64, _ job: @escaping @Sendable () -> LookupResult) {
+        let now = EventLoop.monotonicSeconds()
+        let start = state.withLock { s -> Bool in
+            s.pending.append((connectionID, now, job))
+            if s.running < s.size {
+                s.running += 1
+                return true
+            }
+            return false
+        }
+        if start { queue.async { self.work() } }
+    }
+
+    /// Runs queued jobs until none is left.
+    func work() {
+        while true {
+            let next = state.withLock { s -> (UInt64, Double, @Sendable () -> LookupResult)? in
+                guard s.head < s.pending.count, s.running <= s.size else {
+                    // Queue empty, or the pool was shrunk by a reload: this worker stops.
+                    s.running -= 1
+                    if s.head == s.pending.count {
+                        s.pending.removeAll(keepingCapacity: true)
+                        s.head = 0
+                    }
+                    return nil
+                }
+                let item = s.pending[s.head]
+                s.head += 1
+                // Under a steady backlog the queue never empties: drop the finished front now and then.
+                if s.head >= 1024 && s.head * 2 >= s.pending.count {
+                    s.pending.removeFirst(s.head)
+                    s.head = 0
+                }
+                return (item.id, item.enqueued, item.job)
+            }
+            guard let (id, enqueued, job) = next else { return }
+            let delay = EventLoop.monotonicSeconds() - enqueued
+            let result = job()
+            let wasEmpty = state.withLock { s -> Bool in
+                s.done.append(Completion(connectionID: id, result: result, queueDelay: delay))
+                s.completed += 1
+                return s.done.count == 1
+            }
+            if wasEmpty { wakeup.signal() }
+        }
+    }
+
+    /// Takes every finished result (loop thread).
+    public func drain() -> [Completion] {
+        state.withLock { s in
+            let done = s.done
+            s.done.removeAll(keepingCapacity: true)
+            return done
+        }
+    }
+
+    /// Jobs running, waiting, and finished so far.
+    public var counts: (busy: Int, queued: Int, completed: Int) {
+        state.withLock { s in (s.running, s.pending.count - s.head, s.completed) }
+    }
+}
