@@ -1,6 +1,6 @@
 // The daemon's configuration as one Sendable value: every default lives here, once.
 // The httpd.conf reader (ConfigReader) fills it; the server only ever reads it.
-import Support
+public import Support
 
 /// This build's version, as `httpd -v` prints it.
 public let httpdVersion = "0.1.0"
@@ -127,11 +127,14 @@ public struct Configuration: Sendable {
     /// connection, so the super-server takes the socket back (`IdleExit`). Default 30.
     public var idleExit: Double = 30
 
-    /// Whether a client at `peer` (numeric address, or `unix` for a local socket) may read status and metrics.
-    /// A Unix-domain peer is on this machine, so it counts as loopback.
-    public func statusAllowed(_ peer: String) -> Bool {
-        if peer == "unix" { return statusAllow.contains { $0.prefix == 0 || $0.contains("127.0.0.1") || $0.contains("::1") } }
-        return statusAllow.contains { $0.contains(peer) }
+    /// Whether `peer` may read status and metrics. A local (Unix-domain) peer is on this machine, so it
+    /// counts as loopback; a peer the kernel could not name never may.
+    public func statusAllowed(_ peer: PeerAddress) -> Bool {
+        switch peer.kind {
+        case .ip(let bytes): statusAllow.contains { $0.contains(bytes: bytes) }
+        case .local: statusAllow.contains { $0.prefix == 0 || $0.contains("127.0.0.1") || $0.contains("::1") }
+        case .unknown: false
+        }
     }
 
     /// The error log actually used: the configured one, else stderr in the foreground and syslog as a daemon.

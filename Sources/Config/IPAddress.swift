@@ -45,23 +45,17 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The bytes of a numeric address; IPv4-mapped IPv6 (`::ffff:a.b.c.d`) becomes IPv4.
-    public static func parse(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            let b = withUnsafeBytes(of: &v6) { Array($0) }
-            if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF { return Array(b[12..<16]) }
-            return b
-        }
-        return nil
-    }
+    public static func parse(_ text: String) -> [UInt8]? { NumericAddress.bytes(text) }
 
     /// True when the numeric `address` lies in this block.
     public func contains(_ address: String) -> Bool {
-        guard let b = CIDR.parse(address), b.count == bytes.count else { return false }
+        guard let b = CIDR.parse(address) else { return false }
+        return contains(bytes: b)
+    }
+
+    /// True when the address with these bytes (4 for IPv4, 16 for IPv6) lies in this block.
+    public func contains(bytes b: [UInt8]) -> Bool {
+        guard b.count == bytes.count else { return false }
         var bits = prefix
         for i in 0..<bytes.count where bits > 0 {
             let mask: UInt8 = bits >= 8 ? 0xFF : ~(0xFF >> UInt8(bits))

@@ -101,10 +101,10 @@ public enum Startup {
             // Start the worker pool now: Dispatch sets up its threads (and an epoll fd) on first use,
             // and must not meet the open-file limit for the first time under load.
             server.warmUpWorkers()
-            loop.onSignal(SIGTERM) { server.beginShutdown() }
-            loop.onSignal(SIGINT) { server.beginShutdown() }
-            loop.onSignal(SIGUSR1) { server.reopenLogs() }
-            loop.onSignal(SIGHUP) {
+            try loop.onSignal(SIGTERM) { server.beginShutdown() }
+            try loop.onSignal(SIGINT) { server.beginShutdown() }
+            try loop.onSignal(SIGUSR1) { server.reopenLogs() }
+            try loop.onSignal(SIGHUP) {
                 guard !server.draining else {
                     errorLog.log(.notice, "SIGHUP ignored: stopping")
                     return
@@ -114,10 +114,11 @@ public enum Startup {
                 case .failure(let error):
                     errorLog.log(.error, "reload failed, keeping the running configuration:\n\(error)")
                 case .success(let new):
-                    if let error = server.reload(new) {
-                        errorLog.log(.error, "reload failed, keeping the running configuration: \(error)")
-                    } else {
+                    do throws(StartupError) {
+                        try server.reload(new)
                         errorLog.log(.notice, "configuration reloaded (generation \(server.generation))")
+                    } catch {
+                        errorLog.log(.error, "reload failed, keeping the running configuration: \(error)")
                     }
                 }
             }
@@ -188,8 +189,8 @@ public enum Startup {
             server.mode = "inetd"
             server.inlineLookups = !waitStyle
             server.listenersInherited = true
-            loop.onSignal(SIGTERM) { server.beginShutdown() }
-            loop.onSignal(SIGINT) { server.beginShutdown() }
+            try loop.onSignal(SIGTERM) { server.beginShutdown() }
+            try loop.onSignal(SIGINT) { server.beginShutdown() }
             if waitStyle {
                 server.idleExit = config.idleExit
             } else {

@@ -52,6 +52,14 @@ public struct Response: Sendable {
         return r
     }
 
+    /// The built-in answer for `error`: its page and header fields, closing the connection when
+    /// `forceClose` is set or the status leaves the connection unusable.
+    public static func rendering(_ error: RequestError, isHead: Bool, forceClose: Bool = false) -> Response {
+        var response = Response.error(error.status, sendsBody: !isHead, extraHeaders: error.headers)
+        response.forceClose = response.forceClose || forceClose
+        return response
+    }
+
     /// Serializes the head: status line, Date, Server, the fields, Content-Length and Connection.
     public func head(date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int) -> [UInt8] {
         // Built straight into bytes: this runs once per response.

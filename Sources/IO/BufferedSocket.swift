@@ -4,50 +4,22 @@
 // Ownership: the BufferedSocket owns the fd (closed by `close()` or deinit); C callbacks reach it
 // through an unretained pointer, so it must outlive its own callbacks (the Server frees closed
 // connections on the next loop iteration).
-import Support
 import CLibevent
+public import Support
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// What a BufferedSocket reports to its owner, on the loop thread.
-public protocol BufferedSocketDelegate: AnyObject {
-    /// New bytes are in the input buffer (only while reading is enabled).
-    func socketReadable()
-    /// Everything queued for output, after a `flush()` that returned `.pending`, reached the kernel.
-    func socketDrained()
-    /// The peer closed its side, an error happened, or a send made no progress within the send timeout.
-    func socketFailed(_ event: SocketEvent)
-}
-
-/// Why a socket stopped.
-public enum SocketEvent: Sendable, Equatable {
-    case eof
-    case error(Int32)
-    case sendTimeout
-}
-
-/// The outcome of `flush()`.
-public enum FlushResult: Equatable {
-    /// All output is in the kernel.
-    case drained
-    /// Output remains; `socketDrained` or `socketFailed` follows.
-    case pending
-    /// The write failed with this errno; the socket should be closed.
-    case failed(Int32)
-}
-
-/// A non-blocking stream socket with buffered input and output.
-public final class BufferedSocket {
+/// A non-blocking stream socket with buffered input and output: the plain-TCP `Transport`.
+public final class BufferedSocket: Transport {
     public let fd: Int32
-    public weak var delegate: (any BufferedSocketDelegate)?
+    public weak var delegate: (any TransportDelegate)?
     let input: OpaquePointer
     let output: OpaquePointer
-    var readEvent: OpaquePointer!
-    var writeEvent: OpaquePointer!
-    var sendTimer: Timer!
-    var sendTimeout: Double = 0
+    /// Both set by init (a failed init returns nil); optional only so that init can pass `self` to libevent.
+    var readEvent: OpaquePointer?
+    var writeEvent: OpaquePointer?
     var readingEnabled = false
     var readPaused = false
     var writePending = false
@@ -57,27 +29,35 @@ public final class BufferedSocket {
     /// Input kept while the owner is not reading (pipelined requests) before reading pauses.
     public static let inputCap = 64 * 1024
 
-    /// Wraps an accepted, non-blocking `fd`.
-    public init(_ loop: EventLoop, fd: Int32) {
+    /// Wraps an accepted, non-blocking `fd` and starts buffering its input; nil when libevent cannot
+    /// allocate the buffers or events (the caller still owns `fd` then).
+    public init?(_ loop: EventLoop, fd: Int32) {
+        guard let input = evbuffer_new() else { return nil }
+        guard let output = evbuffer_new() else {
+            evbuffer_free(input)
+            return nil
+        }
         self.fd = fd
-        input = evbuffer_new()
-        output = evbuffer_new()
-        evbuffer_set_flags(output, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD))
+        self.input = input
+        self.output = output
         let arg = Unmanaged.passUnretained(self).toOpaque()
-        readEvent = httpd_event_new(
+        let read = httpd_event_new(
             loop.base, fd, HTTPD_EV_READ | HTTPD_EV_PERSIST,
             { _, _, arg in
                 Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().readReady()
             }, arg)
-        writeEvent = httpd_event_new(
+        let write = httpd_event_new(
             loop.base, fd, HTTPD_EV_WRITE | HTTPD_EV_PERSIST,
             { _, _, arg in
                 Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().writeReady()
             }, arg)
-        sendTimer = Timer(loop) { [unowned self] in
-            self.stopWriting()
-            self.delegate?.socketFailed(.sendTimeout)
+        readEvent = read
+        writeEvent = write
+        guard read != nil, write != nil else {
+            closed = true  // deinit frees what was made, but the fd stays the caller's
+            return nil
         }
+        evbuffer_set_flags(output, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD))
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         event_add(readEvent, nil)
@@ -85,19 +65,19 @@ public final class BufferedSocket {
 
     deinit {
         close()
-        event_free(readEvent)
-        event_free(writeEvent)
+        if let readEvent { event_free(readEvent) }
+        if let writeEvent { event_free(writeEvent) }
         evbuffer_free(input)
         evbuffer_free(output)
     }
 
-    /// Closes the socket at once; no callback follows.
+    /// Closes the socket at once and drops queued output (releasing file segments); no callback follows.
     public func close() {
         guard !closed else { return }
         closed = true
         event_del(readEvent)
         event_del(writeEvent)
-        sendTimer.cancel()
+        evbuffer_drain(output, evbuffer_get_length(output))
         Glibc.close(fd)
     }
 
@@ -123,18 +103,21 @@ public final class BufferedSocket {
     func readReady() {
         let n = httpd_evbuffer_read_once(input, fd, 16384)
         if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
-            let event: SocketEvent = n == 0 ? .eof : .error(errno)
+            let event: TransportEvent = n == 0 ? .eof : .error(errno)
             sawEOF = true
             event_del(readEvent)
-            delegate?.socketFailed(event)
+            delegate?.transportFailed(event)
             return
         }
         if evbuffer_get_length(input) >= Self.inputCap && !readingEnabled {
             readPaused = true
             event_del(readEvent)
         }
-        if n > 0 && readingEnabled { delegate?.socketReadable() }
+        if n > 0 && readingEnabled { delegate?.transportReadable() }
     }
+
+    /// The peer's address, from getpeername(2).
+    public var peer: PeerAddress { Sockets.peerAddress(fd) }
 
     /// Bytes waiting in the input buffer.
     public var inputCount: Int { evbuffer_get_length(input) }
@@ -160,27 +143,12 @@ public final class BufferedSocket {
         evbuffer_add(output, base, bytes.count)
     }
 
-    public func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { write($0) }
-    }
-
-    /// Queues `length` bytes of the open file `fd` from `offset`, to be sent with sendfile.
-    /// `fd` stays the caller's: libevent gets a dup, which it owns and closes once sent; if
-    /// evbuffer_add_file fails (libevent 2.1 then leaves the fd alone), the dup is closed here.
-    /// Returns nil on success, else the reason.
-    public func writeFile(sharing fd: Int32, offset: Int, length: Int) -> String? {
-        let copy = dup(fd)
-        if copy < 0 { return errnoText(errno) }
-        if evbuffer_add_file(output, copy, Int64(offset), Int64(length)) != 0 {
-            Glibc.close(copy)
-            return "evbuffer_add_file failed"
-        }
-        return nil
-    }
-
-    /// Sets how long a send may make no progress before `socketFailed(.sendTimeout)` (0 = forever).
-    public func setSendTimeout(_ seconds: Double) {
-        sendTimeout = seconds
+    /// Queues `length` bytes of `segment` from `offset`, sent with sendfile. libevent takes its own
+    /// reference to the segment (and gives it back if adding fails), so no descriptor is duplicated
+    /// or closed here. False when libevent refused (out of memory, or a region beyond the segment).
+    public func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool {
+        if length == 0 { return true }
+        return evbuffer_add_file_segment(output, segment.segment, Int64(offset), Int64(length)) == 0
     }
 
     /// Writes as much queued output as the kernel takes now; the rest goes out as the socket allows.
@@ -196,7 +164,6 @@ public final class BufferedSocket {
                 writePending = true
                 event_add(writeEvent, nil)
             }
-            if sendTimeout > 0 { sendTimer.schedule(after: sendTimeout) }
             return .pending
         }
     }
@@ -221,20 +188,20 @@ public final class BufferedSocket {
         switch writeSome() {
         case .failed(let e):
             stopWriting()
-            delegate?.socketFailed(.error(e))
+            delegate?.transportFailed(.error(e))
         case .drained:
             stopWriting()
-            delegate?.socketDrained()
+            delegate?.transportDrained()
         case .pending:
             if evbuffer_get_length(output) < before {
                 idleWrites = 0
-                if sendTimeout > 0 { sendTimer.schedule(after: sendTimeout) }
+                delegate?.transportProgressed()
             } else {
                 // Writable yet nothing written, again and again: the file shrank, its length can never be sent.
                 idleWrites += 1
                 if idleWrites > 64 {
                     stopWriting()
-                    delegate?.socketFailed(.error(EIO))
+                    delegate?.transportFailed(.error(EIO))
                 }
             }
         }
@@ -244,11 +211,5 @@ public final class BufferedSocket {
         writePending = false
         idleWrites = 0
         event_del(writeEvent)
-        sendTimer.cancel()
-    }
-
-    /// The peer's numeric address (`127.0.0.1`, `::1`), or `-` when unknown.
-    public func peerAddress() -> String {
-        Sockets.peerAddress(fd)
     }
 }

@@ -1,4 +1,4 @@
-// The libevent event base, timers and signal events. Only the IO layer imports CLibevent;
+// The libevent event base, timers and signal events. Only the IO target imports CLibevent;
 // everything here runs on the one loop thread.
 public import Support
 import CLibevent
@@ -48,16 +48,21 @@ public final class EventLoop {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Calls `handler` on the loop thread whenever `signal` arrives.
-    public func onSignal(_ signal: Int32, _ handler: @escaping () -> Void) {
+    /// Calls `handler` on the loop thread whenever `signal` arrives; throws when libevent cannot watch it.
+    public func onSignal(_ signal: Int32, _ handler: @escaping () -> Void) throws(StartupError) {
+        guard
+            let ev = httpd_event_new(
+                base, signal, HTTPD_EV_SIGNAL | HTTPD_EV_PERSIST,
+                { sig, _, arg in
+                    let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeUnretainedValue()
+                    loop.signalHandlers[sig]?()
+                }, Unmanaged.passUnretained(self).toOpaque())
+        else { throw StartupError("cannot watch signal \(signal)") }
+        guard event_add(ev, nil) == 0 else {
+            event_free(ev)
+            throw StartupError("cannot watch signal \(signal)")
+        }
         signalHandlers[signal] = handler
-        let ev = httpd_event_new(
-            base, signal, HTTPD_EV_SIGNAL | HTTPD_EV_PERSIST,
-            { sig, _, arg in
-                let loop = Unmanaged<EventLoop>.fromOpaque(arg!).takeUnretainedValue()
-                loop.signalHandlers[sig]?()
-            }, Unmanaged.passUnretained(self).toOpaque())!
-        event_add(ev, nil)
         signalEvents.append(ev)
     }
 }
@@ -65,19 +70,30 @@ public final class EventLoop {
 /// A one-shot timer on the loop; the callback runs on the loop thread.
 /// The owner keeps the Timer alive; freeing it cancels it.
 public final class Timer {
-    var event: OpaquePointer!
+    /// Set by init (a failed init returns nil); optional only so that init can pass `self` to libevent.
+    var event: OpaquePointer?
     let callback: () -> Void
 
-    public init(_ loop: EventLoop, _ callback: @escaping () -> Void) {
+    /// A timer on `loop`; nil when libevent cannot allocate its event.
+    public init?(_ loop: EventLoop, _ callback: @escaping () -> Void) {
         self.callback = callback
         event = httpd_event_new(
             loop.base, -1, 0,
             { _, _, arg in
                 Unmanaged<Timer>.fromOpaque(arg!).takeUnretainedValue().callback()
             }, Unmanaged.passUnretained(self).toOpaque())
+        if event == nil { return nil }
     }
 
-    deinit { event_free(event) }
+    /// A timer on `loop`, or a start-up error naming `purpose`.
+    public static func make(_ loop: EventLoop, for purpose: String, _ callback: @escaping () -> Void) throws(StartupError)
+        -> Timer
+    {
+        guard let timer = Timer(loop, callback) else { throw StartupError("cannot create the \(purpose) timer") }
+        return timer
+    }
+
+    deinit { if let event { event_free(event) } }
 
     /// Fires once after `seconds` (replacing any earlier schedule).
     public func schedule(after seconds: Double) {

@@ -1,6 +1,6 @@
 // Accepting connections on a bound listening socket (a libevent evconnlistener).
 // Ownership: the Listener owns its fd (closed with the listener); accepted fds go to `onAccept`.
-import Support
+public import Support
 import CLibevent
 
 #if canImport(Glibc)
@@ -9,30 +9,42 @@ import CLibevent
 
 /// Accepts connections on a listening socket and hands each new non-blocking fd to `onAccept`.
 public final class Listener {
-    var listener: OpaquePointer!
+    /// Set by init (a failed init throws); optional only so that init can pass `self` to libevent.
+    var listener: OpaquePointer?
     let onAccept: (Int32) -> Void
     let onError: (Int32) -> Void
     public let fd: Int32
-    public private(set) var enabled = true
+    public private(set) var enabled: Bool
 
-    /// Starts accepting on the bound, listening `fd`.
-    public init(_ loop: EventLoop, fd: Int32, onAccept: @escaping (Int32) -> Void, onError: @escaping (Int32) -> Void) {
+    /// Takes the bound, listening `fd` (closed with the listener, or at once if this throws) and accepts
+    /// on it, or starts disabled when `enabled` is false (a reload enables new listeners on commit).
+    public init(
+        _ loop: EventLoop, fd: Int32, enabled: Bool = true, onAccept: @escaping (Int32) -> Void,
+        onError: @escaping (Int32) -> Void
+    ) throws(StartupError) {
         self.fd = fd
         self.onAccept = onAccept
         self.onError = onError
-        let flags = UInt32(LEV_OPT_CLOSE_ON_FREE) | UInt32(LEV_OPT_CLOSE_ON_EXEC)
+        self.enabled = enabled
+        var flags = UInt32(LEV_OPT_CLOSE_ON_FREE) | UInt32(LEV_OPT_CLOSE_ON_EXEC)
+        if !enabled { flags |= UInt32(LEV_OPT_DISABLED) }
         listener = evconnlistener_new(
             loop.base,
             { _, client, _, _, arg in
                 Unmanaged<Listener>.fromOpaque(arg!).takeUnretainedValue().onAccept(client)
             }, Unmanaged.passUnretained(self).toOpaque(), flags, -1, fd)
+        guard let listener else {
+            let error = StartupError("cannot accept on \(Sockets.localAddress(fd)): libevent could not make a listener")
+            Glibc.close(fd)
+            throw error
+        }
         // accept() failures such as EMFILE: without this callback libevent would retry at once, forever.
         evconnlistener_set_error_cb(listener) { _, arg in
             Unmanaged<Listener>.fromOpaque(arg!).takeUnretainedValue().onError(errno)
         }
     }
 
-    deinit { evconnlistener_free(listener) }
+    deinit { if let listener { evconnlistener_free(listener) } }
 
     /// Stops accepting (connections wait in the kernel's backlog).
     public func disable() {

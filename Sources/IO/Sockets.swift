@@ -101,14 +101,23 @@ public enum Sockets {
         return ok == 0 ? describe(&storage, withPort: true) : "?"
     }
 
-    /// The numeric peer address of a connected socket, `-` when unknown.
-    public static func peerAddress(_ fd: Int32) -> String {
+    /// The peer of a connected socket: its numeric address, a local (Unix-domain) peer, or unknown.
+    public static func peerAddress(_ fd: Int32) -> PeerAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let ok = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
         }
-        return ok == 0 ? describe(&storage, withPort: false) : "-"
+        guard ok == 0 else { return .unknown }
+        switch Int32(storage.ss_family) {
+        case AF_UNIX:
+            return .local
+        case AF_INET, AF_INET6:
+            let text = describe(&storage, withPort: false)
+            return PeerAddress(numeric: text)
+        default:
+            return .unknown
+        }
     }
 
     static func describe(_ storage: inout sockaddr_storage, withPort: Bool) -> String {

@@ -35,7 +35,7 @@ public final class Wakeup {
                 _ = read(fd, &value, 8)
                 Unmanaged<Wakeup>.fromOpaque(arg!).takeUnretainedValue().handler()
             }, Unmanaged.passUnretained(self).toOpaque())
-        event_add(event, nil)
+        guard let event, event_add(event, nil) == 0 else { throw StartupError("cannot watch the wake-up eventfd") }
     }
 
     deinit {

@@ -1,6 +1,7 @@
 // One client connection as an explicit state machine: reading a head → (discarding a body) →
 // waiting for the file → writing → keep-alive idle → …, or lingering → closed.
-// Decisions are made by pure units (parser, Request, Router, StaticResponder); this file does the I/O.
+// Decisions are made by pure units (parser, Request, Router, StaticResponder, ConnectionPolicy); this
+// file sequences them and does the I/O, through a Transport, a ConnectionHost and its clock only.
 import IO
 import Files
 import HTTPCore
@@ -12,8 +13,8 @@ enum ConnectionActivity {
     case reading, writing, waiting, closing
 }
 
-/// A client connection, owned by the Server and used only on the loop thread.
-final class Connection: BufferedSocketDelegate {
+/// A client connection, owned by its host and used only on the loop thread.
+final class Connection: TransportDelegate {
     enum State {
         /// Waiting for (the rest of) a request head; the head deadline runs.
         case readingHead
@@ -21,7 +22,7 @@ final class Connection: BufferedSocketDelegate {
         case readingBody
         /// A worker is looking the file up; reading is paused.
         case waitingForFile
-        /// The response is being sent; reading is paused.
+        /// The response is being sent; reading is paused; the send deadline runs while output is pending.
         case writing
         /// Keep-alive: between requests, waiting for the next one.
         case idle
@@ -37,10 +38,28 @@ final class Connection: BufferedSocketDelegate {
         case errorDocument(Response)
     }
 
+    /// A response queued on the transport and not yet finished.
+    struct InFlight {
+        var code: Int
+        var bodyBytes: Int
+        var totalBytes: Int
+        var logEntry: AccessLogEntry?
+        /// The open file whose regions are queued, kept open until the response ends.
+        var file: FileResource?
+    }
+
+    /// How long a lingering close waits for the client to close (nginx's lingering_time is 30 s; 2 s
+    /// is enough for the response in flight to be read).
+    static let lingerSeconds = 2.0
+
     let id: UInt64
-    unowned let server: Server
-    let socket: BufferedSocket
-    var state = State.readingHead
+    unowned let host: any ConnectionHost
+    let clock: any ConnectionClock
+    let transport: any Transport
+    let deadline: any DeadlineTimer
+    private(set) var state = State.readingHead
+    /// The settings of the request in progress, taken from the host when its head begins.
+    var active: ActiveSettings
     var parser: RequestParser
     var request: Request?
     var pendingRoute: Route?
@@ -52,40 +71,44 @@ final class Connection: BufferedSocketDelegate {
     var inReadHeads = false
     /// Close after the current response whatever else says (a request body was left unread).
     var mustClose = false
-    /// What the access log and the statistics need about the response being sent.
-    var logEntry: AccessLogEntry?
-    var inFlight: (code: Int, bodyBytes: Int, totalBytes: Int)?
+    var inFlight: InFlight?
     var requestStart = 0.0
     var skipAccessLog = false
     /// The head of a request refused by `Request.interpret`, for the logs.
     var failedHead: RequestHead?
-    lazy var peer: String = socket.peerAddress()
-    var timer: Timer!
-    var config: Configuration { server.settings.config }
+    lazy var peer: PeerAddress = transport.peer
+    var config: Configuration { active.settings.config }
 
-    init(id: UInt64, server: Server, socket: BufferedSocket) {
+    /// A connection over `transport`; nil when no deadline timer can be made (the caller closes the transport).
+    init?(id: UInt64, host: any ConnectionHost, clock: any ConnectionClock, transport: any Transport) {
         self.id = id
-        self.server = server
-        self.socket = socket
-        parser = RequestParser(limits: server.settings.limits)
-        socket.delegate = self
-        timer = Timer(server.loop) { [unowned self] in self.deadlinePassed() }
+        self.host = host
+        self.clock = clock
+        self.transport = transport
+        active = host.active
+        parser = RequestParser(limits: active.settings.limits)
+        // The timer's callback holds the connection weakly: the host owns connections, not timers.
+        var fire: (() -> Void)?
+        guard let timer = clock.makeTimer({ fire?() }) else { return nil }
+        deadline = timer
+        fire = { [unowned self] in self.deadlinePassed() }
+        transport.delegate = self
     }
 
     /// Begins reading the first request under the head deadline.
     func start() {
         state = .readingHead
-        timer.schedule(after: config.requestHeaderTimeout)
-        socket.enableReading()
+        deadline.schedule(after: config.requestHeaderTimeout)
+        transport.enableReading()
     }
 
     // MARK: Reading
 
-    func socketReadable() {
+    func transportReadable() {
         switch state {
         case .readingHead, .idle: readHeads()
         case .readingBody: readBody()
-        case .lingering: socket.consumeInput(socket.inputCount)
+        case .lingering: transport.consumeInput(transport.inputCount)
         case .waitingForFile, .writing, .closed: break
         }
     }
@@ -95,12 +118,18 @@ final class Connection: BufferedSocketDelegate {
         inReadHeads = true
         defer { inReadHeads = false }
         while state == .readingHead || state == .idle {
-            if socket.inputCount == 0 { return }
+            if transport.inputCount == 0 { return }
             if state == .idle {
+                // A new request begins: it runs under the settings in force now.
                 state = .readingHead
-                timer.schedule(after: config.requestHeaderTimeout)
+                let current = host.active
+                if current !== active {
+                    active = current
+                    parser = RequestParser(limits: current.settings.limits)
+                }
+                deadline.schedule(after: config.requestHeaderTimeout)
             }
-            switch socket.withInput({ parser.parse($0) }) {
+            switch transport.withInput({ parser.parse($0) }) {
             case .needMore:
                 if peerClosed { close() }
                 return
@@ -110,8 +139,8 @@ final class Connection: BufferedSocketDelegate {
                 fail(error, forceClose: true)
                 return
             case .complete(let head, let consumed):
-                socket.consumeInput(consumed)
-                parser = RequestParser(limits: server.settings.limits)
+                transport.consumeInput(consumed)
+                parser = RequestParser(limits: active.settings.limits)
                 begin(head)
             }
         }
@@ -119,8 +148,8 @@ final class Connection: BufferedSocketDelegate {
 
     /// Interprets and routes a complete head; starts body discarding when there is a body.
     func begin(_ head: RequestHead) {
-        timer.cancel()
-        requestStart = EventLoop.monotonicSeconds()
+        deadline.cancel()
+        requestStart = clock.now()
         let request: Request
         switch Request.interpret(head) {
         case .failure(let error):
@@ -132,7 +161,7 @@ final class Connection: BufferedSocketDelegate {
             request = r
         }
         self.request = request
-        let route = Router.route(request, hideDotfiles: config.hideDotfiles, monitoring: server.settings.monitoring)
+        let route = Router.route(request, hideDotfiles: config.hideDotfiles, monitoring: active.settings.monitoring)
         guard request.body != .none else {
             perform(route)
             return
@@ -149,8 +178,8 @@ final class Connection: BufferedSocketDelegate {
                 perform(route)
                 return
             }
-            socket.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
-            if case .failed = socket.flush() {
+            transport.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+            if case .failed = transport.flush() {
                 close()
                 return
             }
@@ -158,23 +187,23 @@ final class Connection: BufferedSocketDelegate {
         discarder = BodyDiscarder(request.body, limit: config.limitRequestBody)
         pendingRoute = route
         state = .readingBody
-        timer.schedule(after: config.requestBodyTimeout)
+        deadline.schedule(after: config.requestBodyTimeout)
         readBody()
     }
 
     /// Discards body bytes; once the body has ended, acts on the request.
     func readBody() {
         guard var d = discarder else { return }
-        let (consumed, progress) = socket.withInput { d.consume($0) }
+        let (consumed, progress) = transport.withInput { d.consume($0) }
         discarder = d
-        socket.consumeInput(consumed)
+        transport.consumeInput(consumed)
         switch progress {
         case .needMore:
             return
         case .invalid(let error):
             fail(error, forceClose: true)
         case .done:
-            timer.cancel()
+            deadline.cancel()
             discarder = nil
             let route = pendingRoute!
             pendingRoute = nil
@@ -198,14 +227,14 @@ final class Connection: BufferedSocketDelegate {
             send(plain(.ok, "ok\n"))
         case .ready:
             skipAccessLog = !config.logHealth
-            send(server.draining ? plain(.serviceUnavailable, "draining\n") : plain(.ok, "ready\n"))
+            send(host.draining ? plain(.serviceUnavailable, "draining\n") : plain(.ok, "ready\n"))
         case .status(let format):
             guard config.statusAllowed(peer) else {
                 fail(RequestError(.forbidden, "status not allowed for \(peer) (StatusAllow)"))
                 return
             }
             state = .writing  // the status request counts itself as writing, as Apache's does
-            let (type, body) = StatusPages.render(server.snapshot(), format)
+            let (type, body) = StatusPages.render(host.statusSnapshot(), format)
             send(
                 Response(
                     status: .ok, headers: [("Content-Type", type), ("Cache-Control", "no-store")],
@@ -223,7 +252,7 @@ final class Connection: BufferedSocketDelegate {
     /// The state shown by status pages: reading, writing, waiting (keep-alive) or closing.
     var monitorState: ConnectionActivity {
         switch state {
-        case .readingHead: parser.isIdle && socket.inputCount == 0 && requestsServed > 0 ? .waiting : .reading
+        case .readingHead: parser.isIdle && transport.inputCount == 0 && requestsServed > 0 ? .waiting : .reading
         case .readingBody: .reading
         case .waitingForFile, .writing: .writing
         case .idle: .waiting
@@ -231,19 +260,18 @@ final class Connection: BufferedSocketDelegate {
         }
     }
 
-    /// Looks a path up: from the open-file cache at once, or on a worker.
+    /// Looks a path up: answered at once by the host (open-file cache, inline lookup) or later by a worker.
     func lookup(_ path: String, _ purpose: Purpose) {
         self.purpose = purpose
-        if let cached = server.cachedFile(path) {
-            lookupFinished(.file(cached))
+        if let result = host.lookup(path, for: id) {
+            lookupFinished(result)
             return
         }
         state = .waitingForFile
-        socket.disableReading()
-        server.submitLookup(self, path)
+        transport.disableReading()
     }
 
-    /// Turns a lookup result into a response.
+    /// Turns a lookup result into a response (ignored once the connection has closed).
     func lookupFinished(_ result: LookupResult) {
         guard let purpose, state != .closed else { return }
         self.purpose = nil
@@ -252,8 +280,8 @@ final class Connection: BufferedSocketDelegate {
             guard let request else { return }
             switch result {
             case .file(let resource):
-                server.remember(path, resource)
-                switch StaticResponder.respond(request, resource.metadata, server.settings.staticSettings) {
+                host.remember(path, resource)
+                switch StaticResponder.respond(request, resource.metadata, active.settings.staticSettings) {
                 case .success(let response): send(response, file: resource)
                 case .failure(let error): fail(error)
                 }
@@ -266,9 +294,10 @@ final class Connection: BufferedSocketDelegate {
             }
         case .errorDocument(var response):
             if case .file(let resource) = result {
-                server.remember(resource.servedPath, resource)
+                host.remember(resource.servedPath, resource)
                 let file = resource.file
-                response.headers = response.headers.filter { $0.0 != "Content-Type" } + [("Content-Type", file.info.contentType)]
+                response.headers =
+                    response.headers.filter { $0.0 != "Content-Type" } + [("Content-Type", file.info.contentType)]
                 response.body = [.file(FileRegion(.original, offset: 0, length: file.size))]
                 response.contentLength = file.size
                 send(response, file: resource)
@@ -281,18 +310,13 @@ final class Connection: BufferedSocketDelegate {
 
     /// Answers with an error status (through its ErrorDocument when one is configured).
     func fail(_ error: RequestError, head: RequestHead? = nil, forceClose: Bool = false) {
-        // Server faults at error; refused requests at info; a plain missing file only at debug (the access log has it).
-        let level: LogLevel =
-            error.status.code >= 500 && error.status != .notImplemented && error.status != .httpVersionNotSupported
-            ? .error : (error.status == .notFound ? .debug : .info)
-        server.log.log(level, "[client \(peer)] \(error.status.code) \(requestLine(head)): \(error.reason)")
+        host.log(
+            ConnectionPolicy.logLevel(for: error.status),
+            "[client \(peer)] \(error.status.code) \(requestLine(head)): \(error.reason)")
         let isHead = (request?.method ?? head.map { HTTPMethod($0.method) }) == .head
-        var response = Response.error(error.status, sendsBody: !isHead, extraHeaders: error.headers)
-        response.forceClose = response.forceClose || forceClose
-        if let document = config.errorDocuments[error.status.code],
-            case .success(let normalized) = PathNormalizer.normalize(document)
-        {
-            lookup(normalized.path, .errorDocument(response))
+        let response = Response.rendering(error, isHead: isHead, forceClose: forceClose)
+        if let document = ConnectionPolicy.errorDocument(for: error.status, in: config.errorDocuments) {
+            lookup(document, .errorDocument(response))
             return
         }
         send(response)
@@ -306,62 +330,77 @@ final class Connection: BufferedSocketDelegate {
     // MARK: Writing
 
     /// Queues the head and body (file regions read from `file`) and waits for them to drain.
-    func send(_ response: Response, file resource: FileResource? = nil) {
+    func send(_ response: Response, file: FileResource? = nil) {
         requestsServed += 1
-        var keepAlive =
-            config.keepAlive && (request?.wantsKeepAlive ?? false) && !response.forceClose && !mustClose && !server.draining
-        if config.maxKeepAliveRequests > 0 && requestsServed >= config.maxKeepAliveRequests { keepAlive = false }
+        let keepAlive = ConnectionPolicy.keepAlive(
+            enabled: config.keepAlive, requestWants: request?.wantsKeepAlive ?? false,
+            responseForcesClose: response.forceClose, bodyLeftUnread: mustClose, draining: host.draining,
+            requestsServed: requestsServed, maxRequests: config.maxKeepAliveRequests)
         keepAliveAfterWrite = keepAlive
-        if request == nil && failedHead == nil { requestStart = EventLoop.monotonicSeconds() }
-        if server.accessLog != nil && !skipAccessLog {
+        if request == nil && failedHead == nil { requestStart = clock.now() }
+        let bodyBytes = response.sendsBody ? response.contentLength ?? 0 : 0
+        var logEntry: AccessLogEntry?
+        if host.logsAccess && !skipAccessLog {
             let h = request?.head ?? failedHead
             logEntry = AccessLogEntry(
-                client: peer, requestLine: h.map { "\($0.method) \($0.target) HTTP/\($0.version.major).\($0.version.minor)" },
-                status: response.status.code, bodyBytes: response.sendsBody ? response.contentLength ?? 0 : 0,
-                referer: h?.field("referer"), userAgent: h?.field("user-agent"))
+                client: peer.text,
+                requestLine: h.map { "\($0.method) \($0.target) HTTP/\($0.version.major).\($0.version.minor)" },
+                status: response.status.code, bodyBytes: bodyBytes, referer: h?.field("referer"),
+                userAgent: h?.field("user-agent"))
         }
         let head = response.head(
-            date: server.httpDate(), server: server.settings.serverHeader, keepAlive: keepAlive,
+            date: host.dateHeader(), server: active.settings.serverHeader, keepAlive: keepAlive,
             http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
-        socket.write(head)
-        let bodyBytes = response.sendsBody ? response.contentLength ?? 0 : 0
-        inFlight = (response.status.code, bodyBytes, head.count + bodyBytes)
-        if response.sendsBody {
-            for part in response.body {
-                switch part {
-                case .bytes(let bytes):
-                    socket.write(bytes)
-                case .file(let region):
-                    guard let file = resource?.entry(region.representation) else { continue }
-                    let offset = region.offset
-                    let length = region.length
-                    if let content = file.content {
-                        content.withUnsafeBytes { socket.write(UnsafeRawBufferPointer(rebasing: $0[offset..<offset + length])) }
-                    } else {
-                        if let error = socket.writeFile(sharing: file.fd, offset: offset, length: length) {
-                            server.log.log(.error, "cannot queue file for sending: \(error)")
-                            close()
-                            return
-                        }
-                    }
-                }
-            }
+        transport.write(head)
+        inFlight = InFlight(
+            code: response.status.code, bodyBytes: bodyBytes, totalBytes: head.count + bodyBytes, logEntry: logEntry,
+            file: file)
+        if response.sendsBody && !queueBody(response.body, from: file) {
+            host.log(.error, "[client \(peer)] cannot queue a file for sending")
+            close()
+            return
         }
         state = .writing
-        socket.disableReading()
-        socket.setSendTimeout(config.sendTimeout)
-        switch socket.flush() {
+        transport.disableReading()
+        switch transport.flush() {
         case .drained:
             finishResponse()
         case .pending:
-            break
+            deadline.schedule(after: config.sendTimeout)
         case .failed(let code):
-            server.log.log(.debug, "[client \(peer)] write failed: \(errnoText(code))")
+            host.log(.debug, "[client \(peer)] write failed: \(errnoText(code))")
             close()
         }
     }
 
-    func socketDrained() {
+    /// Queues the body parts: bytes as they are, file regions from memory (small files) or as a
+    /// sendfile segment shared by every response for that open file. False when a region cannot be queued.
+    func queueBody(_ parts: [BodyPart], from resource: FileResource?) -> Bool {
+        for part in parts {
+            switch part {
+            case .bytes(let bytes):
+                transport.write(bytes)
+            case .file(let region):
+                guard let file = resource?.entry(region.representation) else { return false }
+                if let content = file.content {
+                    content.withUnsafeBytes {
+                        transport.write(UnsafeRawBufferPointer(rebasing: $0[region.offset..<region.offset + region.length]))
+                    }
+                } else {
+                    guard let segment = file.segment, transport.write(segment, offset: region.offset, length: region.length)
+                    else { return false }
+                }
+            }
+        }
+        return true
+    }
+
+    func transportProgressed() {
+        // SendTimeout bounds a send that makes no progress, not the whole response.
+        if state == .writing { deadline.schedule(after: config.sendTimeout) }
+    }
+
+    func transportDrained() {
         guard state == .writing else { return }
         finishResponse()
         resume()
@@ -370,31 +409,36 @@ final class Connection: BufferedSocketDelegate {
     /// The response is in the kernel: close, or go back to keep-alive idle (without parsing yet:
     /// the caller's loop or `resume()` picks up pipelined bytes, so pipelining never recurses).
     func finishResponse() {
-        if let entry = logEntry {
-            server.logAccess(entry)
-            logEntry = nil
-        }
-        if let f = inFlight {
-            server.stats.recordResponse(
-                code: f.code, bodyBytes: f.bodyBytes, totalBytes: f.totalBytes,
-                seconds: EventLoop.monotonicSeconds() - requestStart)
-            inFlight = nil
-        }
+        deadline.cancel()
+        endResponse(unsent: 0)
         skipAccessLog = false
         request = nil
         failedHead = nil
-        if peerClosed && (!keepAliveAfterWrite || socket.inputCount == 0) {
+        if peerClosed && (!keepAliveAfterWrite || transport.inputCount == 0) {
             close()
             return
         }
         // A graceful stop began while this response was going out: close after it.
-        if !keepAliveAfterWrite || server.draining {
+        if !keepAliveAfterWrite || host.draining {
             linger()
             return
         }
         state = .idle
-        timer.schedule(after: config.keepAliveTimeout)
-        socket.enableReading()
+        deadline.schedule(after: config.keepAliveTimeout)
+        transport.enableReading()
+    }
+
+    /// Reports the response in flight to the host, less `unsent` bytes that never reached the kernel
+    /// (as Apache's %b counts what was sent), and lets go of its file.
+    func endResponse(unsent: Int) {
+        guard let f = inFlight else { return }
+        inFlight = nil
+        var entry = f.logEntry
+        entry?.bodyBytes = max(0, f.bodyBytes - unsent)
+        host.responseFinished(
+            ResponseOutcome(
+                code: f.code, bodyBytes: max(0, f.bodyBytes - unsent), totalBytes: max(0, f.totalBytes - unsent),
+                seconds: clock.now() - requestStart, logEntry: entry))
     }
 
     /// Continues with buffered requests after an asynchronous step, unless `readHeads` is already running.
@@ -402,23 +446,23 @@ final class Connection: BufferedSocketDelegate {
         if state == .idle && !inReadHeads { readHeads() }
     }
 
-    /// Half-closes and reads until the client closes (at most 2 s), so unread input cannot turn our
-    /// close into a reset that destroys the response in flight (what nginx calls lingering close).
+    /// Half-closes and reads until the client closes (at most `lingerSeconds`), so unread input cannot
+    /// turn our close into a reset that destroys the response in flight (nginx's lingering close).
     func linger() {
         state = .lingering
-        socket.shutdownWrite()
-        socket.consumeInput(socket.inputCount)
+        transport.shutdownWrite()
+        transport.consumeInput(transport.inputCount)
         if peerClosed {
             close()
             return
         }
-        timer.schedule(after: 2)
-        socket.enableReading()
+        deadline.schedule(after: Self.lingerSeconds)
+        transport.enableReading()
     }
 
     // MARK: Ending
 
-    func socketFailed(_ event: SocketEvent) {
+    func transportFailed(_ event: TransportEvent) {
         switch event {
         case .eof:
             // The client may half-close after pipelining requests: answer those already buffered, then close.
@@ -427,20 +471,17 @@ final class Connection: BufferedSocketDelegate {
             case .waitingForFile, .writing: break
             default: close()
             }
-        case .sendTimeout:
-            server.log.log(.info, "[client \(peer)] send timeout: the client stopped reading")
-            close()
         case .error(let code):
-            server.log.log(.debug, "[client \(peer)] connection error: \(errnoText(code))")
+            host.log(.debug, "[client \(peer)] connection error: \(errnoText(code))")
             close()
         }
     }
 
-    /// A head, body, keep-alive or lingering deadline passed.
+    /// A head, body, send, keep-alive or lingering deadline passed.
     func deadlinePassed() {
         switch state {
         case .readingHead:
-            if parser.isIdle && socket.inputCount == 0 {
+            if parser.isIdle && transport.inputCount == 0 {
                 close()
             } else {
                 fail(
@@ -449,11 +490,14 @@ final class Connection: BufferedSocketDelegate {
             }
         case .readingBody:
             fail(
-                RequestError(.requestTimeout, "request body not received within \(config.requestBodyTimeout) s"), forceClose: true
-            )
+                RequestError(.requestTimeout, "request body not received within \(config.requestBodyTimeout) s"),
+                forceClose: true)
+        case .writing:
+            host.log(.info, "[client \(peer)] send timeout: the client stopped reading")
+            close()
         case .idle, .lingering:
             close()
-        case .waitingForFile, .writing, .closed:
+        case .waitingForFile, .closed:
             break
         }
     }
@@ -463,30 +507,30 @@ final class Connection: BufferedSocketDelegate {
     func closeIfIdle() {
         switch state {
         case .idle: close()
-        case .readingHead where parser.isIdle && socket.inputCount == 0: close()
+        case .readingHead where parser.isIdle && transport.inputCount == 0: close()
         default: break
         }
     }
 
-    /// Closes the socket and leaves the server's table; safe to call twice.
+    /// Closes the transport and tells the host; safe to call twice.
     func close() {
         guard state != .closed else { return }
-        if var entry = logEntry {
-            // The response did not complete: log what reached the kernel, as Apache's %b does.
-            entry.bodyBytes = max(0, min(entry.bodyBytes, entry.bodyBytes - socket.outputCount))
-            server.logAccess(entry)
-            logEntry = nil
-        }
-        if let f = inFlight {
-            let unsent = socket.outputCount
-            server.stats.recordResponse(
-                code: f.code, bodyBytes: max(0, f.bodyBytes - unsent),
-                totalBytes: max(0, f.totalBytes - unsent), seconds: EventLoop.monotonicSeconds() - requestStart)
-            inFlight = nil
-        }
+        // A response cut short: count and log what reached the kernel.
+        endResponse(unsent: transport.outputCount)
         state = .closed
-        timer.cancel()
-        socket.close()
-        server.remove(self)
+        deadline.cancel()
+        transport.close()
+        host.connectionClosed(id)
+    }
+}
+
+extension FileEntry {
+    /// The file's sendfile segment, made on first use and shared by every response that sends the file;
+    /// nil when libevent cannot make one. Loop thread only.
+    var segment: FileSegment? {
+        if let segment = sendHandle as? FileSegment { return segment }
+        guard let segment = FileSegment(fd: fd, length: size) else { return nil }
+        sendHandle = segment
+        return segment
     }
 }

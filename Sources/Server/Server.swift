@@ -23,8 +23,11 @@ public struct BoundListener {
 /// The HTTP server: owns every connection; runs on one event-loop thread.
 public final class Server {
     let loop: EventLoop
-    public private(set) var settings: ServerSettings
-    var config: Configuration { settings.config }
+    let clock: LoopClock
+    /// The settings in force, replaced whole by a reload.
+    private(set) var active: ActiveSettings
+    public var settings: ServerSettings { active.settings }
+    var config: Configuration { active.settings.config }
     public let log: ErrorLog
     public private(set) var accessLog: AccessLog?
     var listeners: [(address: ListenAddress?, listener: Listener)] = []
@@ -35,22 +38,22 @@ public final class Server {
     var cache: FileCache
     /// Once-a-second chores (flush the access log, prune the file cache), scheduled only while
     /// there is something to do, so an idle daemon never wakes up.
-    var housekeeping: Timer?
+    var housekeeping: Timer!
     var housekeepingScheduled = false
-    var acceptRetry: Timer?
+    var acceptRetry: Timer!
     /// After an accept() failure (EMFILE), accepting stays off until then (monotonic seconds).
     var acceptPausedUntil = 0.0
     /// Connections closed during this loop iteration, freed by `reaper` on the next one.
     var graveyard: [Connection] = []
-    var reaper: Timer?
-    var shutdownTimer: Timer?
+    var reaper: Timer!
+    var shutdownTimer: Timer!
     var dateSecond = -1
     var dateText = ""
     /// True once a graceful stop has begun: ReadyPath answers 503 and keep-alive ends.
     public private(set) var draining = false
     /// True once the listeners are closed (after DrainDelay): connections only finish.
     public private(set) var stopping = false
-    var drainTimer: Timer?
+    var drainTimer: Timer!
     /// Counters for the status endpoints.
     var stats = ServerStats()
     /// `standalone` or `inetd`, as status pages show it.
@@ -61,7 +64,7 @@ public final class Server {
     public var exitWhenEmpty = false
     /// inetd "wait" style: stop after this many seconds without any connection.
     public var idleExit: Double?
-    var idleTimer: Timer?
+    var idleTimer: Timer!
     /// Look files up on the loop thread instead of the worker pool (inetd mode: one connection, nothing
     /// to overlap with, and no worker threads to start in a process that lives for one connection).
     public var inlineLookups = false
@@ -76,7 +79,8 @@ public final class Server {
         accessLog: AccessLog?
     ) throws(StartupError) {
         self.loop = loop
-        self.settings = settings
+        self.clock = LoopClock(loop)
+        self.active = ActiveSettings(settings)
         self.log = log
         self.accessLog = accessLog
         startTime = loop.nowSeconds()
@@ -84,22 +88,36 @@ public final class Server {
         cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
         wakeup = try Wakeup(loop) { [unowned self] in self.completeLookups() }
         pool = WorkerPool(size: settings.config.workers, wakeup: wakeup.signaller)
-        for b in bound { addListener(b) }
-        housekeeping = Timer(loop) { [unowned self] in self.houseKeep() }
-        acceptRetry = Timer(loop) { [unowned self] in
+        housekeeping = try Timer.make(loop, for: "housekeeping") { [unowned self] in self.houseKeep() }
+        acceptRetry = try Timer.make(loop, for: "accept retry") { [unowned self] in
             // The pause is over when this fires (whatever our clock says to the microsecond).
             self.acceptPausedUntil = 0
             self.updateAccepting()
         }
-        reaper = Timer(loop) { [unowned self] in self.graveyard.removeAll() }
+        reaper = try Timer.make(loop, for: "reaper") { [unowned self] in self.graveyard.removeAll() }
+        drainTimer = try Timer.make(loop, for: "drain") { [unowned self] in self.closeListeners() }
+        shutdownTimer = try Timer.make(loop, for: "shutdown") { [unowned self] in
+            self.log.log(.warn, "ShutdownTimeout passed: closing \(self.connections.count) connection(s)")
+            for c in Array(self.connections.values) { c.close() }
+            self.loop.stop()
+        }
+        idleTimer = try Timer.make(loop, for: "idle exit") { [unowned self] in
+            if self.connections.isEmpty { self.loop.stop() }
+        }
+        for b in bound { try addListener(makeListener(b)) }
     }
 
-    func addListener(_ b: BoundListener) {
-        let l = Listener(
-            loop, fd: b.fd, onAccept: { [unowned self] in self.accept($0) },
+    /// A Listener on the bound socket `b` (which it takes over, even when this throws).
+    func makeListener(_ b: BoundListener, enabled: Bool = true) throws(StartupError) -> (ListenAddress?, Listener) {
+        let l = try Listener(
+            loop, fd: b.fd, enabled: enabled, onAccept: { [unowned self] in self.accept($0) },
             onError: { [unowned self] in self.acceptFailed($0) })
-        listeners.append((b.address, l))
-        log.log(.notice, "listening on http://\(Sockets.localAddress(b.fd))/")
+        return (b.address, l)
+    }
+
+    func addListener(_ entry: (ListenAddress?, Listener)) {
+        listeners.append(entry)
+        log.log(.notice, "listening on http://\(Sockets.localAddress(entry.1.fd))/")
     }
 
     /// Runs the event loop until the server has stopped.
@@ -119,8 +137,7 @@ public final class Server {
         if config.drainDelay > 0 {
             log.log(
                 .notice, "draining: \(config.readyPath ?? "ReadyPath") answers 503; closing listeners in \(config.drainDelay) s")
-            drainTimer = Timer(loop) { [unowned self] in self.closeListeners() }
-            drainTimer?.schedule(after: config.drainDelay)
+            drainTimer.schedule(after: config.drainDelay)
         } else {
             closeListeners()
         }
@@ -136,52 +153,18 @@ public final class Server {
             loop.stop()
             return
         }
-        shutdownTimer = Timer(loop) { [unowned self] in
-            self.log.log(.warn, "ShutdownTimeout passed: closing \(self.connections.count) connection(s)")
-            for c in Array(self.connections.values) { c.close() }
-            self.loop.stop()
-        }
-        shutdownTimer?.schedule(after: config.shutdownTimeout)
+        shutdownTimer.schedule(after: config.shutdownTimeout)
     }
 
     /// Applies a new, already checked configuration (SIGHUP). Everything that can fail (binding new
-    /// addresses, opening new logs) is done first; on failure nothing changes and the error is returned.
-    public func reload(_ new: ServerSettings) -> String? {
+    /// addresses, opening new logs) is prepared first; on failure nothing changes (what was prepared is
+    /// released: new listeners close their sockets) and the error is thrown.
+    public func reload(_ new: ServerSettings) throws(StartupError) {
         let old = config
-        var added: [BoundListener] = []
-        let current = listeners.compactMap(\.address)
-        for address in new.config.effectiveListen where !current.contains(address) && !listenersInherited {
-            do throws(StartupError) {
-                added.append(BoundListener(address: address, fd: try Sockets.bindListener(host: address.host, port: address.port)))
-            } catch {
-                for b in added { Glibc.close(b.fd) }
-                return error.description
-            }
-        }
-        var newAccessLog = accessLog
-        let oldLog = old.accessLog.map { "\($0.path) \($0.format)" }
-        let newLog = new.config.accessLog.map { "\($0.path) \($0.format)" }
-        if oldLog != newLog {
-            do throws(StartupError) {
-                if let a = new.config.accessLog {
-                    newAccessLog = try AccessLog(path: a.path, format: a.format)
-                } else {
-                    newAccessLog = nil
-                }
-            } catch {
-                for b in added { Glibc.close(b.fd) }
-                return error.description
-            }
-        }
-        do throws(StartupError) {
-            try log.reconfigure(level: new.config.logLevel, target: new.config.errorLog ?? log.target)
-        } catch {
-            for b in added { Glibc.close(b.fd) }
-            return error.description
-        }
-        // Commit.
+        let prepared = try prepareReload(new)
+        // Commit: nothing below can fail.
         accessLog?.flush()
-        accessLog = newAccessLog
+        accessLog = prepared.accessLog
         let wanted = new.config.effectiveListen
         if listenersInherited && old.effectiveListen != wanted {
             log.log(.warn, "Listen changed, but the listening sockets were inherited (socket activation): not changed")
@@ -191,8 +174,8 @@ public final class Server {
             log.log(.notice, "no longer listening on \(a)")
             return true
         }
-        settings = new
-        for b in added { addListener(b) }
+        active = ActiveSettings(new)
+        for entry in prepared.listeners { addListener(entry) }
         cache = FileCache(validity: new.config.fileCacheValidity, capacity: new.config.fileCacheEntries)
         pool.size = new.config.workers
         generation += 1
@@ -205,7 +188,31 @@ public final class Server {
             log.log(.warn, "\(name) changed from \(was) to \(now): takes effect at the next start, not on reload")
         }
         updateAccepting()
-        return nil
+    }
+
+    /// What a reload needs that can fail, made before anything changes.
+    struct PreparedReload {
+        /// New listeners, not yet accepting (enabled by `updateAccepting` after the commit).
+        var listeners: [(ListenAddress?, Listener)] = []
+        var accessLog: AccessLog?
+    }
+
+    /// Binds the new `Listen` addresses, opens a changed access log and re-targets the error log (the
+    /// last step, so nothing after it can fail); throws the first failure, releasing what was made.
+    func prepareReload(_ new: ServerSettings) throws(StartupError) -> PreparedReload {
+        var prepared = PreparedReload(accessLog: accessLog)
+        let current = listeners.compactMap(\.address)
+        for address in new.config.effectiveListen where !current.contains(address) && !listenersInherited {
+            let fd = try Sockets.bindListener(host: address.host, port: address.port)
+            prepared.listeners.append(try makeListener(BoundListener(address: address, fd: fd), enabled: false))
+        }
+        let oldLog = config.accessLog.map { "\($0.path) \($0.format)" }
+        let newLog = new.config.accessLog.map { "\($0.path) \($0.format)" }
+        if oldLog != newLog {
+            prepared.accessLog = try new.config.accessLog.map { a throws(StartupError) in try AccessLog(path: a.path, format: a.format) }
+        }
+        try log.reconfigure(level: new.config.logLevel, target: new.config.errorLog ?? log.target)
+        return prepared
     }
 
     /// Reopens the log files (SIGUSR1, for logrotate).
@@ -226,8 +233,7 @@ public final class Server {
     /// inetd "wait" style: stop when idle for `idleExit` seconds.
     func scheduleIdleExit() {
         guard let idleExit, connections.isEmpty else { return }
-        if idleTimer == nil { idleTimer = Timer(loop) { [unowned self] in if self.connections.isEmpty { self.loop.stop() } } }
-        idleTimer?.schedule(after: idleExit)
+        idleTimer.schedule(after: idleExit)
     }
 
     func accept(_ fd: Int32) {
@@ -238,10 +244,21 @@ public final class Server {
         }
         let id = nextID
         nextID += 1
-        let connection = Connection(id: id, server: self, socket: BufferedSocket(loop, fd: fd))
-        connections[id] = connection
         stats.connectionsAccepted += 1
-        idleTimer?.cancel()
+        guard let socket = BufferedSocket(loop, fd: fd) else {
+            log.log(.error, "cannot set up a connection (libevent buffers or events): closing it")
+            Glibc.close(fd)
+            stats.connectionsHandled += 1
+            return
+        }
+        guard let connection = Connection(id: id, host: self, clock: clock, transport: socket) else {
+            log.log(.error, "cannot set up a connection (deadline timer): closing it")
+            socket.close()
+            stats.connectionsHandled += 1
+            return
+        }
+        connections[id] = connection
+        idleTimer.cancel()
         connection.start()
         updateAccepting()
     }
@@ -251,7 +268,7 @@ public final class Server {
         log.log(.error, "accept failed: \(errnoText(error)); pausing accepts for 0.5 s")
         acceptPausedUntil = EventLoop.monotonicSeconds() + 0.5
         for l in listeners { l.listener.disable() }
-        acceptRetry?.schedule(after: 0.5)
+        acceptRetry.schedule(after: 0.5)
     }
 
     /// Pauses listeners at MaxConnections and resumes them below it.
@@ -264,11 +281,11 @@ public final class Server {
     }
 
     /// Called by a connection once it has closed.
-    func remove(_ connection: Connection) {
-        connections[connection.id] = nil
+    func connectionClosed(_ id: UInt64) {
+        guard let connection = connections.removeValue(forKey: id) else { return }
         // Keep the object alive until the current callback (often one of its own events) has returned.
         graveyard.append(connection)
-        reaper?.schedule(after: 0)
+        reaper.schedule(after: 0)
         stats.connectionsHandled += 1
         if exitWhenEmpty && connections.isEmpty {
             loop.stop()
@@ -284,24 +301,19 @@ public final class Server {
 
     // MARK: Files
 
-    /// A fresh cached lookup of `path`, or nil.
-    func cachedFile(_ path: String) -> FileResource? {
-        cache.get(path, now: EventLoop.monotonicSeconds())
-    }
-
     /// Runs one empty job so that Dispatch creates its worker machinery now, not under load.
     public func warmUpWorkers() {
         pool.submit(0) { .failure(.ok, "warm-up") }
     }
 
-    /// Looks `path` up on a worker; the result reaches the connection through `completeLookups`.
-    func submitLookup(_ connection: Connection, _ path: String) {
+    /// The lookup of `path` from the open-file cache, or done inline (inetd mode); otherwise submitted to a
+    /// worker (nil), whose result reaches the connection through `completeLookups`.
+    func lookup(_ path: String, for connectionID: UInt64) -> LookupResult? {
+        if let cached = cache.get(path, now: EventLoop.monotonicSeconds()) { return .file(cached) }
         let settings = self.settings.lookup
-        if inlineLookups {
-            connection.lookupFinished(FileLookup.lookup(path, settings))
-            return
-        }
-        pool.submit(connection.id) { FileLookup.lookup(path, settings) }
+        if inlineLookups { return FileLookup.lookup(path, settings) }
+        pool.submit(connectionID) { FileLookup.lookup(path, settings) }
+        return nil
     }
 
     /// Remembers a found file for the open-file cache.
@@ -313,7 +325,7 @@ public final class Server {
     func scheduleHousekeeping() {
         guard !housekeepingScheduled else { return }
         housekeepingScheduled = true
-        housekeeping?.schedule(after: 1)
+        housekeeping.schedule(after: 1)
     }
 
     func houseKeep() {
@@ -335,7 +347,7 @@ public final class Server {
     // MARK: Shared response pieces
 
     /// The Date header value, formatted once per second.
-    func httpDate() -> String {
+    func dateHeader() -> String {
         let now = loop.nowSeconds()
         if now != dateSecond {
             dateSecond = now
@@ -345,7 +357,7 @@ public final class Server {
     }
 
     /// The counters as they are now, for the status endpoints.
-    func snapshot() -> StatusSnapshot {
+    func statusSnapshot() -> StatusSnapshot {
         var reading = 0
         var writing = 0
         var waiting = 0
@@ -374,10 +386,23 @@ public final class Server {
             maxConnections: config.maxConnections)
     }
 
-    /// Adds an access-log line (when an access log is configured).
-    func logAccess(_ entry: @autoclosure () -> AccessLogEntry) {
-        guard let accessLog else { return }
-        accessLog.append(entry(), now: loop.nowSeconds())
-        scheduleHousekeeping()
+    /// True when responses are written to an access log.
+    var logsAccess: Bool { accessLog != nil }
+
+    /// Writes an error-log line when `level` is enabled.
+    func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
+        log.log(level, message())
+    }
+
+    /// Counts a finished response and writes its access-log line.
+    func responseFinished(_ outcome: ResponseOutcome) {
+        if let entry = outcome.logEntry, let accessLog {
+            accessLog.append(entry, now: loop.nowSeconds())
+            scheduleHousekeeping()
+        }
+        stats.recordResponse(
+            code: outcome.code, bodyBytes: outcome.bodyBytes, totalBytes: outcome.totalBytes, seconds: outcome.seconds)
     }
 }
+
+extension Server: ConnectionHost {}

@@ -98,11 +98,16 @@ private func route(_ method: String, _ target: String, _ monitoring: MonitoringP
 
     @Test func statusAllowedForPeers() throws {
         var c = Configuration()
-        #expect(c.statusAllowed("127.0.0.1") && c.statusAllowed("::1") && c.statusAllowed("unix"))
-        #expect(!c.statusAllowed("10.0.0.1"))
+        #expect(c.statusAllowed(PeerAddress(numeric: "127.0.0.1")) && c.statusAllowed(PeerAddress(numeric: "::1")) && c.statusAllowed(.local))
+        #expect(!c.statusAllowed(PeerAddress(numeric: "10.0.0.1")))
         c.statusAllow = [try #require(CIDR("10.0.0.0/8"))]
-        #expect(c.statusAllowed("10.9.9.9") && !c.statusAllowed("127.0.0.1") && !c.statusAllowed("unix"))
+        #expect(c.statusAllowed(PeerAddress(numeric: "10.9.9.9")) && !c.statusAllowed(PeerAddress(numeric: "127.0.0.1")) && !c.statusAllowed(.local))
         c.statusAllow = [try #require(CIDR("0.0.0.0/0")), try #require(CIDR("::/0"))]
-        #expect(c.statusAllowed("192.0.2.1") && c.statusAllowed("2001:db8::1") && c.statusAllowed("unix"))
+        #expect(c.statusAllowed(PeerAddress(numeric: "192.0.2.1")) && c.statusAllowed(PeerAddress(numeric: "2001:db8::1")) && c.statusAllowed(.local))
+        // A peer the kernel could not name is never allowed, even with every address allowed.
+        #expect(!c.statusAllowed(.unknown))
+        // IPv4-mapped IPv6 peers are matched as IPv4.
+        c.statusAllow = CIDR.loopback
+        #expect(c.statusAllowed(PeerAddress(numeric: "::ffff:127.0.0.1")))
     }
 }

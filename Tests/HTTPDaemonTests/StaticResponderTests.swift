@@ -8,7 +8,7 @@ private func respond(_ request: Request, _ resource: TestFile, _ settings: Stati
     switch StaticResponder.respond(request, resource.metadata, settings) {
     case .success(let response): return response
     case .failure(let error):
-        return Response.error(error.status, sendsBody: request.method != .head, extraHeaders: error.headers)
+        return Response.rendering(error, isHead: request.method == .head)
     }
 }
 

@@ -1,0 +1,72 @@
+// The byte stream a connection talks to: buffered input, queued output (bytes and file segments),
+// flow control, half-close and close. BufferedSocket is the plain-TCP one; tests drive an
+// in-memory one, and TLS will be another.
+public import Support
+
+/// What a transport reports to its owner, on the loop thread.
+public protocol TransportDelegate: AnyObject {
+    /// New bytes are in the input buffer (only while reading is enabled).
+    func transportReadable()
+    /// Some queued output reached the kernel, but not all of it (a send is making progress).
+    func transportProgressed()
+    /// Everything queued for output, after a `flush()` that returned `.pending`, reached the kernel.
+    func transportDrained()
+    /// The peer closed its side (`.eof`) or the stream failed; no callback follows a failure but `.eof`
+    /// leaves output usable.
+    func transportFailed(_ event: TransportEvent)
+}
+
+/// Why a transport stopped.
+public enum TransportEvent: Sendable, Equatable {
+    case eof
+    case error(Int32)
+}
+
+/// The outcome of `flush()`.
+public enum FlushResult: Sendable, Equatable {
+    /// All output is in the kernel.
+    case drained
+    /// Output remains; `transportProgressed`, `transportDrained` or `transportFailed` follows.
+    case pending
+    /// The write failed with this errno; the transport should be closed.
+    case failed(Int32)
+}
+
+/// A connected byte stream with buffered input and output, used on the loop thread only.
+/// Closing a transport drops its queued output, so a `FileSegment` is referenced by queued sends
+/// only while the transport that queued them is open.
+public protocol Transport: AnyObject {
+    /// Receives the transport's events; the owner sets itself, the transport does not retain it.
+    var delegate: (any TransportDelegate)? { get set }
+    /// The peer's address, read from the kernel once.
+    var peer: PeerAddress { get }
+    /// Bytes waiting in the input buffer.
+    var inputCount: Int { get }
+    /// Bytes queued for output and not yet handed to the kernel.
+    var outputCount: Int { get }
+    /// Calls `body` with the whole input buffer as one contiguous region.
+    func withInput<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T
+    /// Removes `count` bytes from the front of the input buffer.
+    func consumeInput(_ count: Int)
+    /// Queues a copy of `bytes` for output.
+    func write(_ bytes: UnsafeRawBufferPointer)
+    /// Queues `length` bytes of `segment` from `offset` (sent with sendfile); false when it cannot.
+    func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool
+    /// Writes as much queued output as the kernel takes now; the rest goes out as the peer reads.
+    func flush() -> FlushResult
+    /// Reports new input to the delegate (input is still buffered, up to a cap, while disabled).
+    func enableReading()
+    /// Stops reporting input.
+    func disableReading()
+    /// Sends FIN but keeps reading (lingering close).
+    func shutdownWrite()
+    /// Closes at once, dropping queued output; no callback follows. Safe to call twice.
+    func close()
+}
+
+extension Transport {
+    /// Queues a copy of `bytes` for output.
+    public func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+}

@@ -1,0 +1,82 @@
+// What a connection needs from the server that owns it (settings, clock, lookups, "response
+// finished", "closed"), as protocols: the Server is the host in the daemon, unit tests use a fake host
+// with a manual clock and drive a Connection through an in-memory Transport.
+import IO
+import Files
+import HTTPCore
+import Config
+import Support
+
+/// The settings in force for one configuration generation, shared by reference so that a connection
+/// takes them once per request (a reload replaces the object; requests under way keep theirs).
+final class ActiveSettings: Sendable {
+    let settings: ServerSettings
+
+    init(_ settings: ServerSettings) { self.settings = settings }
+}
+
+/// Time as a connection sees it: a monotonic clock and one-shot timers that fire on the loop thread.
+protocol ConnectionClock: AnyObject {
+    /// Monotonic seconds (deadlines, durations).
+    func now() -> Double
+    /// A one-shot timer that calls `fire`; nil when none can be made (the connection then closes).
+    func makeTimer(_ fire: @escaping () -> Void) -> (any DeadlineTimer)?
+}
+
+/// A one-shot timer.
+protocol DeadlineTimer: AnyObject {
+    /// Fires once after `seconds`, replacing any earlier schedule.
+    func schedule(after seconds: Double)
+    func cancel()
+}
+
+extension Timer: DeadlineTimer {}
+
+/// The real clock: CLOCK_MONOTONIC and libevent timers on `loop`.
+final class LoopClock: ConnectionClock {
+    let loop: EventLoop
+
+    init(_ loop: EventLoop) { self.loop = loop }
+
+    func now() -> Double { EventLoop.monotonicSeconds() }
+
+    func makeTimer(_ fire: @escaping () -> Void) -> (any DeadlineTimer)? { Timer(loop, fire) }
+}
+
+/// What one response amounted to, for the statistics and the access log.
+struct ResponseOutcome {
+    var code: Int
+    /// Body bytes that reached the kernel (all of them unless the connection closed early).
+    var bodyBytes: Int
+    /// Head and body bytes that reached the kernel.
+    var totalBytes: Int
+    /// From the request's first complete head (or the error) to the last byte queued.
+    var seconds: Double
+    /// The access-log line, when the host logs access and this request is not exempt.
+    var logEntry: AccessLogEntry?
+}
+
+/// The server side of a connection. Every call happens on the loop thread.
+protocol ConnectionHost: AnyObject {
+    /// The settings for the next request.
+    var active: ActiveSettings { get }
+    /// True once a graceful stop has begun: readiness answers 503, keep-alive ends.
+    var draining: Bool { get }
+    /// True when responses go to an access log (so connections build log entries).
+    var logsAccess: Bool { get }
+    /// The `Date` header value for now.
+    func dateHeader() -> String
+    /// Writes an error-log line when `level` is enabled.
+    func log(_ level: LogLevel, _ message: @autoclosure () -> String)
+    /// The counters as they are now, for the status endpoints.
+    func statusSnapshot() -> StatusSnapshot
+    /// The lookup of `path` when it is known at once (open-file cache, or inline in inetd mode); nil when
+    /// it went to a worker, whose result arrives later through `Connection.lookupFinished`.
+    func lookup(_ path: String, for connectionID: UInt64) -> LookupResult?
+    /// Keeps a found file in the open-file cache.
+    func remember(_ path: String, _ resource: FileResource)
+    /// One response has ended (sent, or cut short by a close).
+    func responseFinished(_ outcome: ResponseOutcome)
+    /// The connection has closed; the host drops it (after the current callback returns).
+    func connectionClosed(_ id: UInt64)
+}
