@@ -1,0 +1,250 @@
+// Drives a Connection without sockets or an event loop: an in-memory Transport, a manual clock whose
+// timers fire only when the test advances time, and a fake host that records what the server would do.
+import Testing
+
+@testable import Config
+@testable import Files
+@testable import HTTPCore
+@testable import IO
+@testable import Server
+@testable import Support
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A clock that stands still until `advance(by:)`, which fires due timers in deadline order.
+final class ManualClock: ConnectionClock {
+    private(set) var time = 1000.0
+    private var timers: [WeakTimer] = []
+
+    struct WeakTimer { weak var timer: ManualTimer? }
+
+    func now() -> Double { time }
+
+    func makeTimer(_ fire: @escaping () -> Void) -> (any DeadlineTimer)? {
+        let timer = ManualTimer(clock: self, fire: fire)
+        timers.append(WeakTimer(timer: timer))
+        return timer
+    }
+
+    /// Moves time forward by `seconds`, firing every timer that falls due on the way, earliest first.
+    func advance(by seconds: Double) {
+        let target = time + seconds
+        while let next = timers.compactMap(\.timer).filter({ ($0.due ?? .infinity) <= target }).min(by: { $0.due! < $1.due! }) {
+            time = max(time, next.due!)
+            next.due = nil
+            next.fire()
+        }
+        time = target
+    }
+}
+
+/// A one-shot timer of a ManualClock.
+final class ManualTimer: DeadlineTimer {
+    unowned let clock: ManualClock
+    let fire: () -> Void
+    /// When it fires, or nil when not scheduled.
+    var due: Double?
+
+    init(clock: ManualClock, fire: @escaping () -> Void) {
+        self.clock = clock
+        self.fire = fire
+    }
+
+    func schedule(after seconds: Double) { due = clock.time + seconds }
+    func cancel() { due = nil }
+}
+
+/// A transport whose "kernel" is two byte arrays: the client writes into `input`, and the server's
+/// output moves to `sent` as fast as `window` allows (nil: at once, as a fast reader).
+final class MemoryTransport: Transport {
+    weak var delegate: (any TransportDelegate)?
+    var peer = PeerAddress(numeric: "192.0.2.7")
+    private(set) var input: [UInt8] = []
+    /// Queued output not yet taken by the client.
+    private(set) var output: [UInt8] = []
+    /// Output the client has received.
+    var sent: [UInt8] = []
+    /// Bytes the client will still take before it stops reading (nil: no limit).
+    var window: Int?
+    private(set) var readingEnabled = false
+    private(set) var writeShut = false
+    private(set) var closed = false
+    private var writePending = false
+
+    // MARK: The client's side
+
+    /// The client sends `bytes`; the connection hears of them when it reads.
+    func receive(_ bytes: [UInt8]) {
+        input += bytes
+        if readingEnabled && !closed { delegate?.transportReadable() }
+    }
+
+    func receive(_ text: String) { receive(Array(text.utf8)) }
+
+    /// The client half-closes (FIN).
+    func clientCloses() {
+        if !closed { delegate?.transportFailed(.eof) }
+    }
+
+    /// The client reads `count` more bytes (after a stall): output moves, then progress or drain is reported.
+    func clientReads(_ count: Int) {
+        window = (window ?? 0) + count
+        guard writePending, !closed else { return }
+        let before = output.count
+        move()
+        if output.isEmpty {
+            writePending = false
+            delegate?.transportDrained()
+        } else if output.count < before {
+            delegate?.transportProgressed()
+        }
+    }
+
+    /// Everything sent so far as text (ISO-8859-1), and clears it.
+    func takeSent() -> String {
+        defer { sent = [] }
+        return String(decoding: sent, as: UTF8.self)
+    }
+
+    // MARK: Transport
+
+    var inputCount: Int { input.count }
+    var outputCount: Int { output.count }
+
+    func withInput<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T { input.withUnsafeBytes(body) }
+
+    func consumeInput(_ count: Int) { input.removeFirst(count) }
+
+    func write(_ bytes: UnsafeRawBufferPointer) { output += bytes }
+
+    func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool {
+        guard offset + length <= segment.length else { return false }
+        var buffer = [UInt8](repeating: 0, count: length)
+        let n = buffer.withUnsafeMutableBytes { pread(segment.fd, $0.baseAddress, length, off_t(offset)) }
+        guard n == length else { return false }
+        output += buffer
+        return true
+    }
+
+    func flush() -> FlushResult {
+        move()
+        if output.isEmpty { return .drained }
+        writePending = true
+        return .pending
+    }
+
+    func enableReading() { readingEnabled = true }
+    func disableReading() { readingEnabled = false }
+    func shutdownWrite() { writeShut = true }
+
+    func close() {
+        closed = true
+        output = []
+    }
+
+    private func move() {
+        let n = min(output.count, window ?? output.count)
+        sent += output[0..<n]
+        output.removeFirst(n)
+        if window != nil { window! -= n }
+    }
+}
+
+/// A host that serves files from a dictionary (at once, or when the test completes the lookup) and
+/// records logs, finished responses and closes.
+final class FakeHost: ConnectionHost {
+    var active: ActiveSettings
+    var draining = false
+    var logsAccess = true
+    var files: [String: LookupResult] = [:]
+    /// When true, lookups wait for `completeLookup` (a worker); otherwise they answer at once (the cache).
+    var deferLookups = false
+    private(set) var pendingLookups: [(path: String, id: UInt64)] = []
+    private(set) var remembered: [String] = []
+    private(set) var logs: [(level: LogLevel, message: String)] = []
+    private(set) var outcomes: [ResponseOutcome] = []
+    private(set) var closedIDs: [UInt64] = []
+    var connection: Connection?
+
+    static let date = "Sat, 28 Nov 2026 12:00:00 GMT"
+
+    init(_ configure: (inout Configuration) -> Void = { _ in }) throws {
+        var config = Configuration()
+        config.documentRoot = "/"
+        config.typesConfig = ""
+        configure(&config)
+        active = ActiveSettings(try ServerSettings.make(config))
+    }
+
+    /// Replaces the settings, as a reload does.
+    func reload(_ configure: (inout Configuration) -> Void) throws {
+        var config = active.settings.config
+        configure(&config)
+        active = ActiveSettings(try ServerSettings.make(config))
+    }
+
+    func dateHeader() -> String { Self.date }
+
+    func log(_ level: LogLevel, _ message: @autoclosure () -> String) { logs.append((level, message())) }
+
+    func statusSnapshot() -> StatusSnapshot {
+        StatusSnapshot(
+            version: httpdVersion, mode: "standalone", pid: 1, ppid: 1, now: 0, startTime: 0, uptime: 0, generation: 1,
+            lastReload: nil, draining: draining, connectionsAccepted: 1, connectionsHandled: 0, reading: 0, writing: 1,
+            waiting: 0, closing: 0, requests: 0, byCode: [:], bodyBytes: 0, responseBytes: 0,
+            durationCounts: durationBuckets.map { _ in 0 }, durationSum: 0, workers: 1, workersBusy: 0, workersQueued: 0,
+            workersCompleted: 0, queueDelaySum: 0, queueDelayCount: 0, residentBytes: 0, cpuUserSeconds: 0,
+            cpuSystemSeconds: 0, maxConnections: 1)
+    }
+
+    func lookup(_ path: String, for connectionID: UInt64) -> LookupResult? {
+        if deferLookups {
+            pendingLookups.append((path, connectionID))
+            return nil
+        }
+        return files[path] ?? .failure(.notFound, "no \(path)")
+    }
+
+    /// The worker's answer for the oldest pending lookup arrives.
+    func completeLookup() {
+        let (path, _) = pendingLookups.removeFirst()
+        connection?.lookupFinished(files[path] ?? .failure(.notFound, "no \(path)"))
+    }
+
+    func remember(_ path: String, _ resource: FileResource) { remembered.append(path) }
+
+    func responseFinished(_ outcome: ResponseOutcome) { outcomes.append(outcome) }
+
+    func connectionClosed(_ id: UInt64) { closedIDs.append(id) }
+}
+
+/// A connection, its transport, host and clock, started and reading.
+struct Harness {
+    let host: FakeHost
+    let clock = ManualClock()
+    let transport = MemoryTransport()
+    let connection: Connection
+
+    init(_ configure: (inout Configuration) -> Void = { _ in }) throws {
+        host = try FakeHost(configure)
+        connection = try #require(Connection(id: 7, host: host, clock: clock, transport: transport))
+        host.connection = connection
+        connection.start()
+    }
+
+    var state: Connection.State { connection.state }
+    var closed: Bool { host.closedIDs == [7] && transport.closed }
+}
+
+/// A small file served from memory, as the open-file cache holds it.
+func memoryFile(_ text: String, type: String = "text/plain; charset=utf-8", servedPath: String = "/f.txt")
+    -> LookupResult
+{
+    let bytes = Array(text.utf8)
+    let entry = FileEntry(
+        fd: -1, info: FileInfo(size: bytes.count, modified: 784_111_777, etag: "\"e\"", contentType: type, encoding: nil),
+        content: bytes)
+    return .file(FileResource(file: entry, variants: [], servedPath: servedPath))
+}

@@ -1,0 +1,421 @@
+// The connection state machine driven through an in-memory transport and a manual clock: exact
+// bytes out for bytes in, pipelining, heads split anywhere, every deadline, lingering close,
+// graceful drain, lookups that finish late, file regions sent from a shared segment.
+import Testing
+
+@testable import Config
+@testable import Files
+@testable import HTTPCore
+@testable import IO
+@testable import Server
+@testable import Support
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+private let get = "GET /f.txt HTTP/1.1\r\nHost: h\r\n\r\n"
+
+private func ok(_ body: String, extra: String = "") -> String {
+    "HTTP/1.1 200 OK\r\nDate: \(FakeHost.date)\r\nServer: httpd/\(httpdVersion)\r\n"
+        + "Content-Type: text/plain; charset=utf-8\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nETag: \"e\"\r\n"
+        + "Accept-Ranges: bytes\r\nContent-Length: \(body.utf8.count)\r\n\(extra)\r\n\(body)"
+}
+
+private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
+    let html = "<!DOCTYPE html>\n<html><head><title>\(status)</title></head>\n<body><h1>\(status)</h1></body></html>\n"
+    return "HTTP/1.1 \(status)\r\nDate: \(FakeHost.date)\r\nServer: httpd/\(httpdVersion)\r\n"
+        + "Content-Type: text/html; charset=utf-8\r\nContent-Length: \(html.utf8.count)\r\n"
+        + (close ? "Connection: close\r\n" : "") + "\r\n" + html
+}
+
+@Suite struct ConnectionTests {
+    // MARK: Requests and responses
+
+    @Test func servesAFileAndGoesIdle() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("hello")
+        h.transport.receive(get)
+        #expect(h.transport.takeSent() == ok("hello"))
+        #expect(h.state == .idle)
+        #expect(h.transport.readingEnabled)
+        #expect(h.host.outcomes.count == 1)
+        let outcome = try #require(h.host.outcomes.first)
+        #expect(outcome.code == 200 && outcome.bodyBytes == 5 && outcome.totalBytes == ok("hello").utf8.count)
+        #expect(outcome.logEntry?.requestLine == "GET /f.txt HTTP/1.1")
+        #expect(outcome.logEntry?.client == "192.0.2.7")
+        #expect(h.host.remembered == ["/f.txt"])
+    }
+
+    @Test func pipelinedRequestsAnswerInOrder() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("one")
+        h.host.files["/g.txt"] = memoryFile("two", servedPath: "/g.txt")
+        h.transport.receive(get + "GET /g.txt HTTP/1.1\r\nHost: h\r\n\r\n" + "GET /none HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(h.transport.takeSent() == ok("one") + ok("two") + errorPage(.notFound, close: false))
+        #expect(h.host.outcomes.map(\.code) == [200, 200, 404])
+        #expect(h.state == .idle)
+        #expect(h.transport.inputCount == 0)
+    }
+
+    @Test func headSplitAtEveryByte() throws {
+        let bytes = Array((get + get).utf8)
+        for split in 1..<bytes.count {
+            let h = try Harness()
+            h.host.files["/f.txt"] = memoryFile("hi")
+            h.transport.receive(Array(bytes[..<split]))
+            h.transport.receive(Array(bytes[split...]))
+            #expect(h.transport.takeSent() == ok("hi") + ok("hi"), "split at \(split)")
+        }
+    }
+
+    @Test func headByteByByte() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("hi")
+        for b in Array(get.utf8) {
+            #expect(h.transport.sent.isEmpty)
+            h.transport.receive([b])
+        }
+        #expect(h.transport.takeSent() == ok("hi"))
+    }
+
+    @Test func badHeadIsAnsweredAndClosed() throws {
+        let h = try Harness()
+        h.transport.receive("GET / HTTP/1.1\r\nHost: h\r\nBad Name: x\r\n\r\n")
+        #expect(h.transport.takeSent() == errorPage(.badRequest, close: true))
+        #expect(h.state == .lingering)
+        #expect(h.transport.writeShut)
+        #expect(h.host.logs.contains { $0.level == .info && $0.message.hasPrefix("[client 192.0.2.7] 400 ") })
+    }
+
+    @Test func headRequestHasNoBody() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("hello")
+        h.transport.receive("HEAD /f.txt HTTP/1.1\r\nHost: h\r\n\r\n")
+        let full = ok("hello")
+        #expect(h.transport.takeSent() == String(full.dropLast(5)))
+        #expect(h.host.outcomes.first?.bodyBytes == 0)
+    }
+
+    @Test func http10ClosesUnlessKeepAliveAsked() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive("GET /f.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        #expect(h.transport.takeSent() == ok("a", extra: "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n"))
+        #expect(h.state == .idle)
+        h.transport.receive("GET /f.txt HTTP/1.0\r\n\r\n")
+        #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
+        #expect(h.state == .lingering)
+    }
+
+    @Test func maxKeepAliveRequestsClosesAfterTheLast() throws {
+        let h = try Harness { $0.maxKeepAliveRequests = 2 }
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive(get + get)
+        #expect(h.transport.takeSent() == ok("a") + ok("a", extra: "Connection: close\r\n"))
+        #expect(h.state == .lingering)
+    }
+
+    @Test func errorDocumentReplacesTheBuiltInPage() throws {
+        let h = try Harness { $0.errorDocuments[404] = "/404.html" }
+        h.host.files["/404.html"] = memoryFile("gone", type: "text/html; charset=utf-8", servedPath: "/404.html")
+        h.transport.receive("GET /missing HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(
+            h.transport.takeSent()
+                == "HTTP/1.1 404 Not Found\r\nDate: \(FakeHost.date)\r\nServer: httpd/\(httpdVersion)\r\n"
+                + "Content-Type: text/html; charset=utf-8\r\nContent-Length: 4\r\n\r\ngone")
+        #expect(h.state == .idle)
+        #expect(h.host.logs.map(\.level) == [.debug])
+    }
+
+    @Test func expectContinueOnAFileRoute() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+        #expect(h.transport.takeSent() == "HTTP/1.1 100 Continue\r\n\r\n")
+        #expect(h.state == .readingBody)
+        h.transport.receive("abc")
+        #expect(h.transport.takeSent() == ok("a"))
+        #expect(h.state == .idle)
+    }
+
+    @Test func bodyLeftUnreadClosesTheConnection() throws {
+        let h = try Harness()
+        h.transport.receive("POST /f.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n")
+        let sent = h.transport.takeSent()
+        #expect(sent.hasPrefix("HTTP/1.1 405 Method Not Allowed\r\n"))
+        #expect(sent.contains("\r\nConnection: close\r\n"))
+        #expect(h.state == .lingering)
+    }
+
+    @Test func settingsChangeBetweenRequestsNotDuringOne() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive("GET /f.txt HTTP/1.1\r\n")
+        try h.host.reload { $0.serverTokensFull = false }
+        h.transport.receive("Host: h\r\n\r\n")
+        #expect(h.transport.takeSent() == ok("a"))
+        h.transport.receive(get)
+        #expect(h.transport.takeSent() == ok("a").replacingFirst("Server: httpd/\(httpdVersion)", with: "Server: httpd"))
+    }
+
+    // MARK: Deadlines
+
+    @Test func silentConnectionClosesAfterTheHeadTimeout() throws {
+        let h = try Harness { $0.requestHeaderTimeout = 20 }
+        h.clock.advance(by: 19.9)
+        #expect(!h.closed)
+        h.clock.advance(by: 0.2)
+        #expect(h.closed)
+        #expect(h.transport.sent.isEmpty)
+    }
+
+    @Test func headTimeoutCountsFromTheFirstByteNotEachByte() throws {
+        let h = try Harness { $0.requestHeaderTimeout = 10 }
+        for _ in 0..<5 {
+            h.transport.receive("G")
+            h.clock.advance(by: 1.9)
+        }
+        #expect(h.transport.sent.isEmpty)
+        h.clock.advance(by: 0.6)
+        #expect(h.transport.takeSent() == errorPage(.requestTimeout, close: true))
+        #expect(h.state == .lingering)
+        #expect(h.host.logs.last?.message.hasSuffix("request head not received within 10.0 s") == true)
+    }
+
+    @Test func bodyTimeout() throws {
+        let h = try Harness { $0.requestBodyTimeout = 7 }
+        h.transport.receive("POST /f.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nabc")
+        #expect(h.state == .readingBody)
+        h.clock.advance(by: 6.9)
+        #expect(h.transport.sent.isEmpty)
+        h.clock.advance(by: 0.2)
+        #expect(h.transport.takeSent() == errorPage(.requestTimeout, close: true))
+    }
+
+    @Test func keepAliveTimeoutClosesAnIdleConnection() throws {
+        let h = try Harness { $0.keepAliveTimeout = 5 }
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive(get)
+        h.clock.advance(by: 4.9)
+        #expect(h.state == .idle)
+        h.clock.advance(by: 0.2)
+        #expect(h.closed)
+    }
+
+    @Test func nextRequestStartsAFreshHeadDeadline() throws {
+        let h = try Harness { $0.keepAliveTimeout = 5; $0.requestHeaderTimeout = 20 }
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive(get)
+        h.clock.advance(by: 4)
+        h.transport.receive("GET /f")
+        #expect(h.state == .readingHead)
+        h.clock.advance(by: 19.9)
+        #expect(!h.closed && h.transport.takeSent() == ok("a"))
+        h.clock.advance(by: 0.2)
+        #expect(h.transport.takeSent() == errorPage(.requestTimeout, close: true))
+    }
+
+    @Test func sendTimeoutDropsAClientThatStopsReading() throws {
+        let h = try Harness { $0.sendTimeout = 20 }
+        h.host.files["/f.txt"] = memoryFile(String(repeating: "x", count: 1000))
+        h.transport.window = 300
+        h.transport.receive(get)
+        #expect(h.state == .writing)
+        #expect(h.transport.sent.count == 300)
+        // Progress resets the deadline: SendTimeout bounds a stall, not the whole response.
+        h.clock.advance(by: 15)
+        h.transport.clientReads(50)
+        h.clock.advance(by: 15)
+        #expect(!h.closed)
+        h.clock.advance(by: 5.1)
+        #expect(h.closed)
+        #expect(h.host.logs.last?.message == "[client 192.0.2.7] send timeout: the client stopped reading")
+        // What reached the client is what the outcome counts.
+        let headLength = ok(String(repeating: "x", count: 1000)).utf8.count - 1000
+        let outcome = try #require(h.host.outcomes.first)
+        #expect(outcome.totalBytes == 350)
+        #expect(outcome.bodyBytes == 350 - headLength)
+        #expect(outcome.logEntry?.bodyBytes == 350 - headLength)
+    }
+
+    @Test func slowReaderFinishesAndGoesIdle() throws {
+        let h = try Harness()
+        let body = String(repeating: "y", count: 300)
+        h.host.files["/f.txt"] = memoryFile(body)
+        h.transport.window = 0
+        h.transport.receive(get)
+        h.transport.clientReads(100)
+        #expect(h.state == .writing)
+        h.transport.clientReads(10_000)
+        #expect(h.state == .idle)
+        #expect(h.transport.takeSent() == ok(body))
+        #expect(h.host.outcomes.count == 1)
+    }
+
+    // MARK: Lingering close
+
+    @Test func lingeringCloseDrainsInputThenCloses() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\nGET /f.txt")
+        #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
+        #expect(h.state == .lingering && h.transport.writeShut)
+        #expect(h.transport.inputCount == 0)
+        h.transport.receive("more bytes the server will never answer")
+        #expect(h.transport.inputCount == 0 && h.transport.sent.isEmpty)
+        h.transport.clientCloses()
+        #expect(h.closed)
+    }
+
+    @Test func lingeringCloseEndsAfterTwoSeconds() throws {
+        let h = try Harness()
+        h.transport.receive("GET / HTTP/1.1\r\n\r\n")  // no Host: 400, close
+        #expect(h.state == .lingering)
+        h.clock.advance(by: 1.9)
+        #expect(!h.closed)
+        h.clock.advance(by: 0.2)
+        #expect(h.closed)
+    }
+
+    @Test func halfCloseAfterPipeliningStillGetsAnswers() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.host.deferLookups = true
+        h.transport.receive(get + get)
+        h.transport.clientCloses()
+        #expect(!h.closed)
+        h.host.completeLookup()
+        h.host.completeLookup()
+        #expect(h.transport.takeSent() == ok("a") + ok("a"))
+        #expect(h.closed)
+    }
+
+    // MARK: Graceful drain
+
+    @Test func drainingClosesAfterTheResponseInFlight() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.host.deferLookups = true
+        h.transport.receive(get)
+        #expect(h.state == .waitingForFile)
+        h.host.draining = true
+        h.connection.closeIfIdle()
+        #expect(!h.closed)
+        h.host.completeLookup()
+        #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
+        #expect(h.state == .lingering)
+    }
+
+    @Test func drainingClosesIdleConnectionsAtOnce() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive(get)
+        #expect(h.state == .idle)
+        h.host.draining = true
+        h.connection.closeIfIdle()
+        #expect(h.closed)
+    }
+
+    @Test func drainingLeavesAHalfReceivedHeadToFinish() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive("GET /f.txt HTTP/1.1\r\n")
+        h.host.draining = true
+        h.connection.closeIfIdle()
+        #expect(!h.closed)
+        h.transport.receive("Host: h\r\n\r\n")
+        #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
+    }
+
+    @Test func readinessAnswers503WhileDraining() throws {
+        let h = try Harness()
+        h.host.draining = true
+        h.transport.receive("GET /readyz HTTP/1.1\r\nHost: h\r\n\r\n")
+        #expect(
+            h.transport.takeSent()
+                == "HTTP/1.1 503 Service Unavailable\r\nDate: \(FakeHost.date)\r\nServer: httpd/\(httpdVersion)\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\nContent-Length: 9\r\n"
+                + "Connection: close\r\n\r\ndraining\n")
+        #expect(h.host.outcomes.first?.logEntry == nil)
+    }
+
+    // MARK: Lookups finishing late
+
+    @Test func lookupFinishingAfterTheClientLeftIsIgnored() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.host.deferLookups = true
+        h.transport.receive(get)
+        #expect(h.state == .waitingForFile && !h.transport.readingEnabled)
+        h.connection.close()  // e.g. ShutdownTimeout, or a transport error
+        #expect(h.closed)
+        h.host.completeLookup()
+        #expect(h.transport.sent.isEmpty)
+        #expect(h.host.outcomes.isEmpty)
+        #expect(h.host.closedIDs == [7])
+    }
+
+    @Test func lookupFinishingAfterAHalfCloseIsAnsweredThenCloses() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.host.deferLookups = true
+        h.transport.receive(get)
+        h.transport.clientCloses()
+        #expect(!h.closed)
+        h.host.completeLookup()
+        #expect(h.transport.takeSent() == ok("a"))
+        #expect(h.closed)
+    }
+
+    @Test func closingMidResponseCountsOnlyWhatWasSent() throws {
+        let h = try Harness()
+        let body = String(repeating: "z", count: 500)
+        h.host.files["/f.txt"] = memoryFile(body)
+        h.transport.window = 300
+        h.transport.receive(get)
+        h.connection.close()
+        let outcome = try #require(h.host.outcomes.first)
+        #expect(outcome.totalBytes == 300)
+        #expect(outcome.logEntry?.bodyBytes == 500 - (ok(body).utf8.count - 300))
+    }
+
+    // MARK: File regions through a shared segment
+
+    @Test func largeFileRegionsAreSentFromOneSegment() throws {
+        let path = "/tmp/httpd-connection-test-\(getpid())"
+        let content = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        #expect(fd >= 0)
+        unlink(path)
+        _ = content.withUnsafeBytes { write(fd, $0.baseAddress, content.count) }
+        let entry = FileEntry(
+            fd: fd,
+            info: FileInfo(size: content.count, modified: 784_111_777, etag: "\"big\"", contentType: "application/octet-stream", encoding: nil),
+            content: nil)
+        let h = try Harness()
+        h.host.files["/f.txt"] = .file(FileResource(file: entry, variants: [], servedPath: "/f.txt"))
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=100-199,-5\r\n\r\n")
+        let first = entry.sendHandle as? FileSegment
+        #expect(first != nil)
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=69990-\r\n\r\n")
+        #expect(entry.sendHandle as? FileSegment === first)
+        let sent = h.transport.sent
+        let text = String(decoding: sent, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 206 Partial Content\r\n"))
+        // The second response's body is the file's last 10 bytes, byte for byte.
+        #expect(Array(sent.suffix(10)) == Array(content[69990...]))
+        #expect(text.contains("Content-Range: bytes 69990-69999/70000\r\n"))
+        // The multipart body carries both regions.
+        let firstRegion = Array(content[100..<200])
+        #expect(sent.firstRange(of: firstRegion) != nil)
+        #expect(sent.firstRange(of: Array(content[69995...]) + Array("\r\n--".utf8)) != nil)
+    }
+}
+
+extension String {
+    fileprivate func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
+    }
+}
