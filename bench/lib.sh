@@ -66,7 +66,7 @@ bench_cleanup() {
     stop "$CLIENT_PID"
     stop "$SLEEP_PID"
     for ((i = ${#BENCH_PIDS[@]} - 1; i >= 0; i--)); do stop_tree "${BENCH_PIDS[i]}"; done
-    if [ -n "$BASELINE_WT" ]; then git worktree remove --force "$BASELINE_WT" 2>/dev/null || true; fi
+    [ -z "$BASELINE_WT" ] || baseline_worktree_remove
     rm -rf "$TMP"
     exit "$status"
 }
@@ -526,6 +526,10 @@ baseline_build() {
     mkdir -p "$dir"
     cp "$BASELINE_WT/.build/release/httpd" "$BASELINE_BIN.tmp" && mv "$BASELINE_BIN.tmp" "$BASELINE_BIN"
     git rev-parse --short "$full" > "$dir/commit"
-    git worktree remove --force "$BASELINE_WT" || true
+    baseline_worktree_remove
+}
+baseline_worktree_remove() { # the temporary worktree, and the lock files SwiftPM left in /tmp for its path
+    git worktree remove --force "$BASELINE_WT" 2>/dev/null || true
+    rm -f "${TMPDIR:-/tmp}/$(echo "$BASELINE_WT" | tr / _)"_.build*.lock
     BASELINE_WT=""
 }
