@@ -37,13 +37,17 @@ integration: debug
 	HTTPD_BIN=$(CURDIR)/.build/debug/httpd python3 -m pytest -q Tests/integration
 
 # make bench: stand-alone vs inetd (httpd, httpd --inetd under xinetd, nginx, busybox httpd -i);
-# writes bench/results/REPORT.md, the chart and the figures in docs/standalone-vs-inetd.md (see bench/README.md).
+# writes the TSVs in bench/results and, through bench/report.py, bench/results/REPORT.md, the chart and
+# the figures in docs/standalone-vs-inetd.md (see bench/README.md).
 bench:
 	@scripts/install-deps.sh bench
 	$(RELEASE_BUILD)
 	bench/standalone-vs-inetd.sh
 
-# make bench-nginx: httpd against nginx, keep-alive 1 KiB (bench/results/compare-nginx.txt)
+# make bench-nginx: httpd against nginx, keep-alive 1 KiB (bench/results/compare-nginx.tsv and .txt).
+# make bench-nginx BASELINE=<commit> ROUNDS=5: also that commit's release build (built once in a
+# temporary git worktree, cached in .build/baseline-<hash>/), interleaved, with the ratio current/baseline;
+# HTTPD_BASELINE_BIN=<path> uses a binary instead.
 bench-nginx:
 	@scripts/install-deps.sh bench
 	$(RELEASE_BUILD)

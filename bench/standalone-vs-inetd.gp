@@ -1,4 +1,4 @@
-# Chart for bench/standalone-vs-inetd.sh (which calls it):
+# Chart for bench/standalone-vs-inetd.sh, drawn by bench/report.py, which writes the data and runs
 #   gnuplot -e "datafile='bench/results/standalone-vs-inetd.dat'; outfile='x.png'; nservers=4; subtitle='...'" \
 #           bench/standalone-vs-inetd.gp
 # datafile: index 0 req/s and index 1 CPU µs/request, one row per workload and one column per server

@@ -1,0 +1,535 @@
+# bench/lib.sh: what the benchmark scripts share (sourced, bash). One copy of each piece:
+#   set-up        bench_init NAME (repository root, RESULTS_DIR, temporary folder, the clean-up trap), die, note
+#   tools         find_bin, abs, bench_tools (installs what is missing), free_ports, write_1k, write_random
+#   peers         peer_setup NAME KIND PORT [BIN [ARG]] writes a server's configuration and command;
+#                 peer_start, peer_wait_ready, peer_verify, peer_alive, peer_url, peer_pid, peer_cmd, peer_logs
+#                 KIND: httpd (httpd -F), httpd-inetd (httpd --inetd under xinetd), nginx (as its users run
+#                 it: sendfile, tcp_nopush, no access log; ARG on|off: master process), busybox-inetd
+#                 (busybox httpd -i under xinetd)
+#   accounting    svc_ticks (CPU, /proc/PID/stat), svc_mem (RSS/PSS/USS), svc_sched, svc_switches, settle
+#   clients       run_client, pause, parse_wrk, parse_ab, load_run (one measured run: one TSV row)
+#   results       tsv_header, tsv_row, meta (key/value TSV), meta_machine, publish_results
+#   builds        baseline_build COMMIT: the release binary of another commit, built once in a git worktree
+# The scripts start servers, measure and append TSV rows; bench/report.py does all the arithmetic and
+# writes the reports. Every process started here is stopped by PID on exit (bench_cleanup).
+# shellcheck shell=bash disable=SC2086,SC2015
+# (word splitting of space-separated lists is deliberate; A && B || die is meant)
+
+BENCH_NAME=bench
+die() { echo "$BENCH_NAME: error: $*" >&2; exit 1; }
+note() { echo "$BENCH_NAME: $*" >&2; }
+
+# --- set-up and clean-up -----------------------------------------------------------------------------
+BENCH_PIDS=()           # every long-running process started (servers, super-servers), stopped on exit
+CLIENT_PID="" SLEEP_PID="" BASELINE_WT=""
+declare -A PEER_KIND PEER_PORT PEER_CMD PEER_PID PEER_LOGS PEER_CONFS
+
+bench_init() { # bench_init NAME: cd to the repository root, make $TMP, install the clean-up trap
+    BENCH_NAME=$1
+    cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+    ROOT=$(pwd)
+    RESULTS_DIR=${RESULTS_DIR:-bench/results}
+    HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+    TMP=$(mktemp -d "${TMPDIR:-/tmp}/$BENCH_NAME.XXXXXX")
+    META=$TMP/meta.tsv
+    tsv_header "$META" key value
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+# Child processes of PID (live or not yet reaped), space separated.
+children() { [ -n "$1" ] && ps -o pid= --ppid "$1" 2>/dev/null | tr -s ' \n' '  ' || true; }
+
+stop() { # stop PID: SIGTERM, up to 5 s, then SIGKILL; reaps it if it is our child
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null && [ "$(awk '{ sub(/^.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
+        note "PID $pid ignored SIGTERM; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+stop_tree() { # stop_tree PID: the process, then whatever children it left (xinetd's servers, nginx's worker)
+    local kids c
+    [ -n "$1" ] || return 0
+    kids=$(children "$1")
+    stop "$1"
+    for c in $kids; do stop "$c"; done
+}
+bench_cleanup() {
+    local status=$? i
+    trap - EXIT INT TERM
+    stop "$CLIENT_PID"
+    stop "$SLEEP_PID"
+    for ((i = ${#BENCH_PIDS[@]} - 1; i >= 0; i--)); do stop_tree "${BENCH_PIDS[i]}"; done
+    [ -z "$BASELINE_WT" ] || baseline_worktree_remove
+    rm -rf "$TMP"
+    exit "$status"
+}
+
+# sleep in the background and wait for it, so that a signal is handled at once
+pause() { sleep "$1" & SLEEP_PID=$!; wait "$SLEEP_PID" || true; SLEEP_PID=""; }
+
+# --- tools -----------------------------------------------------------------------------------------
+find_bin() { # find_bin NAME [OVERRIDE]: OVERRIDE, else NAME on PATH, else /usr/sbin/NAME
+    if [ -n "${2:-}" ]; then echo "$2"
+    elif command -v "$1" >/dev/null 2>&1; then command -v "$1"
+    elif [ -x "/usr/sbin/$1" ]; then echo "/usr/sbin/$1"
+    fi
+}
+abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }   # xinetd needs absolute paths
+bench_tools() { # bench_tools CMD... : install what is missing (scripts/install-deps.sh bench), then require all
+    local t missing=""
+    for t in "$@"; do [ -n "$(find_bin "$t")" ] || missing="$missing $t"; done
+    if [ -n "$missing" ]; then
+        note "installing what is missing:$missing (scripts/install-deps.sh bench)"
+        scripts/install-deps.sh bench
+    fi
+    for t in "$@"; do [ -n "$(find_bin "$t")" ] || die "$t not found"; done
+}
+whole_numbers() { # whole_numbers VAR...: each variable holds a whole number
+    local v
+    for v in "$@"; do case "${!v}" in ''|*[!0-9]*) die "$v must be a whole number (got '${!v}')" ;; esac; done
+}
+
+free_ports() { # free_ports N: N distinct loopback ports the kernel considers free (all bound at once)
+    python3 -c '
+import socket, sys
+s = [socket.socket() for _ in range(int(sys.argv[1]))]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])' "$1" 2>/dev/null || seq -s ' ' 18090 $((18089 + $1))
+}
+
+write_1k() { # write_1k FILE: the 1024-byte HTML page every benchmark serves
+    awk 'BEGIN {
+        s = "<!doctype html>\n<title>bench</title>\n<p>"
+        while (length(s) < 1023) s = s "lorem ipsum dolor sit amet "
+        printf "%s\n", substr(s, 1, 1023)
+    }' > "$1"
+    [ "$(wc -c < "$1")" -eq 1024 ] || die "could not write a 1024-byte file"
+}
+write_random() { head -c "$2" /dev/urandom > "$1"; }   # write_random FILE BYTES
+
+# --- configurations ----------------------------------------------------------------------------------
+httpd_conf() { # httpd_conf BIN DOCROOT [PORT]: httpd's benchmark settings (no Listen line without PORT)
+    [ -z "${3:-}" ] || echo "Listen 127.0.0.1:$3"
+    printf 'DocumentRoot %s\nLogLevel warn\nKeepAlive on\nMaxKeepAliveRequests 0\n' "$2"
+    # no access log (none by default; said explicitly when this httpd build knows the directive)
+    if "$1" -t -f /dev/null -c "DocumentRoot $2" -c "AccessLog off" > /dev/null 2>&1; then echo "AccessLog off"; fi
+}
+
+# The reference nginx configuration: one worker, sendfile on, tcp_nopush on, access log off, keep-alive
+# requests unlimited, every temporary path inside the prefix (-p) so nothing outside it is touched.
+nginx_conf() { # nginx_conf PORT ROOT MASTER_PROCESS(on|off)
+    local mime='types { text/html html; }' user=""
+    [ -r /etc/nginx/mime.types ] && mime='include /etc/nginx/mime.types;'
+    # As root with a master process, the worker must still read the 0700 temporary folder.
+    [ "$3" = on ] && [ "$(id -u)" -eq 0 ] && user="user root root;"
+    cat <<EOF2
+$user
+worker_processes 1;
+daemon off;
+master_process $3;
+pid nginx.pid;
+error_log nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+    $mime
+    default_type application/octet-stream;
+    charset utf-8;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 75s;
+    keepalive_requests 1000000000;
+    client_body_temp_path nginx-tmp/body;
+    proxy_temp_path nginx-tmp/proxy;
+    fastcgi_temp_path nginx-tmp/fastcgi;
+    uwsgi_temp_path nginx-tmp/uwsgi;
+    scgi_temp_path nginx-tmp/scgi;
+    server {
+        listen 127.0.0.1:$1;
+        root $2;
+    }
+}
+EOF2
+}
+
+# xinetd with its throttles out of the way: instances/per_source UNLIMITED, cps 1000000, no
+# per-connection logging, no libwrap.
+xinetd_conf() { # xinetd_conf NAME PORT SERVER ARGS
+    cat <<EOF
+defaults
+{
+    log_type        = FILE $TMP/xinetd-$1-service.log
+    log_on_success  =
+    log_on_failure  = HOST
+    instances       = UNLIMITED
+    per_source      = UNLIMITED
+    cps             = 1000000 1
+}
+service bench-$1
+{
+    type            = UNLISTED
+    socket_type     = stream
+    protocol        = tcp
+    wait            = no
+    user            = $(id -un)
+    server          = $3
+    server_args     = $4
+    bind            = 127.0.0.1
+    port            = $2
+    instances       = UNLIMITED
+    per_source      = UNLIMITED
+    cps             = 1000000 1
+    flags           = NOLIBWRAP
+    disable         = no
+}
+EOF
+}
+
+# --- peers -------------------------------------------------------------------------------------------
+# peer_setup NAME KIND PORT [BIN [ARG]]: write NAME's configuration files into $TMP (serving $WWW), check
+# them, and record its command line. BIN defaults to $HTTPD_BIN, $NGINX_BIN or $BUSYBOX_BIN (absolute
+# paths); ARG is nginx's master_process (on by default). The files are named as before this library:
+# NAME.conf, xinetd-SHORT.conf (SHORT: NAME without -inetd), NAME-stderr.log, ...
+peer_setup() {
+    local name=$1 kind=$2 port=$3 bin=${4:-} arg=${5:-} short=${1%-inetd} check=$TMP/check.log
+    PEER_KIND[$name]=$kind PEER_PORT[$name]=$port
+    case $kind in
+        httpd)
+            bin=${bin:-$HTTPD_BIN}
+            httpd_conf "$bin" "$WWW" "$port" > "$TMP/$name.conf"
+            PEER_CMD[$name]="$bin -F -f $TMP/$name.conf"
+            PEER_CONFS[$name]="$name.conf"
+            PEER_LOGS[$name]="$name-stderr.log" ;;
+        httpd-inetd)
+            bin=${bin:-$HTTPD_BIN}
+            # inetd mode: stderr is the client's socket, so the error log must be a file.
+            { httpd_conf "$bin" "$WWW"; echo "ErrorLog $TMP/$name-error.log"; } > "$TMP/$name.conf"
+            xinetd_conf "$short" "$port" "$bin" "--inetd -f $TMP/$name.conf" > "$TMP/xinetd-$short.conf"
+            PEER_CMD[$name]="$XINETD_BIN -dontfork -f $TMP/xinetd-$short.conf -pidfile $TMP/xinetd-$short.pid -filelog $TMP/xinetd-$short.log"
+            PEER_CONFS[$name]="$name.conf xinetd-$short.conf"
+            PEER_LOGS[$name]="xinetd-$short.log $name-error.log xinetd-$short-service.log $name-stderr.log" ;;
+        nginx)
+            bin=${bin:-$NGINX_BIN}
+            nginx_conf "$port" "$WWW" "${arg:-on}" > "$TMP/$name.conf"
+            mkdir -p "$TMP/nginx-tmp"
+            PEER_CMD[$name]="$bin -p $TMP/ -e $TMP/$name-error.log -c $TMP/$name.conf"
+            PEER_CONFS[$name]="$name.conf"
+            PEER_LOGS[$name]="$name-error.log $name-stderr.log" ;;
+        busybox-inetd)
+            bin=${bin:-$BUSYBOX_BIN}
+            "$bin" httpd --help 2>&1 | grep -q -- '-i' || die "$bin has no httpd applet with -i"
+            xinetd_conf "$short" "$port" "$bin" "httpd -i -h $WWW" > "$TMP/xinetd-$short.conf"
+            PEER_CMD[$name]="$XINETD_BIN -dontfork -f $TMP/xinetd-$short.conf -pidfile $TMP/xinetd-$short.pid -filelog $TMP/xinetd-$short.log"
+            PEER_CONFS[$name]="xinetd-$short.conf"
+            PEER_LOGS[$name]="xinetd-$short.log xinetd-$short-service.log $name-stderr.log" ;;
+        *) die "unknown kind of server '$kind'" ;;
+    esac
+    case $kind in
+        httpd|httpd-inetd)
+            "$bin" -t -f "$TMP/$name.conf" > "$check" 2>&1 || { cat "$check" >&2; die "$name: httpd rejects its configuration"; } ;;
+        nginx)
+            ${PEER_CMD[$name]} -t > "$check" 2>&1 || { cat "$check" >&2; die "$name: nginx rejects its configuration"; } ;;
+    esac
+    meta "cmd:$name" "${PEER_CMD[$name]}"
+    local c
+    for c in ${PEER_CONFS[$name]}; do meta "conf:$c" "$(grep -v '^$' "$TMP/$c")"; done
+}
+peer_pid() { echo "${PEER_PID[$1]:-}"; }
+peer_cmd() { echo "${PEER_CMD[$1]}"; }
+peer_url() { echo "http://127.0.0.1:${PEER_PORT[$1]}/$2"; }   # peer_url NAME PATH
+peer_logs() { local f; for f in ${PEER_LOGS[$1]}; do echo "$TMP/$f"; done; }
+show_logs() { local f; for f in $(peer_logs "$1"); do [ -s "$f" ] && tail -n 20 "$f" >&2; done; true; }
+
+peer_start() { # peer_start NAME: in the foreground of a background job, as the current user
+    ${PEER_CMD[$1]} > /dev/null 2> "$TMP/$1-stderr.log" < /dev/null &
+    PEER_PID[$1]=$!
+    BENCH_PIDS+=("$!")
+}
+peer_wait_ready() { # peer_wait_ready NAME PATH: until it answers (10 s)
+    local pid u
+    pid=$(peer_pid "$1"); u=$(peer_url "$1" "$2")
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || { show_logs "$1"; die "$1 exited while starting (log above)"; }
+        curl -s -o /dev/null --max-time 2 "$u" && return 0
+        sleep 0.1
+    done
+    show_logs "$1"
+    die "$1 did not answer on $u within 10 s"
+}
+peer_alive() { # peer_alive NAME: fail if the server (or its super-server) died
+    kill -0 "$(peer_pid "$1")" 2>/dev/null && return 0
+    show_logs "$1"
+    die "$1 (PID $(peer_pid "$1")) died (log above)"
+}
+# peer_verify NAME FILE...: 200 and exactly each file's bytes (with and without Connection: close); the
+# connection kept alive (busybox, which has no keep-alive, must say Connection: close instead, else wrk
+# would count its closes as read errors).
+peer_verify() {
+    local name=$1 f got u; shift
+    for f in "$@"; do
+        u=$(peer_url "$name" "$f")
+        got=$(curl -s --max-time 30 -o "$TMP/got" -w '%{http_code} %{size_download}' "$u") || die "$name: curl $u failed"
+        [ "$got" = "200 $(wc -c < "$WWW/$f")" ] || die "$name: GET $u gave status and size '$got', expected '200 $(wc -c < "$WWW/$f")'"
+        cmp -s "$TMP/got" "$WWW/$f" || die "$name: GET $u returned different bytes than the file"
+        got=$(curl -s --max-time 30 -H 'Connection: close' -o "$TMP/got" -w '%{http_code}' "$u") || die "$name: curl -H 'Connection: close' $u failed"
+        [ "$got" = 200 ] && cmp -s "$TMP/got" "$WWW/$f" || die "$name: GET $u with Connection: close gave '$got' or other bytes"
+    done
+    rm -f "$TMP/got"
+    u=$(peer_url "$name" "$1")
+    if [ "${PEER_KIND[$name]}" = busybox-inetd ]; then
+        curl -s -D - -o /dev/null "$u" | grep -qi '^connection: *close' || die "$name: no 'Connection: close' in the response"
+    elif ! curl -sv -o /dev/null -o /dev/null "$u" "$u" 2>&1 | grep -Eqi 're-?using existing connection'; then
+        die "$name: a second request did not reuse the connection (no keep-alive)"
+    fi
+}
+
+# --- accounting --------------------------------------------------------------------------------------
+# The service's processes: the top one (httpd, nginx's master, xinetd) and its children.
+svc_pids() { local t; t=$(peer_pid "$1"); echo "$t $(children "$t")"; }
+# CPU ticks: utime+stime+cutime+cstime of the top process (the children it reaped included: xinetd's
+# per-connection servers) plus utime+stime of its live children.
+svc_ticks() {
+    local t c sum v
+    t=$(peer_pid "$1")
+    sum=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$t/stat" 2>/dev/null) || sum=0
+    for c in $(children "$t"); do
+        v=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$c/stat" 2>/dev/null) || v=0
+        sum=$((sum + ${v:-0}))
+    done
+    echo "${sum:-0}"
+}
+# Memory: "RSS_KiB PSS_KiB USS_KiB PROCESSES" summed over the service's live processes. RSS counts every
+# resident page the process maps (shared libraries too); PSS divides shared pages among the processes
+# sharing them; USS (private clean + dirty) is what would be freed if the process exited.
+svc_mem() {
+    local p r m rss=0 pss=0 uss=0 n=0
+    for p in $(svc_pids "$1"); do
+        r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
+        [ -n "$r" ] || continue   # a zombie has none
+        m=$(awk '/^Pss:/ { p = $2 } /^Private_(Clean|Dirty):/ { u += $2 } END { print p + 0, u + 0 }' \
+            "/proc/$p/smaps_rollup" 2>/dev/null) || m="0 0"
+        set -- $m
+        rss=$((rss + r)); pss=$((pss + ${1:-0})); uss=$((uss + ${2:-0})); n=$((n + 1))
+    done
+    echo "$rss $pss $uss $n"
+}
+# "NANOSECONDS TASKS": CPU time of every live thread (schedstat, ns resolution) and the thread list,
+# so that the idle figure can be finer than a clock tick when no thread came or went.
+svc_sched() {
+    local p t v ns=0 tasks=""
+    for p in $(svc_pids "$1"); do
+        for t in /proc/"$p"/task/*; do
+            v=$(awk '{ print $1 }' "$t/schedstat" 2>/dev/null) || continue
+            [ -n "$v" ] || continue
+            ns=$((ns + v)); tasks="$tasks,${t##*/}"
+        done
+    done
+    echo "$ns ${tasks:-,}"
+}
+svc_switches() { # context switches of every live thread (wake-ups while idle)
+    local p sum=0 v
+    for p in $(svc_pids "$1"); do
+        v=$(cat /proc/"$p"/task/*/status 2>/dev/null | awk '/ctxt_switches:/ { s += $2 } END { print s + 0 }')
+        sum=$((sum + v))
+    done
+    echo "$sum"
+}
+# Wait until an inetd service's per-connection processes have exited and been reaped (so that their
+# CPU time is in xinetd's cutime/cstime), up to 15 s; a stand-alone server gets 0.5 s to close.
+settle() {
+    local t
+    case ${PEER_KIND[$1]} in
+        *-inetd)
+            t=$(peer_pid "$1")
+            for _ in $(seq 150); do [ -z "$(children "$t" | tr -d ' ')" ] && return 0; sleep 0.1; done
+            note "$1: per-connection processes still running after 15 s: $(children "$t")" ;;
+        *) sleep 0.5 ;;
+    esac
+}
+
+# --- clients -----------------------------------------------------------------------------------------
+run_client() { # run_client OUTPUT CMD...: in the background, waited for (a signal stops it through the trap)
+    local out=$1 rc=0; shift
+    "$@" > "$out" 2>&1 &
+    CLIENT_PID=$!
+    wait "$CLIENT_PID" || rc=$?
+    CLIENT_PID=""
+    return "$rc"
+}
+warm_up() { # warm_up NAME SECONDS CONNECTIONS PATH: keep-alive load before the first measurement
+    [ "$2" -gt 0 ] || return 0
+    note "warming up $1 (${2}s)"
+    run_client "$TMP/warmup-$1.txt" wrk -t1 -c"$3" -d"${2}s" "$(peer_url "$1" "$4")" \
+        || { cat "$TMP/warmup-$1.txt" >&2; die "wrk failed warming up $1"; }
+    peer_alive "$1"
+}
+# parse_wrk FILE → REQUESTS RPS LATENCY_MS P99_MS MIB_S ERRORS NON2XX (p99 "-" without --latency)
+parse_wrk() {
+    awk '
+        function ms(v) {
+            if (v ~ /us$/) return (v + 0) / 1000
+            if (v ~ /ms$/) return v + 0
+            if (v ~ /m$/)  return (v + 0) * 60000
+            if (v ~ /h$/)  return (v + 0) * 3600000
+            if (v ~ /s$/)  return (v + 0) * 1000
+            return v + 0
+        }
+        function mib(v) {
+            if (v ~ /GB$/) return (v + 0) * 1024
+            if (v ~ /MB$/) return v + 0
+            if (v ~ /KB$/) return (v + 0) / 1024
+            return (v + 0) / 1048576
+        }
+        BEGIN { p99 = "-" }
+        /^ *Latency +[0-9]/  { lat = ms($2) }
+        /^ *99%/             { p99 = sprintf("%.3f", ms($2)) }
+        / requests in /      { reqs = $1 }
+        /^Requests\/sec:/    { rps = $2 }
+        /^Transfer\/sec:/    { xfer = mib($2) }
+        /Socket errors:/     { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
+        /Non-2xx or 3xx/     { non2xx = $5 }
+        END { printf "%s %s %.3f %s %.4f %d %d\n", reqs, rps, lat, p99, xfer, err, non2xx }' "$1"
+}
+parse_ab() { # parse_ab FILE → the same fields (errors: failed requests + write errors)
+    awk '
+        /^Complete requests:/   { reqs = $3 }
+        /^Failed requests:/     { failed = $3 }
+        /^Write errors:/        { werr = $3 }
+        /^Non-2xx responses:/   { non2xx = $3 }
+        /^Requests per second:/ { rps = $4 }
+        /^Time per request:/ && lat == "" { lat = $4 }
+        /^Transfer rate:/       { xfer = $3 / 1024 }
+        /^ *99%/                { p99 = $2 }
+        END { printf "%s %s %.3f %.3f %.4f %d %d\n", reqs, rps, lat, p99, xfer, failed + werr, non2xx }' "$1"
+}
+
+# The load TSV's columns, the same for every script (see bench/README.md).
+# shellcheck disable=SC2034
+LOAD_COLUMNS="server workload round position tool connections duration_s requests rps latency_ms p99_ms mib_s errors non2xx cpu_ticks clk_tck rss_kib pss_kib processes"
+
+# load_run TSV SERVER WORKLOAD ROUND POSITION CONNECTIONS MEM(yes|no) CMD...: one measured run of CMD
+# (wrk or ab, lasting $DURATION s) against SERVER; appends one row to TSV. The service's CPU ticks are read
+# before and after (after its connections are closed and, under inetd, its processes reaped); with MEM=yes
+# its memory is sampled at 1/4, 2/4 and 3/4 of the run and the sample with the largest RSS kept
+# (per-connection processes come and go; exiting ones and zombies hold no memory and are not counted).
+load_run() {
+    local tsv=$1 s=$2 w=$3 round=$4 pos=$5 conns=$6 mem=$7 out before after m best="- - - -" tool rc=0 fields
+    shift 7
+    tool=$(basename "$1")
+    out="$TMP/run-$w-$s-$round.txt"
+    settle "$s"
+    before=$(svc_ticks "$s")
+    note "measuring $s: $w, round $round (${DURATION}s)"
+    "$@" > "$out" 2>&1 &
+    CLIENT_PID=$!
+    if [ "$mem" = yes ]; then
+        best="0 0 0 0"
+        for _ in 1 2 3; do
+            pause "$(awk -v d="$DURATION" 'BEGIN { print d / 4 }')"
+            m=$(svc_mem "$s")
+            [ "${m%% *}" -gt "${best%% *}" ] && best=$m
+        done
+    fi
+    wait "$CLIENT_PID" || rc=$?
+    CLIENT_PID=""
+    [ "$rc" -eq 0 ] || { cat "$out" >&2; die "$tool failed against $s ($w): exit status $rc"; }
+    peer_alive "$s"
+    settle "$s"
+    after=$(svc_ticks "$s")
+    peer_alive "$s"
+    case $tool in
+        wrk) grep -q '^Requests/sec:' "$out" || { cat "$out" >&2; die "no Requests/sec in wrk's output ($s, $w)"; }
+             fields=$(parse_wrk "$out") ;;
+        ab)  grep -q '^Requests per second:' "$out" || { cat "$out" >&2; die "no 'Requests per second' in ab's output ($s, $w)"; }
+             fields=$(parse_ab "$out") ;;
+        *)   die "load_run: unknown client $tool" ;;
+    esac
+    set -- $fields $best
+    [ "${1:-0}" -gt 0 ] || { cat "$out" >&2; die "$tool completed no request against $s ($w)"; }
+    #                       requests rps lat p99 mib err non2xx                   rss pss procs
+    tsv_row "$tsv" "$s" "$w" "$round" "$pos" "$tool" "$conns" "$DURATION" "$1" "$2" "$3" "$4" "$5" "$6" "$7" \
+        $((after - before)) "$HZ" "$8" "$9" "${11}"
+}
+
+# --- results -----------------------------------------------------------------------------------------
+# TSV: a header row, then one row per measurement; tabs and newlines inside a value become spaces; an
+# empty value is written as "-" (not measured).
+tsv_header() { local f=$1; shift; (IFS=$'\t'; echo "$*") > "$f"; }
+tsv_row() {
+    local f=$1 v cells=() ; shift
+    for v in "$@"; do v=${v//$'\t'/ }; v=${v//$'\n'/ }; cells+=("${v:--}"); done
+    (IFS=$'\t'; echo "${cells[*]}") >> "$f"
+}
+# meta KEY VALUE: one row of the run's key/value TSV ($TMP/meta.tsv); backslash, tab and newline in VALUE
+# are written as \\, \t and \n.
+meta() {
+    local v=$2
+    v=${v//\\/\\\\}; v=${v//$'\t'/\\t}; v=${v//$'\n'/\\n}
+    printf '%s\t%s\n' "$1" "$v" >> "$META"
+}
+# The machine, the date and the checkout's commit.
+meta_machine() {
+    local commit cpu
+    commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+    git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || commit="$commit (with uncommitted changes in Sources/)"
+    cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+    meta script "bench/$BENCH_NAME.sh"
+    meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+    meta date_day "$(date -u +%Y-%m-%d)"
+    meta commit "$commit"
+    meta nproc "$(nproc)"
+    meta cpu_model "${cpu:-$(uname -m)}"
+    meta mem_total_kib "$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
+    meta uname_srm "$(uname -srm)"
+    meta uname_sr "$(uname -sr)"
+    meta clk_tck "$HZ"
+    meta tmp "$TMP"
+}
+meta_log() { # meta_log NAME FILE [IGNORE_REGEX]: how many lines a log has (those not ignored) and the first 5
+    local n
+    [ -s "$2" ] || return 0
+    n=$(grep -cvE "${3:-^\$}" "$2" || true)
+    [ "${n:-0}" -gt 0 ] || return 0
+    meta "loglines:$1" "$n"
+    meta "log:$1" "$(grep -vE "${3:-^\$}" "$2" | head -n 5)"
+}
+# publish_results FILE...: move this run's TSVs from $TMP into $RESULTS_DIR at once (a failed or
+# interrupted run leaves the previous results alone).
+publish_results() {
+    local f
+    mkdir -p "$RESULTS_DIR"
+    for f in "$@"; do cp "$TMP/$f" "$RESULTS_DIR/$f.tmp" && mv "$RESULTS_DIR/$f.tmp" "$RESULTS_DIR/$f"; done
+}
+
+# --- another build of httpd --------------------------------------------------------------------------
+# baseline_build COMMIT: set BASELINE_BIN to the release binary (swift build -c release
+# --static-swift-stdlib) of COMMIT, built once in a temporary git worktree (removed afterwards, on
+# failure and on Ctrl-C too) and cached in .build/baseline-<full hash>/httpd.
+baseline_build() {
+    local full dir
+    full=$(git rev-parse --verify --quiet "$1^{commit}") || die "BASELINE=$1 is not a commit of this repository"
+    dir=$ROOT/.build/baseline-$full
+    BASELINE_BIN=$dir/httpd
+    [ -x "$BASELINE_BIN" ] && { note "BASELINE=$1: using the cached $BASELINE_BIN"; return 0; }
+    command -v "${SWIFT:-swift}" >/dev/null 2>&1 || die "swift not found (needed to build BASELINE=$1)"
+    BASELINE_WT=$TMP/baseline-src
+    note "BASELINE=$1: building $full in a temporary worktree (release, --static-swift-stdlib); cached in $dir"
+    git worktree add --detach --quiet "$BASELINE_WT" "$full" >&2 || die "git worktree add failed"
+    (cd "$BASELINE_WT" && "${SWIFT:-swift}" build -c release --static-swift-stdlib) >&2 || die "the build of $1 failed"
+    mkdir -p "$dir"
+    cp "$BASELINE_WT/.build/release/httpd" "$BASELINE_BIN.tmp" && mv "$BASELINE_BIN.tmp" "$BASELINE_BIN"
+    git rev-parse --short "$full" > "$dir/commit"
+    baseline_worktree_remove
+}
+baseline_worktree_remove() { # the temporary worktree, and the lock files SwiftPM left in /tmp for its path
+    git worktree remove --force "$BASELINE_WT" 2>/dev/null || true
+    rm -f "${TMPDIR:-/tmp}/$(echo "$BASELINE_WT" | tr / _)"_.build*.lock
+    BASELINE_WT=""
+}
