@@ -21,7 +21,11 @@ public final class WorkerPool: Sendable {
     struct State {
         var pending: [(id: UInt64, enqueued: Double, job: @Sendable () -> LookupResult)] = []
         var head = 0
+        /// Dispatch work items started and not yet stopped (each runs jobs until the queue is empty).
         var running = 0
+        /// Jobs executing now: taken from the queue, result not yet in `done`. Counted down in the same
+        /// critical section that publishes the result, so the loop never sees a finished job as busy.
+        var executing = 0
         var done: [Completion] = []
         var completed = 0
         var size: Int
@@ -81,6 +85,7 @@ public final class WorkerPool: Sendable {
                 }
                 let item = s.pending[s.head]
                 s.head += 1
+                s.executing += 1
                 // Under a steady backlog the queue never empties: drop the finished front now and then.
                 if s.head >= 1024 && s.head * 2 >= s.pending.count {
                     s.pending.removeFirst(s.head)
@@ -93,6 +98,7 @@ public final class WorkerPool: Sendable {
             let result = job()
             let wasEmpty = state.withLock { s -> Bool in
                 s.done.append(Completion(connectionID: id, result: result, queueDelay: delay))
+                s.executing -= 1
                 s.completed += 1
                 return s.done.count == 1
             }
@@ -111,6 +117,6 @@ public final class WorkerPool: Sendable {
 
     /// Jobs running, waiting, and finished so far.
     public var counts: (busy: Int, queued: Int, completed: Int) {
-        state.withLock { s in (s.running, s.pending.count - s.head, s.completed) }
+        state.withLock { s in (s.executing, s.pending.count - s.head, s.completed) }
     }
 }
