@@ -90,18 +90,18 @@ private func error(_ text: String) -> String? {
     }
 
     @Test func everyDirectiveChecksItsArgumentCount() {
-        for d in Directive.allCases {
-            let (minArgs, _) = d.arity
+        for d in Directive.all {
+            let minArgs = d.arity.min
             #expect(minArgs >= 1)
-            #expect(apply(d.displayName).errors.count == 1, "\(d.displayName) without arguments")
-            #expect(apply(d.displayName).errors.first?.hasPrefix("httpd.conf:1: \(d.displayName) takes ") == true)
+            #expect(apply(d.name).errors.count == 1, "\(d.name) without arguments")
+            #expect(apply(d.name).errors.first?.hasPrefix("httpd.conf:1: \(d.name) takes ") == true)
         }
     }
 
     @Test func directiveNamesMatchTheirDisplayNames() {
-        for d in Directive.allCases {
-            #expect(d.displayName.lowercased() == d.rawValue)
-            #expect(Directive(rawValue: d.displayName.lowercased()) == d)
+        for d in Directive.all {
+            #expect(Directive.named(d.name.lowercased())?.name == d.name)
+            #expect(Directive.named(d.name.uppercased())?.name == d.name)
         }
     }
 
