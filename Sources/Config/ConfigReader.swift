@@ -202,7 +202,7 @@ enum Line: Equatable {
         let isClose = first.utf8.dropFirst().first == UInt8(ascii: "/")
         var name = Substring(words[0]).utf8.dropFirst(isClose ? 2 : 1)
         let closed = words[words.count - 1].utf8.last == UInt8(ascii: ">")
-        if closed && words.count == 1 { name = name.dropLast() }
+        if name.last == UInt8(ascii: ">") && (words.count == 1 || isClose) { name = name.dropLast() }
         let written = String(Substring(name))
         if isClose && words.count > 1 {
             self = .malformed("</\(written)> takes no arguments")

@@ -156,6 +156,69 @@ private func error(_ text: String) -> String? {
         #expect(c.workers == 4)
     }
 
+    // MARK: Blocks
+
+    @Test(arguments: [
+        (["Listen", "80"], Line.directive("Listen", ["80"])),
+        (["<VirtualHost", "*:80>"], Line.open("VirtualHost", ["*:80"])),
+        (["<Location", "/a b>"], Line.open("Location", ["/a b"])),
+        (["<Location", "/a", ">"], Line.open("Location", ["/a"])),
+        (["<Location>"], Line.open("Location", [])),
+        (["</Location>"], Line.close("Location")),
+        (["</Location", ">"], Line.close("Location")),
+        (["<Location", "/a"], Line.malformed("<Location lacks its closing '>'")),
+        (["<Location"], Line.malformed("<Location lacks its closing '>'")),
+        (["</Location"], Line.malformed("</Location lacks its closing '>'")),
+        (["</Location>", "x"], Line.malformed("</Location> takes no arguments")),
+        (["<>"], Line.malformed("'<>' is not a block name")),
+        (["</>"], Line.malformed("'</>' is not a block name")),
+        (["<", "Location>"], Line.malformed("'<' is not a block name")),
+        (["<a>b>"], Line.malformed("'<a>b>' is not a block name")),
+    ])
+    func blockLines(words: [String], line: Line) {
+        #expect(Line(words) == line)
+    }
+
+    @Test func noWordsIsNoLine() {
+        #expect(Line([]) == nil)
+    }
+
+    @Test func everyBlockIsUnknownAndItsLinesAreNotApplied() {
+        let (c, errors) = apply("<VirtualHost *:80>\n  Listen 9090\n  Workers 7\n</VirtualHost>\nWorkers 3")
+        #expect(errors == ["httpd.conf:1: unknown block <VirtualHost>"])
+        #expect(c.listen == [])
+        #expect(c.workers == 3)
+        #expect(error("<Location \"/a b\">\n</location>") == "httpd.conf:1: unknown block <Location>")
+        #expect(error("<Location>\n</Location >") == "httpd.conf:1: unknown block <Location>")
+    }
+
+    @Test func blocksNestAndCloseByName() {
+        #expect(error("</Location>") == "httpd.conf:1: </Location> without an open <Location>")
+        #expect(
+            apply("<VirtualHost *:80>\n<Location /a>\n</VirtualHost>\n</Location>").errors == [
+                "httpd.conf:1: unknown block <VirtualHost>",
+                "httpd.conf:2: unknown block <Location>",
+                "httpd.conf:3: </VirtualHost> does not close <Location> opened on line 2",
+                "httpd.conf:1: <VirtualHost> is not closed",
+            ])
+        #expect(
+            apply("# site\n<Location /x>\nWorkers 2\n").errors == [
+                "httpd.conf:2: unknown block <Location>",
+                "httpd.conf:2: <Location> is not closed",
+            ])
+    }
+
+    @Test func malformedBlockLinesAreErrors() {
+        #expect(error("<Location /x") == "httpd.conf:1: <Location lacks its closing '>'")
+        #expect(error("Workers 2\n</Location> now") == "httpd.conf:2: </Location> takes no arguments")
+        #expect(error("<>") == "httpd.conf:1: '<>' is not a block name")
+        // Inside an unknown block, quoting is still checked.
+        #expect(
+            apply("<X>\nDocumentRoot \"/a\n</X>").errors == [
+                "httpd.conf:1: unknown block <X>", "httpd.conf:2: unterminated quoted value",
+            ])
+    }
+
     // MARK: Listen
 
     @Test(arguments: [
