@@ -82,7 +82,7 @@ public struct ConfigReader {
                 continue
             }
             let message: String?
-            switch Line(words) {
+            switch ConfigLine(words) {
             case nil: message = nil
             case .directive(let name, let args):
                 // Inside an unknown block nothing applies: the block itself is the error.
@@ -109,8 +109,8 @@ public struct ConfigReader {
         guard directive.arity.allows(args.count) else {
             return "\(directive.name) takes \(directive.arity.phrase), got \(args.count)"
         }
-        if let block, let inner = block.block?.inner, !directive.contexts.contains(inner) {
-            return "\(directive.name) is not allowed in <\(block.name)>"
+        guard directive.contexts.contains(block?.block?.inner ?? .server) else {
+            return "\(directive.name) is not allowed in \(block.map { "<\($0.name)>" } ?? "the server config")"
         }
         do {
             try directive.apply(&config, args, self)
@@ -131,8 +131,8 @@ public struct ConfigReader {
         blocks.append(OpenBlock(name: block?.name ?? name, line: line, block: block))
         guard let block else { return "unknown block <\(name)>" }
         guard block.arity.allows(args.count) else { return "<\(block.name)> takes \(block.arity.phrase), got \(args.count)" }
-        if let outer, let context = outer.block?.inner, !block.contexts.contains(context) {
-            return "<\(block.name)> is not allowed in <\(outer.name)>"
+        guard block.contexts.contains(outer?.block?.inner ?? .server) else {
+            return "<\(block.name)> is not allowed in \(outer.map { "<\($0.name)>" } ?? "the server config")"
         }
         return nil
     }
@@ -177,7 +177,7 @@ struct OpenBlock {
 }
 
 /// What one non-empty line says, from its words.
-enum Line: Equatable {
+enum ConfigLine: Equatable {
     /// `Name args...`
     case directive(String, [String])
     /// `<Name args...>`

@@ -159,28 +159,28 @@ private func error(_ text: String) -> String? {
     // MARK: Blocks
 
     @Test(arguments: [
-        (["Listen", "80"], Line.directive("Listen", ["80"])),
-        (["<VirtualHost", "*:80>"], Line.open("VirtualHost", ["*:80"])),
-        (["<Location", "/a b>"], Line.open("Location", ["/a b"])),
-        (["<Location", "/a", ">"], Line.open("Location", ["/a"])),
-        (["<Location>"], Line.open("Location", [])),
-        (["</Location>"], Line.close("Location")),
-        (["</Location", ">"], Line.close("Location")),
-        (["<Location", "/a"], Line.malformed("<Location lacks its closing '>'")),
-        (["<Location"], Line.malformed("<Location lacks its closing '>'")),
-        (["</Location"], Line.malformed("</Location lacks its closing '>'")),
-        (["</Location>", "x"], Line.malformed("</Location> takes no arguments")),
-        (["<>"], Line.malformed("'<>' is not a block name")),
-        (["</>"], Line.malformed("'</>' is not a block name")),
-        (["<", "Location>"], Line.malformed("'<' is not a block name")),
-        (["<a>b>"], Line.malformed("'<a>b>' is not a block name")),
+        (["Listen", "80"], ConfigLine.directive("Listen", ["80"])),
+        (["<VirtualHost", "*:80>"], ConfigLine.open("VirtualHost", ["*:80"])),
+        (["<Location", "/a b>"], ConfigLine.open("Location", ["/a b"])),
+        (["<Location", "/a", ">"], ConfigLine.open("Location", ["/a"])),
+        (["<Location>"], ConfigLine.open("Location", [])),
+        (["</Location>"], ConfigLine.close("Location")),
+        (["</Location", ">"], ConfigLine.close("Location")),
+        (["<Location", "/a"], ConfigLine.malformed("<Location lacks its closing '>'")),
+        (["<Location"], ConfigLine.malformed("<Location lacks its closing '>'")),
+        (["</Location"], ConfigLine.malformed("</Location lacks its closing '>'")),
+        (["</Location>", "x"], ConfigLine.malformed("</Location> takes no arguments")),
+        (["<>"], ConfigLine.malformed("'<>' is not a block name")),
+        (["</>"], ConfigLine.malformed("'</>' is not a block name")),
+        (["<", "Location>"], ConfigLine.malformed("'<' is not a block name")),
+        (["<a>b>"], ConfigLine.malformed("'<a>b>' is not a block name")),
     ])
-    func blockLines(words: [String], line: Line) {
-        #expect(Line(words) == line)
+    func blockLines(words: [String], line: ConfigLine) {
+        #expect(ConfigLine(words) == line)
     }
 
     @Test func noWordsIsNoLine() {
-        #expect(Line([]) == nil)
+        #expect(ConfigLine([]) == nil)
     }
 
     @Test func everyBlockIsUnknownAndItsLinesAreNotApplied() {
