@@ -163,7 +163,8 @@ public struct ConfigReader {
     public static var directiveListing: String {
         Directive.all.map { d in
             let contexts = d.contexts.map(\.description).sorted().joined(separator: ", ")
-            return "\(d.name) \(d.syntax)\n    \(d.help)\n    takes \(d.arity.phrase); default: \(d.defaultValue.text); in: \(contexts)"
+            return
+                "\(d.name) \(d.syntax)\n    \(d.help)\n    takes \(d.arity.phrase); default: \(d.defaultValue.text); in: \(contexts)"
         }.joined(separator: "\n")
     }
 }

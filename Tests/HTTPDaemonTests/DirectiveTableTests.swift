@@ -52,7 +52,9 @@ private func docsPageDirectives() throws -> [Documented] {
 /// Every directive as the table declares it, shaped like `documented`'s rows.
 private func declared(like documented: [Documented]) -> [Documented] {
     let withSyntax = documented.first?.syntax != nil
-    return Directive.all.map { Documented(name: $0.name, syntax: withSyntax ? $0.syntax : nil, defaultText: $0.defaultValue.text) }
+    return Directive.all.map {
+        Documented(name: $0.name, syntax: withSyntax ? $0.syntax : nil, defaultText: $0.defaultValue.text)
+    }
 }
 
 /// Checks `documented` against the table both ways: same directives, same arguments and defaults.
