@@ -1,10 +1,12 @@
-// The command line: `httpd [-f FILE] [-F] [-c "Directive value"]... [-t] [-v] [-h]`.
+// The command line: `httpd [-f FILE] [-F] [-c "Directive value"]... [-t] [-L] [-v] [-h]`.
 import Support
 
 /// What the command line asks for.
 public struct CommandLineOptions: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
         case serve, checkConfig, version, help
+        /// `-L`: list the directives httpd.conf knows.
+        case listDirectives
         /// `-s stop|reload|reopen`: signal the running daemon.
         case signal(String)
     }
@@ -31,6 +33,7 @@ public struct CommandLineOptions: Sendable, Equatable {
           -s stop|reload|reopen   signal the daemon named by the configuration's PidFile
           -i, --inetd             inetd mode: serve the connected socket on fd 0, then exit
           -t, --check-config      check the configuration and exit (0 valid, 1 not)
+          -L                      list the configuration directives and exit
           -v, --version           print the version and exit
           -h, --help              print this help and exit
         """
@@ -63,6 +66,7 @@ public struct CommandLineOptions: Sendable, Equatable {
                 }
                 o.action = .signal(v)
             case "-t", "--check-config": o.action = .checkConfig
+            case "-L": o.action = .listDirectives
             case "-v", "--version": o.action = .version
             case "-h", "--help": o.action = .help
             default:

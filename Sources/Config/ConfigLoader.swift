@@ -18,11 +18,10 @@ public enum ConfigLoader {
                 ConfigErrors([ConfigError(file: file, line: 0, message: "cannot read: \(String(cString: strerror(errno)))")]))
         }
         let reader = ConfigReader(baseDirectory: absoluteDirectory(of: path))
-        var config = Configuration()
-        config.documentRoot = reader.resolve("www")
+        var config = reader.defaults
         var errors = reader.apply(text, file: file, to: &config)
         // A Listen given with -c replaces the file's Listen lines (e.g. -c "Listen 127.0.0.1:0" in tests).
-        if directives.contains(where: { ConfigReader.words(of: Substring($0))?.first?.lowercased() == "listen" }) {
+        if directives.contains(where: { ConfigReader.words(of: Substring($0))?.first?.asciiLowercased == "listen" }) {
             config.listen = []
         }
         for (index, directive) in directives.enumerated() {

@@ -1,5 +1,5 @@
-// Reads Apache-style httpd.conf text ("Directive value ...", '#' comments, "quoted values")
-// into a Configuration, collecting every error as `file:line: message`.
+// Reads Apache-style httpd.conf text ("Directive value ...", '#' comments, "quoted values", `<Block>` lines)
+// into a Configuration, collecting every error as `file:line: message`; each directive comes from Directives.swift.
 import Support
 
 /// One configuration error, printed as `file:line: message` like a compiler's.
@@ -68,8 +68,11 @@ public struct ConfigReader {
     }
 
     /// Applies every directive in `text` to `config`; returns all errors found (empty on success).
+    /// Block lines (`<Name args>` … `</Name>`) must nest and close by name; as no block directive
+    /// exists yet, each is an unknown block and the lines inside it are checked for quotes and nesting only.
     public func apply(_ text: String, file: String, to config: inout Configuration) -> [ConfigError] {
         var errors: [ConfigError] = []
+        var blocks: [OpenBlock] = []
         var lineNumber = 0
         // "\r\n" is one Character in Swift, so CRLF files need it named as a separator too.
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
@@ -78,148 +81,69 @@ public struct ConfigReader {
                 errors.append(ConfigError(file: file, line: lineNumber, message: "unterminated quoted value"))
                 continue
             }
-            guard let name = words.first else { continue }
-            let args = Array(words.dropFirst())
-            if let message = applyDirective(name, args, to: &config) {
-                errors.append(ConfigError(file: file, line: lineNumber, message: message))
+            let message: String?
+            switch ConfigLine(words) {
+            case nil: message = nil
+            case .directive(let name, let args):
+                // Inside an unknown block nothing applies: the block itself is the error.
+                if blocks.contains(where: { $0.block == nil }) { continue }
+                message = applyDirective(name, args, in: blocks.last, to: &config)
+            case .open(let name, let args):
+                message = open(name, args, in: blocks.last, line: lineNumber, onto: &blocks)
+            case .close(let name):
+                message = close(name, blocks: &blocks)
+            case .malformed(let text):
+                message = text
             }
+            if let message { errors.append(ConfigError(file: file, line: lineNumber, message: message)) }
+        }
+        for block in blocks {
+            errors.append(ConfigError(file: file, line: block.line, message: "<\(block.name)> is not closed"))
         }
         return errors
     }
 
-    /// Applies one directive; returns an error message, or nil when it was applied.
-    func applyDirective(_ name: String, _ args: [String], to c: inout Configuration) -> String? {
-        guard let directive = Directive(rawValue: name.lowercased()) else {
-            return "unknown directive '\(name)'"
+    /// Applies one directive read inside `block` (nil: outside any); returns an error message, or nil when applied.
+    func applyDirective(_ name: String, _ args: [String], in block: OpenBlock?, to config: inout Configuration) -> String? {
+        guard let directive = Directive.named(name) else { return "unknown directive '\(name)'" }
+        guard directive.arity.allows(args.count) else {
+            return "\(directive.name) takes \(directive.arity.phrase), got \(args.count)"
         }
-        let (minArgs, maxArgs) = directive.arity
-        if args.count < minArgs || args.count > maxArgs {
-            let wanted =
-                minArgs == maxArgs ? "\(minArgs)" : (maxArgs == Int.max ? "at least \(minArgs)" : "\(minArgs) to \(maxArgs)")
-            return
-                "\(directive.displayName) takes \(wanted) argument\(maxArgs == 1 || (minArgs == 1 && maxArgs == Int.max) ? "" : "s"), got \(args.count)"
+        guard directive.contexts.contains(block?.block?.inner ?? .server) else {
+            return "\(directive.name) is not allowed in \(block.map { "<\($0.name)>" } ?? "the server config")"
         }
-        let v = args.first ?? ""
         do {
-            switch directive {
-            case .listen:
-                let address = try Self.parseListen(v)
-                if c.listen.contains(address) { return "Listen \(address) is given twice" }
-                c.listen.append(address)
-            case .documentRoot: c.documentRoot = resolve(v)
-            case .workers: c.workers = try Self.integer(v, in: 1...1024)
-            case .keepAlive: c.keepAlive = try Self.flag(v)
-            case .keepAliveTimeout: c.keepAliveTimeout = try Self.seconds(v)
-            case .maxKeepAliveRequests: c.maxKeepAliveRequests = try Self.integer(v, in: 0...Int(Int32.max))
-            case .requestHeaderTimeout: c.requestHeaderTimeout = try Self.seconds(v, allowZero: false)
-            case .requestBodyTimeout: c.requestBodyTimeout = try Self.seconds(v, allowZero: false)
-            case .sendTimeout: c.sendTimeout = try Self.seconds(v, allowZero: false)
-            case .maxConnections: c.maxConnections = try Self.integer(v, in: 1...1_000_000)
-            case .limitRequestLine: c.limitRequestLine = try Self.integer(v, in: 64...1 << 20)
-            case .limitRequestFieldSize: c.limitRequestFieldSize = try Self.integer(v, in: 64...1 << 20)
-            case .limitRequestFields: c.limitRequestFields = try Self.integer(v, in: 1...10_000)
-            case .limitRequestBody: c.limitRequestBody = try Self.integer(v, in: 0...Int(Int64.max))
-            case .directoryIndex:
-                if args.contains(where: { $0.contains("/") || $0.isEmpty }) { return "DirectoryIndex names files, not paths" }
-                c.directoryIndex = args
-            case .autoindex: c.autoindex = try Self.flag(v)
-            case .typesConfig: c.typesConfig = v.lowercased() == "builtin" ? "" : resolve(v)
-            case .defaultType:
-                guard v.contains("/") else { return "DefaultType wants a media type such as text/plain, got '\(v)'" }
-                c.defaultType = v
-            case .addDefaultCharset: c.defaultCharset = v.lowercased() == "off" ? nil : v
-            case .errorDocument:
-                guard let code = Int(v), (400...599).contains(code) else {
-                    return "ErrorDocument wants a status code from 400 to 599, got '\(v)'"
-                }
-                guard args[1].hasPrefix("/") else {
-                    return "ErrorDocument wants a local path starting with '/', got '\(args[1])'"
-                }
-                c.errorDocuments[code] = args[1]
-            case .hideDotfiles: c.hideDotfiles = try Self.flag(v)
-            case .followSymlinks:
-                guard let policy = SymlinkPolicy(rawValue: v.lowercased()) else {
-                    return "FollowSymlinks wants on, inside or off, got '\(v)'"
-                }
-                c.followSymlinks = policy
-            case .precompressed: c.precompressed = try Self.flag(v)
-            case .cacheControl:
-                if v.lowercased() == "off" || v.isEmpty {
-                    c.cacheControl = nil
-                    break
-                }
-                guard v.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else { return "CacheControl has a control character" }
-                c.cacheControl = v
-            case .fileCacheValidity: c.fileCacheValidity = try Self.seconds(v)
-            case .fileCacheEntries: c.fileCacheEntries = try Self.integer(v, in: 0...1_000_000)
-            case .serverTokens:
-                switch v.lowercased() {
-                case "prod", "productonly": c.serverTokensFull = false
-                case "full": c.serverTokensFull = true
-                default: return "ServerTokens wants Prod or Full, got '\(v)'"
-                }
-            case .logLevel:
-                guard let level = LogLevel(name: v) else {
-                    return "LogLevel wants one of \(LogLevel.allCases.map { "\($0)" }.joined(separator: ", ")), got '\(v)'"
-                }
-                c.logLevel = level
-            case .daemon: c.foreground = !(try Self.flag(v))
-            case .pidFile: c.pidFile = v.lowercased() == "off" ? nil : resolve(v)
-            case .accessLog:
-                if v.lowercased() == "off" {
-                    guard args.count == 1 else { return "AccessLog off takes no format" }
-                    c.accessLog = nil
-                    break
-                }
-                var format = AccessLogFormat.combined
-                if args.count == 2 {
-                    guard let f = AccessLogFormat(rawValue: args[1].lowercased()) else {
-                        return "AccessLog format must be common or combined, got '\(args[1])'"
-                    }
-                    format = f
-                }
-                c.accessLog = (resolve(v), format)
-            case .errorLog:
-                switch v.lowercased() {
-                case "stderr": c.errorLog = .stderr
-                case "syslog": c.errorLog = .syslog
-                default: c.errorLog = .file(resolve(v))
-                }
-            case .user:
-                guard !v.isEmpty else { return "User wants a user name" }
-                c.user = v
-            case .group:
-                guard !v.isEmpty else { return "Group wants a group name" }
-                c.group = v
-            case .shutdownTimeout: c.shutdownTimeout = try Self.seconds(v)
-            case .healthPath: c.healthPath = try Self.endpointPath(v)
-            case .readyPath: c.readyPath = try Self.endpointPath(v)
-            case .statusPath: c.statusPath = try Self.endpointPath(v)
-            case .metricsPath: c.metricsPath = try Self.endpointPath(v)
-            case .statusAllow:
-                var list: [CIDR] = []
-                for a in args {
-                    if a.lowercased() == "all" {
-                        list += [CIDR("0.0.0.0/0")!, CIDR("::/0")!]
-                    } else if a.lowercased() == "loopback" {
-                        list += CIDR.loopback
-                    } else if let cidr = CIDR(a) {
-                        list.append(cidr)
-                    } else {
-                        return
-                            "StatusAllow wants numeric addresses or CIDR blocks (127.0.0.1, 10.0.0.0/8, ::1), 'loopback' or 'all', got '\(a)'"
-                    }
-                }
-                c.statusAllow = list
-            case .logHealth: c.logHealth = try Self.flag(v)
-            case .drainDelay: c.drainDelay = try Self.seconds(v)
-            case .idleExit: c.idleExit = try Self.seconds(v, allowZero: false)
-            }
-        } catch let error as ValueError {
-            return "\(directive.displayName): \(error.message)"
+            try directive.apply(&config, args, self)
+        } catch DirectiveError.value(let message) {
+            return "\(directive.name): \(message)"
+        } catch DirectiveError.sentence(let message) {
+            return message
         } catch {
-            return "\(directive.displayName): \(error)"
+            return "\(directive.name): \(error)"
         }
+        return nil
+    }
+
+    /// Opens the block `<name args>` on `line` inside `outer`; it is pushed even when unknown, so that
+    /// its closing line still matches. Returns an error message, or nil.
+    func open(_ name: String, _ args: [String], in outer: OpenBlock?, line: Int, onto blocks: inout [OpenBlock]) -> String? {
+        let block = BlockDirective.named(name)
+        blocks.append(OpenBlock(name: block?.name ?? name, line: line, block: block))
+        guard let block else { return "unknown block <\(name)>" }
+        guard block.arity.allows(args.count) else { return "<\(block.name)> takes \(block.arity.phrase), got \(args.count)" }
+        guard block.contexts.contains(outer?.block?.inner ?? .server) else {
+            return "<\(block.name)> is not allowed in \(outer.map { "<\($0.name)>" } ?? "the server config")"
+        }
+        return nil
+    }
+
+    /// Closes the innermost block, which must be called `name`; returns an error message, or nil.
+    func close(_ name: String, blocks: inout [OpenBlock]) -> String? {
+        guard let innermost = blocks.last else { return "</\(name)> without an open <\(name)>" }
+        guard innermost.name.asciiLowercased == name.asciiLowercased else {
+            return "</\(name)> does not close <\(innermost.name)> opened on line \(innermost.line)"
+        }
+        blocks.removeLast()
         return nil
     }
 
@@ -228,167 +152,71 @@ public struct ConfigReader {
         path.hasPrefix("/") ? path : (baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path)
     }
 
-    struct ValueError: Error { var message: String }
-
-    /// `on`/`off` (also `yes`/`no`, `true`/`false`).
-    static func flag(_ v: String) throws -> Bool {
-        switch v.lowercased() {
-        case "on", "yes", "true": return true
-        case "off", "no", "false": return false
-        default: throw ValueError(message: "wants on or off, got '\(v)'")
-        }
+    /// `Configuration()` with its relative default paths (`DocumentRoot www`) resolved against `baseDirectory`.
+    public var defaults: Configuration {
+        var config = Configuration()
+        config.documentRoot = resolve(config.documentRoot)
+        return config
     }
 
-    /// A whole number within `range`.
-    static func integer(_ v: String, in range: ClosedRange<Int>) throws -> Int {
-        guard let n = Int(v), range.contains(n) else {
-            throw ValueError(message: "wants a whole number from \(range.lowerBound) to \(range.upperBound), got '\(v)'")
-        }
-        return n
-    }
-
-    /// Seconds, whole or decimal (`5`, `0.5`).
-    static func seconds(_ v: String, allowZero: Bool = true) throws -> Double {
-        guard let n = Double(v), n.isFinite, n >= 0, n <= 86400 * 365, allowZero || n > 0 else {
-            throw ValueError(message: "wants a number of seconds\(allowZero ? "" : " above 0"), got '\(v)'")
-        }
-        return n
-    }
-
-    /// An endpoint path (`/healthz`), or nil for `off`.
-    static func endpointPath(_ v: String) throws -> String? {
-        if v.lowercased() == "off" { return nil }
-        guard v.hasPrefix("/"), !v.contains("?"), !v.contains("#"), v.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            throw ValueError(message: "wants a path starting with / (or off), got '\(v)'")
-        }
-        return v
-    }
-
-    /// `port`, `*:port`, `a.b.c.d:port` or `[v6]:port`.
-    static func parseListen(_ v: String) throws -> ListenAddress {
-        var host = "127.0.0.1"
-        var portText = v
-        if v.hasPrefix("[") {
-            guard let close = v.firstIndex(of: "]"), v[v.index(after: close)...].hasPrefix(":") else {
-                throw ValueError(message: "wants [address]:port for IPv6, got '\(v)'")
-            }
-            host = String(v[v.index(after: v.startIndex)..<close])
-            portText = String(v[v.index(close, offsetBy: 2)...])
-            guard IPAddress.isIPv6(host) else { throw ValueError(message: "'\(host)' is not a numeric IPv6 address") }
-        } else if let colon = v.lastIndex(of: ":") {
-            host = String(v[..<colon])
-            portText = String(v[v.index(after: colon)...])
-            if host == "*" { host = "0.0.0.0" }
-            guard IPAddress.isIPv4(host) else {
-                throw ValueError(message: "'\(host)' is not a numeric IPv4 address (write IPv6 as [::1]:port)")
-            }
-        }
-        guard let port = UInt16(portText) else { throw ValueError(message: "'\(portText)' is not a port number from 0 to 65535") }
-        return ListenAddress(host: host, port: port)
+    /// `httpd -L`: every directive with its arguments, arity, default, where it may appear and what it does.
+    public static var directiveListing: String {
+        Directive.all.map { d in
+            let contexts = d.contexts.map(\.description).sorted().joined(separator: ", ")
+            return
+                "\(d.name) \(d.syntax)\n    \(d.help)\n    takes \(d.arity.phrase); default: \(d.defaultValue.text); in: \(contexts)"
+        }.joined(separator: "\n")
     }
 }
 
-/// Every directive httpd.conf knows, with how many arguments it takes.
-enum Directive: String, CaseIterable {
-    case listen
-    case documentRoot = "documentroot"
-    case workers
-    case keepAlive = "keepalive"
-    case keepAliveTimeout = "keepalivetimeout"
-    case maxKeepAliveRequests = "maxkeepaliverequests"
-    case requestHeaderTimeout = "requestheadertimeout"
-    case requestBodyTimeout = "requestbodytimeout"
-    case sendTimeout = "sendtimeout"
-    case maxConnections = "maxconnections"
-    case limitRequestLine = "limitrequestline"
-    case limitRequestFieldSize = "limitrequestfieldsize"
-    case limitRequestFields = "limitrequestfields"
-    case limitRequestBody = "limitrequestbody"
-    case directoryIndex = "directoryindex"
-    case autoindex
-    case typesConfig = "typesconfig"
-    case defaultType = "defaulttype"
-    case addDefaultCharset = "adddefaultcharset"
-    case errorDocument = "errordocument"
-    case hideDotfiles = "hidedotfiles"
-    case followSymlinks = "followsymlinks"
-    case precompressed
-    case cacheControl = "cachecontrol"
-    case fileCacheValidity = "filecachevalidity"
-    case fileCacheEntries = "filecacheentries"
-    case serverTokens = "servertokens"
-    case daemon
-    case logLevel = "loglevel"
-    case pidFile = "pidfile"
-    case accessLog = "accesslog"
-    case errorLog = "errorlog"
-    case user, group
-    case shutdownTimeout = "shutdowntimeout"
-    case healthPath = "healthpath"
-    case readyPath = "readypath"
-    case statusPath = "statuspath"
-    case metricsPath = "metricspath"
-    case statusAllow = "statusallow"
-    case logHealth = "loghealth"
-    case drainDelay = "draindelay"
-    case idleExit = "idleexit"
+/// A block open on the way through the text: its name as written (or declared), where it opened,
+/// and its declaration (nil when unknown).
+struct OpenBlock {
+    var name: String
+    var line: Int
+    var block: BlockDirective?
+}
 
-    /// The directive as documented (CamelCase).
-    var displayName: String {
-        switch self {
-        case .listen: "Listen"
-        case .documentRoot: "DocumentRoot"
-        case .workers: "Workers"
-        case .keepAlive: "KeepAlive"
-        case .keepAliveTimeout: "KeepAliveTimeout"
-        case .maxKeepAliveRequests: "MaxKeepAliveRequests"
-        case .requestHeaderTimeout: "RequestHeaderTimeout"
-        case .requestBodyTimeout: "RequestBodyTimeout"
-        case .sendTimeout: "SendTimeout"
-        case .maxConnections: "MaxConnections"
-        case .limitRequestLine: "LimitRequestLine"
-        case .limitRequestFieldSize: "LimitRequestFieldSize"
-        case .limitRequestFields: "LimitRequestFields"
-        case .limitRequestBody: "LimitRequestBody"
-        case .directoryIndex: "DirectoryIndex"
-        case .autoindex: "Autoindex"
-        case .typesConfig: "TypesConfig"
-        case .defaultType: "DefaultType"
-        case .addDefaultCharset: "AddDefaultCharset"
-        case .errorDocument: "ErrorDocument"
-        case .hideDotfiles: "HideDotfiles"
-        case .followSymlinks: "FollowSymlinks"
-        case .precompressed: "Precompressed"
-        case .cacheControl: "CacheControl"
-        case .fileCacheValidity: "FileCacheValidity"
-        case .fileCacheEntries: "FileCacheEntries"
-        case .serverTokens: "ServerTokens"
-        case .daemon: "Daemon"
-        case .logLevel: "LogLevel"
-        case .pidFile: "PidFile"
-        case .accessLog: "AccessLog"
-        case .errorLog: "ErrorLog"
-        case .user: "User"
-        case .group: "Group"
-        case .shutdownTimeout: "ShutdownTimeout"
-        case .healthPath: "HealthPath"
-        case .readyPath: "ReadyPath"
-        case .statusPath: "StatusPath"
-        case .metricsPath: "MetricsPath"
-        case .statusAllow: "StatusAllow"
-        case .logHealth: "LogHealth"
-        case .drainDelay: "DrainDelay"
-        case .idleExit: "IdleExit"
+/// What one non-empty line says, from its words.
+enum ConfigLine: Equatable {
+    /// `Name args...`
+    case directive(String, [String])
+    /// `<Name args...>`
+    case open(String, [String])
+    /// `</Name>`
+    case close(String)
+    /// A block line that is not well formed; the error message.
+    case malformed(String)
+
+    /// Classifies `words` (nil when there are none). A lone `>` ends a block line too: `<Name arg >`.
+    init?(_ words: [String]) {
+        guard let first = words.first else { return nil }
+        guard first.utf8.first == UInt8(ascii: "<") else {
+            self = .directive(first, Array(words.dropFirst()))
+            return
         }
-    }
-
-    /// Fewest and most arguments.
-    var arity: (Int, Int) {
-        switch self {
-        case .directoryIndex, .statusAllow: (1, Int.max)
-        case .errorDocument: (2, 2)
-        case .accessLog: (1, 2)
-        default: (1, 1)
+        var words = words
+        if words.count > 1 && words.last == ">" {
+            words.removeLast()
+            words[words.count - 1] += ">"
+        }
+        let isClose = first.utf8.dropFirst().first == UInt8(ascii: "/")
+        var name = Substring(words[0]).utf8.dropFirst(isClose ? 2 : 1)
+        let closed = words[words.count - 1].utf8.last == UInt8(ascii: ">")
+        if name.last == UInt8(ascii: ">") && (words.count == 1 || isClose) { name = name.dropLast() }
+        let written = String(Substring(name))
+        if isClose && words.count > 1 {
+            self = .malformed("</\(written)> takes no arguments")
+        } else if name.isEmpty || name.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") }) {
+            self = .malformed("'\(words[0])' is not a block name")
+        } else if !closed {
+            self = .malformed("\(isClose ? "</" : "<")\(written) lacks its closing '>'")
+        } else if isClose {
+            self = .close(written)
+        } else {
+            var args = Array(words.dropFirst())
+            if let last = args.last { args[args.count - 1] = String(Substring(last.utf8.dropLast())) }
+            self = .open(written, args)
         }
     }
 }

@@ -1,4 +1,4 @@
-// httpd's entry point: parse arguments, print help or version, or hand the action to Commands.
+// httpd's entry point: parse arguments, print help, version or the directive list, or hand the action to Commands.
 // Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
 import Daemon
 import Config
@@ -23,6 +23,9 @@ func run() -> Int32 {
         return 0
     case .version:
         print("httpd \(httpdVersion)")
+        return 0
+    case .listDirectives:
+        print(ConfigReader.directiveListing)
         return 0
     case .signal, .serve, .checkConfig:
         return Commands.run(options)

@@ -64,6 +64,7 @@ private func usageError(_ args: [String]) -> String? {
     @Test func actions() {
         #expect(options(["-t"])?.action == .checkConfig)
         #expect(options(["--check-config"])?.action == .checkConfig)
+        #expect(options(["-L"])?.action == .listDirectives)
         #expect(options(["-v"])?.action == .version)
         #expect(options(["--version"])?.action == .version)
         #expect(options(["-h"])?.action == .help)
@@ -112,7 +113,7 @@ private func usageError(_ args: [String]) -> String? {
 
     @Test func usageMentionsEveryOption() {
         for option in [
-            "-f FILE", "-c ", "-F, --foreground", "-s stop|reload|reopen", "-i, --inetd", "-t, --check-config",
+            "-f FILE", "-c ", "-F, --foreground", "-s stop|reload|reopen", "-i, --inetd", "-t, --check-config", "-L ",
             "-v, --version", "-h, --help",
         ] {
             #expect(CommandLineOptions.usage.contains(option), "\(option)")

@@ -90,18 +90,18 @@ private func error(_ text: String) -> String? {
     }
 
     @Test func everyDirectiveChecksItsArgumentCount() {
-        for d in Directive.allCases {
-            let (minArgs, _) = d.arity
+        for d in Directive.all {
+            let minArgs = d.arity.min
             #expect(minArgs >= 1)
-            #expect(apply(d.displayName).errors.count == 1, "\(d.displayName) without arguments")
-            #expect(apply(d.displayName).errors.first?.hasPrefix("httpd.conf:1: \(d.displayName) takes ") == true)
+            #expect(apply(d.name).errors.count == 1, "\(d.name) without arguments")
+            #expect(apply(d.name).errors.first?.hasPrefix("httpd.conf:1: \(d.name) takes ") == true)
         }
     }
 
     @Test func directiveNamesMatchTheirDisplayNames() {
-        for d in Directive.allCases {
-            #expect(d.displayName.lowercased() == d.rawValue)
-            #expect(Directive(rawValue: d.displayName.lowercased()) == d)
+        for d in Directive.all {
+            #expect(Directive.named(d.name.lowercased())?.name == d.name)
+            #expect(Directive.named(d.name.uppercased())?.name == d.name)
         }
     }
 
@@ -154,6 +154,69 @@ private func error(_ text: String) -> String? {
         #expect(errors == [])
         #expect(c.listen == [])
         #expect(c.workers == 4)
+    }
+
+    // MARK: Blocks
+
+    @Test(arguments: [
+        (["Listen", "80"], ConfigLine.directive("Listen", ["80"])),
+        (["<VirtualHost", "*:80>"], ConfigLine.open("VirtualHost", ["*:80"])),
+        (["<Location", "/a b>"], ConfigLine.open("Location", ["/a b"])),
+        (["<Location", "/a", ">"], ConfigLine.open("Location", ["/a"])),
+        (["<Location>"], ConfigLine.open("Location", [])),
+        (["</Location>"], ConfigLine.close("Location")),
+        (["</Location", ">"], ConfigLine.close("Location")),
+        (["<Location", "/a"], ConfigLine.malformed("<Location lacks its closing '>'")),
+        (["<Location"], ConfigLine.malformed("<Location lacks its closing '>'")),
+        (["</Location"], ConfigLine.malformed("</Location lacks its closing '>'")),
+        (["</Location>", "x"], ConfigLine.malformed("</Location> takes no arguments")),
+        (["<>"], ConfigLine.malformed("'<>' is not a block name")),
+        (["</>"], ConfigLine.malformed("'</>' is not a block name")),
+        (["<", "Location>"], ConfigLine.malformed("'<' is not a block name")),
+        (["<a>b>"], ConfigLine.malformed("'<a>b>' is not a block name")),
+    ])
+    func blockLines(words: [String], line: ConfigLine) {
+        #expect(ConfigLine(words) == line)
+    }
+
+    @Test func noWordsIsNoLine() {
+        #expect(ConfigLine([]) == nil)
+    }
+
+    @Test func everyBlockIsUnknownAndItsLinesAreNotApplied() {
+        let (c, errors) = apply("<VirtualHost *:80>\n  Listen 9090\n  Workers 7\n</VirtualHost>\nWorkers 3")
+        #expect(errors == ["httpd.conf:1: unknown block <VirtualHost>"])
+        #expect(c.listen == [])
+        #expect(c.workers == 3)
+        #expect(error("<Location \"/a b\">\n</location>") == "httpd.conf:1: unknown block <Location>")
+        #expect(error("<Location>\n</Location >") == "httpd.conf:1: unknown block <Location>")
+    }
+
+    @Test func blocksNestAndCloseByName() {
+        #expect(error("</Location>") == "httpd.conf:1: </Location> without an open <Location>")
+        #expect(
+            apply("<VirtualHost *:80>\n<Location /a>\n</VirtualHost>\n</Location>").errors == [
+                "httpd.conf:1: unknown block <VirtualHost>",
+                "httpd.conf:2: unknown block <Location>",
+                "httpd.conf:3: </VirtualHost> does not close <Location> opened on line 2",
+                "httpd.conf:1: <VirtualHost> is not closed",
+            ])
+        #expect(
+            apply("# site\n<Location /x>\nWorkers 2\n").errors == [
+                "httpd.conf:2: unknown block <Location>",
+                "httpd.conf:2: <Location> is not closed",
+            ])
+    }
+
+    @Test func malformedBlockLinesAreErrors() {
+        #expect(error("<Location /x") == "httpd.conf:1: <Location lacks its closing '>'")
+        #expect(error("Workers 2\n</Location> now") == "httpd.conf:2: </Location> takes no arguments")
+        #expect(error("<>") == "httpd.conf:1: '<>' is not a block name")
+        // Inside an unknown block, quoting is still checked.
+        #expect(
+            apply("<X>\nDocumentRoot \"/a\n</X>").errors == [
+                "httpd.conf:1: unknown block <X>", "httpd.conf:2: unterminated quoted value",
+            ])
     }
 
     // MARK: Listen

@@ -39,6 +39,29 @@ def test_help(flag):
         assert opt in out, opt
 
 
+def test_list_directives():
+    """-L lists every directive (name and arguments, help, arity/default/context) and exits 0."""
+    r = run_httpd("-L")
+    assert (r.returncode, r.stderr) == (0, b"")
+    lines = r.stdout.decode().splitlines()
+    assert len(lines) % 3 == 0 and len(lines) > 120
+    assert lines[:3] == [
+        "Listen [addr:]port",
+        "    address and port to listen on; repeatable ([::1]:8080 for IPv6, *:8080 for every IPv4 address)",
+        "    takes 1 argument; default: 127.0.0.1:8080; in: server config",
+    ]
+    assert "ErrorDocument code /path" in lines
+    assert "    takes 2 arguments; default: none; in: server config" in lines
+
+
+def test_block_is_an_unknown_block(tmp_path):
+    """A <Block> line is reported as an unknown block, with its file and line, by -t."""
+    conf = write_conf(tmp_path, "Listen 127.0.0.1:8080\n<VirtualHost *:80>\nWorkers 2\n</VirtualHost>\n")
+    r = run_httpd("-t", "-f", str(conf))
+    assert (r.returncode, r.stdout) == (1, b"")
+    assert r.stderr.decode().splitlines() == [f"{conf}:2: unknown block <VirtualHost>"]
+
+
 @pytest.mark.parametrize("flag", ["--bogus", "-Z"])
 def test_unknown_option_exits_2(flag):
     """An unknown command-line option exits with status 2 and a message on stderr."""

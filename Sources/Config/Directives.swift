@@ -1,0 +1,475 @@
+// The directive table: every httpd.conf directive declared once (name, arguments, where it may appear,
+// how its value is parsed and applied, its default and one line of help), with the value parsers they share.
+// The reader, its error messages, `httpd -L` and the documentation checks are all generated from it.
+
+/// Where a directive may appear. Today only the main server configuration; blocks such as
+/// `<VirtualHost>` and `<Location>` will add their own contexts here.
+enum DirectiveContext: Sendable, Hashable, CustomStringConvertible {
+    /// The configuration file outside any block, and `-c`.
+    case server
+
+    var description: String {
+        switch self {
+        case .server: "server config"
+        }
+    }
+}
+
+/// How many arguments a directive takes.
+struct Arity: Sendable, Equatable {
+    var min: Int
+    var max: Int
+
+    static let one = Arity(min: 1, max: 1)
+    static func exactly(_ n: Int) -> Arity { Arity(min: n, max: n) }
+    static func atLeast(_ n: Int) -> Arity { Arity(min: n, max: Int.max) }
+    static func range(_ range: ClosedRange<Int>) -> Arity { Arity(min: range.lowerBound, max: range.upperBound) }
+
+    func allows(_ count: Int) -> Bool { count >= min && count <= max }
+
+    /// `1 argument`, `2 arguments`, `at least 1 argument`, `1 to 2 arguments`: as the arity error names it.
+    var phrase: String {
+        let wanted = min == max ? "\(min)" : (max == Int.max ? "at least \(min)" : "\(min) to \(max)")
+        return "\(wanted) argument\(max == 1 || (min == 1 && max == Int.max) ? "" : "s")"
+    }
+}
+
+/// A directive's default as users read it (README, docs page, `httpd -L`).
+enum DirectiveDefault: Sendable, Equatable, ExpressibleByStringLiteral {
+    /// A value written as in httpd.conf: `Configuration()` holds what this text sets (a unit test checks it).
+    case value(String)
+    /// The field is left unset (nil or empty); the text says what happens then (`none`, `stderr in the foreground, …`).
+    case unset(String)
+
+    init(stringLiteral text: String) { self = .value(text) }
+
+    var text: String {
+        switch self {
+        case .value(let text), .unset(let text): text
+        }
+    }
+}
+
+/// Why a directive's arguments were refused.
+enum DirectiveError: Error {
+    /// About one value; printed after the directive's name: `Workers: wants a whole number …`.
+    case value(String)
+    /// A whole message that names the directive itself: `Listen 127.0.0.1:80 is given twice`.
+    case sentence(String)
+}
+
+/// Turns one argument into a value, or throws a `DirectiveError`; relative paths resolve through the reader.
+struct ValueParser<T>: Sendable {
+    let parse: @Sendable (String, ConfigReader) throws -> T
+
+    init(_ parse: @escaping @Sendable (String, ConfigReader) throws -> T) { self.parse = parse }
+
+    /// The same parser with its result transformed.
+    func map<U>(_ transform: @escaping @Sendable (T) -> U) -> ValueParser<U> {
+        let parse = self.parse
+        return ValueParser<U> { v, reader in transform(try parse(v, reader)) }
+    }
+}
+
+/// One httpd.conf directive: everything the reader, `httpd -L` and the documentation checks know about it.
+struct Directive: Sendable {
+    /// The documented spelling (`KeepAliveTimeout`); matched without regard to ASCII case.
+    let name: String
+    /// The arguments as documented after the name (`on|off`, `[addr:]port`).
+    let syntax: String
+    let arity: Arity
+    /// Where it may appear.
+    let contexts: Set<DirectiveContext>
+    /// The `Configuration` field it sets (the defaults check reads it).
+    let field: PartialKeyPath<Configuration> & Sendable
+    let defaultValue: DirectiveDefault
+    /// One line for `httpd -L`.
+    let help: String
+    /// Applies the arguments (their count already checked) to the configuration.
+    let apply: @Sendable (inout Configuration, [String], ConfigReader) throws -> Void
+
+    /// A directive whose arguments are applied by `apply`.
+    init(
+        _ name: String, _ syntax: String, arity: Arity, contexts: Set<DirectiveContext>,
+        field: PartialKeyPath<Configuration> & Sendable, default defaultValue: DirectiveDefault, help: String,
+        apply: @escaping @Sendable (inout Configuration, [String], ConfigReader) throws -> Void
+    ) {
+        self.name = name
+        self.syntax = syntax
+        self.arity = arity
+        self.contexts = contexts
+        self.field = field
+        self.defaultValue = defaultValue
+        self.help = help
+        self.apply = apply
+    }
+
+    /// A directive with one argument that `value` parses into `field`.
+    init<T>(
+        _ name: String, _ syntax: String, contexts: Set<DirectiveContext>,
+        _ field: WritableKeyPath<Configuration, T> & Sendable, _ value: ValueParser<T>,
+        default defaultValue: DirectiveDefault, help: String
+    ) {
+        self.init(
+            name, syntax, arity: .one, contexts: contexts, field: field, default: defaultValue, help: help,
+            apply: { c, args, reader in c[keyPath: field] = try value.parse(args[0], reader) })
+    }
+
+    /// The directive called `word` (ASCII case-insensitive), if any.
+    static func named(_ word: String) -> Directive? { byName[word.asciiLowercased] }
+
+    private static let byName: [String: Directive] = Dictionary(
+        uniqueKeysWithValues: all.map { ($0.name.asciiLowercased, $0) })
+
+    /// Every directive, in the README's order (also `httpd -L`'s).
+    static let all: [Directive] = [
+        Directive(
+            "Listen", "[addr:]port", arity: .one, contexts: [.server], field: \.listen, default: .unset("127.0.0.1:8080"),
+            help: "address and port to listen on; repeatable ([::1]:8080 for IPv6, *:8080 for every IPv4 address)"
+        ) { c, args, reader in
+            let address = try ValueParser<ListenAddress>.listen.parse(args[0], reader)
+            guard !c.listen.contains(address) else { throw DirectiveError.sentence("Listen \(address) is given twice") }
+            c.listen.append(address)
+        },
+        Directive(
+            "DocumentRoot", "path", contexts: [.server], \.documentRoot, .path, default: "www",
+            help: "folder served to clients; nothing outside it is ever served"),
+        Directive(
+            "Workers", "n", contexts: [.server], \.workers, .integer(in: 1...1024), default: "4",
+            help: "size of the Dispatch worker pool for blocking file-system work"),
+        Directive(
+            "KeepAlive", "on|off", contexts: [.server], \.keepAlive, .flag, default: "on",
+            help: "persistent connections"),
+        Directive(
+            "KeepAliveTimeout", "s", contexts: [.server], \.keepAliveTimeout, .seconds, default: "5",
+            help: "seconds an idle keep-alive connection is kept"),
+        Directive(
+            "MaxKeepAliveRequests", "n", contexts: [.server], \.maxKeepAliveRequests, .integer(in: 0...Int(Int32.max)),
+            default: "1000", help: "requests per connection, then Connection: close (0 = unlimited)"),
+        Directive(
+            "RequestHeaderTimeout", "s", contexts: [.server], \.requestHeaderTimeout, .positiveSeconds, default: "20",
+            help: "total seconds to receive a request head, from its first byte; then 408 and close"),
+        Directive(
+            "RequestBodyTimeout", "s", contexts: [.server], \.requestBodyTimeout, .positiveSeconds, default: "20",
+            help: "total seconds to receive a request body; then 408 and close"),
+        Directive(
+            "SendTimeout", "s", contexts: [.server], \.sendTimeout, .positiveSeconds, default: "20",
+            help: "seconds a response may make no progress before the client is dropped"),
+        Directive(
+            "MaxConnections", "n", contexts: [.server], \.maxConnections, .integer(in: 1...1_000_000), default: "1024",
+            help: "open client connections at most; more wait in the kernel's backlog"),
+        Directive(
+            "LimitRequestLine", "bytes", contexts: [.server], \.limitRequestLine, .integer(in: 64...1 << 20),
+            default: "8190", help: "longest request line; longer gets 414"),
+        Directive(
+            "LimitRequestFieldSize", "bytes", contexts: [.server], \.limitRequestFieldSize, .integer(in: 64...1 << 20),
+            default: "8190", help: "longest header field line; longer gets 431"),
+        Directive(
+            "LimitRequestFields", "n", contexts: [.server], \.limitRequestFields, .integer(in: 1...10_000),
+            default: "100", help: "most header fields in one request; more gets 431"),
+        Directive(
+            "LimitRequestBody", "bytes", contexts: [.server], \.limitRequestBody, .integer(in: 0...Int(Int64.max)),
+            default: "1048576", help: "largest request body read (and discarded); larger gets 413 and close"),
+        Directive(
+            "DirectoryIndex", "name...", arity: .atLeast(1), contexts: [.server], field: \.directoryIndex,
+            default: "index.html", help: "files tried, in order, for a directory"
+        ) { c, args, _ in
+            guard !args.contains(where: { $0.isEmpty || $0.utf8.contains(UInt8(ascii: "/")) }) else {
+                throw DirectiveError.sentence("DirectoryIndex names files, not paths")
+            }
+            c.directoryIndex = args
+        },
+        Directive(
+            "Autoindex", "on|off", contexts: [.server], \.autoindex, .flag, default: "off",
+            help: "HTML listing of a directory without an index (off: 404)"),
+        Directive(
+            "TypesConfig", "path|builtin", contexts: [.server], \.typesConfig,
+            ValueParser { v, reader in v.asciiLowercased == "builtin" ? "" : reader.resolve(v) },
+            default: .unset("/etc/mime.types when present"),
+            help: "mime.types file laid over the built-in table; builtin uses only the built-in one"),
+        Directive(
+            "DefaultType", "type", contexts: [.server], \.defaultType,
+            ValueParser { v, _ in
+                guard v.utf8.contains(UInt8(ascii: "/")) else {
+                    throw DirectiveError.sentence("DefaultType wants a media type such as text/plain, got '\(v)'")
+                }
+                return v
+            }, default: "application/octet-stream", help: "media type for unknown extensions"),
+        Directive(
+            "AddDefaultCharset", "charset|off", contexts: [.server], \.defaultCharset,
+            ValueParser { v, _ in v.asciiLowercased == "off" ? nil : v }, default: "utf-8",
+            help: "charset added to text types (and JSON, XML, SVG)"),
+        Directive(
+            "ErrorDocument", "code /path", arity: .exactly(2), contexts: [.server], field: \.errorDocuments,
+            default: .unset("none"), help: "a file under DocumentRoot served as the body of that error status; repeatable"
+        ) { c, args, _ in
+            guard let code = Int(args[0]), (400...599).contains(code) else {
+                throw DirectiveError.sentence("ErrorDocument wants a status code from 400 to 599, got '\(args[0])'")
+            }
+            guard args[1].utf8.first == UInt8(ascii: "/") else {
+                throw DirectiveError.sentence("ErrorDocument wants a local path starting with '/', got '\(args[1])'")
+            }
+            c.errorDocuments[code] = args[1]
+        },
+        Directive(
+            "HideDotfiles", "on|off", contexts: [.server], \.hideDotfiles, .flag, default: "on",
+            help: "404 for any path segment starting with a dot, except a leading /.well-known/"),
+        Directive(
+            "FollowSymlinks", "inside|on|off", contexts: [.server], \.followSymlinks,
+            ValueParser { v, _ in
+                guard let policy = SymlinkPolicy(rawValue: v.asciiLowercased) else {
+                    throw DirectiveError.sentence("FollowSymlinks wants on, inside or off, got '\(v)'")
+                }
+                return policy
+            }, default: "inside", help: "inside: follow a symlink only to a target inside DocumentRoot; on: always; off: never"),
+        Directive(
+            "Precompressed", "on|off", contexts: [.server], \.precompressed, .flag, default: "off",
+            help: "serve x.br / x.gz beside x when accepted and not older than x"),
+        Directive(
+            "CacheControl", "value|off", contexts: [.server], \.cacheControl,
+            ValueParser { v, _ in
+                if v.isEmpty || v.asciiLowercased == "off" { return nil }
+                guard v.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else {
+                    throw DirectiveError.sentence("CacheControl has a control character")
+                }
+                return v
+            }, default: .unset("none"), help: "Cache-Control header for static responses"),
+        Directive(
+            "FileCacheValidity", "s", contexts: [.server], \.fileCacheValidity, .seconds, default: "1",
+            help: "seconds a cached file's descriptor and metadata are reused before being checked again (0 = no cache)"),
+        Directive(
+            "FileCacheEntries", "n", contexts: [.server], \.fileCacheEntries, .integer(in: 0...1_000_000), default: "1024",
+            help: "files the open-file cache keeps at most"),
+        Directive(
+            "ServerTokens", "Full|Prod", contexts: [.server], \.serverTokensFull,
+            ValueParser { v, _ in
+                switch v.asciiLowercased {
+                case "prod", "productonly": return false
+                case "full": return true
+                default: throw DirectiveError.sentence("ServerTokens wants Prod or Full, got '\(v)'")
+                }
+            }, default: "Full", help: "Server header: httpd/VERSION (Full) or httpd (Prod)"),
+        Directive(
+            "LogLevel", "level", contexts: [.server], \.logLevel,
+            ValueParser { v, _ in
+                guard let level = LogLevel(name: v) else {
+                    let names = LogLevel.allCases.map { "\($0)" }.joined(separator: ", ")
+                    throw DirectiveError.sentence("LogLevel wants one of \(names), got '\(v)'")
+                }
+                return level
+            }, default: "info", help: "least severe error-log messages written: emerg alert crit error warn notice info debug"),
+        Directive(
+            "Daemon", "on|off", contexts: [.server], \.foreground, ValueParser<Bool>.flag.map { !$0 }, default: "on",
+            help: "daemonize at start; off (or -F) stays in the foreground"),
+        Directive(
+            "PidFile", "path|off", contexts: [.server], \.pidFile, .pathOrOff, default: .unset("none"),
+            help: "PID file, locked while httpd runs, written once it serves, removed on exit"),
+        Directive(
+            "ErrorLog", "stderr|syslog|path", contexts: [.server], \.errorLog,
+            ValueParser { v, reader in
+                switch v.asciiLowercased {
+                case "stderr": .stderr
+                case "syslog": .syslog
+                default: .file(reader.resolve(v))
+                }
+            }, default: .unset("stderr in the foreground, syslog as a daemon"), help: "where error-log lines go"),
+        Directive(
+            "AccessLog", "path [combined|common]|off", arity: .range(1...2), contexts: [.server], field: \.accessLog,
+            default: "off", help: "one line per response in Apache's Combined or Common Log Format"
+        ) { c, args, reader in
+            if args[0].asciiLowercased == "off" {
+                guard args.count == 1 else { throw DirectiveError.sentence("AccessLog off takes no format") }
+                c.accessLog = nil
+                return
+            }
+            var format = AccessLogFormat.combined
+            if args.count == 2 {
+                guard let f = AccessLogFormat(rawValue: args[1].asciiLowercased) else {
+                    throw DirectiveError.sentence("AccessLog format must be common or combined, got '\(args[1])'")
+                }
+                format = f
+            }
+            c.accessLog = (reader.resolve(args[0]), format)
+        },
+        Directive(
+            "User", "name", contexts: [.server], \.user, .name("User wants a user name"), default: .unset("none"),
+            help: "when started as root: the user to run as after binding and opening the logs"),
+        Directive(
+            "Group", "name", contexts: [.server], \.group, .name("Group wants a group name"),
+            default: .unset("the user's primary group"), help: "the group to run as"),
+        Directive(
+            "ShutdownTimeout", "s", contexts: [.server], \.shutdownTimeout, .seconds, default: "30",
+            help: "seconds a graceful stop lets responses in flight finish"),
+        Directive(
+            "HealthPath", "path|off", contexts: [.server], \.healthPath, .endpoint, default: "/healthz",
+            help: "liveness endpoint: 200 ok while the process serves"),
+        Directive(
+            "ReadyPath", "path|off", contexts: [.server], \.readyPath, .endpoint, default: "/readyz",
+            help: "readiness endpoint: 200 ready, or 503 draining once a graceful stop has begun"),
+        Directive(
+            "StatusPath", "path|off", contexts: [.server], \.statusPath, .endpoint, default: "/server-status",
+            help: "status page: HTML, ?auto (Apache mod_status), ?format=json"),
+        Directive(
+            "MetricsPath", "path|off", contexts: [.server], \.metricsPath, .endpoint, default: "/metrics",
+            help: "Prometheus metrics"),
+        Directive(
+            "StatusAllow", "addr|cidr|loopback|all ...", arity: .atLeast(1), contexts: [.server], field: \.statusAllow,
+            default: "loopback", help: "clients allowed to read the status page and metrics; others get 403"
+        ) { c, args, _ in
+            var list: [CIDR] = []
+            for a in args {
+                switch a.asciiLowercased {
+                case "all": list += [CIDR("0.0.0.0/0")!, CIDR("::/0")!]
+                case "loopback": list += CIDR.loopback
+                default:
+                    guard let cidr = CIDR(a) else {
+                        throw DirectiveError.sentence(
+                            "StatusAllow wants numeric addresses or CIDR blocks (127.0.0.1, 10.0.0.0/8, ::1), 'loopback' or 'all', got '\(a)'"
+                        )
+                    }
+                    list.append(cidr)
+                }
+            }
+            c.statusAllow = list
+        },
+        Directive(
+            "LogHealth", "on|off", contexts: [.server], \.logHealth, .flag, default: "off",
+            help: "write health and readiness checks to the access log"),
+        Directive(
+            "IdleExit", "s", contexts: [.server], \.idleExit, .positiveSeconds, default: "30",
+            help: "inetd wait style: exit after this long without a connection"),
+        Directive(
+            "DrainDelay", "s", contexts: [.server], \.drainDelay, .seconds, default: "0",
+            help: "after SIGTERM, keep serving this long while ReadyPath answers 503"),
+    ]
+}
+
+/// A block directive (`<Name args> … </Name>`): the lines inside are read in its own context.
+/// None exists yet; `<VirtualHost>` and `<Location>` will be declared here.
+struct BlockDirective: Sendable {
+    /// The documented spelling; matched without regard to ASCII case.
+    let name: String
+    let arity: Arity
+    /// Where the block may appear.
+    let contexts: Set<DirectiveContext>
+    /// The context of the lines inside it.
+    let inner: DirectiveContext
+
+    /// The block called `word` (ASCII case-insensitive), if any.
+    static func named(_ word: String) -> BlockDirective? {
+        all.first { $0.name.asciiLowercased == word.asciiLowercased }
+    }
+
+    static let all: [BlockDirective] = []
+}
+
+// MARK: - Value parsers
+
+extension ValueParser where T == Bool {
+    /// `on`/`off` (also `yes`/`no`, `true`/`false`).
+    static var flag: Self {
+        ValueParser { v, _ in
+            switch v.asciiLowercased {
+            case "on", "yes", "true": return true
+            case "off", "no", "false": return false
+            default: throw DirectiveError.value("wants on or off, got '\(v)'")
+            }
+        }
+    }
+}
+
+extension ValueParser where T == Int {
+    /// A whole number within `range`.
+    static func integer(in range: ClosedRange<Int>) -> Self {
+        ValueParser { v, _ in
+            guard let n = Int(v), range.contains(n) else {
+                throw DirectiveError.value("wants a whole number from \(range.lowerBound) to \(range.upperBound), got '\(v)'")
+            }
+            return n
+        }
+    }
+}
+
+extension ValueParser where T == Double {
+    /// Seconds, whole or decimal (`5`, `0.5`), from 0 to a year.
+    static var seconds: Self { seconds(allowZero: true) }
+    /// Seconds above 0: a timeout that must be able to expire.
+    static var positiveSeconds: Self { seconds(allowZero: false) }
+
+    private static func seconds(allowZero: Bool) -> Self {
+        ValueParser { v, _ in
+            guard let n = Double(v), n.isFinite, n >= 0, n <= 86400 * 365, allowZero || n > 0 else {
+                throw DirectiveError.value("wants a number of seconds\(allowZero ? "" : " above 0"), got '\(v)'")
+            }
+            return n
+        }
+    }
+}
+
+extension ValueParser where T == String {
+    /// A path, made absolute against the configuration file's folder.
+    static var path: Self { ValueParser { v, reader in reader.resolve(v) } }
+}
+
+extension ValueParser where T == String? {
+    /// A user or group name; `empty` is the whole message when it is empty.
+    static func name(_ empty: String) -> Self {
+        ValueParser { v, _ in
+            guard !v.isEmpty else { throw DirectiveError.sentence(empty) }
+            return v
+        }
+    }
+
+    /// A path made absolute, or nil for `off`.
+    static var pathOrOff: Self { ValueParser { v, reader in v.asciiLowercased == "off" ? nil : reader.resolve(v) } }
+
+    /// An endpoint path (`/healthz`): printable ASCII without query or fragment; nil for `off`.
+    static var endpoint: Self {
+        ValueParser { v, _ in
+            if v.asciiLowercased == "off" { return nil }
+            guard v.utf8.first == UInt8(ascii: "/"),
+                v.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "?") && $0 != UInt8(ascii: "#") })
+            else {
+                throw DirectiveError.value("wants a path starting with / (or off), got '\(v)'")
+            }
+            return v
+        }
+    }
+}
+
+extension ValueParser where T == ListenAddress {
+    /// `port`, `*:port`, `a.b.c.d:port` or `[v6]:port`.
+    static var listen: Self {
+        ValueParser { v, _ in
+            var host = "127.0.0.1"
+            var portText = v
+            if v.hasPrefix("[") {
+                guard let close = v.firstIndex(of: "]"), v[v.index(after: close)...].hasPrefix(":") else {
+                    throw DirectiveError.value("wants [address]:port for IPv6, got '\(v)'")
+                }
+                host = String(v[v.index(after: v.startIndex)..<close])
+                portText = String(v[v.index(close, offsetBy: 2)...])
+                guard IPAddress.isIPv6(host) else { throw DirectiveError.value("'\(host)' is not a numeric IPv6 address") }
+            } else if let colon = v.lastIndex(of: ":") {
+                host = String(v[..<colon])
+                portText = String(v[v.index(after: colon)...])
+                if host == "*" { host = "0.0.0.0" }
+                guard IPAddress.isIPv4(host) else {
+                    throw DirectiveError.value("'\(host)' is not a numeric IPv4 address (write IPv6 as [::1]:port)")
+                }
+            }
+            guard let port = UInt16(portText) else {
+                throw DirectiveError.value("'\(portText)' is not a port number from 0 to 65535")
+            }
+            return ListenAddress(host: host, port: port)
+        }
+    }
+}
+
+extension String {
+    /// The string with only ASCII `A`–`Z` lowered, byte by byte: names and keywords never match
+    /// through Unicode case mappings (the Kelvin sign is not `k`).
+    var asciiLowercased: String {
+        String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+    }
+}
