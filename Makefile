@@ -24,9 +24,13 @@ run: build
 	@echo "httpd: serving ./www on http://127.0.0.1:8080/ (config: $(CONF), in the foreground); stop it with Ctrl-C"
 	@exec .build/release/httpd -F -f $(CONF) -c "ErrorLog stderr"
 
+# The build refuses an import of a target that is not a declared dependency (the layers in README.md).
+LAYER_CHECK = --explicit-target-dependency-import-check error
+
 test:
 	@scripts/install-deps.sh test
-	$(SWIFT) build --build-tests
+	scripts/check-source.sh
+	$(SWIFT) build --build-tests $(LAYER_CHECK)
 	$(SWIFT) test --skip-build
 	HTTPD_BIN=$(CURDIR)/.build/debug/httpd python3 -m pytest -q Tests/integration
 

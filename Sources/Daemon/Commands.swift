@@ -10,7 +10,7 @@ import Support
 
 /// The actions behind `httpd`'s command line.
 public enum Commands {
-    /// Runs `options.action` (other than help and version, which main prints); returns the exit status.
+    /// Runs `options.action` (help, version and `-L`, which need no configuration, main prints); returns the exit status.
     public static func run(_ options: CommandLineOptions) -> Int32 {
         if case .signal(let command) = options.action { return control(command, options: options) }
         // In inetd mode stdout and stderr may be the client's socket: nothing may be printed there.
