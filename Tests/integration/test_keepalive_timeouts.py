@@ -4,7 +4,7 @@ import socket
 import threading
 import time
 
-from conftest import Client, assert_error
+from httpdkit import Client, assert_error
 
 FILES = {"a.txt": "AAA\n", "b.txt": "BBBB\n", "c.txt": "CCCCC\n"}
 
@@ -285,7 +285,7 @@ def test_keepalive_after_large_response(server):
 
 def test_ipv6_and_ipv4_listen_together(server):
     """Two Listen directives (IPv4 and IPv6) both serve."""
-    from conftest import has_ipv6_loopback
+    from httpdkit import has_ipv6_loopback
     import pytest
     if not has_ipv6_loopback():
         pytest.skip("no IPv6 loopback")

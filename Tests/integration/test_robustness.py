@@ -116,7 +116,7 @@ def test_open_file_limit_below_max_connections(tmp_path):
     import resource
     import subprocess
 
-    from conftest import HTTPD_BIN
+    from httpdkit import HTTPD_BIN
 
     root = tmp_path / "www"
     root.mkdir()
