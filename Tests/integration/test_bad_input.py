@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import assert_error, bad_request
+from httpdkit import assert_error, bad_request
 
 FILES = {"a.txt": "hello\n"}
 

@@ -2,7 +2,7 @@
 
 import time
 
-from conftest import assert_common_head, assert_error
+from httpdkit import assert_common_head, assert_error
 
 FILES = {"a.txt": "AAA\n", "b.txt": "BBB\n", "c.txt": "CCC\n", "secret.txt": "SECRET\n"}
 GET_C = b"GET /c.txt HTTP/1.1\r\nHost: t\r\n\r\n"

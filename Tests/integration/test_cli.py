@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from conftest import Client, run_httpd
+from httpdkit import Client, has_ipv6_loopback, run_httpd
 
 
 def write_conf(tmp_path, text, name="httpd.conf", docroot=True):
@@ -221,7 +221,6 @@ def test_listening_log_line(server):
 
 def test_ipv6_listen(server):
     """Listen [::1]:0 serves over IPv6 loopback."""
-    from conftest import has_ipv6_loopback
     if not has_ipv6_loopback():
         pytest.skip("no IPv6 loopback")
     srv = server(files={"a.txt": "v6"}, listen="[::1]:0")

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import assert_common_head, assert_error, http_date
+from httpdkit import assert_common_head, assert_error, http_date
 
 BODY = b"conditional body\n"
 MTIME = 1700000000

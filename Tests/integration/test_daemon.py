@@ -1,7 +1,7 @@
 """Daemon life cycle (issue 3): detaching, PID file, start-up errors, signals, -s control, graceful stop.
 
 Real processes and real signals: each test starts the binary as a daemon (no -F) from a config in
-tmp_path and stops it by PID at teardown. Helpers live in daemon_support.py (not conftest.py).
+tmp_path and stops it by PID at teardown (the `sites` fixture is in conftest.py, helpers in httpdkit.py).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-from daemon_support import (
+from httpdkit import (
     HOST,
     HTTPD_BIN,
+    Client,
     Sites,
     connection_refused,
     exit_status,
@@ -24,22 +25,11 @@ from daemon_support import (
     proc_stat,
     proc_status,
     processes_with_arg,
-    read_head,
-    read_to_eof,
-    send_head_request,
     wait_gone,
     wait_until,
 )
 
 BIG = 200 * 1024 * 1024
-
-
-@pytest.fixture
-def sites(tmp_path):
-    """Factory of sites (config + www + logs) in tmp_path; every daemon is stopped at teardown."""
-    factory = Sites(tmp_path)
-    yield factory
-    factory.cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +63,7 @@ def test_starter_exits_zero_only_once_the_daemon_answers(sites):
         r = site.run()
         assert r.returncode == 0, r.stderr
         assert (r.stdout, r.stderr) == ("", "")
-        reply = site.url_get("/a.txt")  # no retry: it must answer at once
+        reply = site.fetch("/a.txt")  # no retry: it must answer at once
         assert (reply.status, reply.body) == (200, b"hello\n")
         pid = site.pid()
         r = site.run("-s", "stop")
@@ -128,9 +118,9 @@ def test_daemon_stdio_is_dev_null(daemon):
 def test_daemon_answers_requests(daemon):
     """The detached daemon serves the document root."""
     site, _ = daemon
-    reply = site.url_get("/a.txt")
+    reply = site.fetch("/a.txt")
     assert (reply.status, reply.body) == (200, b"hello\n")
-    assert site.url_get("/nope").status == 404
+    assert site.fetch("/nope").status == 404
 
 
 def test_daemon_off_stays_in_the_foreground(sites):
@@ -141,7 +131,7 @@ def test_daemon_off_stays_in_the_foreground(sites):
     try:
         assert wait_until(lambda: site.pid_file.exists() and site.pid_file.read_text().endswith("\n"), 5)
         assert site.pid() == proc.pid
-        assert site.url_get("/a.txt").status == 200
+        assert site.fetch("/a.txt").status == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(5) == 0
         assert not site.pid_file.exists()
@@ -173,7 +163,7 @@ def test_second_start_is_refused_naming_the_pid(sites):
     assert r.stderr == f"httpd: error: httpd is already running (pid {pid}): PidFile {site.pid_file} is locked\n"
     assert processes_with_arg(str(site.conf)) == [pid]
     assert site.pid_file.read_text() == f"{pid}\n"
-    assert site.url_get("/a.txt").status == 200
+    assert site.fetch("/a.txt").status == 200
 
 
 def test_start_on_busy_port_fails_with_message(sites):
@@ -187,7 +177,7 @@ def test_start_on_busy_port_fails_with_message(sites):
     finally:
         holder.close()
     site.start()
-    assert site.url_get("/a.txt").status == 200
+    assert site.fetch("/a.txt").status == 200
 
 
 def test_start_with_missing_document_root_fails(sites):
@@ -218,7 +208,7 @@ def test_signal_stops_gracefully(sites, sig):
     """SIGTERM / SIGINT: the daemon exits 0, removes its PID file and logs `stopping` then `stopped`."""
     site = sites()
     pid = site.start()
-    assert site.url_get("/a.txt").status == 200
+    assert site.fetch("/a.txt").status == 200
     os.kill(pid, sig)
     assert_stopped_cleanly(site, pid)
     text = site.error_text()
@@ -230,29 +220,21 @@ def test_sigterm_closes_idle_keepalive_connections_at_once(sites):
     """An idle keep-alive connection is closed at SIGTERM; the daemon does not wait ShutdownTimeout."""
     site = sites(extra=["ShutdownTimeout 30", "KeepAliveTimeout 30"])
     pid = site.start()
-    s = socket.create_connection((HOST, site.port), timeout=5)
-    try:
-        send_head_request(s, "/a.txt")
-        status, headers, rest = read_head(s)
-        assert status == 200
-        while len(rest) < int(headers["content-length"]):
-            rest += s.recv(65536)
+    with Client(HOST, site.port) as c:
+        resp = c.get("/a.txt")
+        assert resp.status == 200
         t0 = time.monotonic()
         os.kill(pid, signal.SIGTERM)
-        s.settimeout(3)
-        assert s.recv(1) == b"", "idle keep-alive connection got bytes instead of a close"
+        c.expect_closed(3)  # idle keep-alive connection: a close, no bytes
         assert time.monotonic() - t0 < 2
-    finally:
-        s.close()
     assert_stopped_cleanly(site, pid, timeout=3)
 
 
-def start_download(port: int, rcvbuf: int = 64 * 1024) -> socket.socket:
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    s.connect((HOST, port))
-    send_head_request(s, "/big.bin")
-    return s
+def start_download(port: int, rcvbuf: int = 64 * 1024) -> Client:
+    """A slow reader (small receive buffer) of GET /big.bin; nothing read yet."""
+    c = Client(HOST, port, rcvbuf=rcvbuf)
+    c.send("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+    return c
 
 
 def test_sigterm_lets_a_large_download_finish(sites):
@@ -261,22 +243,17 @@ def test_sigterm_lets_a_large_download_finish(sites):
     with open(site.root / "big.bin", "wb") as f:
         f.truncate(BIG)
     pid = site.start()
-    s = start_download(site.port)
-    try:
-        status, headers, rest = read_head(s)
-        assert status == 200 and int(headers["content-length"]) == BIG
-        received = len(rest)
-        while received < 1024 * 1024:
-            received += len(s.recv(65536))
+    with start_download(site.port) as c:
+        resp = c.read_head()
+        assert resp.status == 200 and int(resp["Content-Length"]) == BIG
+        received = c.discard(1024 * 1024, timeout=5)
         os.kill(pid, signal.SIGTERM)
         assert site.wait_error_log(r"\] stopping: "), site.error_text()
         assert connection_refused(site.port), "new connections still accepted after SIGTERM"
         time.sleep(0.5)  # the client is slow: nothing read for a while
         assert not is_gone(pid), "the daemon exited with a download in flight"
-        received += read_to_eof(s, BIG - received, timeout=20)
+        received += c.discard(BIG - received, timeout=20)
         assert received == BIG
-    finally:
-        s.close()
     assert_stopped_cleanly(site, pid)
 
 
@@ -286,23 +263,15 @@ def test_sigterm_closes_the_connection_once_its_response_is_done(sites):
     with open(site.root / "big.bin", "wb") as f:
         f.truncate(BIG)
     pid = site.start()
-    s = start_download(site.port)
-    try:
-        status, headers, rest = read_head(s)
-        assert status == 200
+    with start_download(site.port) as c:
+        resp = c.read_head()
+        assert resp.status == 200
         os.kill(pid, signal.SIGTERM)
         assert site.wait_error_log(r"\] stopping: "), site.error_text()
-        received = len(rest) + read_to_eof(s, BIG - len(rest), timeout=20)
+        received = c.discard(BIG, timeout=20)
         assert received == BIG
         t0 = time.monotonic()
-        s.settimeout(5)
-        try:
-            tail = s.recv(1)
-        except socket.timeout:
-            tail = None
-        assert tail == b"", f"connection not closed {time.monotonic() - t0:.1f}s after its response ended"
-    finally:
-        s.close()
+        assert c.is_closed(5), f"connection not closed {time.monotonic() - t0:.1f}s after its response ended"
     assert_stopped_cleanly(site, pid, timeout=2)
 
 
@@ -312,19 +281,16 @@ def test_shutdown_timeout_cuts_a_download_that_does_not_finish(sites):
     with open(site.root / "big.bin", "wb") as f:
         f.truncate(BIG)
     pid = site.start()
-    s = start_download(site.port)
-    try:
-        status, headers, rest = read_head(s)
-        assert status == 200
+    with start_download(site.port) as c:
+        resp = c.read_head()
+        assert resp.status == 200
         t0 = time.monotonic()
         os.kill(pid, signal.SIGTERM)
         assert wait_gone(pid, 5), "the daemon waited past ShutdownTimeout"
         elapsed = time.monotonic() - t0
         assert 0.8 <= elapsed < 3.5, elapsed
-        received = len(rest) + read_to_eof(s, BIG, timeout=10)
+        received = c.discard(BIG, timeout=10)
         assert received < BIG
-    finally:
-        s.close()
     assert "ShutdownTimeout passed" in site.error_text()
     assert_stopped_cleanly(site, pid)
 
@@ -336,13 +302,13 @@ def test_sigpipe_is_ignored(sites):
         f.truncate(BIG)
     pid = site.start()
     for _ in range(3):
-        s = start_download(site.port)
-        read_head(s)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-        s.close()
+        c = start_download(site.port)
+        c.read_head()
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        c.close()
     time.sleep(0.3)
     assert not is_gone(pid)
-    assert site.url_get("/a.txt").status == 200
+    assert site.fetch("/a.txt").status == 200
     assert proc_status(pid)["SigIgn"] and int(proc_status(pid)["SigIgn"], 16) & (1 << (signal.SIGPIPE - 1))
 
 
@@ -359,7 +325,7 @@ def test_kill_9_then_restart_works(sites):
     new = site.start()
     assert new != pid
     assert site.pid_file.read_text() == f"{new}\n"
-    assert site.url_get("/a.txt").status == 200
+    assert site.fetch("/a.txt").status == 200
 
 
 def test_stale_pid_file_naming_another_live_process(sites):
@@ -375,7 +341,7 @@ def test_stale_pid_file_naming_another_live_process(sites):
         assert other.poll() is None, "httpd -s stop signalled a process that is not httpd"
         pid = site.start()
         assert pid != other.pid
-        assert site.url_get("/a.txt").status == 200
+        assert site.fetch("/a.txt").status == 200
     finally:
         other.kill()
         other.wait()
@@ -396,7 +362,7 @@ def test_control_commands_exit_status(sites):
     r = site.run("-s", "reopen")
     assert (r.returncode, r.stderr) == (0, "")
     assert site.wait_error_log(r"log files reopened"), site.error_text()
-    assert site.url_get("/a.txt").status == 200
+    assert site.fetch("/a.txt").status == 200
     r = site.run("-s", "stop")
     assert (r.returncode, r.stderr) == (0, "")
     assert_stopped_cleanly(site, pid)

@@ -8,18 +8,7 @@ import subprocess
 
 import pytest
 
-from daemon_support import Sites
-from programs import program
-from test_daemon_logs import raw_request, wait_lines
-
-
-
-@pytest.fixture
-def sites(tmp_path):
-    """Factory of sites (config + www + logs) in tmp_path; every daemon is stopped at teardown."""
-    factory = Sites(tmp_path)
-    yield factory
-    factory.cleanup()
+from httpdkit import program, request_closing, wait_lines
 
 
 def traffic(port: int) -> int:
@@ -27,14 +16,14 @@ def traffic(port: int) -> int:
     Returns the length of the 404 body."""
     close = b"Connection: close\r\n"
     for _ in range(3):
-        raw_request(port, b"GET /a.txt HTTP/1.1\r\nHost: t\r\nUser-Agent: curl/8.0\r\n" + close + b"\r\n")
-    raw_request(port, b"HEAD /a.txt HTTP/1.1\r\nHost: t\r\n" + close + b"\r\n")
-    raw_request(port, b"GET /a.txt HTTP/1.1\r\nHost: t\r\nReferer: http://ref.example/page\r\n"
+        request_closing(port, b"GET /a.txt HTTP/1.1\r\nHost: t\r\nUser-Agent: curl/8.0\r\n" + close + b"\r\n")
+    request_closing(port, b"HEAD /a.txt HTTP/1.1\r\nHost: t\r\n" + close + b"\r\n")
+    request_closing(port, b"GET /a.txt HTTP/1.1\r\nHost: t\r\nReferer: http://ref.example/page\r\n"
                       b'User-Agent: Mozilla/5.0 (X11; Linux x86_64) "quoted"\r\n' + close + b"\r\n")
     for _ in range(2):
-        status, _, body = raw_request(port, b"GET /missing HTTP/1.1\r\nHost: t\r\n" + close + b"\r\n")
-        assert status == 404
-    return len(body)
+        resp = request_closing(port, b"GET /missing HTTP/1.1\r\nHost: t\r\n" + close + b"\r\n")
+        assert resp.status == 404
+    return len(resp.body)
 
 
 def analyze(log, fmt: str) -> dict:

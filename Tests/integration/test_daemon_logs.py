@@ -6,54 +6,22 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
-from pathlib import Path
 
-import pytest
-
-from programs import program
-from daemon_support import (
+from httpdkit import (
     CLF_TIME,
     ERROR_LOG_LINE,
     HOST,
     HTTPD_BIN,
-    Sites,
-    get,
-    read_head,
+    REPO,
+    fetch,
+    program,
+    request_closing,
     wait_gone,
+    wait_lines,
     wait_until,
 )
-
-
-@pytest.fixture
-def sites(tmp_path):
-    """Factory of sites (config + www + logs) in tmp_path; every daemon is stopped at teardown."""
-    factory = Sites(tmp_path)
-    yield factory
-    factory.cleanup()
-
-
-def raw_request(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Send RAW (one request, Connection: close) and return (status, headers, body)."""
-    with socket.create_connection((HOST, port), timeout=5) as s:
-        s.sendall(raw)
-        status, headers, rest = read_head(s)
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
-    return status, headers, rest
-
-
-def wait_lines(path: Path, n: int, timeout: float) -> list[bytes]:
-    """Wait until PATH holds at least N complete lines; returns its lines (bytes)."""
-    def lines():
-        data = path.read_bytes() if path.exists() else b""
-        return data.count(b"\n") >= n and data.splitlines()
-    return wait_until(lines, timeout) or (path.read_bytes().splitlines() if path.exists() else [])
 
 
 def check_clf_time(stamp: str, t0: float, t1: float):
@@ -66,14 +34,13 @@ def check_clf_time(stamp: str, t0: float, t1: float):
 def request_set(port: int, etag_from: str = "/a.txt"):
     """The requests of the format tests; returns the bodies' lengths needed in the lines."""
     close = b"Connection: close\r\n"
-    raw_request(port, b"GET /a.txt HTTP/1.1\r\nHost: t\r\nReferer: http://ref/\r\n"
-                      b'User-Agent: Mozilla "x" \\ y\r\n' + close + b"\r\n")
-    raw_request(port, b"HEAD /a.txt HTTP/1.1\r\nHost: t\r\n" + close + b"\r\n")
-    _, headers, body404 = raw_request(port, b"GET /missing?q=1 HTTP/1.1\r\nHost: t\r\nUser-Agent: caf\xe9\r\n"
-                                           + close + b"\r\n")
-    _, headers, _ = raw_request(port, b"GET /a.txt HTTP/1.1\r\nHost: t\r\n" + close + b"\r\n")
-    etag = headers["etag"]
-    status, _, _ = raw_request(port, b"GET /a.txt HTTP/1.0\r\nIf-None-Match: " + etag.encode() + b"\r\n\r\n")
+    request_closing(port, b"GET /a.txt HTTP/1.1\r\nHost: t\r\nReferer: http://ref/\r\n"
+                          b'User-Agent: Mozilla "x" \\ y\r\n' + close + b"\r\n")
+    request_closing(port, b"HEAD /a.txt HTTP/1.1\r\nHost: t\r\n" + close + b"\r\n")
+    body404 = request_closing(port, b"GET /missing?q=1 HTTP/1.1\r\nHost: t\r\nUser-Agent: caf\xe9\r\n"
+                              + close + b"\r\n").body
+    etag = request_closing(port, b"GET /a.txt HTTP/1.1\r\nHost: t\r\n" + close + b"\r\n")["ETag"]
+    status = request_closing(port, b"GET /a.txt HTTP/1.0\r\nIf-None-Match: " + etag.encode() + b"\r\n\r\n").status
     assert status == 304
     return len(body404)
 
@@ -132,7 +99,7 @@ def test_access_log_default_format_is_combined(sites):
     """`AccessLog PATH` without a format writes Combined lines."""
     site = sites(extra=["AccessLog logs/access.log"])
     site.start()
-    get(site.port, "/a.txt", headers={"User-Agent": "agent", "Referer": "http://r/"})
+    fetch(site.port, "/a.txt", headers={"User-Agent": "agent", "Referer": "http://r/"})
     lines = wait_lines(site.access_log, 1, 1.5)
     assert len(lines) == 1 and lines[0].endswith(b'"GET /a.txt HTTP/1.1" 200 6 "http://r/" "agent"'), lines
 
@@ -142,7 +109,7 @@ def test_access_log_is_flushed_within_a_second_and_a_half_repeatedly(sites):
     site = sites()
     pid = site.start()
     for i in range(1, 4):
-        get(site.port, "/a.txt")
+        fetch(site.port, "/a.txt")
         t = time.monotonic()
         lines = wait_lines(site.access_log, i, 2.0)
         assert len(lines) == i, f"line {i} not flushed"
@@ -155,7 +122,7 @@ def test_access_log_is_flushed_on_stop(sites):
     site = sites()
     pid = site.start()
     for _ in range(3):
-        get(site.port, "/a.txt")
+        fetch(site.port, "/a.txt")
     os.kill(pid, signal.SIGTERM)
     assert wait_gone(pid, 5)
     assert len(site.access_log.read_bytes().splitlines()) == 3
@@ -190,9 +157,9 @@ def test_sigusr1_reopens_logs_after_rename(sites):
     """After renaming the logs, SIGUSR1 makes the daemon write new files; the renamed ones keep the earlier lines."""
     site = sites()
     pid = site.start()
-    get(site.port, "/a.txt?before")
+    fetch(site.port, "/a.txt?before")
     assert len(wait_lines(site.access_log, 1, 1.5)) == 1
-    get(site.port, "/a.txt?unflushed")  # likely still buffered at the rename: must land in the old file
+    fetch(site.port, "/a.txt?unflushed")  # likely still buffered at the rename: must land in the old file
     time.sleep(0.05)
     old_access = site.logs / "access.log.1"
     old_error = site.logs / "error.log.1"
@@ -201,7 +168,7 @@ def test_sigusr1_reopens_logs_after_rename(sites):
     os.kill(pid, signal.SIGUSR1)
     assert wait_until(lambda: site.access_log.exists() and site.error_log.exists(), 3), "no new log files"
     assert site.wait_error_log("log files reopened"), site.error_text()
-    get(site.port, "/a.txt?after")
+    fetch(site.port, "/a.txt?after")
     new_lines = wait_lines(site.access_log, 1, 1.5)
     assert len(new_lines) == 1 and b"GET /a.txt?after " in new_lines[0], new_lines
     old_lines = old_access.read_bytes().splitlines()
@@ -215,12 +182,12 @@ def test_reopen_command_after_rename(sites):
     """The logrotate sequence: rename, then `httpd -s reopen` (exit 0); new lines go to a new file."""
     site = sites()
     site.start()
-    get(site.port, "/a.txt?one")
+    fetch(site.port, "/a.txt?one")
     site.access_log.rename(site.logs / "access.log.1")
     r = site.run("-s", "reopen")
     assert (r.returncode, r.stderr) == (0, "")
     assert site.wait_error_log("log files reopened"), site.error_text()
-    get(site.port, "/a.txt?two")
+    fetch(site.port, "/a.txt?two")
     lines = wait_lines(site.access_log, 1, 1.5)
     assert len(lines) == 1 and b"?two " in lines[0]
     assert b"?one " in (site.logs / "access.log.1").read_bytes()
@@ -230,9 +197,9 @@ def test_logrotate_snippet(sites, tmp_path):
     """etc/logrotate.d-httpd, pointed at the test's logs, rotates them with no line lost."""
     site = sites()
     site.start()
-    get(site.port, "/a.txt?one")
+    fetch(site.port, "/a.txt?one")
     assert len(wait_lines(site.access_log, 1, 1.5)) == 1
-    snippet = (Path(__file__).resolve().parents[2] / "etc" / "logrotate.d-httpd").read_text()
+    snippet = (REPO / "etc" / "logrotate.d-httpd").read_text()
     snippet = (snippet.replace("/srv/httpd/logs/", f"{site.logs}/")
                       .replace("/usr/local/bin/httpd", HTTPD_BIN)
                       .replace("/srv/httpd/httpd.conf", str(site.conf)))
@@ -242,7 +209,7 @@ def test_logrotate_snippet(sites, tmp_path):
     r = subprocess.run([program("logrotate"), "-f", "-s", str(state), str(conf)], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr
     assert site.wait_error_log("log files reopened"), site.error_text()
-    get(site.port, "/a.txt?two")
+    fetch(site.port, "/a.txt?two")
     lines = wait_lines(site.access_log, 1, 1.5)
     assert len(lines) == 1 and b"?two " in lines[0], lines
     assert b"?one " in (site.logs / "access.log.1").read_bytes()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon_support import Sites, get, processes_with_arg, proc_status, wait_gone, wait_until
+from httpdkit import Sites, fetch, processes_with_arg, proc_status, wait_gone, wait_until
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="privilege tests need root")
 
@@ -71,7 +71,7 @@ def test_drops_to_user_and_group_before_serving(sites):
     site.file("secret.txt", "root only\n")
     os.chmod(site.root / "secret.txt", 0o600)
     pid = site.start()
-    assert get(site.port, "/a.txt").status == 200
+    assert fetch(site.port, "/a.txt").status == 200
     expected_groups = sorted(set(os.getgrouplist("nobody", gid)))
     tasks = list(Path(f"/proc/{pid}/task").iterdir())
     assert tasks
@@ -81,7 +81,7 @@ def test_drops_to_user_and_group_before_serving(sites):
         assert g == [gid] * 4, (task, g)
         assert groups == expected_groups, (task, groups)
     # Requests are served as nobody: a root-only file cannot be read.
-    assert get(site.port, "/secret.txt").status == 403
+    assert fetch(site.port, "/secret.txt").status == 403
     # The logs were opened as root before the drop, and are written to.
     assert site.access_log.stat().st_uid == 0
     assert wait_until(lambda: b"GET /a.txt" in site.access_log.read_bytes(), 1.5)
@@ -95,7 +95,7 @@ def test_user_with_pid_file_in_a_root_owned_folder(sites):
     assert r.returncode == 0, r.stderr
     pid = site.pid()
     assert proc_status(pid)["Uid"].split()[0] == str(nobody_ids()[0])
-    assert get(site.port, "/a.txt").status == 200
+    assert fetch(site.port, "/a.txt").status == 200
 
 
 def test_user_pid_file_removed_on_stop(sites):

@@ -3,40 +3,25 @@ bad configs rejected while the old one keeps serving, Listen changes open and cl
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
 import signal
 import socket
-import subprocess
 import time
 
-import pytest
-
-from daemon_support import (
+from httpdkit import (
     HOST,
-    HTTPD_BIN,
+    Client,
     Load,
-    Sites,
     connection_refused,
+    fetch,
     free_port,
-    get,
-    read_head,
-    read_to_eof,
-    send_head_request,
+    run_httpd,
     wait_until,
 )
 
 RELOADED = r"configuration reloaded \(generation (\d+)\)"
 FAILED = r"reload failed, keeping the running configuration:"
-
-
-@pytest.fixture
-def sites(tmp_path):
-    """Factory of sites (config + www + logs) in tmp_path; every daemon is stopped at teardown."""
-    factory = Sites(tmp_path)
-    yield factory
-    factory.cleanup()
 
 
 def reload(site):
@@ -50,9 +35,8 @@ def test_reload_under_load_changes_root_without_a_failed_request(sites):
     site.file("../www2/a.txt", "second\n")
     pid = site.start()
     # An idle keep-alive connection opened before the reload must survive it.
-    idle = http.client.HTTPConnection(HOST, site.port, timeout=5)
-    idle.request("GET", "/a.txt")
-    assert idle.getresponse().read() == b"hello\n"
+    idle = Client(HOST, site.port)
+    assert idle.get("/a.txt").body == b"hello\n"
     with Load(site.port, "/a.txt", threads=3) as load:
         assert wait_until(lambda: load.count >= 50, 5), "the load did not start"
         site.write_conf(["MaxKeepAliveRequests 0", "DocumentRoot www2"])
@@ -64,11 +48,10 @@ def test_reload_under_load_changes_root_without_a_failed_request(sites):
         assert load.last_body == b"second\n"
     assert load.errors == [], load.errors[:10]
     assert set(load.bodies) == {b"hello\n", b"second\n"}, load.bodies
-    idle.request("GET", "/a.txt")
-    r = idle.getresponse()
-    assert (r.status, r.read()) == (200, b"second\n")
+    r = idle.get("/a.txt")
+    assert (r.status, r.body) == (200, b"second\n")
     idle.close()
-    assert get(site.port, "/a.txt").body == b"second\n"
+    assert fetch(site.port, "/a.txt").body == b"second\n"
     assert site.pid() == pid
 
 
@@ -76,15 +59,15 @@ def test_reload_changes_autoindex_and_error_document(sites):
     """A reload that turns Autoindex on and sets an ErrorDocument changes the answers."""
     site = sites(files={"dir/x.txt": "x", "404.html": "custom not found\n"})
     site.start()
-    assert get(site.port, "/dir/").status == 404
-    missing = get(site.port, "/missing")
+    assert fetch(site.port, "/dir/").status == 404
+    missing = fetch(site.port, "/missing")
     assert missing.status == 404 and b"custom" not in missing.body
     site.write_conf(["Autoindex on", "ErrorDocument 404 /404.html"])
     reload(site)
     assert site.wait_error_log(RELOADED), site.error_text()
-    listing = get(site.port, "/dir/")
+    listing = fetch(site.port, "/dir/")
     assert listing.status == 200 and b"x.txt" in listing.body
-    missing = get(site.port, "/missing")
+    missing = fetch(site.port, "/missing")
     assert (missing.status, missing.body) == (404, b"custom not found\n")
 
 
@@ -99,14 +82,14 @@ def test_broken_config_on_reload_keeps_the_old_one(sites):
     m = site.wait_error_log(FAILED + r"\s*" + re.escape(f"{site.conf}:{len(lines)}:") + r" \S.*$")
     assert m, site.error_text()
     assert "configuration reloaded" not in site.error_text()
-    r = get(site.port, "/a.txt")
+    r = fetch(site.port, "/a.txt")
     assert (r.status, r.body) == (200, b"hello\n")
     assert site.pid() == pid
     # Fixing the file and reloading again works.
     site.write_conf(["DocumentRoot www2"])
     reload(site)
     assert site.wait_error_log(RELOADED), site.error_text()
-    assert get(site.port, "/a.txt").body == b"second\n"
+    assert fetch(site.port, "/a.txt").body == b"second\n"
 
 
 def test_reload_with_missing_document_root_keeps_the_old_one(sites):
@@ -116,7 +99,7 @@ def test_reload_with_missing_document_root_keeps_the_old_one(sites):
     site.write_conf(["DocumentRoot gone"])
     reload(site)
     assert site.wait_error_log(FAILED + r"[\s\S]*DocumentRoot .*gone"), site.error_text()
-    assert get(site.port, "/a.txt").body == b"hello\n"
+    assert fetch(site.port, "/a.txt").body == b"hello\n"
 
 
 def test_reload_adds_and_removes_a_listener(sites):
@@ -128,13 +111,13 @@ def test_reload_adds_and_removes_a_listener(sites):
     reload(site)
     assert site.wait_error_log(re.escape(f"listening on http://{HOST}:{second}/")), site.error_text()
     assert site.wait_error_log(RELOADED), site.error_text()
-    assert get(second, "/a.txt").status == 200
-    assert get(site.port, "/a.txt").status == 200
+    assert fetch(second, "/a.txt").status == 200
+    assert fetch(site.port, "/a.txt").status == 200
     site.write_conf()
     reload(site)
     assert site.wait_error_log(RELOADED, count=2), site.error_text()
     assert connection_refused(second), "the removed listener still accepts"
-    assert get(site.port, "/a.txt").status == 200
+    assert fetch(site.port, "/a.txt").status == 200
 
 
 def test_reload_to_a_busy_port_keeps_the_old_configuration(sites):
@@ -150,7 +133,7 @@ def test_reload_to_a_busy_port_keeps_the_old_configuration(sites):
         site.write_conf([f"Listen {HOST}:{busy}", "DocumentRoot www2"])
         reload(site)
         assert site.wait_error_log(FAILED + r".*" + str(busy)), site.error_text()
-        assert get(site.port, "/a.txt").body == b"hello\n"
+        assert fetch(site.port, "/a.txt").body == b"hello\n"
     finally:
         holder.close()
 
@@ -159,8 +142,7 @@ def test_reload_with_a_relative_config_path(sites):
     """Started as `httpd -f httpd.conf` from the config's folder, SIGHUP still rereads that file (the daemon's cwd is /)."""
     site = sites()
     site.file("../www2/a.txt", "second\n")
-    r = subprocess.run([HTTPD_BIN, "-f", "httpd.conf"], cwd=str(site.dir), capture_output=True, text=True,
-                       timeout=15)
+    r = run_httpd("-f", "httpd.conf", cwd=str(site.dir), timeout=15, text=True)
     assert r.returncode == 0, r.stderr
     pid = site.pid()
     site.extra_pids.append(pid)  # its command line names "httpd.conf", not the absolute path
@@ -168,18 +150,18 @@ def test_reload_with_a_relative_config_path(sites):
     os.kill(pid, signal.SIGHUP)
     assert site.wait_error_log(RELOADED + "|" + FAILED), site.error_text()
     assert "reload failed" not in site.error_text(), site.error_text()
-    assert get(site.port, "/a.txt").body == b"second\n"
+    assert fetch(site.port, "/a.txt").body == b"second\n"
 
 
 def test_reload_switches_access_log_format(sites):
     """A reload from combined to common format applies to the next requests' log lines."""
     site = sites()
     site.start()
-    get(site.port, "/a.txt", headers={"User-Agent": "ua1"})
+    fetch(site.port, "/a.txt", headers={"User-Agent": "ua1"})
     site.write_conf(["AccessLog logs/access.log common"])
     reload(site)
     assert site.wait_error_log(RELOADED), site.error_text()
-    get(site.port, "/a.txt", headers={"User-Agent": "ua2"})
+    fetch(site.port, "/a.txt", headers={"User-Agent": "ua2"})
     lines = wait_until(lambda: (t := site.access_log.read_text()).count("\n") >= 2 and t.splitlines(), 3)
     assert lines and len(lines) == 2, lines
     assert lines[0].endswith('"GET /a.txt HTTP/1.1" 200 6 "-" "ua1"'), lines
@@ -194,20 +176,15 @@ def test_reload_does_not_cut_a_download_in_flight(sites):
         f.truncate(size)
     site.file("../www2/a.txt", "second\n")
     site.start()
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
-    s.connect((HOST, site.port))
-    try:
-        send_head_request(s, "/big.bin")
-        status, headers, rest = read_head(s)
-        assert status == 200 and int(headers["content-length"]) == size
+    with Client(HOST, site.port, rcvbuf=64 * 1024) as c:
+        c.send("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        resp = c.read_head()
+        assert resp.status == 200 and int(resp["Content-Length"]) == size
         site.write_conf(["DocumentRoot www2"])
         reload(site)
         assert site.wait_error_log(RELOADED), site.error_text()
-        assert get(site.port, "/a.txt").body == b"second\n"
-        assert len(rest) + read_to_eof(s, size - len(rest), timeout=20) == size
-    finally:
-        s.close()
+        assert fetch(site.port, "/a.txt").body == b"second\n"
+        assert c.discard(size, timeout=20) == size
 
 
 def test_reload_moves_the_error_log(sites):
@@ -231,13 +208,9 @@ def test_sighup_during_a_graceful_stop_opens_no_listener(sites):
     with open(site.root / "big.bin", "wb") as f:
         f.truncate(size)
     pid = site.start()
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
-    s.connect((HOST, site.port))
-    try:
-        send_head_request(s, "/big.bin")
-        status, _, rest = read_head(s)
-        assert status == 200
+    with Client(HOST, site.port, rcvbuf=64 * 1024) as c:
+        c.send("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert c.read_head().status == 200
         os.kill(pid, signal.SIGTERM)
         assert site.wait_error_log(r"\] stopping: "), site.error_text()
         second = free_port()
@@ -246,6 +219,4 @@ def test_sighup_during_a_graceful_stop_opens_no_listener(sites):
         time.sleep(0.5)
         assert connection_refused(site.port, timeout=1), "the stopping daemon listens again on its port"
         assert connection_refused(second, timeout=1), "the stopping daemon opened a new listener"
-        assert len(rest) + read_to_eof(s, size - len(rest), timeout=20) == size
-    finally:
-        s.close()
+        assert c.discard(size, timeout=20) == size

@@ -1,7 +1,7 @@
 """Inherited listening sockets (issue 5): systemd socket activation (LISTEN_FDS/LISTEN_PID, fds 3..)
 and inetd "wait" style (a listening socket on fd 0, exit after IdleExit seconds without a connection).
 
-Helpers live in inetd_support.py; every process is stopped by its PID.
+Helpers live in httpdkit.py; every process is stopped by its PID.
 """
 
 from __future__ import annotations
@@ -10,32 +10,22 @@ import socket
 import subprocess
 import time
 
-from inetd_support import (
+from httpdkit import (
     HOST,
-    Conn,
+    Client,
     assert_file_response,
     connection_refused,
     exit_within,
     listener,
     make_site,
-    procs,  # noqa: F401  (fixture)
     spawn_activated,
-    spawn_on_fd0,
+    spawn_inetd,
     stop,
-    wait_until,
+    wait_for_log,
 )
 
 TEXT = "text/plain; charset=utf-8"
 ACTIVATION_LINE = "socket activation: serving on {n} inherited listening socket(s)"
-
-
-def configured_port(site) -> int:
-    return int(site.conf.read_text().split(f"Listen {HOST}:")[1].split()[0])
-
-
-def wait_for_log(path, text, proc, timeout=10.0):
-    found = wait_until(lambda: text in path.read_text() or proc.poll() is not None, timeout)
-    assert found and proc.poll() is None, f"httpd did not log {text!r}: {path.read_text()}"
 
 
 def test_listen_fds_one_socket_served(tmp_path, procs):
@@ -45,7 +35,7 @@ def test_listen_fds_one_socket_served(tmp_path, procs):
     log = site.dir / "stderr.log"
     proc = spawn_activated(procs, site, [ls], log=log)
     wait_for_log(log, ACTIVATION_LINE.format(n=1), proc)
-    with Conn.connect(ls.getsockname()[1]) as c:
+    with Client(HOST, ls.getsockname()[1]) as c:
         assert_file_response(c.get("/a.txt"), site.root / "a.txt", TEXT)
         info = c.get("/server-status?format=json").json()
         assert info["mode"] == "standalone"
@@ -63,7 +53,7 @@ def test_listen_fds_two_sockets_both_served(tmp_path, procs):
     wait_for_log(log, ACTIVATION_LINE.format(n=2), proc)
     pids = []
     for ls, name in [(ls1, "a.txt"), (ls2, "b.txt"), (ls1, "c.txt")]:
-        with Conn.connect(ls.getsockname()[1]) as c:
+        with Client(HOST, ls.getsockname()[1]) as c:
             assert_file_response(c.get("/" + name), site.root / name, TEXT)
             pids.append(c.get("/server-status?format=json").json()["pid"])
     assert pids == [proc.pid] * 3
@@ -75,12 +65,12 @@ def test_listen_fds_two_sockets_both_served(tmp_path, procs):
 def test_listen_fds_config_listen_not_bound(tmp_path, procs):
     """With inherited sockets the config's Listen port is not bound (connections to it are refused)."""
     site = make_site(tmp_path)
-    port = configured_port(site)
+    port = site.port  # the config's Listen port
     ls = listener()
     log = site.dir / "stderr.log"
     proc = spawn_activated(procs, site, [ls], log=log)
     wait_for_log(log, ACTIVATION_LINE.format(n=1), proc)
-    with Conn.connect(ls.getsockname()[1]) as c:
+    with Client(HOST, ls.getsockname()[1]) as c:
         assert_file_response(c.get("/a.txt"), site.root / "a.txt", TEXT)
     assert connection_refused(port)
     probe = socket.socket()
@@ -94,12 +84,12 @@ def test_listen_fds_config_listen_not_bound(tmp_path, procs):
 def test_listen_pid_of_other_process_ignored(tmp_path, procs):
     """LISTEN_PID naming another process: the variables are ignored and the config's Listen is bound."""
     site = make_site(tmp_path)
-    port = configured_port(site)
+    port = site.port  # the config's Listen port
     ls = listener()
     log = site.dir / "stderr.log"
     proc = spawn_activated(procs, site, [ls], listen_pid="1", log=log)
     wait_for_log(log, f"listening on http://{HOST}:{port}/", proc)
-    with Conn.connect(port) as c:
+    with Client(HOST, port) as c:
         assert_file_response(c.get("/a.txt"), site.root / "a.txt", TEXT)
     assert "socket activation" not in log.read_text()
     assert f":{ls.getsockname()[1]}/" not in log.read_text()
@@ -112,13 +102,13 @@ def test_wait_style_serves_sequential_connections_then_idle_exit(tmp_path, procs
     site = make_site(tmp_path)
     ls = listener()
     port = ls.getsockname()[1]
-    proc = spawn_on_fd0(procs, site, ls, args=["IdleExit 1"], stdout=subprocess.DEVNULL)
+    proc = spawn_inetd(procs, site, ls, args=["IdleExit 1"], stdout=subprocess.DEVNULL)
     ls.close()  # the child holds the only copy now
     pids = []
     for name in ["a.txt", "b.txt"]:
         time.sleep(0.5)  # idle, but less than IdleExit
         assert proc.poll() is None
-        with Conn.connect(port) as c:
+        with Client(HOST, port) as c:
             assert_file_response(c.get("/" + name), site.root / name, TEXT)
             info = c.get("/server-status?format=json", "Connection: close\r\n").json()
             assert info["mode"] == "inetd"
@@ -143,7 +133,7 @@ def test_wait_style_exits_when_never_used(tmp_path, procs):
     site = make_site(tmp_path)
     ls = listener()
     t0 = time.monotonic()
-    proc = spawn_on_fd0(procs, site, ls, args=["IdleExit 1"], stdout=subprocess.DEVNULL)
+    proc = spawn_inetd(procs, site, ls, args=["IdleExit 1"], stdout=subprocess.DEVNULL)
     assert exit_within(proc, 5) == 0
     elapsed = time.monotonic() - t0
     assert 0.8 <= elapsed <= 2.5, elapsed
@@ -155,10 +145,10 @@ def test_wait_style_open_connection_is_not_idle(tmp_path, procs):
     site = make_site(tmp_path)
     ls = listener()
     port = ls.getsockname()[1]
-    proc = spawn_on_fd0(procs, site, ls, args=["IdleExit 1", "KeepAliveTimeout 5"],
+    proc = spawn_inetd(procs, site, ls, args=["IdleExit 1", "KeepAliveTimeout 5"],
                         stdout=subprocess.DEVNULL)
     ls.close()
-    with Conn.connect(port) as c:
+    with Client(HOST, port) as c:
         assert_file_response(c.get("/a.txt"), site.root / "a.txt", TEXT)
         time.sleep(1.6)
         assert proc.poll() is None

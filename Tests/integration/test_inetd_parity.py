@@ -2,7 +2,7 @@
 
 Each request is sent once to a stand-alone httpd (-F, Listen 127.0.0.1:0) and once to httpd --inetd
 (socketpair on fd 0, and through a real xinetd); the complete byte streams up to the server's close
-must be identical except for the Date header's value. Helpers live in inetd_support.py.
+must be identical except for the Date header's value. Helpers live in httpdkit.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from inetd_support import (
-    Conn,
+from httpdkit import (
+    HOST,
+    Client,
     Procs,
     Xinetd,
     exchange,
@@ -45,11 +46,10 @@ def env(tmp_path_factory):
     """One site and one stand-alone httpd shared by the module's comparisons."""
     base = tmp_path_factory.mktemp("parity")
     site = make_site(base, files=FILES, conf_lines=CONF)
-    procs = Procs()
-    proc, port = spawn_standalone(procs, site)
-    yield site, port, procs
-    procs.cleanup()
-    assert proc.returncode == 0, f"stand-alone httpd exited with {proc.returncode}"
+    standalone = spawn_standalone(site)
+    yield site, standalone.port, standalone
+    rc = standalone.stop(5)
+    assert rc == 0, f"stand-alone httpd exited with {rc}"
 
 
 def requests_for(site) -> dict[str, bytes]:
@@ -101,7 +101,7 @@ def test_socketpair_matches_standalone(env, name, tmp_path):
     reqs = requests_for(site)
     assert list(reqs) == NAMES
     raw = reqs[name]
-    with Conn.connect(port) as c:
+    with Client(HOST, port) as c:
         expected = exchange(c, raw)
     assert expected.startswith(b"HTTP/1."), expected
     procs = Procs()
@@ -124,7 +124,7 @@ def test_xinetd_matches_standalone(env, tmp_path):
     try:
         x.start()
         for name in NAMES:
-            with Conn.connect(port) as c:
+            with Client(HOST, port) as c:
                 expected = exchange(c, reqs[name])
             with x.connect() as c:
                 got = exchange(c, reqs[name])

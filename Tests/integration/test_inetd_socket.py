@@ -1,27 +1,26 @@
 """inetd "nowait" mode without a super-server (issue 5): httpd --inetd with a connected socket on fd 0.
 
 The socket is one end of an AF_UNIX socketpair, or a real TCP connection accepted on 127.0.0.1 and
-handed to the child, exactly as inetd does. Helpers live in inetd_support.py.
+handed to the child, exactly as inetd does. Helpers live in httpdkit.py.
 """
 
 from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import time
 
-from inetd_support import (
-    HTTPD_BIN,
-    Conn,
+from httpdkit import (
+    Client,
+    assert_common_head,
     assert_error,
     assert_file_response,
-    assert_head_start,
-    make_site,
-    procs,  # noqa: F401  (fixture)
-    socketpair_child,
-    tcp_child,
     exit_within,
+    make_site,
+    run_httpd,
+    socketpair_child,
+    spawn_inetd,
+    tcp_child,
 )
 
 HTML = "text/html; charset=utf-8"
@@ -98,7 +97,7 @@ def test_connection_close_closes_and_exits_0(tmp_path, procs):
     conn, proc = socketpair_child(procs, site)
     with conn:
         resp = conn.get("/a.txt", "Connection: close\r\n")
-        assert_head_start(resp, 200)
+        assert_common_head(resp, 200)
         assert resp["Connection"] == "close"
         assert resp.names[-1] == "Connection"
         assert resp.body == b"alpha\n"
@@ -215,11 +214,9 @@ def test_stderr_on_socket_gets_no_diagnostics(tmp_path, procs):
     """Socket on fds 0, 1 and 2 with `ErrorLog stderr` and LogLevel debug: the client gets only HTTP bytes."""
     site = make_site(tmp_path, conf_lines=["ErrorLog stderr", "LogLevel debug"])
     ours, theirs = socket.socketpair()
-    cmd = [HTTPD_BIN, "--inetd", "-f", str(site.conf)]
-    proc = procs.add(subprocess.Popen(cmd, stdin=theirs, stdout=theirs, stderr=theirs,
-                                      cwd=str(site.dir)))
+    proc = spawn_inetd(procs, site, theirs, stderr=theirs)
     theirs.close()
-    with Conn(ours) as conn:
+    with Client.on(ours) as conn:
         # a 200, a 404 and a 400 (which is logged at info level and closes the connection)
         conn.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n"
                   b"GET /missing HTTP/1.1\r\nHost: t\r\n\r\n"
@@ -273,8 +270,7 @@ def test_missing_document_root_exit_1_nothing_on_socket(tmp_path, procs):
 def test_stdin_devnull_is_refused(tmp_path):
     """fd 0 = /dev/null: one error line on stderr, nothing on stdout, exit status 1."""
     site = make_site(tmp_path)
-    r = subprocess.run([HTTPD_BIN, "--inetd", "-f", str(site.conf)], stdin=subprocess.DEVNULL,
-                       capture_output=True, timeout=10, cwd=str(site.dir))
+    r = run_httpd("--inetd", "-f", site.conf, cwd=str(site.dir))
     assert r.returncode == 1
     assert r.stdout == b""
     lines = r.stderr.decode().splitlines()
@@ -287,8 +283,7 @@ def test_stdin_terminal_is_refused(tmp_path):
     site = make_site(tmp_path)
     master, slave = os.openpty()
     try:
-        r = subprocess.run([HTTPD_BIN, "--inetd", "-f", str(site.conf)], stdin=slave,
-                           capture_output=True, timeout=10, cwd=str(site.dir))
+        r = run_httpd("--inetd", "-f", site.conf, cwd=str(site.dir), stdin=slave)
     finally:
         os.close(slave)
         os.close(master)

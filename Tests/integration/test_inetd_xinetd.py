@@ -1,7 +1,7 @@
 """httpd behind a real super-server (issue 5): Debian's xinetd starts `httpd --inetd` per connection.
 
 Each test runs its own xinetd (-dontfork, its own config file, a free port on 127.0.0.1) and stops it
-by its PID; no httpd child may be left behind. Helpers live in inetd_support.py.
+by its PID; no httpd child may be left behind (the xinetd fixture is in conftest.py, helpers in httpdkit.py).
 """
 
 from __future__ import annotations
@@ -11,48 +11,20 @@ import pwd
 import shlex
 import socket
 
-import pytest
-
-from inetd_support import (
+from httpdkit import (
     HOST,
     HTTPD_BIN,
     REPO,
     Xinetd,
+    assert_common_head,
     assert_error,
     assert_file_response,
-    assert_head_start,
-    exe_of,
     free_port,
     make_site,
 )
 
 HTML = "text/html; charset=utf-8"
 TEXT = "text/plain; charset=utf-8"
-
-@pytest.fixture
-def xinetd(tmp_path):
-    """Factory: xinetd(site) -> a started Xinetd running httpd --inetd -f site.conf.
-
-    At teardown xinetd gets SIGTERM (by PID) after its httpd children have gone; any child still
-    alive fails the test.
-    """
-    started: list[Xinetd] = []
-
-    def make(site, name="xinetd", **kw) -> Xinetd:
-        x = Xinetd(tmp_path / name, conf=site.conf, **kw)
-        started.append(x)
-        return x.start()
-
-    yield make
-    leftovers = []
-    for x in started:
-        if x.proc is None:
-            continue
-        if not x.wait_no_children(5):
-            leftovers += [(pid, exe_of(pid)) for pid in x.children()]
-        x.stop()
-    assert not leftovers, f"httpd children still running when the test ended: {leftovers}"
-
 
 def test_xinetd_get_exact(tmp_path, xinetd):
     """GET through xinetd: the exact 200 head fields and body bytes, text and binary."""
@@ -95,7 +67,7 @@ def test_xinetd_404_error_document(tmp_path, xinetd):
     x = xinetd(site)
     with x.connect() as c:
         resp = c.get("/missing")
-        assert_head_start(resp, 404)
+        assert_common_head(resp, 404)
         assert resp.names == ["Date", "Server", "Content-Type", "Content-Length"], resp.headers
         assert resp["Content-Type"] == HTML
         assert resp["Content-Length"] == str(len(page))
@@ -146,7 +118,7 @@ def test_xinetd_connection_close(tmp_path, xinetd):
     with x.connect() as c:
         assert_file_response(c.get("/a.txt"), site.root / "a.txt", TEXT)
         resp = c.get("/b.txt", "Connection: close\r\n")
-        assert_head_start(resp, 200)
+        assert_common_head(resp, 200)
         assert resp["Connection"] == "close"
         assert resp.body == b"bravo bravo\n"
         c.expect_closed(3)
@@ -209,7 +181,7 @@ def test_xinetd_two_concurrent_connections(tmp_path, xinetd):
 def test_xinetd_no_pid_file_and_listen_not_bound(tmp_path, xinetd):
     """Under xinetd httpd creates no PID file and never binds the config's Listen port."""
     site = make_site(tmp_path)
-    listen_port = int(site.conf.read_text().split(f"Listen {HOST}:")[1].split()[0])
+    listen_port = site.port  # the config's Listen port
     x = xinetd(site)
     with x.connect() as c:
         assert_file_response(c.get("/a.txt"), site.root / "a.txt", TEXT)

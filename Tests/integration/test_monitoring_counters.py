@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 
-from monitoring_support import HTTPD_BIN, INDEX_BODY, TIMEOUT, Client, start_daemon  # noqa: F401
-
-
-def poll(fetch, ok, timeout: float = 3.0):
-    """Calls fetch() until ok(result) (or TIMEOUT passes); returns the last result."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = fetch()
-        if ok(result) or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
+from httpdkit import INDEX_BODY, TIMEOUT, Site, exit_within, tcp_child, wait_for
 
 
 def test_request_counters_are_exact(start_daemon):
@@ -27,7 +16,7 @@ def test_request_counters_are_exact(start_daemon):
     body_bytes = 0
     for target, method, code in [("/index.html", "GET", 200), ("/missing", "GET", 404), ("/index.html", "GET", 200),
                                  ("/healthz", "GET", 200), ("/nope/", "GET", 404), ("/index.html", "HEAD", 200)]:
-        r = d.get(target, method=method)
+        r = d.fetch(target, method=method)
         assert r.status == code, target
         body_bytes += len(r.body)
     j = d.status_json()
@@ -46,17 +35,17 @@ def test_request_counters_are_exact(start_daemon):
     assert j2["requests"]["by_code"] == {"200": 5, "404": 2}
     assert j2["connections"]["accepted"] == 8
     # Every connection but the one reading the status has been closed by now: all counted as handled.
-    j3 = poll(d.status_json, lambda j: j["connections"]["handled"] == j["connections"]["accepted"] - 1)
+    j3 = wait_for(d.status_json, lambda j: j["connections"]["handled"] == j["connections"]["accepted"] - 1)
     assert j3["connections"]["handled"] == j3["connections"]["accepted"] - 1 == 8
 
 
 def test_keepalive_requests_count_one_connection(start_daemon):
     """Four requests on one keep-alive connection count 4 requests and 1 accepted connection."""
     d = start_daemon()
-    with Client(d.port) as c:
+    with d.client() as c:
         for _ in range(4):
-            assert c.request("GET", "/index.html").body == INDEX_BODY
-        j = c.request("GET", "/server-status?format=json").json()
+            assert c.get("/index.html").body == INDEX_BODY
+        j = c.get("/server-status?format=json").json()
     assert j["requests"]["total"] == 4
     assert j["connections"]["accepted"] == 1
     assert j["bytes"]["body"] == 4 * len(INDEX_BODY)
@@ -66,10 +55,10 @@ def test_total_accesses_counts_earlier_responses(start_daemon):
     """`Total Accesses` in ?auto equals the number of responses sent before it; Total kBytes is body bytes / 1024."""
     d = start_daemon()
     big = os.urandom(5000)
-    (d.folder / "www" / "big.bin").write_bytes(big)
+    (d.dir / "www" / "big.bin").write_bytes(big)
     for _ in range(3):
-        assert d.get("/big.bin").body == big
-    missing = d.get("/missing")
+        assert d.fetch("/big.bin").body == big
+    missing = d.fetch("/missing")
     assert missing.status == 404
     a = d.status_auto()
     assert a["Total Accesses"] == "4"
@@ -82,10 +71,10 @@ def test_total_accesses_counts_earlier_responses(start_daemon):
 def test_worker_pool_completed_increases(start_daemon):
     """A first (uncached) file request runs on the worker pool: workers.completed grows."""
     d = start_daemon()
-    (d.folder / "www" / "fresh.txt").write_bytes(b"fresh\n")
+    (d.dir / "www" / "fresh.txt").write_bytes(b"fresh\n")
     before = d.status_json()["workers"]
     assert before["busy"] == 0 and before["queued"] == 0
-    assert d.get("/fresh.txt").body == b"fresh\n"
+    assert d.fetch("/fresh.txt").body == b"fresh\n"
     after = d.status_json()["workers"]
     assert after["completed"] > before["completed"]
     assert after["queue_delay_count"] > before["queue_delay_count"]
@@ -101,7 +90,7 @@ def test_generation_after_reload(start_daemon):
     assert d.status_json()["config"] == {"generation": 1, "last_reload": None}
     before = int(time.time())
     d.signal(signal.SIGHUP)
-    j = poll(d.status_json, lambda j: j["config"]["generation"] == 2)
+    j = wait_for(d.status_json, lambda j: j["config"]["generation"] == 2)
     assert j["config"]["generation"] == 2
     assert isinstance(j["config"]["last_reload"], int)
     assert before <= j["config"]["last_reload"] <= int(time.time())
@@ -125,22 +114,22 @@ def test_failed_reload_keeps_generation(start_daemon):
     assert j["config"] == {"generation": 1, "last_reload": None}
     d.conf.write_text(good)
     d.signal(signal.SIGHUP)
-    j = poll(d.status_json, lambda j: j["config"]["generation"] != 1)
+    j = wait_for(d.status_json, lambda j: j["config"]["generation"] != 1)
     assert j["config"]["generation"] == 2  # the bad reload, handled first, did not count
 
 
 def test_reload_applies_new_status_allow_and_paths(start_daemon):
     """After a SIGHUP, a changed StatusAllow and MetricsPath take effect."""
     d = start_daemon()
-    assert d.get("/metrics").status == 200
+    assert d.fetch("/metrics").status == 200
     d.conf.write_text(d.conf.read_text() + "StatusAllow 127.0.0.2\nMetricsPath /prom\n")
     d.signal(signal.SIGHUP)
-    poll(lambda: d.get("/prom", source="127.0.0.2").status, lambda code: code == 200)
-    assert d.get("/prom", source="127.0.0.2").status == 200
-    assert d.get("/prom", source="127.0.0.1").status == 403
-    assert d.get("/server-status?auto", source="127.0.0.1").status == 403
-    assert d.get("/metrics", source="127.0.0.2").status == 404
-    assert d.get("/server-status?format=json", source="127.0.0.2").json()["config"]["generation"] == 2
+    wait_for(lambda: d.fetch("/prom", source="127.0.0.2").status, lambda code: code == 200)
+    assert d.fetch("/prom", source="127.0.0.2").status == 200
+    assert d.fetch("/prom", source="127.0.0.1").status == 403
+    assert d.fetch("/server-status?auto", source="127.0.0.1").status == 403
+    assert d.fetch("/metrics", source="127.0.0.2").status == 404
+    assert d.fetch("/server-status?format=json", source="127.0.0.2").json()["config"]["generation"] == 2
 
 
 def test_uptime_moves(start_daemon):
@@ -155,29 +144,18 @@ def test_uptime_moves(start_daemon):
     assert a["ServerUptime"].endswith(" seconds") or a["ServerUptime"].endswith(" second")
 
 
-def test_inetd_mode(tmp_path):
+def test_inetd_mode(tmp_path, procs):
     """Run with -i on an accepted TCP socket, the status JSON says mode inetd."""
-    (tmp_path / "www").mkdir()
-    (tmp_path / "httpd.conf").write_text("DocumentRoot www\n")
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        client = socket.create_connection(listener.getsockname(), timeout=TIMEOUT)
-        served, _ = listener.accept()
-    with served:
-        proc = subprocess.Popen([HTTPD_BIN, "-i", "-f", str(tmp_path / "httpd.conf")], stdin=served.fileno(),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-    try:
-        c = Client.wrap(client)
-        r = c.request("GET", "/server-status?format=json", close=True)
+    site = Site(tmp_path / "site")
+    site.write_conf(lines=["DocumentRoot www"])
+    c, proc = tcp_child(procs, site, flag="-i", stdout=subprocess.DEVNULL)
+    with c:
+        r = c.get("/server-status?format=json", close=True)
         assert r.status == 200
         j = r.json()
         assert (j["mode"], j["pid"], j["ppid"]) == ("inetd", proc.pid, os.getpid())
-        assert c.at_eof()
-        assert proc.wait(timeout=TIMEOUT) == 0
-    finally:
-        client.close()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        c.expect_closed(TIMEOUT)
+        assert exit_within(proc, TIMEOUT) == 0
 
 
 def test_mode_pid_and_ppid(start_daemon):
@@ -196,7 +174,7 @@ def test_histogram_count_matches_requests(start_daemon):
     """The duration histogram's _count and +Inf bucket equal the sum of httpd_requests_total; buckets are cumulative."""
     d = start_daemon()
     for target in ("/index.html", "/missing", "/index.html", "/healthz", "/readyz"):
-        d.get(target)
+        d.fetch(target)
     m = d.metrics()
     total = sum(v for _, v in m.values("httpd_requests_total"))
     assert total == 5
@@ -206,17 +184,17 @@ def test_histogram_count_matches_requests(start_daemon):
     assert buckets[-1] == ({"le": "+Inf"}, total)
     counts = [v for _, v in buckets]
     assert counts == sorted(counts)
-    assert m.value("httpd_response_body_bytes_total") == 2 * len(INDEX_BODY) + len(d.get("/missing").body) + 3 + 6
+    assert m.value("httpd_response_body_bytes_total") == 2 * len(INDEX_BODY) + len(d.fetch("/missing").body) + 3 + 6
 
 
 def test_idle_keepalive_connection_counts_as_waiting(start_daemon):
     """An idle keep-alive connection shows as waiting (json), ConnsAsyncKeepAlive and a K in the scoreboard."""
     d = start_daemon()
-    with Client(d.port) as idle:
-        assert idle.request("GET", "/index.html").status == 200
-        j = poll(d.status_json, lambda j: j["connections"]["waiting"] >= 1)
+    with d.client() as idle:
+        assert idle.get("/index.html").status == 200
+        j = wait_for(d.status_json, lambda j: j["connections"]["waiting"] >= 1)
         assert j["connections"]["waiting"] == 1
-        a = poll(d.status_auto, lambda a: a["ConnsAsyncKeepAlive"] != "0")
+        a = wait_for(d.status_auto, lambda a: a["ConnsAsyncKeepAlive"] != "0")
         assert int(a["ConnsAsyncKeepAlive"]) == 1
         assert "K" in a["Scoreboard"] and len(a["Scoreboard"]) == 16
         m = d.metrics()
@@ -226,9 +204,9 @@ def test_idle_keepalive_connection_counts_as_waiting(start_daemon):
 def test_half_sent_head_counts_as_reading(start_daemon):
     """A connection with half a request head sent shows as reading (json, metrics) and an R in the scoreboard."""
     d = start_daemon()
-    with Client(d.port) as slow:
+    with d.client() as slow:
         slow.send(b"GET /index.html HTTP/1.1\r\nHost: local")
-        j = poll(d.status_json, lambda j: j["connections"]["reading"] >= 1)
+        j = wait_for(d.status_json, lambda j: j["connections"]["reading"] >= 1)
         assert j["connections"]["reading"] == 1
         a = d.status_auto()
         assert "R" in a["Scoreboard"]
@@ -237,4 +215,4 @@ def test_half_sent_head_counts_as_reading(start_daemon):
         assert m.value("httpd_connections", state="reading") == 1
         # The request completes normally afterwards.
         slow.send(b"host\r\n\r\n")
-        assert slow.read_reply().body == INDEX_BODY
+        assert slow.read_response().body == INDEX_BODY

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
 import time
 
 import pytest
 
-from monitoring_support import (  # noqa: F401
-    AUTO_KEYS, HTTPD_BIN, Client, parse_auto, parse_exposition, start_daemon,
-)
+from httpdkit import AUTO_KEYS, has_ipv6_loopback, parse_auto, parse_exposition, run_httpd
 
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 INTEGER = re.compile(r"^\d+$")
@@ -21,11 +17,11 @@ INTEGER = re.compile(r"^\d+$")
 def test_status_html(start_daemon):
     """GET /server-status is an HTML page (no-store) with a table of version, mode, PID/PPID and counters, without refresh."""
     d = start_daemon()
-    r = d.get("/server-status")
+    r = d.fetch("/server-status")
     assert r.status_line == "HTTP/1.1 200 OK"
-    assert r.header("Content-Type") == "text/html; charset=utf-8"
-    assert r.header("Cache-Control") == "no-store"
-    assert r.header("Content-Length") == str(len(r.body))
+    assert r.get("Content-Type") == "text/html; charset=utf-8"
+    assert r.get("Cache-Control") == "no-store"
+    assert r.get("Content-Length") == str(len(r.body))
     page = r.text
     assert page.startswith("<!DOCTYPE html>")
     assert "<table>" in page and "</table>" in page
@@ -41,36 +37,36 @@ def test_status_html(start_daemon):
 def test_status_html_refresh(start_daemon):
     """/server-status?refresh=5 adds <meta http-equiv="refresh" content="5">."""
     d = start_daemon()
-    r = d.get("/server-status?refresh=5")
-    assert r.status == 200 and r.header("Content-Type") == "text/html; charset=utf-8"
+    r = d.fetch("/server-status?refresh=5")
+    assert r.status == 200 and r.get("Content-Type") == "text/html; charset=utf-8"
     assert '<meta http-equiv="refresh" content="5">' in r.text
 
 
 def test_status_head(start_daemon):
     """HEAD on the status page, ?auto, JSON and /metrics: 200 with the GET headers and no body."""
     d = start_daemon()
-    with Client(d.port) as c:
+    with d.client() as c:
         for target, ctype in (("/server-status", "text/html; charset=utf-8"),
                               ("/server-status?auto", "text/plain; charset=utf-8"),
                               ("/server-status?format=json", "application/json"),
                               ("/metrics", "text/plain; version=0.0.4; charset=utf-8")):
-            r = c.request("HEAD", target)
+            r = c.get(target, method="HEAD")
             assert r.status_line == "HTTP/1.1 200 OK", target
-            assert r.header("Content-Type") == ctype, target
-            assert r.header("Cache-Control") == "no-store", target
-            assert int(r.header("Content-Length")) > 0, target
+            assert r.get("Content-Type") == ctype, target
+            assert r.get("Cache-Control") == "no-store", target
+            assert int(r.get("Content-Length")) > 0, target
         # Nothing was sent after the heads: the next response follows directly.
-        r = c.request("GET", "/healthz")
+        r = c.get("/healthz")
         assert r.status == 200 and r.body == b"ok\n"
 
 
 def test_status_auto_shape(start_daemon):
     """?auto is text/plain: `localhost`, then Apache mod_status's keys in Apache's order with well-formed values."""
     d = start_daemon()
-    r = d.get("/server-status?auto")
+    r = d.fetch("/server-status?auto")
     assert r.status_line == "HTTP/1.1 200 OK"
-    assert r.header("Content-Type") == "text/plain; charset=utf-8"
-    assert r.header("Cache-Control") == "no-store"
+    assert r.get("Content-Type") == "text/plain; charset=utf-8"
+    assert r.get("Cache-Control") == "no-store"
     pairs = parse_auto(r.text)
     assert [k for k, _ in pairs] == AUTO_KEYS
     a = dict(pairs)
@@ -102,10 +98,10 @@ def test_status_auto_shape(start_daemon):
 def test_status_json_shape(start_daemon):
     """?format=json is application/json with every documented key, of the right types."""
     d = start_daemon()
-    r = d.get("/server-status?format=json")
+    r = d.fetch("/server-status?format=json")
     assert r.status_line == "HTTP/1.1 200 OK"
-    assert r.header("Content-Type") == "application/json"
-    assert r.header("Cache-Control") == "no-store"
+    assert r.get("Content-Type") == "application/json"
+    assert r.get("Cache-Control") == "no-store"
     j = r.json()
     assert set(j) == {"version", "mode", "pid", "ppid", "start_time", "uptime_seconds", "draining", "config",
                       "connections", "requests", "bytes", "request_duration_seconds", "workers", "process"}
@@ -150,11 +146,11 @@ FAMILIES = {
 def test_metrics_shape(start_daemon):
     """/metrics is Prometheus text 0.0.4 with the documented families, types and labels."""
     d = start_daemon()
-    assert d.get("/index.html").status == 200
-    r = d.get("/metrics")
+    assert d.fetch("/index.html").status == 200
+    r = d.fetch("/metrics")
     assert r.status_line == "HTTP/1.1 200 OK"
-    assert r.header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8"
-    assert r.header("Cache-Control") == "no-store"
+    assert r.get("Content-Type") == "text/plain; version=0.0.4; charset=utf-8"
+    assert r.get("Cache-Control") == "no-store"
     m = parse_exposition(r.text)
     assert m.types == FAMILIES
     assert set(m.helps) == set(FAMILIES)
@@ -196,51 +192,42 @@ def test_status_allow_forbids_other_addresses(start_daemon):
     """With `StatusAllow 127.0.0.1`, a client from 127.0.0.2 gets 403 on status and metrics but 200 on health and ready."""
     d = start_daemon("StatusAllow 127.0.0.1")
     for target in STATUS_TARGETS:
-        assert d.get(target, source="127.0.0.2").status_line == "HTTP/1.1 403 Forbidden", target
-        assert d.get(target, source="127.0.0.1").status == 200, target
-    assert d.get("/healthz", source="127.0.0.2").status == 200
-    assert d.get("/readyz", source="127.0.0.2").status == 200
-    assert d.get("/index.html", source="127.0.0.2").status == 200
+        assert d.fetch(target, source="127.0.0.2").status_line == "HTTP/1.1 403 Forbidden", target
+        assert d.fetch(target, source="127.0.0.1").status == 200, target
+    assert d.fetch("/healthz", source="127.0.0.2").status == 200
+    assert d.fetch("/readyz", source="127.0.0.2").status == 200
+    assert d.fetch("/index.html", source="127.0.0.2").status == 200
 
 
 def test_status_allow_cidr(start_daemon):
     """With `StatusAllow 127.0.0.2/32`, 127.0.0.2 is allowed and 127.0.0.1 gets 403."""
     d = start_daemon("StatusAllow 127.0.0.2/32")
     for target in STATUS_TARGETS:
-        assert d.get(target, source="127.0.0.2").status == 200, target
-        assert d.get(target, source="127.0.0.1").status_line == "HTTP/1.1 403 Forbidden", target
+        assert d.fetch(target, source="127.0.0.2").status == 200, target
+        assert d.fetch(target, source="127.0.0.1").status_line == "HTTP/1.1 403 Forbidden", target
 
 
 def test_status_allow_default_is_loopback(start_daemon):
     """By default all of 127.0.0.0/8 may read the status (127.0.0.2 included)."""
     d = start_daemon()
     for target in STATUS_TARGETS:
-        assert d.get(target, source="127.0.0.2").status == 200, target
+        assert d.fetch(target, source="127.0.0.2").status == 200, target
 
 
-def ipv6_loopback() -> bool:
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback on this machine")
+@pytest.mark.skipif(not has_ipv6_loopback(), reason="no IPv6 loopback on this machine")
 def test_status_allow_default_includes_ipv6_loopback(start_daemon):
     """By default ::1 may read the status; `StatusAllow 127.0.0.1` alone forbids it."""
     d = start_daemon(listen=["[::1]:0"])
-    assert d.get("/metrics", host="::1").status == 200
+    assert d.fetch("/metrics", host="::1").status == 200
     d2 = start_daemon("StatusAllow 127.0.0.1", listen=["[::1]:0"])
-    assert d2.get("/metrics", host="::1").status == 403
-    assert d2.get("/healthz", host="::1").status == 200
+    assert d2.fetch("/metrics", host="::1").status == 403
+    assert d2.fetch("/healthz", host="::1").status == 200
 
 
 def test_status_allow_all(start_daemon):
     """`StatusAllow all` lets every address in (127.0.0.2 with a 127.0.0.1-only list added alongside)."""
     d = start_daemon("StatusAllow 127.0.0.1 all")
-    assert d.get("/server-status?auto", source="127.0.0.2").status == 200
+    assert d.fetch("/server-status?auto", source="127.0.0.2").status == 200
 
 
 @pytest.mark.parametrize("value", ["300.1.1.1", "10.0.0.0/33", "localhost"])
@@ -249,7 +236,7 @@ def test_status_allow_bad_value_fails_check(tmp_path, value):
     (tmp_path / "www").mkdir()
     conf = tmp_path / "bad.conf"
     conf.write_text(f"DocumentRoot www\n# comment\nStatusAllow {value}\n")
-    p = subprocess.run([HTTPD_BIN, "-t", "-f", str(conf)], capture_output=True, text=True, timeout=10)
+    p = run_httpd("-t", "-f", conf, text=True)
     assert p.returncode == 1
     assert f"{conf}:3: " in p.stderr
     assert value in p.stderr

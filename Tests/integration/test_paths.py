@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from conftest import assert_error, bad_request
+from httpdkit import assert_error, bad_request
 
 FILES = {
     "index.html": "<p>index</p>\n",

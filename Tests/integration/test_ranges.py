@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import assert_common_head, http_date
+from httpdkit import assert_common_head, http_date
 
 DATA = bytes((i * 7 + 3) % 256 for i in range(1000))
 LEN = len(DATA)

@@ -109,61 +109,35 @@ def test_many_open_idle_connections(server):
     assert srv.alive()
 
 
-def test_open_file_limit_below_max_connections(tmp_path):
+def test_open_file_limit_below_max_connections(server):
     """Started with an open-file limit far below MaxConnections: httpd warns at start, and when the
     descriptors run out it pauses accepting instead of crashing; once clients leave, an uncached file
     (the first job for the worker pool) is served."""
     import resource
-    import subprocess
-
-    from conftest import HTTPD_BIN
-
-    root = tmp_path / "www"
-    root.mkdir()
-    (root / "a.txt").write_text("AAA\n")
-    conf = tmp_path / "httpd.conf"
-    conf.write_text("DocumentRoot www\nListen 127.0.0.1:0\nLogLevel info\nMaxConnections 1024\n")
-    log = tmp_path / "stderr.log"
 
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
 
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([HTTPD_BIN, "-F", "-f", str(conf)], stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=out, preexec_fn=low_limit)
-    try:
-        port = None
-        for _ in range(200):
-            text = log.read_text()
-            if "listening on http://127.0.0.1:" in text:
-                port = int(text.split("listening on http://127.0.0.1:")[1].split("/")[0])
-                break
-            time.sleep(0.05)
-        assert port, log.read_text()
-        assert "open-file limit (48) is below what MaxConnections 1024" in log.read_text()
-        # Far more connections than descriptors: the excess waits in the backlog.
-        idle = []
-        for _ in range(80):
-            s = socket.socket()
-            s.settimeout(2)
-            s.connect(("127.0.0.1", port))
-            idle.append(s)
-        time.sleep(0.5)
-        assert proc.poll() is None, log.read_text()[-2000:]
-        for s in idle:
-            s.close()
-        time.sleep(0.8)
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
-            c.sendall(b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            data = b""
-            while True:
-                chunk = c.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-        assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.endswith(b"\r\n\r\nAAA\n"), data
-        assert proc.poll() is None
-        assert "accept failed: Too many open files" in log.read_text()
-    finally:
-        proc.send_signal(15)
-        assert proc.wait(timeout=10) == 0, log.read_text()[-2000:]
+    srv = server(conf_lines=["MaxConnections 1024"], files={"a.txt": "AAA\n"}, preexec=low_limit)
+    port = srv.port
+    assert port, srv.stderr()
+    assert "open-file limit (48) is below what MaxConnections 1024" in srv.stderr()
+    # Far more connections than descriptors: the excess waits in the backlog.
+    idle = []
+    for _ in range(80):
+        s = socket.socket()
+        s.settimeout(2)
+        s.connect(("127.0.0.1", port))
+        idle.append(s)
+    time.sleep(0.5)
+    assert srv.alive(), srv.stderr()[-2000:]
+    for s in idle:
+        s.close()
+    time.sleep(0.8)
+    with srv.client() as c:
+        c.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        data = c.read_to_eof()
+    assert data.startswith(b"HTTP/1.1 200 OK\r\n") and data.endswith(b"\r\n\r\nAAA\n"), data
+    assert srv.alive()
+    assert "accept failed: Too many open files" in srv.stderr()
+    assert srv.stop() == 0, srv.stderr()[-2000:]

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import IMF_FIXDATE, assert_common_head, assert_error, error_body, http_date
+from httpdkit import IMF_FIXDATE, assert_common_head, assert_error, error_body, http_date
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 FILES = {
