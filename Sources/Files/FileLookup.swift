@@ -170,9 +170,8 @@ public enum FileLookup {
             var buffer = [UInt8](repeating: 0, count: size)
             var done = 0
             while done < size {
-                let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
+                let read = retryingEINTR { buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) } }
+                guard case .success(let n) = read, n > 0 else { break }
                 done += n
             }
             if done != size { return nil }

@@ -56,12 +56,8 @@ public final class ErrorLog {
             }
             return
         }
-        var t = time(nil)
-        var tm = Glibc.tm()
-        localtime_r(&t, &tm)
-        var buffer = [CChar](repeating: 0, count: 64)
-        strftime(&buffer, 64, "%a %b %d %H:%M:%S %Y", &tm)
-        let line = "[\(String(nulTerminated: buffer))] [\(messageLevel)] [pid \(getpid())] \(text)\n"
+        let now = LocalTime(Int(time(nil))).formatted("%a %b %d %H:%M:%S %Y")
+        let line = "[\(now)] [\(messageLevel)] [pid \(getpid())] \(text)\n"
         if let file {
             file.write(Array(line.utf8))
         } else {
@@ -100,9 +96,8 @@ public final class LogFile {
         bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
+                guard case .success(let n) = retryingEINTR({ Glibc.write(fd, raw.baseAddress! + done, raw.count - done) }), n > 0
+                else { return }
                 done += n
             }
         }

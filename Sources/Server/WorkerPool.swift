@@ -52,6 +52,13 @@ public final class WorkerPool: Sendable {
         }
     }
 
+    /// Starts Dispatch's threads for this pool with an empty job, which yields no completion and
+    /// counts as no job. Call once before serving: Dispatch sets its threads up (an epoll fd among
+    /// them) on first use, which must not meet the open-file limit for the first time under load.
+    public func warmUp() {
+        queue.async {}
+    }
+
     /// Queues `job` for `connectionID`; its result comes back through `drain()`.
     public func submit(_ connectionID: UInt64, _ job: @escaping @Sendable () -> LookupResult) {
         let now = EventLoop.monotonicSeconds()
