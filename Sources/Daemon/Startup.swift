@@ -95,13 +95,7 @@ public enum Startup {
             // then privileges drop before the first request is read.
             try opened.pidFile?.write()
             try dropPrivileges(opened.runAs, config, errorLog)
-            if inherited != nil {
-                errorLog.log(.notice, "socket activation: serving on \(opened.listeners.count) inherited listening socket(s)")
-            }
-            errorLog.log(
-                .notice,
-                "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers"
-            )
+            logStarted(settings, inheritedListeners: inherited != nil ? opened.listeners.count : nil, errorLog)
             lifeline?.ready()
             server.run()
             opened.pidFile?.remove()
@@ -206,6 +200,18 @@ public enum Startup {
         } else if let user = config.user {
             errorLog.log(.warn, "User \(user) ignored: httpd was not started as root")
         }
+    }
+
+    /// The start-up notices: the inherited listeners (socket activation), then what is served, how.
+    static func logStarted(_ settings: ServerSettings, inheritedListeners: Int?, _ errorLog: ErrorLog) {
+        let config = settings.config
+        if let count = inheritedListeners {
+            errorLog.log(.notice, "socket activation: serving on \(count) inherited listening socket(s)")
+        }
+        errorLog.log(
+            .notice,
+            "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers"
+        )
     }
 
     /// inetd mode: fd 0 (and 1) is the client's connected socket ("nowait"), or a listening socket

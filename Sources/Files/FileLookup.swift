@@ -1,5 +1,6 @@
 // The blocking part of serving a file: open, fstat, symlink policy, directory index, autoindex,
-// precompressed variants. Runs on a worker thread; returns a Sendable LookupResult.
+// precompressed variants. Runs on a worker thread (on the loop thread in inetd "nowait" mode);
+// returns a Sendable LookupResult.
 public import HTTPCore
 public import Config
 import Support

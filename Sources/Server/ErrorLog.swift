@@ -1,5 +1,5 @@
 // The error log: `[date] [level] [pid N] message` lines to stderr, a file or syslog.
-// Used on the loop thread (and by main before the loop exists); reopened on SIGUSR1.
+// Used on the loop thread (and by start-up code before the loop exists); reopened on SIGUSR1.
 import IO
 import Files
 import HTTPCore

@@ -34,7 +34,7 @@ struct ServerStats {
     }
 }
 
-/// How the process serves: on its own listening sockets, or started by inetd (or systemd) per connection.
+/// How the process serves: on its own listening sockets, or on the socket inetd (or systemd) passed as fd 0.
 public enum ServiceMode: String, Sendable, Equatable {
     case standalone
     case inetd
