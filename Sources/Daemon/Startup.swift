@@ -126,7 +126,8 @@ public enum Startup {
                 listeners = inherited.map { BoundListener(address: nil, fd: $0) }
             } else {
                 for address in config.effectiveListen {
-                    listeners.append(BoundListener(address: address, fd: try Sockets.bindListener(host: address.host, port: address.port)))
+                    let fd = try Sockets.bindListener(host: address.host, port: address.port)
+                    listeners.append(BoundListener(address: address, fd: fd))
                 }
             }
             let errorLog = try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
@@ -171,7 +172,9 @@ public enum Startup {
     }
 
     /// SIGUSR1 reopens the logs; SIGHUP reloads the configuration named by `options` (kept on failure).
-    static func reopenAndReloadOnSignals(_ loop: EventLoop, _ server: Server, _ errorLog: ErrorLog, _ options: CommandLineOptions) {
+    static func reopenAndReloadOnSignals(
+        _ loop: EventLoop, _ server: Server, _ errorLog: ErrorLog, _ options: CommandLineOptions
+    ) {
         loop.onSignal(SIGUSR1) { server.reopenLogs() }
         loop.onSignal(SIGHUP) {
             guard !server.draining else {

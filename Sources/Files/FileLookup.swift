@@ -171,7 +171,9 @@ public enum FileLookup {
             var buffer = [UInt8](repeating: 0, count: size)
             var done = 0
             while done < size {
-                let read = retryingEINTR { buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) } }
+                let read = buffer.withUnsafeMutableBytes { raw in
+                    retryingEINTR { pread(fd, raw.baseAddress! + done, size - done, off_t(done)) }
+                }
                 guard case .success(let n) = read, n > 0 else { break }
                 done += n
             }

@@ -65,11 +65,11 @@ public struct Request: Sendable {
             let host = try Self.host(fields.hostValues, targetHost: target.host, isHTTP11: isHTTP11)
             let body = try framing(fields, isHTTP11: isHTTP11)
             let expectsContinue = try Self.expectsContinue(fields.expect, isHTTP11: isHTTP11, body: body)
+            let wantsKeepAlive = isHTTP11 ? !fields.close : (fields.keepAlive && !fields.close)
             return .success(
                 Request(
                     head: head, method: method, path: target.path, query: target.query, isAsterisk: target.isAsterisk,
-                    isHTTP11: isHTTP11, host: host, wantsKeepAlive: isHTTP11 ? !fields.close : (fields.keepAlive && !fields.close),
-                    body: body, expectsContinue: expectsContinue))
+                    isHTTP11: isHTTP11, host: host, wantsKeepAlive: wantsKeepAlive, body: body, expectsContinue: expectsContinue))
         } catch {
             return .failure(error)
         }

@@ -2,17 +2,17 @@
 // times included), and the worker pool's warm-up is no job.
 import Testing
 
+@testable import Config
+@testable import Daemon
+@testable import Files
+@testable import HTTPCore
+@testable import IO
+@testable import Server
+@testable import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif
-
-@testable import Support
-@testable import HTTPCore
-@testable import Config
-@testable import Files
-@testable import IO
-@testable import Server
-@testable import Daemon
 
 private func snapshot(mode: ServiceMode = .standalone) -> StatusSnapshot {
     let noon = LocalTime(

@@ -68,7 +68,11 @@ import Testing
         }
         #expect(interrupted == .success(7))
         #expect(calls == 3)
-        #expect(retryingEINTR { () -> Int in errno = EBADF; return -1 } == .failure(Errno(EBADF)))
+        let failed = retryingEINTR { () -> Int in
+            errno = EBADF
+            return -1
+        }
+        #expect(failed == .failure(Errno(EBADF)))
         #expect(retryingEINTR { close(-1) } == .failure(Errno(EBADF)))
         #expect(Errno(ENOENT).description == errnoText(ENOENT))
     }
