@@ -81,6 +81,8 @@ public enum Startup {
         }
 
         let errorLog = opened.errorLog
+        // The server logs "listening on" as it is made; a signal sent from then on waits for its handler.
+        holdSignals(true)
         do throws(StartupError) {
             let (loop, server) = try makeServer(
                 settings, listeners: opened.listeners, inherited: inherited != nil, errorLog: errorLog,
@@ -91,6 +93,7 @@ public enum Startup {
             server.warmUpWorkers()
             stopOnSignals(loop, server)
             reopenAndReloadOnSignals(loop, server, errorLog, options)
+            holdSignals(false)
             // The PID file is written while still root (its folder is often root's, like /run),
             // then privileges drop before the first request is read.
             try opened.pidFile?.write()
@@ -163,6 +166,15 @@ public enum Startup {
             "the open-file limit (\(fileLimit)) is below what MaxConnections \(config.maxConnections) and "
                 + "FileCacheEntries \(config.fileCacheEntries) may need (\(FileLimit.needed(config))): "
                 + "raise it (ulimit -n, LimitNOFILE=) or lower them")
+    }
+
+    /// Blocks (or unblocks) SIGTERM, SIGINT, SIGHUP and SIGUSR1 on this thread, so that one arriving
+    /// before its handler is installed stays pending instead of ending the process.
+    static func holdSignals(_ hold: Bool) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] { sigaddset(&set, s) }
+        pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, nil)
     }
 
     /// SIGTERM and SIGINT begin a graceful stop.
