@@ -1,4 +1,4 @@
-// Numeric IP address checks and CIDR matching, shared by `Listen` and (later) access lists.
+// Numeric IP address checks (for `Listen`) and CIDR blocks with matching (for `StatusAllow`).
 import Support
 #if canImport(Glibc)
     import Glibc

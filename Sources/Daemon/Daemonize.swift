@@ -76,13 +76,10 @@ public enum Daemonize {
     /// The starter: reaps the first child, then waits for the daemon's word; never returns.
     static func waitForDaemon(_ readEnd: Int32, firstChild: pid_t) -> Never {
         var status: Int32 = 0
-        while waitpid(firstChild, &status, 0) < 0 && errno == EINTR {}
+        _ = retryingEINTR { waitpid(firstChild, &status, 0) }
         var message: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(readEnd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+        while case .success(let n) = retryingEINTR({ read(readEnd, &chunk, chunk.count) }), n > 0 {
             message += chunk[0..<n]
         }
         guard let first = message.first else {

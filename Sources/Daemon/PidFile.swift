@@ -114,9 +114,9 @@ public final class PidFile {
         var buffer = [UInt8](repeating: 0, count: 32)
         let n = pread(fd, &buffer, buffer.count, 0)
         guard n > 0 else { return nil }
-        let text = String(decoding: buffer[0..<n], as: UTF8.self).trimmingWhitespace()
-        let digits = text.prefix(while: { $0.isNumber })
-        guard let pid = Int32(digits), pid > 0 else { return nil }
+        // Leading spaces and tabs, then the digits (whatever follows them, such as the newline, is ignored).
+        let digits = buffer[0..<n].drop(while: { $0 == 0x20 || $0 == 0x09 }).prefix(while: isASCIIDigit)
+        guard let value = parseDecimal(digits, maxDigits: 18), let pid = pid_t(exactly: value), pid > 0 else { return nil }
         return pid
     }
 }

@@ -54,7 +54,7 @@ public struct RunAsUser: Sendable, Equatable {
         }
         guard pid > 0 else { return false }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = retryingEINTR { waitpid(pid, &status, 0) }
         return status == 0
     }
 }

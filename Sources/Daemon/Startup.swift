@@ -1,6 +1,6 @@
-// Start-up in the order the daemon contract needs: check the configuration, bind, open logs, take
-// the PID file, daemonize (before any thread, queue or event base), drop privileges, build the
-// server, write the PID, report ready; then serve until stopped and clean up.
+// Start-up in the order the daemon contract needs: take the PID file, bind, open logs, daemonize
+// (before any thread, queue or event base), build the event base and the server, write the PID,
+// drop privileges, report ready; then serve until stopped and clean up. inetd mode shares the pieces.
 public import Server
 import IO
 import Files
@@ -44,37 +44,30 @@ public func loadSettings(_ options: CommandLineOptions) -> Result<ServerSettings
 
 /// Runs the server for `settings`; returns the process's exit status.
 public enum Startup {
+    /// What stand-alone start-up opens before detaching, so that its errors reach the terminal.
+    struct Opened {
+        var runAs: RunAsUser?
+        var pidFile: PidFile?
+        var listeners: [BoundListener]
+        var errorLog: ErrorLog
+        var accessLog: AccessLog?
+    }
+
+    /// Stand-alone: PID file, bind, open logs, detach, event base, server, PID write, privilege drop,
+    /// ready; then serves until stopped. Returns the exit status.
     public static func serve(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
         let config = settings.config
         signal(SIGPIPE, SIG_IGN)
         let fileLimit = FileLimit.raiseToHardLimit()
         // systemd socket activation: serve on the inherited listening sockets instead of binding Listen.
         let inherited = Sockets.inheritedListeners()
-        var bound: [BoundListener] = []
-        let errorLog: ErrorLog
-        let accessLog: AccessLog?
-        var pidFile: PidFile?
-        var runAs: RunAsUser?
-        do {
-            if let user = config.user, getuid() == 0 {
-                runAs = try RunAsUser.resolve(user: user, group: config.group)
-            }
-            // The PID file first (a second httpd names the running one), then bind and open
-            // everything before detaching, so that these errors reach the terminal.
-            pidFile = try config.pidFile.map { try PidFile(path: $0) }
-            if let inherited {
-                bound = inherited.map { BoundListener(address: nil, fd: $0) }
-            } else {
-                for address in config.effectiveListen {
-                    bound.append(BoundListener(address: address, fd: try Sockets.bindListener(host: address.host, port: address.port)))
-                }
-            }
-            errorLog = try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
-            accessLog = try config.accessLog.map { try AccessLog(path: $0.path, format: $0.format) }
-        } catch {
-            pidFile?.abandon()
+        let opened: Opened
+        switch openBeforeDetaching(config, inherited: inherited) {
+        case .failure(let error):
             printToStderr("httpd: error: \(error)")
             return 1
+        case .success(let o):
+            opened = o
         }
 
         var lifeline: Lifeline?
@@ -87,69 +80,154 @@ public enum Startup {
             }
         }
 
-        do {
-            let loop = try EventLoop()
-            let server = try Server(loop: loop, settings: settings, listeners: bound, log: errorLog, accessLog: accessLog)
-            server.listenersInherited = inherited != nil
-            if FileLimit.needed(config) > fileLimit {
-                errorLog.log(
-                    .warn,
-                    "the open-file limit (\(fileLimit)) is below what MaxConnections \(config.maxConnections) and "
-                        + "FileCacheEntries \(config.fileCacheEntries) may need (\(FileLimit.needed(config))): "
-                        + "raise it (ulimit -n, LimitNOFILE=) or lower them")
-            }
+        let errorLog = opened.errorLog
+        // The server logs "listening on" as it is made; a signal sent from then on waits for its handler.
+        holdSignals(true)
+        do throws(StartupError) {
+            let (loop, server) = try makeServer(
+                settings, listeners: opened.listeners, inherited: inherited != nil, errorLog: errorLog,
+                accessLog: opened.accessLog)
+            warnIfFileLimitLow(fileLimit, config, errorLog)
             // Start the worker pool now: Dispatch sets up its threads (and an epoll fd) on first use,
             // and must not meet the open-file limit for the first time under load.
             server.warmUpWorkers()
-            try loop.onSignal(SIGTERM) { server.beginShutdown() }
-            try loop.onSignal(SIGINT) { server.beginShutdown() }
-            try loop.onSignal(SIGUSR1) { server.reopenLogs() }
-            try loop.onSignal(SIGHUP) {
-                guard !server.draining else {
-                    errorLog.log(.notice, "SIGHUP ignored: stopping")
-                    return
-                }
-                errorLog.log(.notice, "SIGHUP: reloading \(options.configFile)")
-                switch loadSettings(options) {
-                case .failure(let error):
-                    errorLog.log(.error, "reload failed, keeping the running configuration:\n\(error)")
-                case .success(let new):
-                    do throws(StartupError) {
-                        try server.reload(new)
-                        errorLog.log(.notice, "configuration reloaded (generation \(server.generation))")
-                    } catch {
-                        errorLog.log(.error, "reload failed, keeping the running configuration: \(error)")
-                    }
-                }
-            }
+            try stopOnSignals(loop, server)
+            try reopenAndReloadOnSignals(loop, server, errorLog, options)
+            holdSignals(false)
             // The PID file is written while still root (its folder is often root's, like /run),
             // then privileges drop before the first request is read.
-            try pidFile?.write()
-            if let runAs {
-                try runAs.become()
-                errorLog.log(.info, "running as user \(runAs.name) (uid \(runAs.uid), gid \(runAs.gid))")
-            } else if let user = config.user {
-                errorLog.log(.warn, "User \(user) ignored: httpd was not started as root")
-            }
-            if inherited != nil {
-                errorLog.log(.notice, "socket activation: serving on \(bound.count) inherited listening socket(s)")
-            }
-            errorLog.log(
-                .notice,
-                "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers"
-            )
+            try opened.pidFile?.write()
+            try dropPrivileges(opened.runAs, config, errorLog)
+            logStarted(settings, inheritedListeners: inherited != nil ? opened.listeners.count : nil, errorLog)
             lifeline?.ready()
             server.run()
-            pidFile?.remove()
+            opened.pidFile?.remove()
             errorLog.log(.notice, "stopped")
             return 0
         } catch {
             errorLog.log(.error, "start-up failed: \(error)")
-            pidFile?.remove()
-            pidFile?.abandon()
+            opened.pidFile?.remove()
+            opened.pidFile?.abandon()
             if let lifeline { lifeline.failed(error.description) } else { printToStderr("httpd: error: \(error)") }
             return 1
         }
+    }
+
+    /// Resolves the user to run as, takes the PID file (a second httpd names the running one), binds
+    /// `Listen` (unless systemd passed `inherited` sockets) and opens the logs, in that order; on
+    /// failure gives the PID file up again and returns the error.
+    static func openBeforeDetaching(_ config: Configuration, inherited: [Int32]?) -> Result<Opened, StartupError> {
+        var pidFile: PidFile?
+        do throws(StartupError) {
+            var runAs: RunAsUser?
+            if let user = config.user, getuid() == 0 {
+                runAs = try RunAsUser.resolve(user: user, group: config.group)
+            }
+            pidFile = try config.pidFile.map { path throws(StartupError) in try PidFile(path: path) }
+            var listeners: [BoundListener] = []
+            if let inherited {
+                listeners = inherited.map { BoundListener(address: nil, fd: $0) }
+            } else {
+                for address in config.effectiveListen {
+                    let fd = try Sockets.bindListener(host: address.host, port: address.port)
+                    listeners.append(BoundListener(address: address, fd: fd))
+                }
+            }
+            let errorLog = try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
+            let accessLog = try openAccessLog(config)
+            return .success(
+                Opened(runAs: runAs, pidFile: pidFile, listeners: listeners, errorLog: errorLog, accessLog: accessLog))
+        } catch {
+            pidFile?.abandon()
+            return .failure(error)
+        }
+    }
+
+    /// The access log, when the configuration names one.
+    static func openAccessLog(_ config: Configuration) throws(StartupError) -> AccessLog? {
+        try config.accessLog.map { log throws(StartupError) in try AccessLog(path: log.path, format: log.format) }
+    }
+
+    /// The event base and the server on it; call after detaching (the base must be the daemon's own).
+    static func makeServer(
+        _ settings: ServerSettings, listeners: [BoundListener], inherited: Bool, errorLog: ErrorLog, accessLog: AccessLog?
+    ) throws(StartupError) -> (EventLoop, Server) {
+        let loop = try EventLoop()
+        let server = try Server(loop: loop, settings: settings, listeners: listeners, log: errorLog, accessLog: accessLog)
+        server.listenersInherited = inherited
+        return (loop, server)
+    }
+
+    /// Logs a warning when the open-file limit is below what the configuration may need.
+    static func warnIfFileLimitLow(_ fileLimit: Int, _ config: Configuration, _ errorLog: ErrorLog) {
+        guard FileLimit.needed(config) > fileLimit else { return }
+        errorLog.log(
+            .warn,
+            "the open-file limit (\(fileLimit)) is below what MaxConnections \(config.maxConnections) and "
+                + "FileCacheEntries \(config.fileCacheEntries) may need (\(FileLimit.needed(config))): "
+                + "raise it (ulimit -n, LimitNOFILE=) or lower them")
+    }
+
+    /// Blocks (or unblocks) SIGTERM, SIGINT, SIGHUP and SIGUSR1 on this thread, so that one arriving
+    /// before its handler is installed stays pending instead of ending the process.
+    static func holdSignals(_ hold: Bool) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] { sigaddset(&set, s) }
+        pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, nil)
+    }
+
+    /// SIGTERM and SIGINT begin a graceful stop.
+    static func stopOnSignals(_ loop: EventLoop, _ server: Server) throws(StartupError) {
+        try loop.onSignal(SIGTERM) { server.beginShutdown() }
+        try loop.onSignal(SIGINT) { server.beginShutdown() }
+    }
+
+    /// SIGUSR1 reopens the logs; SIGHUP reloads the configuration named by `options` (kept on failure).
+    static func reopenAndReloadOnSignals(
+        _ loop: EventLoop, _ server: Server, _ errorLog: ErrorLog, _ options: CommandLineOptions
+    ) throws(StartupError) {
+        try loop.onSignal(SIGUSR1) { server.reopenLogs() }
+        try loop.onSignal(SIGHUP) {
+            guard !server.draining else {
+                errorLog.log(.notice, "SIGHUP ignored: stopping")
+                return
+            }
+            errorLog.log(.notice, "SIGHUP: reloading \(options.configFile)")
+            switch loadSettings(options) {
+            case .failure(let error):
+                errorLog.log(.error, "reload failed, keeping the running configuration:\n\(error)")
+            case .success(let new):
+                do throws(StartupError) {
+                    try server.reload(new)
+                    errorLog.log(.notice, "configuration reloaded (generation \(server.generation))")
+                } catch {
+                    errorLog.log(.error, "reload failed, keeping the running configuration: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Becomes `runAs` (resolved when httpd started as root); warns that `User` is ignored otherwise.
+    static func dropPrivileges(_ runAs: RunAsUser?, _ config: Configuration, _ errorLog: ErrorLog) throws(StartupError) {
+        if let runAs {
+            try runAs.become()
+            errorLog.log(.info, "running as user \(runAs.name) (uid \(runAs.uid), gid \(runAs.gid))")
+        } else if let user = config.user {
+            errorLog.log(.warn, "User \(user) ignored: httpd was not started as root")
+        }
+    }
+
+    /// The start-up notices: the inherited listeners (socket activation), then what is served, how.
+    static func logStarted(_ settings: ServerSettings, inheritedListeners: Int?, _ errorLog: ErrorLog) {
+        let config = settings.config
+        if let count = inheritedListeners {
+            errorLog.log(.notice, "socket activation: serving on \(count) inherited listening socket(s)")
+        }
+        errorLog.log(
+            .notice,
+            "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers"
+        )
     }
 
     /// inetd mode: fd 0 (and 1) is the client's connected socket ("nowait"), or a listening socket
@@ -176,21 +254,18 @@ public enum Startup {
             printToStderr("httpd: error: --inetd needs a socket on standard input (run it from inetd, xinetd or systemd)")
             return 1
         }
-        do {
-            let accessLog = try config.accessLog.map { try AccessLog(path: $0.path, format: $0.format) }
+        do throws(StartupError) {
+            let accessLog = try openAccessLog(config)
             let waitStyle = Sockets.isListening(0)
             if waitStyle { Sockets.prepareInherited(0) }
-            let loop = try EventLoop()
             var s = settings
             s.config = config
-            let server = try Server(
-                loop: loop, settings: s, listeners: waitStyle ? [BoundListener(address: nil, fd: 0)] : [],
-                log: errorLog, accessLog: accessLog)
-            server.mode = "inetd"
+            let (loop, server) = try makeServer(
+                s, listeners: waitStyle ? [BoundListener(address: nil, fd: 0)] : [], inherited: true, errorLog: errorLog,
+                accessLog: accessLog)
+            server.mode = .inetd
             server.inlineLookups = !waitStyle
-            server.listenersInherited = true
-            try loop.onSignal(SIGTERM) { server.beginShutdown() }
-            try loop.onSignal(SIGINT) { server.beginShutdown() }
+            try stopOnSignals(loop, server)
             if waitStyle {
                 server.idleExit = config.idleExit
             } else {

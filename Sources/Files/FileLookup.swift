@@ -1,5 +1,6 @@
 // The blocking part of serving a file: open, fstat, symlink policy, directory index, autoindex,
-// precompressed variants. Runs on a worker thread; returns a Sendable LookupResult.
+// precompressed variants. Runs on a worker thread (on the loop thread in inetd "nowait" mode);
+// returns a Sendable LookupResult.
 public import HTTPCore
 public import Config
 import Support
@@ -170,9 +171,10 @@ public enum FileLookup {
             var buffer = [UInt8](repeating: 0, count: size)
             var done = 0
             while done < size {
-                let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, size - done, off_t(done)) }
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
+                let read = buffer.withUnsafeMutableBytes { raw in
+                    retryingEINTR { pread(fd, raw.baseAddress! + done, size - done, off_t(done)) }
+                }
+                guard case .success(let n) = read, n > 0 else { break }
                 done += n
             }
             if done != size { return nil }

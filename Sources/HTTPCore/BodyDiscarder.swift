@@ -68,7 +68,7 @@ public struct BodyDiscarder {
             i += 1
             switch state {
             case .size:
-                if let d = PathNormalizer.hexValue(c) {
+                if let d = hexDigitValue(c) {
                     if digits >= 15 { return fail(.contentTooLarge, "chunk size too large") }
                     size = size << 4 | Int(d)
                     digits += 1

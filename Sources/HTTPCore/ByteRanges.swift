@@ -69,9 +69,10 @@ public enum ByteRanges {
         return specs.isEmpty ? nil : specs
     }
 
+    /// 1*DIGIT as a number; more than 18 digits is larger than any file, so it counts as Int.max.
     static func number(_ s: Substring) -> Int? {
-        guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return s.utf8.count > 18 ? Int.max : Int(s)
+        guard !s.isEmpty, s.utf8.allSatisfy(isASCIIDigit) else { return nil }
+        return parseDecimal(s.utf8, maxDigits: 18) ?? Int.max
     }
 
     /// Decides what to send for `rangeField` on a representation of `length` bytes.

@@ -83,11 +83,7 @@ public enum Conditionals {
 
     /// All lines of a list field joined with ", ", or nil when absent.
     static func listField(_ head: RequestHead, _ name: String) -> String? {
-        var list: String?
-        for f in head.fields where f.name == name {
-            list = list.map { $0 + ", " + f.value } ?? f.value
-        }
-        return list
+        joinFieldLines(head.fieldValues(name))
     }
 
     /// If-Range (RFC 9110 §13.1.5): true when a Range may be honoured.

@@ -60,10 +60,9 @@ public enum HTTPDate {
         return daysFromCivil(y, m + 1, d) * 86400 + h * 3600 + mi * 60 + s
     }
 
-    /// A run of ASCII digits as a number; nil for anything else (Int() would also take a sign).
+    /// 1 to 9 ASCII digits as a number; nil for anything else (a sign or space included).
     static func number(_ s: Substring) -> Int? {
-        guard !s.isEmpty, s.utf8.count <= 9, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return Int(s)
+        parseDecimal(s.utf8, maxDigits: 9)
     }
 
     /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -28,7 +28,7 @@ public enum PathNormalizer {
         while i < bytes.count {
             let c = bytes[i]
             if c == 0x25 {
-                guard i + 2 < bytes.count, let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) else {
+                guard i + 2 < bytes.count, let hi = hexDigitValue(bytes[i + 1]), let lo = hexDigitValue(bytes[i + 2]) else {
                     return .failure(RequestError(.badRequest, "bad percent-escape in path"))
                 }
                 let d = hi << 4 | lo
@@ -74,28 +74,11 @@ public enum PathNormalizer {
         return segments.contains { $0.hasPrefix(".") }
     }
 
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x41...0x46: c - 0x41 + 10
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
-    }
-
     /// Percent-encodes a decoded path for a Location header or a link (keeps `/` and unreserved characters).
     public static func encode(_ path: String) -> String {
-        var out = ""
-        for b in path.utf8 {
-            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+        percentEncode(path.utf8) { b in
+            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
                 || "-._~/!$&'()*+,;=:@".utf8.contains(b)
-            {
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            } else {
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
-            }
         }
-        return out
     }
 }

@@ -54,123 +54,152 @@ public struct Request: Sendable {
 
     /// Interprets a head; returns the error status to answer when it is not acceptable.
     /// Every failure here leaves the body's framing unknown, so the connection closes after the answer.
+    /// The steps run in this order, and the first failure is the answer: version, target, host,
+    /// body framing, expectations.
     public static func interpret(_ head: RequestHead) -> Result<Request, RequestError> {
-        if head.version.major != 1 {
-            return .failure(
-                RequestError(.httpVersionNotSupported, "HTTP/\(head.version.major).\(head.version.minor) is not supported"))
+        do throws(RequestError) {
+            let isHTTP11 = try httpVersion(head)
+            let method = HTTPMethod(head.method)
+            let fields = SemanticFields(head)
+            let target = try Self.target(head.target, method: method, methodName: head.method)
+            let host = try Self.host(fields.hostValues, targetHost: target.host, isHTTP11: isHTTP11)
+            let body = try framing(fields, isHTTP11: isHTTP11)
+            let expectsContinue = try Self.expectsContinue(fields.expect, isHTTP11: isHTTP11, body: body)
+            let wantsKeepAlive = isHTTP11 ? !fields.close : (fields.keepAlive && !fields.close)
+            return .success(
+                Request(
+                    head: head, method: method, path: target.path, query: target.query, isAsterisk: target.isAsterisk,
+                    isHTTP11: isHTTP11, host: host, wantsKeepAlive: wantsKeepAlive, body: body, expectsContinue: expectsContinue))
+        } catch {
+            return .failure(error)
         }
-        let isHTTP11 = head.version.minor >= 1
-        let method = HTTPMethod(head.method)
+    }
 
-        // Connection options (RFC 9110 §7.6.1): a comma-separated list of tokens.
+    /// The header fields `interpret` reads, gathered in one pass over the head.
+    struct SemanticFields {
+        /// Connection options (RFC 9110 §7.6.1): a comma-separated list of tokens.
         var close = false
         var keepAlive = false
         var hostValues: [String] = []
         var contentLengths: [String] = []
         var transferEncodings: [String] = []
+        /// Every Expect line, joined into one list.
         var expect: String?
-        for f in head.fields {
-            switch f.name {
-            case "connection":
-                for token in f.value.split(separator: ",") {
-                    let t = token.trimmingWhitespace().lowercased()
-                    if t == "close" { close = true } else if t == "keep-alive" { keepAlive = true }
-                }
-            case "host": hostValues.append(f.value)
-            case "content-length": contentLengths.append(f.value)
-            case "transfer-encoding": transferEncodings.append(f.value)
-            case "expect": expect = expect.map { $0 + ", " + f.value } ?? f.value
-            default: break
-            }
-        }
 
-        // Target forms (RFC 9112 §3.2).
+        init(_ head: RequestHead) {
+            var expectLines: [String] = []
+            for f in head.fields {
+                switch f.name {
+                case "connection":
+                    for token in f.value.split(separator: ",") {
+                        let t = token.trimmingWhitespace().lowercased()
+                        if t == "close" { close = true } else if t == "keep-alive" { keepAlive = true }
+                    }
+                case "host": hostValues.append(f.value)
+                case "content-length": contentLengths.append(f.value)
+                case "transfer-encoding": transferEncodings.append(f.value)
+                case "expect": expectLines.append(f.value)
+                default: break
+                }
+            }
+            expect = joinFieldLines(expectLines)
+        }
+    }
+
+    /// The request target split into its parts (RFC 9112 §3.2).
+    struct Target {
         var path: String
         var query: String?
-        var targetHost: String?
+        /// The authority of an absolute-form target.
+        var host: String?
         var isAsterisk = false
-        let target = head.target
+    }
+
+    /// True for HTTP/1.1 (or a later 1.x); any major version but 1 is 505.
+    static func httpVersion(_ head: RequestHead) throws(RequestError) -> Bool {
+        guard head.version.major == 1 else {
+            throw RequestError(.httpVersionNotSupported, "HTTP/\(head.version.major).\(head.version.minor) is not supported")
+        }
+        return head.version.minor >= 1
+    }
+
+    /// The target's path, query and authority by its form (RFC 9112 §3.2); 400 for a form the method may not use.
+    static func target(_ target: String, method: HTTPMethod, methodName: String) throws(RequestError) -> Target {
+        var t: Target
         if target.hasPrefix("/") {
-            path = target
+            t = Target(path: target)
         } else if target == "*" {
-            guard method == .options else {
-                return .failure(RequestError(.badRequest, "asterisk-form target with \(head.method)"))
-            }
-            isAsterisk = true
-            path = "*"
+            guard method == .options else { throw RequestError(.badRequest, "asterisk-form target with \(methodName)") }
+            t = Target(path: "*", isAsterisk: true)
         } else if method == .connect {
             // authority-form (RFC 9112 §3.2.3): only CONNECT uses it, and it gets 405 here.
-            path = "*"
-        } else if let (authority, rest) = Self.splitAbsoluteForm(target) {
-            targetHost = authority
-            path = rest.isEmpty ? "/" : rest
+            t = Target(path: "*")
+        } else if let (authority, rest) = splitAbsoluteForm(target) {
+            t = Target(path: rest.isEmpty ? "/" : rest, host: authority)
         } else {
-            return .failure(RequestError(.badRequest, "invalid request target"))
+            throw RequestError(.badRequest, "invalid request target")
         }
         // Byte-level splits (this runs for every request): '?' starts the query, '#' a fragment.
-        if let q = path.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            query = String(path[path.utf8.index(after: q)...])
-            path = String(path[..<q])
+        if let q = t.path.utf8.firstIndex(of: UInt8(ascii: "?")) {
+            t.query = String(t.path[t.path.utf8.index(after: q)...])
+            t.path = String(t.path[..<q])
         }
-        if let hash = path.utf8.firstIndex(of: UInt8(ascii: "#")) {
-            path = String(path[..<hash])
+        if let hash = t.path.utf8.firstIndex(of: UInt8(ascii: "#")) {
+            t.path = String(t.path[..<hash])
         }
+        return t
+    }
 
-        // Host (RFC 9112 §3.2): exactly one in HTTP/1.1, valid syntax in any version.
-        if hostValues.count > 1 { return .failure(RequestError(.badRequest, "more than one Host field")) }
-        if isHTTP11 && hostValues.isEmpty { return .failure(RequestError(.badRequest, "HTTP/1.1 request without Host")) }
+    /// The host the request names (RFC 9112 §3.2): exactly one Host field in HTTP/1.1, valid syntax in
+    /// any version; an absolute-form target's authority wins over the field.
+    static func host(_ hostValues: [String], targetHost: String?, isHTTP11: Bool) throws(RequestError) -> String {
+        if hostValues.count > 1 { throw RequestError(.badRequest, "more than one Host field") }
+        if isHTTP11 && hostValues.isEmpty { throw RequestError(.badRequest, "HTTP/1.1 request without Host") }
         var host = ""
         if let h = hostValues.first {
             // An empty Host is valid (RFC 9110 §7.2); an invalid one is not.
-            guard let parsed = Self.parseHost(h) else {
-                return .failure(RequestError(.badRequest, "invalid Host '\(h)'"))
-            }
+            guard let parsed = parseHost(h) else { throw RequestError(.badRequest, "invalid Host '\(h)'") }
             host = parsed
         }
         if let t = targetHost {
-            guard let parsed = Self.parseHost(t), !parsed.isEmpty else {
-                return .failure(RequestError(.badRequest, "invalid authority in request target"))
+            guard let parsed = parseHost(t), !parsed.isEmpty else {
+                throw RequestError(.badRequest, "invalid authority in request target")
             }
             host = parsed
         }
+        return host
+    }
 
-        // Body framing (RFC 9112 §6.1-§6.3); any doubt closes the connection.
-        var body = BodyFraming.none
-        if !transferEncodings.isEmpty {
-            if !contentLengths.isEmpty { return .failure(RequestError(.badRequest, "both Content-Length and Transfer-Encoding")) }
-            if !isHTTP11 { return .failure(RequestError(.badRequest, "Transfer-Encoding in an HTTP/1.0 request")) }
-            let codings = transferEncodings.joined(separator: ",").split(separator: ",").map {
+    /// How the body is delimited (RFC 9112 §6.1-§6.3); any doubt is an error, which closes the connection.
+    static func framing(_ fields: SemanticFields, isHTTP11: Bool) throws(RequestError) -> BodyFraming {
+        if !fields.transferEncodings.isEmpty {
+            if !fields.contentLengths.isEmpty { throw RequestError(.badRequest, "both Content-Length and Transfer-Encoding") }
+            if !isHTTP11 { throw RequestError(.badRequest, "Transfer-Encoding in an HTTP/1.0 request") }
+            let codings = (joinFieldLines(fields.transferEncodings) ?? "").split(separator: ",").map {
                 $0.trimmingWhitespace().lowercased()
             }
-            guard codings.last == "chunked" else {
-                return .failure(RequestError(.badRequest, "Transfer-Encoding does not end in chunked"))
-            }
-            guard codings.count == 1 else {
-                return .failure(RequestError(.notImplemented, "unsupported transfer coding '\(codings[0])'"))
-            }
-            body = .chunked
-        } else if !contentLengths.isEmpty {
-            guard contentLengths.count == 1, let n = Self.parseContentLength(contentLengths[0]) else {
-                return .failure(RequestError(.badRequest, "invalid or repeated Content-Length"))
-            }
-            if n > 0 { body = .length(n) }
+            guard codings.last == "chunked" else { throw RequestError(.badRequest, "Transfer-Encoding does not end in chunked") }
+            guard codings.count == 1 else { throw RequestError(.notImplemented, "unsupported transfer coding '\(codings[0])'") }
+            return .chunked
         }
-
-        var expectsContinue = false
-        if let e = expect {
-            // Every expectation listed, on any number of lines, must be one we meet.
-            let items = e.split(separator: ",").map { $0.trimmingWhitespace().lowercased() }
-            guard !items.isEmpty, items.allSatisfy({ $0 == "100-continue" }) else {
-                return .failure(RequestError(.expectationFailed, "unsupported expectation '\(e)'"))
+        if !fields.contentLengths.isEmpty {
+            guard fields.contentLengths.count == 1, let n = parseContentLength(fields.contentLengths[0]) else {
+                throw RequestError(.badRequest, "invalid or repeated Content-Length")
             }
-            expectsContinue = isHTTP11 && body != .none
+            if n > 0 { return .length(n) }
         }
+        return .none
+    }
 
-        let wantsKeepAlive = isHTTP11 ? !close : (keepAlive && !close)
-        return .success(
-            Request(
-                head: head, method: method, path: path, query: query, isAsterisk: isAsterisk, isHTTP11: isHTTP11,
-                host: host, wantsKeepAlive: wantsKeepAlive, body: body, expectsContinue: expectsContinue))
+    /// Whether to send 100 Continue: every expectation listed, on any number of lines, must be
+    /// `100-continue` (else 417); it is met only for an HTTP/1.1 request with a body.
+    static func expectsContinue(_ expect: String?, isHTTP11: Bool, body: BodyFraming) throws(RequestError) -> Bool {
+        guard let e = expect else { return false }
+        let items = e.split(separator: ",").map { $0.trimmingWhitespace().lowercased() }
+        guard !items.isEmpty, items.allSatisfy({ $0 == "100-continue" }) else {
+            throw RequestError(.expectationFailed, "unsupported expectation '\(e)'")
+        }
+        return isHTTP11 && body != .none
     }
 
     /// `http://authority/path` → (authority, path); nil when not absolute-form with http(s).
@@ -205,22 +234,21 @@ public struct Request: Sendable {
                 port = after.dropFirst()
             }
             let literal = host[host.index(after: host.startIndex)..<close]
-            guard !literal.isEmpty, literal.utf8.allSatisfy({ isHexDigit($0) || $0 == 0x3A || $0 == 0x2E }) else { return nil }
+            guard !literal.isEmpty, literal.utf8.allSatisfy({ hexDigitValue($0) != nil || $0 == 0x3A || $0 == 0x2E }) else {
+                return nil
+            }
             host = host[...close]
         } else if let colon = host.firstIndex(of: ":") {
             port = host[host.index(after: colon)...]
             host = host[..<colon]
         }
-        guard port.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), port.utf8.count <= 5 else { return nil }
+        // port = *DIGIT (RFC 3986 §3.2.3): empty, or at most 5 digits.
+        guard port.isEmpty || parseDecimal(port.utf8, maxDigits: 5) != nil else { return nil }
         // reg-name: unreserved / pct-encoded / sub-delims; '[' only in IP literals.
         for c in host.utf8 where !(isHostChar(c) || (host.hasPrefix("[") && (c == 0x5B || c == 0x5D || c == 0x3A))) {
             return nil
         }
         return host.lowercased()
-    }
-
-    static func isHexDigit(_ c: UInt8) -> Bool {
-        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
     }
 
     static func isHostChar(_ c: UInt8) -> Bool {
@@ -230,8 +258,7 @@ public struct Request: Sendable {
 
     /// 1*DIGIT, at most 18 digits so it fits an Int (RFC 9110 §8.6).
     static func parseContentLength(_ value: String) -> Int? {
-        guard !value.isEmpty, value.utf8.count <= 18, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
-        return Int(value)
+        parseDecimal(value.utf8, maxDigits: 18)
     }
 }
 

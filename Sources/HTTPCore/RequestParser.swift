@@ -266,7 +266,7 @@ public struct RequestParser {
         let n = versionEnd - versionStart
         guard n == 8, bytes[versionStart] == 0x48, bytes[versionStart + 1] == 0x54, bytes[versionStart + 2] == 0x54,
             bytes[versionStart + 3] == 0x50, bytes[versionStart + 4] == 0x2F, bytes[versionStart + 6] == 0x2E,
-            Self.isDigit(bytes[versionStart + 5]), Self.isDigit(bytes[versionStart + 7])
+            isASCIIDigit(bytes[versionStart + 5]), isASCIIDigit(bytes[versionStart + 7])
         else {
             return RequestError(.badRequest, "malformed HTTP version")
         }
@@ -320,8 +320,6 @@ public struct RequestParser {
         state = .start
         return .complete(head, consumed: consumed)
     }
-
-    @inline(__always) static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
 
     /// tchar (RFC 9110 §5.6.2).
     @inline(__always) static func isTokenChar(_ c: UInt8) -> Bool { tokenTable[Int(c)] }

@@ -118,13 +118,7 @@ public enum StaticResponder {
         if let q = request.query {
             // The query goes back as sent; bytes that may not stand in a header are percent-encoded.
             location += "?"
-            for b in q.latin1Bytes {
-                if b > 0x20 && b < 0x7F && b != 0x22 && b != 0x3C && b != 0x3E {
-                    location.unicodeScalars.append(Unicode.Scalar(b))
-                } else {
-                    location += "%" + String(b >> 4, radix: 16, uppercase: true) + String(b & 15, radix: 16, uppercase: true)
-                }
-            }
+            location += percentEncode(q.latin1Bytes) { b in b > 0x20 && b < 0x7F && b != 0x22 && b != 0x3C && b != 0x3E }
         }
         let html =
             "<!DOCTYPE html>\n<html><head><title>301 Moved Permanently</title></head>\n<body><h1>301 Moved Permanently</h1>"

@@ -50,16 +50,12 @@ public final class AccessLog {
 
     /// `25/Nov/2026:14:17:56 +0000` in local time, as Apache's %t.
     public static func clfTime(_ seconds: Int) -> String {
-        var t = time_t(seconds)
-        var tm = Glibc.tm()
-        localtime_r(&t, &tm)
-        var buffer = [CChar](repeating: 0, count: 64)
-        strftime(&buffer, 64, "%d/%b/%Y:%H:%M:%S ", &tm)
-        let offset = tm.tm_gmtoff / 60
+        let local = LocalTime(seconds)
+        let offset = local.utcOffset / 60
         let sign = offset < 0 ? "-" : "+"
         let hours = abs(offset) / 60
         let minutes = abs(offset) % 60
-        return String(nulTerminated: buffer) + sign + (hours < 10 ? "0" : "") + "\(hours)" + (minutes < 10 ? "0" : "")
+        return local.formatted("%d/%b/%Y:%H:%M:%S ") + sign + (hours < 10 ? "0" : "") + "\(hours)" + (minutes < 10 ? "0" : "")
             + "\(minutes)"
     }
 }

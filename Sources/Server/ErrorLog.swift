@@ -1,5 +1,5 @@
 // The error log: `[date] [level] [pid N] message` lines to stderr, a file or syslog.
-// Used on the loop thread (and by main before the loop exists); reopened on SIGUSR1.
+// Used on the loop thread (and by start-up code before the loop exists); reopened on SIGUSR1.
 import IO
 import Files
 import HTTPCore
@@ -56,12 +56,8 @@ public final class ErrorLog {
             }
             return
         }
-        var t = time(nil)
-        var tm = Glibc.tm()
-        localtime_r(&t, &tm)
-        var buffer = [CChar](repeating: 0, count: 64)
-        strftime(&buffer, 64, "%a %b %d %H:%M:%S %Y", &tm)
-        let line = "[\(String(nulTerminated: buffer))] [\(messageLevel)] [pid \(getpid())] \(text)\n"
+        let now = LocalTime(Int(time(nil))).formatted("%a %b %d %H:%M:%S %Y")
+        let line = "[\(now)] [\(messageLevel)] [pid \(getpid())] \(text)\n"
         if let file {
             file.write(Array(line.utf8))
         } else {
@@ -100,9 +96,8 @@ public final class LogFile {
         bytes.withUnsafeBytes { raw in
             var done = 0
             while done < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
+                guard case .success(let n) = retryingEINTR({ Glibc.write(fd, raw.baseAddress! + done, raw.count - done) }), n > 0
+                else { return }
                 done += n
             }
         }

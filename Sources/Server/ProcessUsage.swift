@@ -1,8 +1,5 @@
-// Resident memory and CPU time of this process, from /proc/self/statm and getrusage (no disk I/O).
-import IO
-import Files
-import HTTPCore
-import Config
+// Resident memory and CPU time of this process (/proc/self/statm, getrusage) and the system's load
+// average (getloadavg): read when a status snapshot is taken, never by the renderers.
 import Support
 #if canImport(Glibc)
     import Glibc
@@ -11,9 +8,11 @@ import Support
 /// This process's resource usage right now.
 public struct ProcessUsage: Sendable {
     public var residentBytes: Int
+    /// CPU seconds in user and in system mode.
     public var user: Double
     public var system: Double
 
+    /// The usage now; resident memory is 0 when /proc/self/statm cannot be read.
     public static func current() -> ProcessUsage {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
@@ -27,11 +26,31 @@ public struct ProcessUsage: Sendable {
             close(fd)
             if n > 0 {
                 let fields = buffer[0..<n].split(separator: 0x20)
-                if fields.count > 1, let pages = Int(String(decoding: fields[1], as: UTF8.self)) {
+                if fields.count > 1, let pages = parseDecimal(fields[1], maxDigits: 18) {
                     resident = pages * Int(sysconf(Int32(_SC_PAGESIZE)))
                 }
             }
         }
         return ProcessUsage(residentBytes: resident, user: user, system: system)
+    }
+}
+
+/// The system's load averages over 1, 5 and 15 minutes.
+public struct LoadAverage: Sendable, Equatable {
+    public var one: Double
+    public var five: Double
+    public var fifteen: Double
+
+    public init(one: Double, five: Double, fifteen: Double) {
+        self.one = one
+        self.five = five
+        self.fifteen = fifteen
+    }
+
+    /// The load averages now (getloadavg); zeros when they cannot be read.
+    public static func current() -> LoadAverage {
+        var l = [Double](repeating: 0, count: 3)
+        _ = getloadavg(&l, 3)
+        return LoadAverage(one: l[0], five: l[1], fifteen: l[2])
     }
 }

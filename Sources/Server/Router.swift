@@ -41,8 +41,11 @@ public struct MonitoringPaths: Sendable {
 
 /// Request routing for the static server.
 public enum Router {
+    /// The methods a static resource allows (the `Allow` field of 405 and OPTIONS).
     public static let allow = "GET, HEAD, OPTIONS"
 
+    /// What to do with an interpreted request: OPTIONS, 405 and 501 by method, 400 for a bad path,
+    /// then the monitoring endpoints, 404 for a hidden path, else a file lookup.
     public static func route(_ request: Request, hideDotfiles: Bool, monitoring: MonitoringPaths = .none) -> Route {
         switch request.method {
         case .get, .head:

@@ -56,8 +56,8 @@ public final class Server {
     var drainTimer: Timer!
     /// Counters for the status endpoints.
     var stats = ServerStats()
-    /// `standalone` or `inetd`, as status pages show it.
-    public var mode = "standalone"
+    /// Stand-alone or inetd, as status pages show it.
+    public var mode = ServiceMode.standalone
     let startTime: Int
     let startMonotonic: Double
     /// inetd "nowait": stop once the adopted connection has closed.
@@ -303,7 +303,7 @@ public final class Server {
 
     /// Runs one empty job so that Dispatch creates its worker machinery now, not under load.
     public func warmUpWorkers() {
-        pool.submit(0) { .failure(.ok, "warm-up") }
+        pool.warmUp()
     }
 
     /// The lookup of `path` from the open-file cache, or done inline (inetd mode); otherwise submitted to a
@@ -375,6 +375,8 @@ public final class Server {
         let now = loop.nowSeconds()
         return StatusSnapshot(
             version: httpdVersion, mode: mode, pid: getpid(), ppid: getppid(), now: now, startTime: startTime,
+            localNow: LocalTime(now), localStartTime: LocalTime(startTime),
+            localLastReload: stats.lastReload.map { LocalTime($0) }, loadAverage: .current(),
             uptime: Int(EventLoop.monotonicSeconds() - startMonotonic), generation: generation, lastReload: stats.lastReload,
             draining: draining, connectionsAccepted: stats.connectionsAccepted, connectionsHandled: stats.connectionsHandled,
             reading: reading, writing: writing, waiting: waiting, closing: closing, requests: stats.requests,

@@ -1,10 +1,6 @@
 // The one set of counters behind /server-status and /metrics, owned by the loop thread,
 // and the Sendable snapshot that the pure renderers (StatusPages) turn into text.
-import IO
-import Files
-import HTTPCore
-import Config
-import Support
+public import Support
 
 /// Request-duration histogram bucket bounds in seconds (Prometheus `le`).
 public let durationBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -38,15 +34,26 @@ struct ServerStats {
     }
 }
 
+/// How the process serves: on its own listening sockets, or on the socket inetd (or systemd) passed as fd 0.
+public enum ServiceMode: String, Sendable, Equatable {
+    case standalone
+    case inetd
+}
+
 /// Everything the status renderers show, frozen at one moment.
 public struct StatusSnapshot: Sendable {
     public var version: String
-    /// `standalone` or `inetd`.
-    public var mode: String
+    public var mode: ServiceMode
     public var pid: Int32
     public var ppid: Int32
+    /// Unix seconds: now, and when the server started.
     public var now: Int
     public var startTime: Int
+    /// `now`, `startTime` and `lastReload` in local time, as the HTML and `?auto` pages print them.
+    public var localNow: LocalTime
+    public var localStartTime: LocalTime
+    public var localLastReload: LocalTime?
+    public var loadAverage: LoadAverage
     public var uptime: Int
     public var generation: Int
     public var lastReload: Int?
@@ -76,7 +83,8 @@ public struct StatusSnapshot: Sendable {
     public var maxConnections: Int
 
     public init(
-        version: String, mode: String, pid: Int32, ppid: Int32, now: Int, startTime: Int, uptime: Int, generation: Int,
+        version: String, mode: ServiceMode, pid: Int32, ppid: Int32, now: Int, startTime: Int, localNow: LocalTime,
+        localStartTime: LocalTime, localLastReload: LocalTime?, loadAverage: LoadAverage, uptime: Int, generation: Int,
         lastReload: Int?, draining: Bool, connectionsAccepted: Int, connectionsHandled: Int, reading: Int,
         writing: Int, waiting: Int, closing: Int, requests: Int, byCode: [Int: Int], bodyBytes: Int,
         responseBytes: Int, durationCounts: [Int], durationSum: Double, workers: Int, workersBusy: Int,
@@ -89,6 +97,10 @@ public struct StatusSnapshot: Sendable {
         self.ppid = ppid
         self.now = now
         self.startTime = startTime
+        self.localNow = localNow
+        self.localStartTime = localStartTime
+        self.localLastReload = localLastReload
+        self.loadAverage = loadAverage
         self.uptime = uptime
         self.generation = generation
         self.lastReload = lastReload

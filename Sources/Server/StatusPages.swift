@@ -1,13 +1,8 @@
 // Renders a StatusSnapshot in the four formats monitoring tools read: HTML for people, Apache
-// mod_status `?auto` text, JSON, and the Prometheus text exposition format. Pure.
-import IO
-import Files
+// mod_status `?auto` text, JSON, and the Prometheus text exposition format. Pure: the load average
+// and the local times come in the snapshot.
 import HTTPCore
-import Config
 import Support
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The status endpoint's output formats.
 public enum StatusFormat: Sendable, Equatable {
@@ -60,15 +55,6 @@ public enum StatusPages {
         return (x < 0 && whole == 0 ? "-" : "") + String(whole) + "." + String(repeating: "0", count: digits - f.count) + f
     }
 
-    static func localTime(_ seconds: Int, _ format: String) -> String {
-        var t = time_t(seconds)
-        var tm = Glibc.tm()
-        localtime_r(&t, &tm)
-        var buffer = [CChar](repeating: 0, count: 128)
-        strftime(&buffer, 128, format, &tm)
-        return String(nulTerminated: buffer)
-    }
-
     /// `2 days 3 hours 4 minutes 5 seconds`, as Apache prints ServerUptime.
     static func uptimeText(_ t: Int) -> String {
         let parts = [(t / 86400, "day"), (t / 3600 % 24, "hour"), (t / 60 % 60, "minute"), (t % 60, "second")]
@@ -85,29 +71,23 @@ public enum StatusPages {
             + String(repeating: "_", count: free)
     }
 
-    static func loads() -> (Double, Double, Double) {
-        var l = [Double](repeating: 0, count: 3)
-        _ = getloadavg(&l, 3)
-        return (l[0], l[1], l[2])
-    }
-
     /// Apache mod_status machine-readable output (`?auto`), same keys and order as Apache 2.4.
     public static func auto(_ s: StatusSnapshot) -> String {
         let uptime = max(s.uptime, 1)
         let cpu = s.cpuUserSeconds + s.cpuSystemSeconds
         let durationMs = Int(s.durationSum * 1000)
-        let (l1, l5, l15) = loads()
         var lines: [String] = [
             "localhost",
             "ServerVersion: httpd/\(s.version)",
             "ServerMPM: event",
-            "CurrentTime: \(localTime(s.now, "%A, %d-%b-%Y %H:%M:%S %Z"))",
-            "RestartTime: \(localTime(s.startTime, "%A, %d-%b-%Y %H:%M:%S %Z"))",
+            "CurrentTime: \(s.localNow.formatted("%A, %d-%b-%Y %H:%M:%S %Z"))",
+            "RestartTime: \(s.localStartTime.formatted("%A, %d-%b-%Y %H:%M:%S %Z"))",
             "ParentServerConfigGeneration: \(s.generation)",
             "ParentServerMPMGeneration: \(s.generation - 1)",
             "ServerUptimeSeconds: \(s.uptime)",
             "ServerUptime: \(uptimeText(s.uptime))",
-            "Load1: \(decimal(l1))", "Load5: \(decimal(l5))", "Load15: \(decimal(l15))",
+            "Load1: \(decimal(s.loadAverage.one))", "Load5: \(decimal(s.loadAverage.five))",
+            "Load15: \(decimal(s.loadAverage.fifteen))",
             "Total Accesses: \(s.requests)",
             "Total kBytes: \(s.bodyBytes / 1024)",
             "Total Duration: \(durationMs)",
@@ -143,7 +123,7 @@ public enum StatusPages {
         return """
             {
               "version": "\(s.version)",
-              "mode": "\(s.mode)",
+              "mode": "\(s.mode.rawValue)",
               "pid": \(s.pid),
               "ppid": \(s.ppid),
               "start_time": \(s.startTime),
@@ -170,7 +150,7 @@ public enum StatusPages {
         }
         metric(
             "httpd_info", "gauge", "Build and mode of this httpd (value is always 1).",
-            [("{version=\"\(s.version)\",mode=\"\(s.mode)\"}", "1")])
+            [("{version=\"\(s.version)\",mode=\"\(s.mode.rawValue)\"}", "1")])
         metric("httpd_process_id", "gauge", "PID of the serving process.", [("", "\(s.pid)")])
         metric("httpd_parent_process_id", "gauge", "PID of its parent (1 for a daemon parented by init).", [("", "\(s.ppid)")])
         metric("httpd_draining", "gauge", "1 while a graceful stop is in progress.", [("", s.draining ? "1" : "0")])
@@ -232,13 +212,13 @@ public enum StatusPages {
         }
         var rows = ""
         rows += row("Version", "httpd/\(s.version)")
-        rows += row("Mode", s.mode + (s.draining ? " (draining)" : ""))
+        rows += row("Mode", s.mode.rawValue + (s.draining ? " (draining)" : ""))
         rows += row("PID / parent PID", "\(s.pid) / \(s.ppid)")
-        rows += row("Started", localTime(s.startTime, "%Y-%m-%d %H:%M:%S %Z"))
+        rows += row("Started", s.localStartTime.formatted("%Y-%m-%d %H:%M:%S %Z"))
         rows += row("Uptime", uptimeText(s.uptime))
         rows += row(
             "Configuration generation",
-            "\(s.generation)" + (s.lastReload.map { ", last reload \(localTime($0, "%Y-%m-%d %H:%M:%S %Z"))" } ?? ""))
+            "\(s.generation)" + (s.localLastReload.map { ", last reload \($0.formatted("%Y-%m-%d %H:%M:%S %Z"))" } ?? ""))
         rows += row("Connections accepted / handled", "\(s.connectionsAccepted) / \(s.connectionsHandled)")
         rows += row(
             "Active connections",

@@ -56,6 +56,16 @@ public final class WorkerPool: Sendable {
         }
     }
 
+    /// Starts Dispatch's threads for this pool with an empty job (no completion, not counted) and waits
+    /// until a worker has run it. Call once before serving: Dispatch sets its threads up (an epoll fd among
+    /// them) on first use, which must not meet the open-file limit for the first time under load, and
+    /// waiting makes that true even when the machine is too busy to start the thread at once.
+    public func warmUp() {
+        let ran = DispatchSemaphore(value: 0)
+        queue.async { ran.signal() }
+        ran.wait()
+    }
+
     /// Queues `job` for `connectionID`; its result comes back through `drain()`.
     public func submit(_ connectionID: UInt64, _ job: @escaping @Sendable () -> LookupResult) {
         let now = EventLoop.monotonicSeconds()

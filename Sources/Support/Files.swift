@@ -11,13 +11,12 @@ public func readTextFile(_ path: String) -> String? {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
     while true {
-        let n = read(fd, &chunk, chunk.count)
-        if n < 0 && errno == EINTR { continue }
-        if n < 0 { return nil }
-        if n == 0 { break }
-        bytes.append(contentsOf: chunk[0..<n])
+        switch retryingEINTR({ read(fd, &chunk, chunk.count) }) {
+        case .failure: return nil
+        case .success(0): return String(decoding: bytes, as: UTF8.self)
+        case .success(let n): bytes.append(contentsOf: chunk[0..<n])
+        }
     }
-    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// Writes `text` and a newline to stderr with one write(2).

@@ -1,4 +1,4 @@
-// Text helpers shared by every layer: ISO-8859-1 bytes, OWS trimming, C strings.
+// Text helpers shared by every layer: ISO-8859-1 bytes, OWS trimming, list-field joining, C strings.
 
 extension String {
     /// The bytes of a string decoded as ISO-8859-1 (as the parser decodes targets and values).
@@ -16,6 +16,15 @@ extension StringProtocol {
         while let l = s.last, l == " " || l == "\t" { s.removeLast() }
         return s
     }
+}
+
+/// The lines of a list field joined into one value with ", " (RFC 9110 §5.3), or nil when there is none.
+public func joinFieldLines(_ lines: some Sequence<String>) -> String? {
+    var list: String?
+    for line in lines {
+        list = list.map { $0 + ", " + line } ?? line
+    }
+    return list
 }
 
 extension String {

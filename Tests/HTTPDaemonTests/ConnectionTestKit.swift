@@ -191,7 +191,9 @@ final class FakeHost: ConnectionHost {
 
     func statusSnapshot() -> StatusSnapshot {
         StatusSnapshot(
-            version: httpdVersion, mode: "standalone", pid: 1, ppid: 1, now: 0, startTime: 0, uptime: 0, generation: 1,
+            version: httpdVersion, mode: .standalone, pid: 1, ppid: 1, now: 0, startTime: 0, localNow: LocalTime(0),
+            localStartTime: LocalTime(0), localLastReload: nil, loadAverage: LoadAverage(one: 0, five: 0, fifteen: 0),
+            uptime: 0, generation: 1,
             lastReload: nil, draining: draining, connectionsAccepted: 1, connectionsHandled: 0, reading: 0, writing: 1,
             waiting: 0, closing: 0, requests: 0, byCode: [:], bodyBytes: 0, responseBytes: 0,
             durationCounts: durationBuckets.map { _ in 0 }, durationSum: 0, workers: 1, workersBusy: 0, workersQueued: 0,

@@ -159,13 +159,13 @@ private func refusal(_ raw: String) -> RequestError? {
     }
 
     @Test func hexValue() {
-        #expect(PathNormalizer.hexValue(UInt8(ascii: "0")) == 0)
-        #expect(PathNormalizer.hexValue(UInt8(ascii: "9")) == 9)
-        #expect(PathNormalizer.hexValue(UInt8(ascii: "a")) == 10)
-        #expect(PathNormalizer.hexValue(UInt8(ascii: "F")) == 15)
-        #expect(PathNormalizer.hexValue(UInt8(ascii: "g")) == nil)
-        #expect(PathNormalizer.hexValue(UInt8(ascii: "G")) == nil)
-        #expect(PathNormalizer.hexValue(UInt8(ascii: "/")) == nil)
-        #expect(PathNormalizer.hexValue(UInt8(ascii: ":")) == nil)
+        #expect(hexDigitValue(UInt8(ascii: "0")) == 0)
+        #expect(hexDigitValue(UInt8(ascii: "9")) == 9)
+        #expect(hexDigitValue(UInt8(ascii: "a")) == 10)
+        #expect(hexDigitValue(UInt8(ascii: "F")) == 15)
+        #expect(hexDigitValue(UInt8(ascii: "g")) == nil)
+        #expect(hexDigitValue(UInt8(ascii: "G")) == nil)
+        #expect(hexDigitValue(UInt8(ascii: "/")) == nil)
+        #expect(hexDigitValue(UInt8(ascii: ":")) == nil)
     }
 }

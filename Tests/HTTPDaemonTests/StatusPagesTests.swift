@@ -1,0 +1,57 @@
+// The status renderers are pure: the same snapshot gives the same text (load average and local
+// times included), and the worker pool's warm-up is no job.
+import Testing
+
+@testable import Config
+@testable import Daemon
+@testable import Files
+@testable import HTTPCore
+@testable import IO
+@testable import Server
+@testable import Support
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+private func snapshot(mode: ServiceMode = .standalone) -> StatusSnapshot {
+    let noon = LocalTime(
+        year: 126, month: 10, day: 25, hour: 12, minute: 0, second: 0, weekday: 3, yearDay: 328, isDST: 0, utcOffset: 3600,
+        zone: "CET")
+    var start = noon
+    start.hour = 11
+    return StatusSnapshot(
+        version: "0.1.0", mode: mode, pid: 10, ppid: 1, now: 1_795_604_400, startTime: 1_795_600_800, localNow: noon,
+        localStartTime: start, localLastReload: nil, loadAverage: LoadAverage(one: 0.5, five: 0.25, fifteen: 2),
+        uptime: 3600, generation: 1, lastReload: nil, draining: false, connectionsAccepted: 3, connectionsHandled: 2,
+        reading: 0, writing: 1, waiting: 0, closing: 0, requests: 2, byCode: [200: 2], bodyBytes: 2048, responseBytes: 2400,
+        durationCounts: [Int](repeating: 2, count: durationBuckets.count), durationSum: 0.002, workers: 4, workersBusy: 0,
+        workersQueued: 0, workersCompleted: 1, queueDelaySum: 0.0001, queueDelayCount: 1, residentBytes: 4_194_304,
+        cpuUserSeconds: 0.25, cpuSystemSeconds: 0.125, maxConnections: 4)
+}
+
+@Suite struct StatusPagesTests {
+    @Test func autoShowsTheSnapshotsLoadAndTimes() {
+        let text = StatusPages.auto(snapshot())
+        #expect(text.contains("\nCurrentTime: Wednesday, 25-Nov-2026 12:00:00 CET\n"))
+        #expect(text.contains("\nRestartTime: Wednesday, 25-Nov-2026 11:00:00 CET\n"))
+        #expect(text.contains("\nLoad1: 0.5\nLoad5: 0.25\nLoad15: 2\n"))
+        #expect(StatusPages.auto(snapshot()) == text)
+    }
+
+    @Test func modeIsNamedInEveryFormat() {
+        let s = snapshot(mode: .inetd)
+        #expect(StatusPages.json(s).contains("\"mode\": \"inetd\""))
+        #expect(StatusPages.prometheus(s).contains("httpd_info{version=\"0.1.0\",mode=\"inetd\"} 1\n"))
+        #expect(StatusPages.html(s, refresh: nil).contains("<th>Mode</th><td>inetd</td>"))
+        #expect(StatusPages.html(s, refresh: nil).contains("<th>Started</th><td>2026-11-25 11:00:00 CET</td>"))
+    }
+
+    @Test func warmUpIsNoJob() {
+        let pool = WorkerPool(size: 2, wakeup: WakeupSignal(fd: -1))
+        pool.warmUp()
+        usleep(50_000)
+        #expect(pool.drain().isEmpty)
+        #expect(pool.counts.completed == 0)
+    }
+}
