@@ -43,9 +43,9 @@ public final class AccessLog {
     }
 
     /// Flushes, then reopens the file by its path (logrotate renamed it).
-    public func reopen() -> String? {
+    public func reopen() throws(StartupError) {
         flush()
-        return file.reopen()
+        try file.reopen()
     }
 
     /// `25/Nov/2026:14:17:56 +0000` in local time, as Apache's %t.

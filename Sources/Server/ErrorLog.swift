@@ -41,9 +41,9 @@ public final class ErrorLog {
         self.level = level
     }
 
-    /// Reopens the file (after logrotate renamed it); returns the error text on failure.
-    public func reopen() -> String? {
-        file?.reopen()
+    /// Reopens the file (after logrotate renamed it); throws why it cannot, keeping the old one open.
+    public func reopen() throws(StartupError) {
+        try file?.reopen()
     }
 
     /// Logs `message` when `messageLevel` is at or above the configured level.
@@ -83,12 +83,11 @@ public final class LogFile {
     deinit { if fd >= 0 { close(fd) } }
 
     /// Opens `path` again (a new file after a rename); keeps the old descriptor on failure.
-    public func reopen() -> String? {
+    public func reopen() throws(StartupError) {
         let newFD = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        if newFD < 0 { return "cannot reopen log file \(path): \(errnoText(errno))" }
+        if newFD < 0 { throw StartupError.errno("cannot reopen log file \(path)") }
         close(fd)
         fd = newFD
-        return nil
     }
 
     /// Appends `bytes` (one write; short writes are retried).

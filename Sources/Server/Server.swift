@@ -217,8 +217,8 @@ public final class Server {
 
     /// Reopens the log files (SIGUSR1, for logrotate).
     public func reopenLogs() {
-        if let e = accessLog?.reopen() { log.log(.error, e) }
-        if let e = log.reopen() { log.log(.error, e) }
+        do throws(StartupError) { try accessLog?.reopen() } catch { log.log(.error, error.description) }
+        do throws(StartupError) { try log.reopen() } catch { log.log(.error, error.description) }
         log.log(.notice, "log files reopened")
     }
 
