@@ -1,5 +1,6 @@
 // Loads the configuration file plus `-c` directives into a Configuration.
 import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -61,4 +62,3 @@ public struct ConfigErrors: Error, Sendable {
     public var errors: [ConfigError]
     public init(_ errors: [ConfigError]) { self.errors = errors }
 }
-

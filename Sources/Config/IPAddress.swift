@@ -1,5 +1,6 @@
 // Numeric IP address checks (for `Listen`) and CIDR blocks with matching (for `StatusAllow`).
 import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif

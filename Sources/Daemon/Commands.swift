@@ -1,9 +1,10 @@
 // What the command line asks the process to do once arguments are parsed: signal a running daemon
 // (-s), check the configuration (-t), or serve stand-alone or in inetd mode. Returns the exit status.
 public import Config
-import Server
 import IO
+import Server
 import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,12 +1,13 @@
+import Config
+import Files
+import HTTPCore
+import IO
 // "Fork off and die" (Stevens; darkhttpd's lifeline): fork, setsid, fork again, chdir("/"), umask,
 // stdio to /dev/null. The starting process waits on a pipe and exits only when the daemon reports
 // that it is ready (status 0) or has failed (status 1 and the message, printed on the terminal).
 import Server
-import IO
-import Files
-import HTTPCore
-import Config
 public import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -91,4 +92,3 @@ public enum Daemonize {
         exit(1)
     }
 }
-

@@ -1,11 +1,12 @@
+public import Config
+import Files
+import HTTPCore
+import IO
 // The open-file limit: raised to its hard maximum at start-up, and checked against what the
 // configuration may hold open (connections, cached files and their precompressed variants).
 import Server
-import IO
-import Files
-import HTTPCore
-public import Config
 import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,12 +1,13 @@
+import Config
+import Files
+import HTTPCore
+import IO
 // The PID file: locked for the daemon's whole life (flock), written atomically (a locked temporary
 // file renamed over the path, so readers never see it half-written), removed on a clean exit.
 // A stale file left by a crash is not locked, so it never blocks the next start.
 import Server
-import IO
-import Files
-import HTTPCore
-import Config
 public import Support
+
 #if canImport(Glibc)
     public import Glibc
 #endif

@@ -1,11 +1,12 @@
+import Config
+import Files
+import HTTPCore
+import IO
 // Dropping root: after binding and opening logs, become `User`/`Group` (supplementary groups too),
 // and check that the document root is readable by that user (for `-t` and start-up).
 import Server
-import IO
-import Files
-import HTTPCore
-import Config
 public import Support
+
 #if canImport(Glibc)
     public import Glibc
 #endif

@@ -1,12 +1,13 @@
+public import Config
+import Files
+import HTTPCore
+import IO
 // Start-up in the order the daemon contract needs: take the PID file, bind, open logs, daemonize
 // (before any thread, queue or event base), build the event base and the server, write the PID,
 // drop privileges, report ready; then serve until stopped and clean up. inetd mode shares the pieces.
 public import Server
-import IO
-import Files
-import HTTPCore
-public import Config
 public import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,7 +1,8 @@
+import Config
 // An open file with the metadata every response about it repeats, and what a path resolves to.
 public import HTTPCore
-import Config
 import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,9 +1,10 @@
+public import Config
 // The blocking part of serving a file: open, fstat, symlink policy, directory index, autoindex,
 // precompressed variants. Runs on a worker thread (on the loop thread in inetd "nowait" mode);
 // returns a Sendable LookupResult.
 public import HTTPCore
-public import Config
 import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -278,4 +279,3 @@ public enum FileLookup {
         return .listing(Array(html.utf8))
     }
 }
-

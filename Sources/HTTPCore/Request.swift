@@ -261,4 +261,3 @@ public struct Request: Sendable {
         parseDecimal(value.utf8, maxDigits: 18)
     }
 }
-

@@ -62,13 +62,17 @@ public enum StaticResponder {
                 let r = ranges[0]
                 headers.append(("Content-Range", "bytes \(r.first)-\(r.last)/\(file.size)"))
                 return .success(
-                    Response(status: .partialContent, headers: headers, body: [.file(FileRegion(chosen, offset: r.first, length: r.count))]))
+                    Response(
+                        status: .partialContent, headers: headers,
+                        body: [.file(FileRegion(chosen, offset: r.first, length: r.count))]))
             case .partial(let ranges):
                 return .success(multipart(file, chosen, ranges, headers))
             }
         }
         return .success(
-            Response(status: .ok, headers: headers, body: [.file(FileRegion(chosen, offset: 0, length: file.size))], sendsBody: !isHead))
+            Response(
+                status: .ok, headers: headers, body: [.file(FileRegion(chosen, offset: 0, length: file.size))], sendsBody: !isHead
+            ))
     }
 
     /// A multipart/byteranges response (RFC 9110 §14.6) for several ranges.

@@ -1,7 +1,7 @@
+import CLibevent
 // The libevent event base, timers and signal events. Only the IO target imports CLibevent;
 // everything here runs on the one loop thread.
 public import Support
-import CLibevent
 
 #if canImport(Glibc)
     import Glibc

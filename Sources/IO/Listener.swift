@@ -1,7 +1,7 @@
+import CLibevent
 // Accepting connections on a bound listening socket (a libevent evconnlistener).
 // Ownership: the Listener owns its fd (closed with the listener); accepted fds go to `onAccept`.
 public import Support
-import CLibevent
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,6 @@
+import CLibevent
 // The wake-up fd through which worker threads tell the loop thread that results are waiting.
 public import Support
-import CLibevent
 
 #if canImport(Glibc)
     import Glibc

@@ -1,10 +1,11 @@
+public import Config
+import Files
+import HTTPCore
 // The access log: one Common/Combined line per response, buffered in memory and written at least
 // once a second (and when the buffer passes 64 KiB, and on stop). Loop thread only.
 import IO
-import Files
-import HTTPCore
-public import Config
 public import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif

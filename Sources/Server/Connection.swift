@@ -1,11 +1,11 @@
+import Config
+import Files
+import HTTPCore
 // One client connection as an explicit state machine: reading a head → (discarding a body) →
 // waiting for the file → writing → keep-alive idle → …, or lingering → closed.
 // Decisions are made by pure units (parser, Request, Router, StaticResponder, ConnectionPolicy); this
 // file sequences them and does the I/O, through a Transport, a ConnectionHost and its clock only.
 import IO
-import Files
-import HTTPCore
-import Config
 import Support
 
 /// What a connection is doing, as status pages count it (like nginx's stub_status).

@@ -1,10 +1,10 @@
+import Config
+import Files
+import HTTPCore
 // What a connection needs from the server that owns it (settings, clock, lookups, "response
 // finished", "closed"), as protocols: the Server is the host in the daemon, unit tests use a fake host
 // with a manual clock and drive a Connection through an in-memory Transport.
 import IO
-import Files
-import HTTPCore
-import Config
 import Support
 
 /// The settings in force for one configuration generation, shared by reference so that a connection

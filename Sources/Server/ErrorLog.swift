@@ -1,10 +1,11 @@
+public import Config
+import Files
+import HTTPCore
 // The error log: `[date] [level] [pid N] message` lines to stderr, a file or syslog.
 // Used on the loop thread (and by start-up code before the loop exists); reopened on SIGUSR1.
 import IO
-import Files
-import HTTPCore
-public import Config
 public import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,10 +1,11 @@
+public import Config
+import Files
+import HTTPCore
 // Wires the pieces together on the loop thread: listeners, connections, the worker pool and its
 // completion queue, the open-file cache, the cached Date header, logs, reload and graceful stop.
 public import IO
-import Files
-import HTTPCore
-public import Config
 public import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -209,7 +210,9 @@ public final class Server {
         let oldLog = config.accessLog.map { "\($0.path) \($0.format)" }
         let newLog = new.config.accessLog.map { "\($0.path) \($0.format)" }
         if oldLog != newLog {
-            prepared.accessLog = try new.config.accessLog.map { a throws(StartupError) in try AccessLog(path: a.path, format: a.format) }
+            prepared.accessLog = try new.config.accessLog.map { a throws(StartupError) in
+                try AccessLog(path: a.path, format: a.format)
+            }
         }
         try log.reconfigure(level: new.config.logLevel, target: new.config.errorLog ?? log.target)
         return prepared

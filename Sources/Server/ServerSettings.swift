@@ -1,10 +1,11 @@
+public import Config
+public import Files
+public import HTTPCore
 // What the server derives from a Configuration before serving: the real document root, the MIME
 // table, limits. Built (and checked) once at start-up, and by `-t`, with blocking calls allowed.
 import IO
-public import Files
-public import HTTPCore
-public import Config
 public import Support
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -56,4 +57,3 @@ public struct ServerSettings: Sendable {
             serverHeader: config.serverHeader)
     }
 }
-

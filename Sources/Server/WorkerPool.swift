@@ -1,11 +1,11 @@
+import Config
+import Dispatch
+public import Files
+import HTTPCore
 // The Dispatch worker pool for blocking file-system work. At most `size` jobs run at once; results
 // go into a locked queue and one eventfd write wakes the loop thread, which alone touches connections.
 public import IO
-public import Files
-import HTTPCore
-import Config
 import Support
-import Dispatch
 import Synchronization
 
 /// A finished job: which connection asked, and what came back.

@@ -1,13 +1,13 @@
 // Apache Common/Combined Log Format lines, byte for byte.
 import Testing
 
-@testable import Support
-@testable import HTTPCore
 @testable import Config
+@testable import Daemon
 @testable import Files
+@testable import HTTPCore
 @testable import IO
 @testable import Server
-@testable import Daemon
+@testable import Support
 
 @Suite struct AccessLogFormatTests {
     let entry = AccessLogEntry(

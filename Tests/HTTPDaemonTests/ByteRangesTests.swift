@@ -1,12 +1,12 @@
 import Testing
 
-@testable import Support
-@testable import HTTPCore
 @testable import Config
+@testable import Daemon
 @testable import Files
+@testable import HTTPCore
 @testable import IO
 @testable import Server
-@testable import Daemon
+@testable import Support
 
 private func ranges(_ pairs: [(Int, Int)]) -> RangeDecision {
     .partial(pairs.map { ByteRange($0.0, $0.1) })

@@ -1,12 +1,12 @@
 import Testing
 
-@testable import Support
-@testable import HTTPCore
 @testable import Config
+@testable import Daemon
 @testable import Files
+@testable import HTTPCore
 @testable import IO
 @testable import Server
-@testable import Daemon
+@testable import Support
 
 private func options(_ args: [String], sourceLocation: SourceLocation = #_sourceLocation) -> CommandLineOptions? {
     switch CommandLineOptions.parse(args) {

@@ -1,13 +1,13 @@
 import Foundation
 import Testing
 
-@testable import Support
-@testable import HTTPCore
 @testable import Config
+@testable import Daemon
 @testable import Files
+@testable import HTTPCore
 @testable import IO
 @testable import Server
-@testable import Daemon
+@testable import Support
 
 /// A folder of its own for one test, removed afterwards.
 private struct TempDir: ~Copyable {

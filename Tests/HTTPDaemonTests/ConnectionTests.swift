@@ -204,7 +204,10 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
     }
 
     @Test func nextRequestStartsAFreshHeadDeadline() throws {
-        let h = try Harness { $0.keepAliveTimeout = 5; $0.requestHeaderTimeout = 20 }
+        let h = try Harness {
+            $0.keepAliveTimeout = 5
+            $0.requestHeaderTimeout = 20
+        }
         h.host.files["/f.txt"] = memoryFile("a")
         h.transport.receive(get)
         h.clock.advance(by: 4)
@@ -391,7 +394,9 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         _ = content.withUnsafeBytes { write(fd, $0.baseAddress, content.count) }
         let entry = FileEntry(
             fd: fd,
-            info: FileInfo(size: content.count, modified: 784_111_777, etag: "\"big\"", contentType: "application/octet-stream", encoding: nil),
+            info: FileInfo(
+                size: content.count, modified: 784_111_777, etag: "\"big\"", contentType: "application/octet-stream",
+                encoding: nil),
             content: nil)
         let h = try Harness()
         h.host.files["/f.txt"] = .file(FileResource(file: entry, variants: [], servedPath: "/f.txt"))

@@ -1,13 +1,13 @@
 // Routing of the monitoring endpoints, the status query formats and StatusAllow's CIDR matching.
 import Testing
 
-@testable import Support
-@testable import HTTPCore
 @testable import Config
+@testable import Daemon
 @testable import Files
+@testable import HTTPCore
 @testable import IO
 @testable import Server
-@testable import Daemon
+@testable import Support
 
 private let paths = MonitoringPaths(health: "/healthz", ready: "/readyz", status: "/server-status", metrics: "/metrics")
 
@@ -98,12 +98,18 @@ private func route(_ method: String, _ target: String, _ monitoring: MonitoringP
 
     @Test func statusAllowedForPeers() throws {
         var c = Configuration()
-        #expect(c.statusAllowed(PeerAddress(numeric: "127.0.0.1")) && c.statusAllowed(PeerAddress(numeric: "::1")) && c.statusAllowed(.local))
+        #expect(
+            c.statusAllowed(PeerAddress(numeric: "127.0.0.1")) && c.statusAllowed(PeerAddress(numeric: "::1"))
+                && c.statusAllowed(.local))
         #expect(!c.statusAllowed(PeerAddress(numeric: "10.0.0.1")))
         c.statusAllow = [try #require(CIDR("10.0.0.0/8"))]
-        #expect(c.statusAllowed(PeerAddress(numeric: "10.9.9.9")) && !c.statusAllowed(PeerAddress(numeric: "127.0.0.1")) && !c.statusAllowed(.local))
+        #expect(
+            c.statusAllowed(PeerAddress(numeric: "10.9.9.9")) && !c.statusAllowed(PeerAddress(numeric: "127.0.0.1"))
+                && !c.statusAllowed(.local))
         c.statusAllow = [try #require(CIDR("0.0.0.0/0")), try #require(CIDR("::/0"))]
-        #expect(c.statusAllowed(PeerAddress(numeric: "192.0.2.1")) && c.statusAllowed(PeerAddress(numeric: "2001:db8::1")) && c.statusAllowed(.local))
+        #expect(
+            c.statusAllowed(PeerAddress(numeric: "192.0.2.1")) && c.statusAllowed(PeerAddress(numeric: "2001:db8::1"))
+                && c.statusAllowed(.local))
         // A peer the kernel could not name is never allowed, even with every address allowed.
         #expect(!c.statusAllowed(.unknown))
         // IPv4-mapped IPv6 peers are matched as IPv4.
