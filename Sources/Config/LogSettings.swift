@@ -1,5 +1,4 @@
 // The logging settings a configuration holds: error-log level and target, access-log format.
-import Support
 
 /// Severity levels, as Apache's LogLevel names them.
 public enum LogLevel: Int, Sendable, Comparable, CaseIterable {

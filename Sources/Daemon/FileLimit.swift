@@ -1,11 +1,9 @@
 public import Config
 import Files
 import HTTPCore
-import IO
 // The open-file limit: raised to its hard maximum at start-up, and checked against what the
 // configuration may hold open (connections, cached files and their precompressed variants).
 import Server
-import Support
 
 #if canImport(Glibc)
     import Glibc

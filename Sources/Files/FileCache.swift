@@ -3,7 +3,6 @@ import Config
 // reused for `FileCacheValidity` seconds, so hot files skip the worker pool. A change on disk is
 // seen at most that many seconds later. Loop thread only.
 import HTTPCore
-import Support
 
 /// Path → recently looked-up file.
 public struct FileCache {

@@ -1,7 +1,6 @@
 import Config
 // An open file with the metadata every response about it repeats, and what a path resolves to.
 public import HTTPCore
-import Support
 
 #if canImport(Glibc)
     import Glibc

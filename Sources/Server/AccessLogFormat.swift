@@ -5,7 +5,6 @@ import HTTPCore
 //   common:   %h %l %u %t "%r" %>s %b
 //   combined: %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"
 // Pure: the caller gives the time text and the values.
-import IO
 import Support
 
 /// One finished (or aborted) request, as the access log needs it.

@@ -5,7 +5,6 @@ import HTTPCore
 // The Dispatch worker pool for blocking file-system work. At most `size` jobs run at once; results
 // go into a locked queue and one eventfd write wakes the loop thread, which alone touches connections.
 public import IO
-import Support
 import Synchronization
 
 /// A finished job: which connection asked, and what came back.

@@ -4,9 +4,7 @@ import Testing
 @testable import Daemon
 @testable import Files
 @testable import HTTPCore
-@testable import IO
 @testable import Server
-@testable import Support
 
 private let modified = 784_111_777  // Sun, 06 Nov 1994 08:49:37 GMT
 private let modifiedText = "Sun, 06 Nov 1994 08:49:37 GMT"

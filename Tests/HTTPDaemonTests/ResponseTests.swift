@@ -1,7 +1,6 @@
 import Testing
 
 @testable import Config
-@testable import Daemon
 @testable import Files
 @testable import HTTPCore
 @testable import IO
