@@ -1,4 +1,5 @@
 // Loads the configuration file plus `-c` directives into a Configuration.
+
 import Support
 
 #if canImport(Glibc)

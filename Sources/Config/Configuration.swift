@@ -1,5 +1,6 @@
 // The daemon's configuration as one Sendable value: every default lives here, once (the directive table
 // shows each as text, and a unit test checks the two agree). ConfigReader fills it; the server only reads it.
+
 public import Support
 
 /// This build's version, as `httpd -v` prints it.

@@ -1,4 +1,5 @@
 // Numeric IP address checks (for `Listen`) and CIDR blocks with matching (for `StatusAllow`).
+
 import Support
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 // What the command line asks the process to do once arguments are parsed: signal a running daemon
 // (-s), check the configuration (-t), or serve stand-alone or in inetd mode. Returns the exit status.
+
 public import Config
 import IO
 import Server

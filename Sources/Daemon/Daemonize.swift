@@ -1,10 +1,11 @@
+// "Fork off and die" (Stevens; darkhttpd's lifeline): fork, setsid, fork again, chdir("/"), umask,
+// stdio to /dev/null. The starting process waits on a pipe and exits only when the daemon reports
+// that it is ready (status 0) or has failed (status 1 and the message, printed on the terminal).
+
 import Config
 import Files
 import HTTPCore
 import IO
-// "Fork off and die" (Stevens; darkhttpd's lifeline): fork, setsid, fork again, chdir("/"), umask,
-// stdio to /dev/null. The starting process waits on a pipe and exits only when the daemon reports
-// that it is ready (status 0) or has failed (status 1 and the message, printed on the terminal).
 import Server
 public import Support
 

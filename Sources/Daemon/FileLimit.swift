@@ -1,8 +1,9 @@
+// The open-file limit: raised to its hard maximum at start-up, and checked against what the
+// configuration may hold open (connections, cached files and their precompressed variants).
+
 public import Config
 import Files
 import HTTPCore
-// The open-file limit: raised to its hard maximum at start-up, and checked against what the
-// configuration may hold open (connections, cached files and their precompressed variants).
 import Server
 
 #if canImport(Glibc)
@@ -26,7 +27,8 @@ public enum FileLimit {
     }
 
     /// Descriptors the configuration may need at once: one per connection, up to three per cached
-    /// file (the file and its .br/.gz variants), one per file being sent, plus listeners, logs and slack.
+    /// file (the file and its .br/.gz variants), one per file a connection is sending after the cache let
+    /// it go (its sendfile segment shares that descriptor), plus listeners, logs and slack.
     public static func needed(_ c: Configuration) -> Int {
         c.maxConnections * 2 + c.fileCacheEntries * 3 + 64
     }

@@ -1,10 +1,11 @@
+// The PID file: locked for the daemon's whole life (flock), written atomically (a locked temporary
+// file renamed over the path, so readers never see it half-written), removed on a clean exit.
+// A stale file left by a crash is not locked, so it never blocks the next start.
+
 import Config
 import Files
 import HTTPCore
 import IO
-// The PID file: locked for the daemon's whole life (flock), written atomically (a locked temporary
-// file renamed over the path, so readers never see it half-written), removed on a clean exit.
-// A stale file left by a crash is not locked, so it never blocks the next start.
 import Server
 public import Support
 

@@ -1,10 +1,11 @@
+// Start-up in the order the daemon contract needs: take the PID file, bind, open logs, daemonize
+// (before any thread, queue or event base), build the event base and the server, write the PID,
+// drop privileges, report ready; then serve until stopped and clean up. inetd mode shares the pieces.
+
 public import Config
 import Files
 import HTTPCore
 import IO
-// Start-up in the order the daemon contract needs: take the PID file, bind, open logs, daemonize
-// (before any thread, queue or event base), build the event base and the server, write the PID,
-// drop privileges, report ready; then serve until stopped and clean up. inetd mode shares the pieces.
 public import Server
 public import Support
 

@@ -1,7 +1,8 @@
-import Config
 // The open-file cache (nginx's open_file_cache idea): a found file's descriptor and metadata are
 // reused for `FileCacheValidity` seconds, so hot files skip the worker pool. A change on disk is
 // seen at most that many seconds later. Loop thread only.
+
+import Config
 import HTTPCore
 
 /// Path → recently looked-up file.

@@ -1,5 +1,6 @@
-import Config
 // An open file with the metadata every response about it repeats, and what a path resolves to.
+
+import Config
 public import HTTPCore
 
 #if canImport(Glibc)
@@ -32,8 +33,9 @@ public final class FileEntry: Sendable {
     }
 }
 
-/// A file found for a request path, with its precompressed variants.
-public struct FileResource: Sendable {
+/// A file found for a request path, with its precompressed variants (a class: responses, the cache and
+/// the connection sending it share one, instead of copying its fields).
+public final class FileResource: Sendable {
     public let file: FileEntry
     /// Variants by preference (br before gzip), each not older than `file`.
     public let variants: [FileEntry]

@@ -1,7 +1,8 @@
-public import Config
 // The blocking part of serving a file: open, fstat, symlink policy, directory index, autoindex,
 // precompressed variants. Runs on a worker thread (on the loop thread in inetd "nowait" mode);
 // returns a Sendable LookupResult.
+
+public import Config
 public import HTTPCore
 import Support
 

@@ -1,5 +1,6 @@
 // Reads a request body exactly to its end and throws it away, so the next pipelined request
 // starts at the right byte (no request smuggling). Content-Length and chunked (RFC 9112 §7.1).
+
 import Support
 
 /// Resumable body skipper: feed it bytes, it says how many belonged to the body.

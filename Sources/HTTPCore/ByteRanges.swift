@@ -1,5 +1,6 @@
 // Range requests (RFC 9110 §14): parse `bytes=` specs, resolve them against a length,
 // coalesce overlaps and refuse abusive sets, so one request can never amplify the response.
+
 import Support
 
 /// A resolved, inclusive byte range within a representation.

@@ -1,4 +1,5 @@
 // Conditional requests (RFC 9110 §13): entity-tag comparison and the §13.2.2 order of evaluation.
+
 import Support
 
 /// The outcome of evaluating a request's preconditions.

@@ -1,4 +1,5 @@
 // HTML text escaping for names and paths put into generated pages.
+
 import Support
 
 /// HTML text escaping for names and paths put into generated pages.

@@ -1,4 +1,5 @@
 // HTTP dates (RFC 9110 §5.6.7): IMF-fixdate out; IMF-fixdate, RFC 850 and asctime in.
+
 import Support
 
 #if canImport(Glibc)

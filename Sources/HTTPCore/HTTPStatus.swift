@@ -1,4 +1,5 @@
 // HTTP status codes httpd sends, with their RFC 9110 reason phrases.
+
 import Support
 
 /// A response status: code and reason phrase.

@@ -1,5 +1,6 @@
 // Request path → safe relative file path: percent-decode once, refuse what could escape the
 // document root (NUL, bad escapes, encoded slashes, backslashes, `..` above the root), remove dot segments.
+
 import Support
 
 /// The outcome of normalizing a request path.

@@ -1,5 +1,6 @@
 // What a parsed head means: method, target, keep-alive, body framing, expectations.
 // Semantic checks (RFC 9110/9112) that the byte parser leaves out happen here, as a pure function.
+
 import Support
 
 /// Request methods httpd knows; anything else is `.other` and gets 501.

@@ -1,5 +1,6 @@
 // A resumable byte-level parser for HTTP/1.1 request heads (RFC 9112 §2-§5), in nginx's manner:
 // it scans each byte once, remembers its state between reads, and checks limits as bytes arrive.
+
 import Support
 
 /// Limits checked while a head arrives.

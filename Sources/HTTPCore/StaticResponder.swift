@@ -1,5 +1,6 @@
 // Decides the response for a static file once it is found: content negotiation for precompressed
 // variants, preconditions (RFC 9110 §13.2.2), ranges (§14), and the exact header set. Pure.
+
 import Support
 
 /// Response settings that come from the configuration.

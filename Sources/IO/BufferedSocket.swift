@@ -4,6 +4,7 @@
 // Ownership: the BufferedSocket owns the fd (closed by `close()` or deinit); C callbacks reach it
 // through an unretained pointer, so it must outlive its own callbacks (the Server frees closed
 // connections on the next loop iteration).
+
 import CLibevent
 public import Support
 
@@ -26,6 +27,8 @@ public final class BufferedSocket: Transport {
     var idleWrites = 0
     var sawEOF = false
     var closed = false
+    /// libevent could not queue some output (out of memory): the stream is broken, `flush` says so.
+    var outputLost = false
     /// Input kept while the owner is not reading (pipelined requests) before reading pauses.
     public static let inputCap = 64 * 1024
 
@@ -140,7 +143,7 @@ public final class BufferedSocket: Transport {
     /// Queues bytes for output (copied).
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        evbuffer_add(output, base, bytes.count)
+        if evbuffer_add(output, base, bytes.count) != 0 { outputLost = true }
     }
 
     /// Queues `length` bytes of `segment` from `offset`, sent with sendfile. libevent takes its own
@@ -153,6 +156,7 @@ public final class BufferedSocket: Transport {
 
     /// Writes as much queued output as the kernel takes now; the rest goes out as the socket allows.
     public func flush() -> FlushResult {
+        if outputLost { return .failed(ENOMEM) }
         switch writeSome() {
         case .failed(let e):
             return .failed(e)

@@ -1,6 +1,7 @@
-import CLibevent
 // The libevent event base, timers and signal events. Only the IO target imports CLibevent;
 // everything here runs on the one loop thread.
+
+import CLibevent
 public import Support
 
 #if canImport(Glibc)

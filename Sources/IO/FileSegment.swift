@@ -2,6 +2,7 @@
 // descriptor, made once per open file and shared by every response that sends it (no dup per response).
 // Ownership: the descriptor stays its owner's (not EVBUF_FS_CLOSE_ON_FREE), and the owner keeps it open
 // while any transport that queued this segment is open (transports drop queued output when they close).
+
 import CLibevent
 
 /// A file's descriptor wrapped for zero-copy sends.

@@ -1,6 +1,7 @@
-import CLibevent
 // Accepting connections on a bound listening socket (a libevent evconnlistener).
 // Ownership: the Listener owns its fd (closed with the listener); accepted fds go to `onAccept`.
+
+import CLibevent
 public import Support
 
 #if canImport(Glibc)
@@ -28,11 +29,13 @@ public final class Listener {
         self.enabled = enabled
         var flags = UInt32(LEV_OPT_CLOSE_ON_FREE) | UInt32(LEV_OPT_CLOSE_ON_EXEC)
         if !enabled { flags |= UInt32(LEV_OPT_DISABLED) }
+        // Backlog 0: the socket is already listening (bound with backlog 511, or inherited); libevent's
+        // -1 would call listen(fd, 128) again and shrink it.
         listener = evconnlistener_new(
             loop.base,
             { _, client, _, _, arg in
                 Unmanaged<Listener>.fromOpaque(arg!).takeUnretainedValue().onAccept(client)
-            }, Unmanaged.passUnretained(self).toOpaque(), flags, -1, fd)
+            }, Unmanaged.passUnretained(self).toOpaque(), flags, 0, fd)
         guard let listener else {
             let error = StartupError("cannot accept on \(Sockets.localAddress(fd)): libevent could not make a listener")
             Glibc.close(fd)

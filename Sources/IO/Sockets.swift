@@ -1,5 +1,6 @@
 // Raw socket syscalls: binding listeners before the event loop exists, taking over sockets inherited
 // from systemd or inetd, and naming addresses.
+
 public import Support
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 // The byte stream a connection talks to: buffered input, queued output (bytes and file segments),
 // flow control, half-close and close. BufferedSocket is the plain-TCP one; tests drive an
 // in-memory one, and TLS will be another.
+
 public import Support
 
 /// What a transport reports to its owner, on the loop thread.
@@ -38,7 +39,7 @@ public enum FlushResult: Sendable, Equatable {
 public protocol Transport: AnyObject {
     /// Receives the transport's events; the owner sets itself, the transport does not retain it.
     var delegate: (any TransportDelegate)? { get set }
-    /// The peer's address, read from the kernel once.
+    /// The peer's address, as the kernel reports it (a connection reads it once).
     var peer: PeerAddress { get }
     /// Bytes waiting in the input buffer.
     var inputCount: Int { get }
@@ -48,7 +49,7 @@ public protocol Transport: AnyObject {
     func withInput<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T
     /// Removes `count` bytes from the front of the input buffer.
     func consumeInput(_ count: Int)
-    /// Queues a copy of `bytes` for output.
+    /// Queues a copy of `bytes` for output (if it cannot, the next `flush` fails).
     func write(_ bytes: UnsafeRawBufferPointer)
     /// Queues `length` bytes of `segment` from `offset` (sent with sendfile); false when it cannot.
     func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool

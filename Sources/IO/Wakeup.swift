@@ -1,5 +1,6 @@
-import CLibevent
 // The wake-up fd through which worker threads tell the loop thread that results are waiting.
+
+import CLibevent
 public import Support
 
 #if canImport(Glibc)

@@ -1,8 +1,9 @@
+// The access log: one Common/Combined line per response, buffered in memory and written at least
+// once a second (and when the buffer passes 64 KiB, and on stop). Loop thread only.
+
 public import Config
 import Files
 import HTTPCore
-// The access log: one Common/Combined line per response, buffered in memory and written at least
-// once a second (and when the buffer passes 64 KiB, and on stop). Loop thread only.
 import IO
 public import Support
 

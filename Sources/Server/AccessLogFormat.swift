@@ -1,10 +1,11 @@
-public import Config
-import Files
-import HTTPCore
 // Apache's Common and Combined Log Formats, byte for byte as mod_log_config writes them:
 //   common:   %h %l %u %t "%r" %>s %b
 //   combined: %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"
 // Pure: the caller gives the time text and the values.
+
+public import Config
+import Files
+import HTTPCore
 import Support
 
 /// One finished (or aborted) request, as the access log needs it.

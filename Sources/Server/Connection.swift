@@ -1,10 +1,11 @@
-import Config
-import Files
-import HTTPCore
 // One client connection as an explicit state machine: reading a head → (discarding a body) →
 // waiting for the file → writing → keep-alive idle → …, or lingering → closed.
 // Decisions are made by pure units (parser, Request, Router, StaticResponder, ConnectionPolicy); this
 // file sequences them and does the I/O, through a Transport, a ConnectionHost and its clock only.
+
+import Config
+import Files
+import HTTPCore
 import IO
 import Support
 
@@ -58,7 +59,7 @@ final class Connection: TransportDelegate {
     let transport: any Transport
     let deadline: any DeadlineTimer
     private(set) var state = State.readingHead
-    /// The settings of the request in progress, taken from the host when its head begins.
+    /// The settings of the request in progress, taken from the host when its first bytes are parsed.
     var active: ActiveSettings
     var parser: RequestParser
     var request: Request?
@@ -87,7 +88,8 @@ final class Connection: TransportDelegate {
         self.transport = transport
         active = host.active
         parser = RequestParser(limits: active.settings.limits)
-        // The timer's callback holds the connection weakly: the host owns connections, not timers.
+        // The timer's callback refers to the connection unowned: the connection owns the timer, and the
+        // host owns connections.
         var fire: (() -> Void)?
         guard let timer = clock.makeTimer({ fire?() }) else { return nil }
         deadline = timer
@@ -95,9 +97,10 @@ final class Connection: TransportDelegate {
         transport.delegate = self
     }
 
-    /// Begins reading the first request under the head deadline.
+    /// Begins reading the first request under the head deadline (and the settings in force now).
     func start() {
         state = .readingHead
+        active = host.active
         deadline.schedule(after: config.requestHeaderTimeout)
         transport.enableReading()
     }
@@ -119,14 +122,16 @@ final class Connection: TransportDelegate {
         defer { inReadHeads = false }
         while state == .readingHead || state == .idle {
             if transport.inputCount == 0 { return }
-            if state == .idle {
+            if parser.isIdle {
                 // A new request begins: it runs under the settings in force now.
-                state = .readingHead
                 let current = host.active
                 if current !== active {
                     active = current
                     parser = RequestParser(limits: current.settings.limits)
                 }
+            }
+            if state == .idle {
+                state = .readingHead
                 deadline.schedule(after: config.requestHeaderTimeout)
             }
             switch transport.withInput({ parser.parse($0) }) {
@@ -263,7 +268,7 @@ final class Connection: TransportDelegate {
     /// Looks a path up: answered at once by the host (open-file cache, inline lookup) or later by a worker.
     func lookup(_ path: String, _ purpose: Purpose) {
         self.purpose = purpose
-        if let result = host.lookup(path, for: id) {
+        if let result = host.lookup(path, under: active, for: id) {
             lookupFinished(result)
             return
         }
@@ -280,7 +285,6 @@ final class Connection: TransportDelegate {
             guard let request else { return }
             switch result {
             case .file(let resource):
-                host.remember(path, resource)
                 switch StaticResponder.respond(request, resource.metadata, active.settings.staticSettings) {
                 case .success(let response): send(response, file: resource)
                 case .failure(let error): fail(error)
@@ -294,7 +298,6 @@ final class Connection: TransportDelegate {
             }
         case .errorDocument(var response):
             if case .file(let resource) = result {
-                host.remember(resource.servedPath, resource)
                 let file = resource.file
                 response.headers =
                     response.headers.filter { $0.0 != "Content-Type" } + [("Content-Type", file.info.contentType)]
@@ -515,11 +518,13 @@ final class Connection: TransportDelegate {
     /// Closes the transport and tells the host; safe to call twice.
     func close() {
         guard state != .closed else { return }
-        // A response cut short: count and log what reached the kernel.
-        endResponse(unsent: transport.outputCount)
         state = .closed
         deadline.cancel()
+        // The transport drops its queued output (and file segments) before the response lets go of its file.
+        let unsent = transport.outputCount
         transport.close()
+        // A response cut short: count and log what reached the kernel.
+        endResponse(unsent: unsent)
         host.connectionClosed(id)
     }
 }

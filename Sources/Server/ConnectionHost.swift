@@ -1,9 +1,10 @@
-import Config
-import Files
-import HTTPCore
 // What a connection needs from the server that owns it (settings, clock, lookups, "response
 // finished", "closed"), as protocols: the Server is the host in the daemon, unit tests use a fake host
 // with a manual clock and drive a Connection through an in-memory Transport.
+
+import Config
+import Files
+import HTTPCore
 import IO
 import Support
 
@@ -50,7 +51,7 @@ struct ResponseOutcome {
     var bodyBytes: Int
     /// Head and body bytes that reached the kernel.
     var totalBytes: Int
-    /// From the request's first complete head (or the error) to the last byte queued.
+    /// From the request's complete head (or the error) until the response drained or the connection closed.
     var seconds: Double
     /// The access-log line, when the host logs access and this request is not exempt.
     var logEntry: AccessLogEntry?
@@ -70,11 +71,10 @@ protocol ConnectionHost: AnyObject {
     func log(_ level: LogLevel, _ message: @autoclosure () -> String)
     /// The counters as they are now, for the status endpoints.
     func statusSnapshot() -> StatusSnapshot
-    /// The lookup of `path` when it is known at once (open-file cache, or inline in inetd mode); nil when
-    /// it went to a worker, whose result arrives later through `Connection.lookupFinished`.
-    func lookup(_ path: String, for connectionID: UInt64) -> LookupResult?
-    /// Keeps a found file in the open-file cache.
-    func remember(_ path: String, _ resource: FileResource)
+    /// The lookup of `path` under `settings` (the request's generation) when it is known at once (open-file
+    /// cache, or inline in inetd mode); nil when it went to a worker, whose result arrives later through
+    /// `Connection.lookupFinished`. The host decides what enters its cache.
+    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupResult?
     /// One response has ended (sent, or cut short by a close).
     func responseFinished(_ outcome: ResponseOutcome)
     /// The connection has closed; the host drops it (after the current callback returns).

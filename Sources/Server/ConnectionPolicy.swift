@@ -1,6 +1,7 @@
-import Config
 // The decisions a connection takes about its responses, as pure functions: whether the connection
 // stays open, how loudly an error is logged, and which ErrorDocument replaces a built-in error page.
+
+import Config
 import HTTPCore
 
 /// Pure per-response policy for connections.

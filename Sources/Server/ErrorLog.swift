@@ -1,8 +1,9 @@
+// The error log: `[date] [level] [pid N] message` lines to stderr, a file or syslog.
+// Used on the loop thread (and by start-up code before the loop exists); reopened on SIGUSR1.
+
 public import Config
 import Files
 import HTTPCore
-// The error log: `[date] [level] [pid N] message` lines to stderr, a file or syslog.
-// Used on the loop thread (and by start-up code before the loop exists); reopened on SIGUSR1.
 import IO
 public import Support
 

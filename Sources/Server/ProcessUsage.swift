@@ -1,5 +1,6 @@
 // Resident memory and CPU time of this process (/proc/self/statm, getrusage) and the system's load
 // average (getloadavg): read when a status snapshot is taken, never by the renderers.
+
 import Support
 
 #if canImport(Glibc)

@@ -1,8 +1,9 @@
+// Decides what a valid request needs: an immediate answer (OPTIONS, 405, 501, bad path)
+// or a file lookup for a normalized path. Pure: no I/O, no state.
+
 import Config
 import Files
 public import HTTPCore
-// Decides what a valid request needs: an immediate answer (OPTIONS, 405, 501, bad path)
-// or a file lookup for a normalized path. Pure: no I/O, no state.
 import Support
 
 /// What the connection should do with a request.

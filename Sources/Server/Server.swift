@@ -1,8 +1,9 @@
+// Wires the pieces together on the loop thread: listeners, connections, the worker pool and its
+// completion queue, the open-file cache, the cached Date header, logs, reload and graceful stop.
+
 public import Config
 import Files
 import HTTPCore
-// Wires the pieces together on the loop thread: listeners, connections, the worker pool and its
-// completion queue, the open-file cache, the cached Date header, logs, reload and graceful stop.
 public import IO
 public import Support
 
@@ -37,6 +38,8 @@ public final class Server {
     var pool: WorkerPool!
     var wakeup: Wakeup!
     var cache: FileCache
+    /// What each connection waiting for a worker asked for, and under which settings (for the cache).
+    var pendingLookups: [UInt64: (path: String, settings: ActiveSettings)] = [:]
     /// Once-a-second chores (flush the access log, prune the file cache), scheduled only while
     /// there is something to do, so an idle daemon never wakes up.
     var housekeeping: Timer!
@@ -105,7 +108,14 @@ public final class Server {
         idleTimer = try Timer.make(loop, for: "idle exit") { [unowned self] in
             if self.connections.isEmpty { self.loop.stop() }
         }
-        for b in bound { try addListener(makeListener(b)) }
+        for (i, b) in bound.enumerated() {
+            do throws(StartupError) {
+                try addListener(makeListener(b))
+            } catch {
+                for rest in bound[(i + 1)...] { Glibc.close(rest.fd) }
+                throw error
+            }
+        }
     }
 
     /// A Listener on the bound socket `b` (which it takes over, even when this throws).
@@ -309,18 +319,27 @@ public final class Server {
         pool.warmUp()
     }
 
-    /// The lookup of `path` from the open-file cache, or done inline (inetd mode); otherwise submitted to a
-    /// worker (nil), whose result reaches the connection through `completeLookups`.
-    func lookup(_ path: String, for connectionID: UInt64) -> LookupResult? {
-        if let cached = cache.get(path, now: EventLoop.monotonicSeconds()) { return .file(cached) }
-        let settings = self.settings.lookup
-        if inlineLookups { return FileLookup.lookup(path, settings) }
-        pool.submit(connectionID) { FileLookup.lookup(path, settings) }
+    /// The lookup of `path` under `settings` (the generation the request runs under): from the open-file
+    /// cache, or done inline (inetd mode); otherwise submitted to a worker (nil), whose result reaches the
+    /// connection through `completeLookups`. Only fresh results of the current generation enter the
+    /// cache, so a cache hit never extends an entry's life and an old generation's lookup never fills it.
+    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupResult? {
+        let current = settings === active
+        if current, let cached = cache.get(path, now: EventLoop.monotonicSeconds()) { return .file(cached) }
+        let lookupSettings = settings.settings.lookup
+        if inlineLookups {
+            let result = FileLookup.lookup(path, lookupSettings)
+            if current { remember(path, result) }
+            return result
+        }
+        pendingLookups[connectionID] = (path, settings)
+        pool.submit(connectionID) { FileLookup.lookup(path, lookupSettings) }
         return nil
     }
 
-    /// Remembers a found file for the open-file cache.
-    func remember(_ path: String, _ resource: FileResource) {
+    /// Keeps a freshly found file in the open-file cache.
+    func remember(_ path: String, _ result: LookupResult) {
+        guard case .file(let resource) = result else { return }
         cache.put(path, resource, now: EventLoop.monotonicSeconds())
         scheduleHousekeeping()
     }
@@ -343,6 +362,9 @@ public final class Server {
         for done in pool.drain() {
             stats.queueDelaySum += done.queueDelay
             stats.queueDelayCount += 1
+            if let (path, settings) = pendingLookups.removeValue(forKey: done.connectionID), settings === active {
+                remember(path, done.result)
+            }
             connections[done.connectionID]?.lookupFinished(done.result)
         }
     }

@@ -1,8 +1,9 @@
+// What the server derives from a Configuration before serving: the real document root, the MIME
+// table, limits. Built (and checked) once at start-up, and by `-t`, with blocking calls allowed.
+
 public import Config
 public import Files
 public import HTTPCore
-// What the server derives from a Configuration before serving: the real document root, the MIME
-// table, limits. Built (and checked) once at start-up, and by `-t`, with blocking calls allowed.
 import IO
 public import Support
 

@@ -1,5 +1,6 @@
 // The one set of counters behind /server-status and /metrics, owned by the loop thread,
 // and the Sendable snapshot that the pure renderers (StatusPages) turn into text.
+
 public import Support
 
 /// Request-duration histogram bucket bounds in seconds (Prometheus `le`).

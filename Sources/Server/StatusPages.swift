@@ -1,6 +1,7 @@
 // Renders a StatusSnapshot in the four formats monitoring tools read: HTML for people, Apache
 // mod_status `?auto` text, JSON, and the Prometheus text exposition format. Pure: the load average
 // and the local times come in the snapshot.
+
 import HTTPCore
 import Support
 

@@ -1,9 +1,10 @@
+// The Dispatch worker pool for blocking file-system work. At most `size` jobs run at once; results
+// go into a locked queue and one eventfd write wakes the loop thread, which alone touches connections.
+
 import Config
 import Dispatch
 public import Files
 import HTTPCore
-// The Dispatch worker pool for blocking file-system work. At most `size` jobs run at once; results
-// go into a locked queue and one eventfd write wakes the loop thread, which alone touches connections.
 public import IO
 import Synchronization
 
@@ -104,9 +105,11 @@ public final class WorkerPool: Sendable {
             }
             guard let (id, enqueued, job) = next else { return }
             let delay = EventLoop.monotonicSeconds() - enqueued
-            let result = job()
+            // The result moves into the queue: once it is published this thread holds no reference, so an
+            // open file is never released (closed) on a worker after the loop thread has let go of it.
+            var result: LookupResult? = job()
             let wasEmpty = state.withLock { s -> Bool in
-                s.done.append(Completion(connectionID: id, result: result, queueDelay: delay))
+                s.done.append(Completion(connectionID: id, result: result.take()!, queueDelay: delay))
                 s.executing -= 1
                 s.completed += 1
                 return s.done.count == 1

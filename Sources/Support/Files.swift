@@ -1,4 +1,5 @@
 // Whole-file reads and stderr writes for start-up code (configuration, types file, messages).
+
 #if canImport(Glibc)
     import Glibc
 #endif

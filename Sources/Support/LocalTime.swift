@@ -1,5 +1,6 @@
 // Local time as a value: broken down once (localtime_r reads the time zone), formatted later
 // (strftime on the stored fields), so that code which only formats it stays pure.
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,5 +1,6 @@
 // A connection's peer as the kernel reports it, read once per connection: the numeric address
 // (bytes, for access rules) and its text (for logs), or a local (Unix-domain) peer.
+
 #if canImport(Glibc)
     import Glibc
 #endif

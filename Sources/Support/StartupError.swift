@@ -1,4 +1,5 @@
 // The start-up error: what failed, printed as `httpd: error: <message>` with a non-zero exit.
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,4 +1,5 @@
 // System-call helpers shared by every layer: errno as text and as a value, and the one EINTR retry loop.
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -1,6 +1,7 @@
-import Config
 // httpd's entry point: parse arguments, print help, version or the directive list, or hand the action to Commands.
 // Exit status: 0 success, 1 configuration or start-up error, 2 usage error.
+
+import Config
 import Daemon
 import Support
 

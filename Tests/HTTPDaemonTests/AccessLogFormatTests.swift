@@ -1,4 +1,5 @@
 // Apache Common/Combined Log Format lines, byte for byte.
+
 import Testing
 
 @testable import Config

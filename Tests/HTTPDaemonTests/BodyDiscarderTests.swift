@@ -1,3 +1,5 @@
+// BodyDiscarder: Content-Length and chunked bodies read to their exact end, whole and split, and every refusal.
+
 import Testing
 
 @testable import Config

@@ -1,3 +1,5 @@
+// ByteRanges: parsing, resolving against a length, merging, and the caps that stop amplification.
+
 import Testing
 
 @testable import Config

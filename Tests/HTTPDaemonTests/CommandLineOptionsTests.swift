@@ -1,3 +1,5 @@
+// CommandLineOptions: every flag, its errors, and the usage text.
+
 import Testing
 
 @testable import Config

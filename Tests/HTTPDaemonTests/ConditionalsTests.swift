@@ -1,3 +1,5 @@
+// Conditionals: entity-tag comparison and the RFC 9110 §13.2.2 evaluation order.
+
 import Testing
 
 @testable import Config

@@ -1,3 +1,5 @@
+// ConfigLoader: the file plus -c directives, relative paths, and error locations.
+
 import Foundation
 import Testing
 

@@ -1,3 +1,5 @@
+// ConfigReader: words and quoting, every directive's values and errors, block lines.
+
 import Testing
 
 @testable import Config

@@ -1,3 +1,5 @@
+// Configuration: defaults and derived values (Listen, error log, Server header).
+
 import Testing
 
 @testable import Config

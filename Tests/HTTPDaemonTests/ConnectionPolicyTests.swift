@@ -1,4 +1,5 @@
 // The connection's pure policies: keep-alive, error-log level, ErrorDocument choice, error rendering.
+
 import Testing
 
 @testable import Config

@@ -1,5 +1,6 @@
 // Drives a Connection without sockets or an event loop: an in-memory Transport, a manual clock whose
 // timers fire only when the test advances time, and a fake host that records what the server would do.
+
 import Testing
 
 @testable import Config
@@ -56,27 +57,45 @@ final class ManualTimer: DeadlineTimer {
     func cancel() { due = nil }
 }
 
-/// A transport whose "kernel" is two byte arrays: the client writes into `input`, and the server's
-/// output moves to `sent` as fast as `window` allows (nil: at once, as a fast reader).
+/// A transport whose "kernel" is the test: the client writes into `input`, and the server's queued
+/// output moves to `sent` as fast as `window` allows (nil: at once, as a fast reader). File regions are
+/// read when they move, as sendfile reads them, so a descriptor closed while queued is caught.
 final class MemoryTransport: Transport {
+    /// Queued output: bytes, or a region of a file segment still to be read.
+    enum Chunk {
+        case bytes([UInt8])
+        case file(FileSegment, offset: Int, length: Int)
+
+        var count: Int {
+            switch self {
+            case .bytes(let b): b.count
+            case .file(_, _, let length): length
+            }
+        }
+    }
+
     weak var delegate: (any TransportDelegate)?
     var peer = PeerAddress(numeric: "192.0.2.7")
     private(set) var input: [UInt8] = []
     /// Queued output not yet taken by the client.
-    private(set) var output: [UInt8] = []
+    private(set) var output: [Chunk] = []
     /// Output the client has received.
     var sent: [UInt8] = []
     /// Bytes the client will still take before it stops reading (nil: no limit).
     var window: Int?
+    /// When set, flushing fails with this errno (a reset connection).
+    var writeError: Int32?
     private(set) var readingEnabled = false
     private(set) var writeShut = false
     private(set) var closed = false
+    private(set) var clientClosed = false
     private var writePending = false
 
     // MARK: The client's side
 
     /// The client sends `bytes`; the connection hears of them when it reads.
     func receive(_ bytes: [UInt8]) {
+        #expect(!clientClosed, "the client sends after closing")
         input += bytes
         if readingEnabled && !closed { delegate?.transportReadable() }
     }
@@ -85,24 +104,30 @@ final class MemoryTransport: Transport {
 
     /// The client half-closes (FIN).
     func clientCloses() {
+        clientClosed = true
         if !closed { delegate?.transportFailed(.eof) }
+    }
+
+    /// The connection breaks (a reset): the transport reports the error, as BufferedSocket does.
+    func breaks(_ code: Int32) {
+        if !closed { delegate?.transportFailed(.error(code)) }
     }
 
     /// The client reads `count` more bytes (after a stall): output moves, then progress or drain is reported.
     func clientReads(_ count: Int) {
         window = (window ?? 0) + count
         guard writePending, !closed else { return }
-        let before = output.count
+        let before = outputCount
         move()
         if output.isEmpty {
             writePending = false
             delegate?.transportDrained()
-        } else if output.count < before {
+        } else if outputCount < before {
             delegate?.transportProgressed()
         }
     }
 
-    /// Everything sent so far as text (ISO-8859-1), and clears it.
+    /// Everything sent so far as text (UTF-8), and clears it.
     func takeSent() -> String {
         defer { sent = [] }
         return String(decoding: sent, as: UTF8.self)
@@ -111,24 +136,24 @@ final class MemoryTransport: Transport {
     // MARK: Transport
 
     var inputCount: Int { input.count }
-    var outputCount: Int { output.count }
+    var outputCount: Int { output.reduce(0) { $0 + $1.count } }
 
     func withInput<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T { input.withUnsafeBytes(body) }
 
     func consumeInput(_ count: Int) { input.removeFirst(count) }
 
-    func write(_ bytes: UnsafeRawBufferPointer) { output += bytes }
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        if bytes.count > 0 { output.append(.bytes(Array(bytes))) }
+    }
 
     func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool {
-        guard offset + length <= segment.length else { return false }
-        var buffer = [UInt8](repeating: 0, count: length)
-        let n = buffer.withUnsafeMutableBytes { pread(segment.fd, $0.baseAddress, length, off_t(offset)) }
-        guard n == length else { return false }
-        output += buffer
+        guard offset >= 0, length >= 0, offset + length <= segment.length else { return false }
+        if length > 0 { output.append(.file(segment, offset: offset, length: length)) }
         return true
     }
 
     func flush() -> FlushResult {
+        if let writeError { return .failed(writeError) }
         move()
         if output.isEmpty { return .drained }
         writePending = true
@@ -144,11 +169,30 @@ final class MemoryTransport: Transport {
         output = []
     }
 
+    /// Moves up to `window` bytes to the client, reading file regions now (as sendfile does).
     private func move() {
-        let n = min(output.count, window ?? output.count)
-        sent += output[0..<n]
-        output.removeFirst(n)
-        if window != nil { window! -= n }
+        var budget = window ?? Int.max
+        while budget > 0, let first = output.first {
+            let n = min(budget, first.count)
+            switch first {
+            case .bytes(let b):
+                sent += b[0..<n]
+                if n == b.count { output.removeFirst() } else { output[0] = .bytes(Array(b[n...])) }
+            case .file(let segment, let offset, let length):
+                #expect(fcntl(segment.fd, F_GETFD) != -1, "a queued file segment's descriptor was closed")
+                var buffer = [UInt8](repeating: 0, count: n)
+                let got = buffer.withUnsafeMutableBytes { pread(segment.fd, $0.baseAddress, n, off_t(offset)) }
+                #expect(got == n, "short read from a queued file segment")
+                sent += buffer
+                if n == length {
+                    output.removeFirst()
+                } else {
+                    output[0] = .file(segment, offset: offset + n, length: length - n)
+                }
+            }
+            budget -= n
+        }
+        if window != nil { window = budget }
     }
 }
 
@@ -162,7 +206,8 @@ final class FakeHost: ConnectionHost {
     /// When true, lookups wait for `completeLookup` (a worker); otherwise they answer at once (the cache).
     var deferLookups = false
     private(set) var pendingLookups: [(path: String, id: UInt64)] = []
-    private(set) var remembered: [String] = []
+    /// The settings each lookup ran under.
+    private(set) var lookupGenerations: [ObjectIdentifier] = []
     private(set) var logs: [(level: LogLevel, message: String)] = []
     private(set) var outcomes: [ResponseOutcome] = []
     private(set) var closedIDs: [UInt64] = []
@@ -201,7 +246,8 @@ final class FakeHost: ConnectionHost {
             cpuSystemSeconds: 0, maxConnections: 1)
     }
 
-    func lookup(_ path: String, for connectionID: UInt64) -> LookupResult? {
+    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupResult? {
+        lookupGenerations.append(ObjectIdentifier(settings))
         if deferLookups {
             pendingLookups.append((path, connectionID))
             return nil
@@ -214,8 +260,6 @@ final class FakeHost: ConnectionHost {
         let (path, _) = pendingLookups.removeFirst()
         connection?.lookupFinished(files[path] ?? .failure(.notFound, "no \(path)"))
     }
-
-    func remember(_ path: String, _ resource: FileResource) { remembered.append(path) }
 
     func responseFinished(_ outcome: ResponseOutcome) { outcomes.append(outcome) }
 

@@ -1,5 +1,6 @@
 // The directive table against what depends on it: Configuration()'s defaults, httpd -L,
 // the README's directive table and the demo site's configuration reference (www/docs/index.html).
+
 import Foundation
 import Testing
 

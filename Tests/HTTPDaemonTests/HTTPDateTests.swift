@@ -1,3 +1,5 @@
+// HTTPDate: IMF-fixdate out; IMF-fixdate, RFC 850 and asctime in; bad dates refused.
+
 import Testing
 
 @testable import Config

@@ -1,3 +1,5 @@
+// HTTPStatus: codes, reason phrases and which statuses carry no body.
+
 import Testing
 
 @testable import Config

@@ -1,3 +1,5 @@
+// MIMETypes: the mime.types parser, the built-in table, charsets and the default type.
+
 import Testing
 
 @testable import Config

@@ -1,4 +1,5 @@
 // Routing of the monitoring endpoints, the status query formats and StatusAllow's CIDR matching.
+
 import Testing
 
 @testable import Config

@@ -1,3 +1,5 @@
+// PathNormalizer: decoding, dot segments, refusals, hidden paths and re-encoding.
+
 import Testing
 
 @testable import Daemon

@@ -1,3 +1,5 @@
+// RequestParser: every vector whole, byte by byte and in odd-sized reads; limits as bytes arrive.
+
 import Testing
 
 @testable import Config

@@ -1,3 +1,5 @@
+// Request.interpret: versions, Host, targets, framing and expectations (RFC 9110/9112).
+
 import Testing
 
 @testable import Config

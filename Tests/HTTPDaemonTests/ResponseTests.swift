@@ -1,3 +1,5 @@
+// Response: head serialization, Content-Length, keep-alive fields and error pages.
+
 import Testing
 
 @testable import Config

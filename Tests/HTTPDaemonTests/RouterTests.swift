@@ -1,3 +1,5 @@
+// Router: methods, paths and monitoring endpoints to routes.
+
 import Testing
 
 @testable import Config

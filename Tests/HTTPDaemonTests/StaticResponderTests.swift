@@ -1,3 +1,5 @@
+// StaticResponder: 200/206/304/412/416, headers in order, multipart bodies, precompressed variants.
+
 import Testing
 
 @testable import HTTPCore

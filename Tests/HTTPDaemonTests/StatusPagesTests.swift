@@ -1,5 +1,6 @@
 // The status renderers are pure: the same snapshot gives the same text (load average and local
 // times included), and the worker pool's warm-up is no job.
+
 import Testing
 
 @testable import Config

@@ -1,5 +1,6 @@
 // The shared helpers in Support: ASCII syntax, decimal numbers, percent-encoding, list joining,
 // the EINTR retry and local time formatting.
+
 import Testing
 
 @testable import Support

@@ -159,6 +159,48 @@ def test_change_seen_within_cache_validity(server):
     assert r2["ETag"] != r1["ETag"]
 
 
+def _first_change(srv, path, changed, budget=3.0):
+    """Requests PATH every 0.1 s until CHANGED(response) holds; returns the seconds it took."""
+    start = time.monotonic()
+    while time.monotonic() - start < budget:
+        r = srv.get(path)
+        if changed(r):
+            return time.monotonic() - start
+        time.sleep(0.1)
+    raise AssertionError(f"{path}: no change seen within {budget} s")
+
+
+def test_deploy_seen_while_the_file_keeps_being_requested(server):
+    """A cache hit never extends an entry's life: a file requested every 0.1 s is checked again
+    within FileCacheValidity (1 s) of a deploy by atomic rename, and of an unlink."""
+    srv = server(files=FILES)
+    p = srv.root / "a.txt"
+    for _ in range(15):  # 1.5 s of steady hits, longer than the validity
+        assert srv.get("/a.txt").body == b"hello\n"
+        time.sleep(0.1)
+    tmp = srv.root / ".a.txt.new"
+    tmp.write_bytes(b"deployed\n")
+    os.rename(tmp, p)
+    took = _first_change(srv, "/a.txt", lambda r: r.body == b"deployed\n")
+    assert took <= 1.3, took
+    for _ in range(15):
+        assert srv.get("/a.txt").body == b"deployed\n"
+        time.sleep(0.1)
+    p.unlink()
+    took = _first_change(srv, "/a.txt", lambda r: r.status == 404)
+    assert took <= 1.3, took
+
+
+def test_new_file_where_a_404_was_is_served_at_once(server):
+    """Misses are not cached: a file created where requests got 404 is served on the next request."""
+    srv = server(files=FILES)
+    for _ in range(5):
+        assert srv.get("/new.txt").status == 404
+    (srv.root / "new.txt").write_bytes(b"new\n")
+    r = srv.get("/new.txt")
+    assert r.status == 200 and r.body == b"new\n"
+
+
 def test_same_size_change_new_etag(server):
     """A same-size rewrite with a different mtime changes the ETag."""
     srv = server(files=FILES, args=["FileCacheValidity 0"])
