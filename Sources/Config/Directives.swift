@@ -80,8 +80,10 @@ struct Directive: Sendable {
     let arity: Arity
     /// Where it may appear.
     let contexts: Set<DirectiveContext>
-    /// The `Configuration` field it sets (the defaults check reads it).
-    let field: PartialKeyPath<Configuration> & Sendable
+    /// The name of the `Configuration` property it sets (the defaults check reads it through a Mirror).
+    /// A name, not a key path: key paths are built at run time, which every start (an inetd process per
+    /// connection) would pay for 40 directives.
+    let field: String
     let defaultValue: DirectiveDefault
     /// One line for `httpd -L`.
     let help: String
@@ -91,7 +93,7 @@ struct Directive: Sendable {
     /// A directive whose arguments are applied by `apply`.
     init(
         _ name: String, _ syntax: String, arity: Arity, contexts: Set<DirectiveContext>,
-        field: PartialKeyPath<Configuration> & Sendable, default defaultValue: DirectiveDefault, help: String,
+        field: String, default defaultValue: DirectiveDefault, help: String,
         apply: @escaping @Sendable (inout Configuration, [String], ConfigReader) throws -> Void
     ) {
         self.name = name
@@ -104,15 +106,14 @@ struct Directive: Sendable {
         self.apply = apply
     }
 
-    /// A directive with one argument that `value` parses into `field`.
+    /// A directive with one argument that `value` parses and `set` stores in the property `field`.
     init<T>(
-        _ name: String, _ syntax: String, contexts: Set<DirectiveContext>,
-        _ field: WritableKeyPath<Configuration, T> & Sendable, _ value: ValueParser<T>,
-        default defaultValue: DirectiveDefault, help: String
+        _ name: String, _ syntax: String, contexts: Set<DirectiveContext>, field: String, _ value: ValueParser<T>,
+        _ set: @escaping @Sendable (inout Configuration, T) -> Void, default defaultValue: DirectiveDefault, help: String
     ) {
         self.init(
             name, syntax, arity: .one, contexts: contexts, field: field, default: defaultValue, help: help,
-            apply: { c, args, reader in c[keyPath: field] = try value.parse(args[0], reader) })
+            apply: { c, args, reader in set(&c, try value.parse(args[0], reader)) })
     }
 
     /// The directive called `word` (ASCII case-insensitive), if any.
@@ -124,7 +125,7 @@ struct Directive: Sendable {
     /// Every directive, in the README's order (also `httpd -L`'s).
     static let all: [Directive] = [
         Directive(
-            "Listen", "[addr:]port", arity: .one, contexts: [.server], field: \.listen, default: .unset("127.0.0.1:8080"),
+            "Listen", "[addr:]port", arity: .one, contexts: [.server], field: "listen", default: .unset("127.0.0.1:8080"),
             help: "address and port to listen on; repeatable ([::1]:8080 for IPv6, *:8080 for every IPv4 address)"
         ) { c, args, reader in
             let address = try ValueParser<ListenAddress>.listen.parse(args[0], reader)
@@ -132,46 +133,56 @@ struct Directive: Sendable {
             c.listen.append(address)
         },
         Directive(
-            "DocumentRoot", "path", contexts: [.server], \.documentRoot, .path, default: "www",
+            "DocumentRoot", "path", contexts: [.server], field: "documentRoot", .path, { $0.documentRoot = $1 }, default: "www",
             help: "folder served to clients; nothing outside it is ever served"),
         Directive(
-            "Workers", "n", contexts: [.server], \.workers, .integer(in: 1...1024), default: "4",
+            "Workers", "n", contexts: [.server], field: "workers", .integer(in: 1...1024), { $0.workers = $1 }, default: "4",
             help: "size of the Dispatch worker pool for blocking file-system work"),
         Directive(
-            "KeepAlive", "on|off", contexts: [.server], \.keepAlive, .flag, default: "on",
+            "KeepAlive", "on|off", contexts: [.server], field: "keepAlive", .flag, { $0.keepAlive = $1 }, default: "on",
             help: "persistent connections"),
         Directive(
-            "KeepAliveTimeout", "s", contexts: [.server], \.keepAliveTimeout, .seconds, default: "5",
+            "KeepAliveTimeout", "s", contexts: [.server], field: "keepAliveTimeout", .seconds, { $0.keepAliveTimeout = $1 },
+            default: "5",
             help: "seconds an idle keep-alive connection is kept"),
         Directive(
-            "MaxKeepAliveRequests", "n", contexts: [.server], \.maxKeepAliveRequests, .integer(in: 0...Int(Int32.max)),
+            "MaxKeepAliveRequests", "n", contexts: [.server], field: "maxKeepAliveRequests", .integer(in: 0...Int(Int32.max)),
+            { $0.maxKeepAliveRequests = $1 },
             default: "1000", help: "requests per connection, then Connection: close (0 = unlimited)"),
         Directive(
-            "RequestHeaderTimeout", "s", contexts: [.server], \.requestHeaderTimeout, .positiveSeconds, default: "20",
+            "RequestHeaderTimeout", "s", contexts: [.server], field: "requestHeaderTimeout", .positiveSeconds,
+            { $0.requestHeaderTimeout = $1 }, default: "20",
             help: "total seconds to receive a request head, from its first byte; then 408 and close"),
         Directive(
-            "RequestBodyTimeout", "s", contexts: [.server], \.requestBodyTimeout, .positiveSeconds, default: "20",
+            "RequestBodyTimeout", "s", contexts: [.server], field: "requestBodyTimeout", .positiveSeconds,
+            { $0.requestBodyTimeout = $1 }, default: "20",
             help: "total seconds to receive a request body; then 408 and close"),
         Directive(
-            "SendTimeout", "s", contexts: [.server], \.sendTimeout, .positiveSeconds, default: "20",
+            "SendTimeout", "s", contexts: [.server], field: "sendTimeout", .positiveSeconds, { $0.sendTimeout = $1 },
+            default: "20",
             help: "seconds a response may make no progress before the client is dropped"),
         Directive(
-            "MaxConnections", "n", contexts: [.server], \.maxConnections, .integer(in: 1...1_000_000), default: "1024",
+            "MaxConnections", "n", contexts: [.server], field: "maxConnections", .integer(in: 1...1_000_000),
+            { $0.maxConnections = $1 }, default: "1024",
             help: "open client connections at most; more wait in the kernel's backlog"),
         Directive(
-            "LimitRequestLine", "bytes", contexts: [.server], \.limitRequestLine, .integer(in: 64...1 << 20),
+            "LimitRequestLine", "bytes", contexts: [.server], field: "limitRequestLine", .integer(in: 64...1 << 20),
+            { $0.limitRequestLine = $1 },
             default: "8190", help: "longest request line; longer gets 414"),
         Directive(
-            "LimitRequestFieldSize", "bytes", contexts: [.server], \.limitRequestFieldSize, .integer(in: 64...1 << 20),
+            "LimitRequestFieldSize", "bytes", contexts: [.server], field: "limitRequestFieldSize", .integer(in: 64...1 << 20),
+            { $0.limitRequestFieldSize = $1 },
             default: "8190", help: "longest header field line; longer gets 431"),
         Directive(
-            "LimitRequestFields", "n", contexts: [.server], \.limitRequestFields, .integer(in: 1...10_000),
+            "LimitRequestFields", "n", contexts: [.server], field: "limitRequestFields", .integer(in: 1...10_000),
+            { $0.limitRequestFields = $1 },
             default: "100", help: "most header fields in one request; more gets 431"),
         Directive(
-            "LimitRequestBody", "bytes", contexts: [.server], \.limitRequestBody, .integer(in: 0...Int(Int64.max)),
+            "LimitRequestBody", "bytes", contexts: [.server], field: "limitRequestBody", .integer(in: 0...Int(Int64.max)),
+            { $0.limitRequestBody = $1 },
             default: "1048576", help: "largest request body read (and discarded); larger gets 413 and close"),
         Directive(
-            "DirectoryIndex", "name...", arity: .atLeast(1), contexts: [.server], field: \.directoryIndex,
+            "DirectoryIndex", "name...", arity: .atLeast(1), contexts: [.server], field: "directoryIndex",
             default: "index.html", help: "files tried, in order, for a directory"
         ) { c, args, _ in
             guard !args.contains(where: { $0.isEmpty || $0.utf8.contains(UInt8(ascii: "/")) }) else {
@@ -180,27 +191,27 @@ struct Directive: Sendable {
             c.directoryIndex = args
         },
         Directive(
-            "Autoindex", "on|off", contexts: [.server], \.autoindex, .flag, default: "off",
+            "Autoindex", "on|off", contexts: [.server], field: "autoindex", .flag, { $0.autoindex = $1 }, default: "off",
             help: "HTML listing of a directory without an index (off: 404)"),
         Directive(
-            "TypesConfig", "path|builtin", contexts: [.server], \.typesConfig,
-            ValueParser { v, reader in v.asciiLowercased == "builtin" ? "" : reader.resolve(v) },
+            "TypesConfig", "path|builtin", contexts: [.server], field: "typesConfig",
+            ValueParser { v, reader in v.asciiLowercased == "builtin" ? "" : reader.resolve(v) }, { $0.typesConfig = $1 },
             default: .unset("/etc/mime.types when present"),
             help: "mime.types file laid over the built-in table; builtin uses only the built-in one"),
         Directive(
-            "DefaultType", "type", contexts: [.server], \.defaultType,
+            "DefaultType", "type", contexts: [.server], field: "defaultType",
             ValueParser { v, _ in
                 guard v.utf8.contains(UInt8(ascii: "/")) else {
                     throw DirectiveError.sentence("DefaultType wants a media type such as text/plain, got '\(v)'")
                 }
                 return v
-            }, default: "application/octet-stream", help: "media type for unknown extensions"),
+            }, { $0.defaultType = $1 }, default: "application/octet-stream", help: "media type for unknown extensions"),
         Directive(
-            "AddDefaultCharset", "charset|off", contexts: [.server], \.defaultCharset,
-            ValueParser { v, _ in v.asciiLowercased == "off" ? nil : v }, default: "utf-8",
+            "AddDefaultCharset", "charset|off", contexts: [.server], field: "defaultCharset",
+            ValueParser { v, _ in v.asciiLowercased == "off" ? nil : v }, { $0.defaultCharset = $1 }, default: "utf-8",
             help: "charset added to text types (and JSON, XML, SVG)"),
         Directive(
-            "ErrorDocument", "code /path", arity: .exactly(2), contexts: [.server], field: \.errorDocuments,
+            "ErrorDocument", "code /path", arity: .exactly(2), contexts: [.server], field: "errorDocuments",
             default: .unset("none"), help: "a file under DocumentRoot served as the body of that error status; repeatable"
         ) { c, args, _ in
             guard let code = Int(args[0]), (400...599).contains(code) else {
@@ -212,69 +223,77 @@ struct Directive: Sendable {
             c.errorDocuments[code] = args[1]
         },
         Directive(
-            "HideDotfiles", "on|off", contexts: [.server], \.hideDotfiles, .flag, default: "on",
+            "HideDotfiles", "on|off", contexts: [.server], field: "hideDotfiles", .flag, { $0.hideDotfiles = $1 }, default: "on",
             help: "404 for any path segment starting with a dot, except a leading /.well-known/"),
         Directive(
-            "FollowSymlinks", "inside|on|off", contexts: [.server], \.followSymlinks,
+            "FollowSymlinks", "inside|on|off", contexts: [.server], field: "followSymlinks",
             ValueParser { v, _ in
                 guard let policy = SymlinkPolicy(rawValue: v.asciiLowercased) else {
                     throw DirectiveError.sentence("FollowSymlinks wants on, inside or off, got '\(v)'")
                 }
                 return policy
-            }, default: "inside", help: "inside: follow a symlink only to a target inside DocumentRoot; on: always; off: never"),
+            }, { $0.followSymlinks = $1 }, default: "inside",
+            help: "inside: follow a symlink only to a target inside DocumentRoot; on: always; off: never"),
         Directive(
-            "Precompressed", "on|off", contexts: [.server], \.precompressed, .flag, default: "off",
+            "Precompressed", "on|off", contexts: [.server], field: "precompressed", .flag, { $0.precompressed = $1 },
+            default: "off",
             help: "serve x.br / x.gz beside x when accepted and not older than x"),
         Directive(
-            "CacheControl", "value|off", contexts: [.server], \.cacheControl,
+            "CacheControl", "value|off", contexts: [.server], field: "cacheControl",
             ValueParser { v, _ in
                 if v.isEmpty || v.asciiLowercased == "off" { return nil }
                 guard v.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else {
                     throw DirectiveError.sentence("CacheControl has a control character")
                 }
                 return v
-            }, default: .unset("none"), help: "Cache-Control header for static responses"),
+            }, { $0.cacheControl = $1 }, default: .unset("none"), help: "Cache-Control header for static responses"),
         Directive(
-            "FileCacheValidity", "s", contexts: [.server], \.fileCacheValidity, .seconds, default: "1",
+            "FileCacheValidity", "s", contexts: [.server], field: "fileCacheValidity", .seconds, { $0.fileCacheValidity = $1 },
+            default: "1",
             help: "seconds a cached file's descriptor and metadata are reused before being checked again (0 = no cache)"),
         Directive(
-            "FileCacheEntries", "n", contexts: [.server], \.fileCacheEntries, .integer(in: 0...1_000_000), default: "1024",
+            "FileCacheEntries", "n", contexts: [.server], field: "fileCacheEntries", .integer(in: 0...1_000_000),
+            { $0.fileCacheEntries = $1 }, default: "1024",
             help: "files the open-file cache keeps at most"),
         Directive(
-            "ServerTokens", "Full|Prod", contexts: [.server], \.serverTokensFull,
+            "ServerTokens", "Full|Prod", contexts: [.server], field: "serverTokensFull",
             ValueParser { v, _ in
                 switch v.asciiLowercased {
                 case "prod", "productonly": return false
                 case "full": return true
                 default: throw DirectiveError.sentence("ServerTokens wants Prod or Full, got '\(v)'")
                 }
-            }, default: "Full", help: "Server header: httpd/VERSION (Full) or httpd (Prod)"),
+            }, { $0.serverTokensFull = $1 }, default: "Full", help: "Server header: httpd/VERSION (Full) or httpd (Prod)"),
         Directive(
-            "LogLevel", "level", contexts: [.server], \.logLevel,
+            "LogLevel", "level", contexts: [.server], field: "logLevel",
             ValueParser { v, _ in
                 guard let level = LogLevel(name: v) else {
                     let names = LogLevel.allCases.map { "\($0)" }.joined(separator: ", ")
                     throw DirectiveError.sentence("LogLevel wants one of \(names), got '\(v)'")
                 }
                 return level
-            }, default: "info", help: "least severe error-log messages written: emerg alert crit error warn notice info debug"),
+            }, { $0.logLevel = $1 }, default: "info",
+            help: "least severe error-log messages written: emerg alert crit error warn notice info debug"),
         Directive(
-            "Daemon", "on|off", contexts: [.server], \.foreground, ValueParser<Bool>.flag.map { !$0 }, default: "on",
+            "Daemon", "on|off", contexts: [.server], field: "foreground", ValueParser<Bool>.flag.map { !$0 },
+            { $0.foreground = $1 }, default: "on",
             help: "daemonize at start; off (or -F) stays in the foreground"),
         Directive(
-            "PidFile", "path|off", contexts: [.server], \.pidFile, .pathOrOff, default: .unset("none"),
+            "PidFile", "path|off", contexts: [.server], field: "pidFile", .pathOrOff, { $0.pidFile = $1 },
+            default: .unset("none"),
             help: "PID file, locked while httpd runs, written once it serves, removed on exit"),
         Directive(
-            "ErrorLog", "stderr|syslog|path", contexts: [.server], \.errorLog,
+            "ErrorLog", "stderr|syslog|path", contexts: [.server], field: "errorLog",
             ValueParser { v, reader in
                 switch v.asciiLowercased {
                 case "stderr": .stderr
                 case "syslog": .syslog
                 default: .file(reader.resolve(v))
                 }
-            }, default: .unset("stderr in the foreground, syslog as a daemon"), help: "where error-log lines go"),
+            }, { $0.errorLog = $1 }, default: .unset("stderr in the foreground, syslog as a daemon"),
+            help: "where error-log lines go"),
         Directive(
-            "AccessLog", "path [combined|common]|off", arity: .range(1...2), contexts: [.server], field: \.accessLog,
+            "AccessLog", "path [combined|common]|off", arity: .range(1...2), contexts: [.server], field: "accessLog",
             default: "off", help: "one line per response in Apache's Combined or Common Log Format"
         ) { c, args, reader in
             if args[0].asciiLowercased == "off" {
@@ -292,28 +311,34 @@ struct Directive: Sendable {
             c.accessLog = (reader.resolve(args[0]), format)
         },
         Directive(
-            "User", "name", contexts: [.server], \.user, .name("User wants a user name"), default: .unset("none"),
+            "User", "name", contexts: [.server], field: "user", .name("User wants a user name"), { $0.user = $1 },
+            default: .unset("none"),
             help: "when started as root: the user to run as after binding and opening the logs"),
         Directive(
-            "Group", "name", contexts: [.server], \.group, .name("Group wants a group name"),
+            "Group", "name", contexts: [.server], field: "group", .name("Group wants a group name"), { $0.group = $1 },
             default: .unset("the user's primary group"), help: "the group to run as"),
         Directive(
-            "ShutdownTimeout", "s", contexts: [.server], \.shutdownTimeout, .seconds, default: "30",
+            "ShutdownTimeout", "s", contexts: [.server], field: "shutdownTimeout", .seconds, { $0.shutdownTimeout = $1 },
+            default: "30",
             help: "seconds a graceful stop lets responses in flight finish"),
         Directive(
-            "HealthPath", "path|off", contexts: [.server], \.healthPath, .endpoint, default: "/healthz",
+            "HealthPath", "path|off", contexts: [.server], field: "healthPath", .endpoint, { $0.healthPath = $1 },
+            default: "/healthz",
             help: "liveness endpoint: 200 ok while the process serves"),
         Directive(
-            "ReadyPath", "path|off", contexts: [.server], \.readyPath, .endpoint, default: "/readyz",
+            "ReadyPath", "path|off", contexts: [.server], field: "readyPath", .endpoint, { $0.readyPath = $1 },
+            default: "/readyz",
             help: "readiness endpoint: 200 ready, or 503 draining once a graceful stop has begun"),
         Directive(
-            "StatusPath", "path|off", contexts: [.server], \.statusPath, .endpoint, default: "/server-status",
+            "StatusPath", "path|off", contexts: [.server], field: "statusPath", .endpoint, { $0.statusPath = $1 },
+            default: "/server-status",
             help: "status page: HTML, ?auto (Apache mod_status), ?format=json"),
         Directive(
-            "MetricsPath", "path|off", contexts: [.server], \.metricsPath, .endpoint, default: "/metrics",
+            "MetricsPath", "path|off", contexts: [.server], field: "metricsPath", .endpoint, { $0.metricsPath = $1 },
+            default: "/metrics",
             help: "Prometheus metrics"),
         Directive(
-            "StatusAllow", "addr|cidr|loopback|all ...", arity: .atLeast(1), contexts: [.server], field: \.statusAllow,
+            "StatusAllow", "addr|cidr|loopback|all ...", arity: .atLeast(1), contexts: [.server], field: "statusAllow",
             default: "loopback", help: "clients allowed to read the status page and metrics; others get 403"
         ) { c, args, _ in
             var list: [CIDR] = []
@@ -333,13 +358,13 @@ struct Directive: Sendable {
             c.statusAllow = list
         },
         Directive(
-            "LogHealth", "on|off", contexts: [.server], \.logHealth, .flag, default: "off",
+            "LogHealth", "on|off", contexts: [.server], field: "logHealth", .flag, { $0.logHealth = $1 }, default: "off",
             help: "write health and readiness checks to the access log"),
         Directive(
-            "IdleExit", "s", contexts: [.server], \.idleExit, .positiveSeconds, default: "30",
+            "IdleExit", "s", contexts: [.server], field: "idleExit", .positiveSeconds, { $0.idleExit = $1 }, default: "30",
             help: "inetd wait style: exit after this long without a connection"),
         Directive(
-            "DrainDelay", "s", contexts: [.server], \.drainDelay, .seconds, default: "0",
+            "DrainDelay", "s", contexts: [.server], field: "drainDelay", .seconds, { $0.drainDelay = $1 }, default: "0",
             help: "after SIGTERM, keep serving this long while ReadyPath answers 503"),
     ]
 }
