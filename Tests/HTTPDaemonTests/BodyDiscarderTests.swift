@@ -3,12 +3,10 @@
 import Testing
 
 @testable import Config
-@testable import Daemon
 @testable import Files
 @testable import HTTPCore
 @testable import IO
 @testable import Server
-@testable import Support
 
 /// The result of feeding bytes to a discarder the way a connection does: each call gets the bytes
 /// still unconsumed from the front of the input, and the input grows by `step` bytes per read.

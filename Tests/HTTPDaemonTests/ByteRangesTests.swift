@@ -2,11 +2,9 @@
 
 import Testing
 
-@testable import Config
 @testable import HTTPCore
 @testable import IO
 @testable import Server
-@testable import Support
 
 private func ranges(_ pairs: [(Int, Int)]) -> RangeDecision {
     .partial(pairs.map { ByteRange($0.0, $0.1) })

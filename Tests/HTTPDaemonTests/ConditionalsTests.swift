@@ -3,8 +3,6 @@
 import Testing
 
 @testable import Config
-@testable import Daemon
-@testable import Files
 @testable import HTTPCore
 @testable import Server
 

@@ -4,10 +4,8 @@ import Foundation
 import Testing
 
 @testable import Config
-@testable import Daemon
 @testable import Files
 @testable import HTTPCore
-@testable import IO
 @testable import Server
 @testable import Support
 

@@ -3,11 +3,8 @@
 import Testing
 
 @testable import Config
-@testable import Daemon
-@testable import Files
 @testable import HTTPCore
 @testable import Server
-@testable import Support
 
 @Suite struct ConfigurationTests {
     @Test func defaultsFitAPublicServer() {

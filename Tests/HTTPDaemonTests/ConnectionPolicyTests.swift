@@ -2,7 +2,6 @@
 
 import Testing
 
-@testable import Config
 @testable import HTTPCore
 @testable import Server
 

@@ -2,10 +2,7 @@
 
 import Testing
 
-@testable import Config
 @testable import HTTPCore
-@testable import Server
-@testable import Support
 
 @Suite struct HTTPDateTests {
     @Test(arguments: [

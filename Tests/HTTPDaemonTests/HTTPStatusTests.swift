@@ -2,11 +2,8 @@
 
 import Testing
 
-@testable import Config
-@testable import Daemon
 @testable import HTTPCore
 @testable import Server
-@testable import Support
 
 @Suite struct HTTPStatusTests {
     @Test(arguments: [

@@ -2,12 +2,9 @@
 
 import Testing
 
-@testable import Config
-@testable import Daemon
 @testable import Files
 @testable import HTTPCore
 @testable import Server
-@testable import Support
 
 private let builtin = MIMETypes(mimeTypesText: nil, defaultType: "application/octet-stream", charset: "utf-8")
 

@@ -3,10 +3,7 @@
 import Testing
 
 @testable import Config
-@testable import Daemon
-@testable import Files
 @testable import HTTPCore
-@testable import IO
 @testable import Server
 @testable import Support
 

@@ -2,7 +2,6 @@
 
 import Testing
 
-@testable import Daemon
 @testable import Files
 @testable import HTTPCore
 @testable import Server

@@ -5,9 +5,7 @@ import Testing
 @testable import Config
 @testable import Files
 @testable import HTTPCore
-@testable import IO
 @testable import Server
-@testable import Support
 
 private let date = "Sun, 06 Nov 1994 08:49:37 GMT"
 

@@ -2,12 +2,8 @@
 
 import Testing
 
-@testable import Config
-@testable import Daemon
-@testable import Files
 @testable import HTTPCore
 @testable import Server
-@testable import Support
 
 private func route(_ method: String, _ target: String, hideDotfiles: Bool = true) throws -> Route {
     let head = RequestHead(method: method, target: target, version: (1, 1), fields: [(name: "host", value: "h")])

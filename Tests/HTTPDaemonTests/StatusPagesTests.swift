@@ -4,7 +4,6 @@
 import Testing
 
 @testable import Config
-@testable import Files
 @testable import HTTPCore
 @testable import IO
 @testable import Server
