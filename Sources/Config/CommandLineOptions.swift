@@ -1,7 +1,5 @@
 // The command line: `httpd [-f FILE] [-F] [-i] [-c "Directive value"]... [-s stop|reload|reopen] [-t] [-L] [-v] [-h]`.
 
-import Support
-
 /// What the command line asks for.
 public struct CommandLineOptions: Sendable, Equatable {
     public enum Action: Sendable, Equatable {

@@ -1,8 +1,6 @@
 // Reads Apache-style httpd.conf text ("Directive value ...", '#' comments, "quoted values", `<Block>` lines)
 // into a Configuration, collecting every error as `file:line: message`; each directive comes from Directives.swift.
 
-import Support
-
 /// One configuration error, printed as `file:line: message` like a compiler's.
 public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String

@@ -2,11 +2,6 @@
 // stdio to /dev/null. The starting process waits on a pipe and exits only when the daemon reports
 // that it is ready (status 0) or has failed (status 1 and the message, printed on the terminal).
 
-import Config
-import Files
-import HTTPCore
-import IO
-import Server
 public import Support
 
 #if canImport(Glibc)

@@ -2,9 +2,6 @@
 // configuration may hold open (connections, cached files and their precompressed variants).
 
 public import Config
-import Files
-import HTTPCore
-import Server
 
 #if canImport(Glibc)
     import Glibc

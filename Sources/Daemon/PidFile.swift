@@ -2,11 +2,6 @@
 // file renamed over the path, so readers never see it half-written), removed on a clean exit.
 // A stale file left by a crash is not locked, so it never blocks the next start.
 
-import Config
-import Files
-import HTTPCore
-import IO
-import Server
 public import Support
 
 #if canImport(Glibc)

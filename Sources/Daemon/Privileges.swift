@@ -1,11 +1,6 @@
 // Dropping root: after binding and opening logs, become `User`/`Group` (supplementary groups too),
 // and check that the document root is readable by that user (for `-t` and start-up).
 
-import Config
-import Files
-import HTTPCore
-import IO
-import Server
 public import Support
 
 #if canImport(Glibc)

@@ -3,8 +3,6 @@
 // drop privileges, report ready; then serve until stopped and clean up. inetd mode shares the pieces.
 
 public import Config
-import Files
-import HTTPCore
 import IO
 public import Server
 public import Support

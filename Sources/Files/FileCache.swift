@@ -2,9 +2,6 @@
 // reused for `FileCacheValidity` seconds, so hot files skip the worker pool. A change on disk is
 // seen at most that many seconds later. Loop thread only.
 
-import Config
-import HTTPCore
-
 /// Path → recently looked-up file.
 public struct FileCache {
     public private(set) var entries: [String: (resource: FileResource, checked: Double)] = [:]

@@ -1,6 +1,5 @@
 // An open file with the metadata every response about it repeats, and what a path resolves to.
 
-import Config
 public import HTTPCore
 
 #if canImport(Glibc)

@@ -1,7 +1,5 @@
 // HTML text escaping for names and paths put into generated pages.
 
-import Support
-
 /// HTML text escaping for names and paths put into generated pages.
 public enum HTMLEscape {
     public static func escape(_ s: String) -> String {

@@ -1,7 +1,5 @@
 // HTTP status codes httpd sends, with their RFC 9110 reason phrases.
 
-import Support
-
 /// A response status: code and reason phrase.
 public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible {
     public let code: Int

@@ -1,8 +1,6 @@
 // File extension → media type: the text of /etc/mime.types (or TypesConfig, which ServerSettings
 // reads) laid over a built-in table, with a charset added to text types (AddDefaultCharset).
 
-import Support
-
 /// An immutable extension → Content-Type map.
 public struct MIMETypes: Sendable {
     var byExtension: [String: String]

@@ -1,8 +1,6 @@
 // A response decided but not yet sent: status, header fields and a body description.
 // The connection turns it into bytes (head) and buffer/file segments (body).
 
-import Support
-
 /// One piece of a response body.
 public enum BodyPart: Sendable {
     case bytes([UInt8])

@@ -2,9 +2,6 @@
 // once a second (and when the buffer passes 64 KiB, and on stop). Loop thread only.
 
 public import Config
-import Files
-import HTTPCore
-import IO
 public import Support
 
 #if canImport(Glibc)

@@ -4,9 +4,6 @@
 // Pure: the caller gives the time text and the values.
 
 public import Config
-import Files
-import HTTPCore
-import Support
 
 /// One finished (or aborted) request, as the access log needs it.
 public struct AccessLogEntry: Sendable {

@@ -4,9 +4,7 @@
 
 import Config
 import Files
-import HTTPCore
 import IO
-import Support
 
 /// The settings in force for one configuration generation, shared by reference so that a connection
 /// takes them once per request (a reload replaces the object; requests under way keep theirs).

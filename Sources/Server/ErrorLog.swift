@@ -2,9 +2,6 @@
 // Used on the loop thread (and by start-up code before the loop exists); reopened on SIGUSR1.
 
 public import Config
-import Files
-import HTTPCore
-import IO
 public import Support
 
 #if canImport(Glibc)

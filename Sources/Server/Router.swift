@@ -1,10 +1,7 @@
 // Decides what a valid request needs: an immediate answer (OPTIONS, 405, 501, bad path)
 // or a file lookup for a normalized path. Pure: no I/O, no state.
 
-import Config
-import Files
 public import HTTPCore
-import Support
 
 /// What the connection should do with a request.
 public enum Route: Sendable {

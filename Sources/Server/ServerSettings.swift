@@ -4,7 +4,6 @@
 public import Config
 public import Files
 public import HTTPCore
-import IO
 public import Support
 
 #if canImport(Glibc)

@@ -3,7 +3,6 @@
 // and the local times come in the snapshot.
 
 import HTTPCore
-import Support
 
 /// The status endpoint's output formats.
 public enum StatusFormat: Sendable, Equatable {

@@ -1,10 +1,8 @@
 // The Dispatch worker pool for blocking file-system work. At most `size` jobs run at once; results
 // go into a locked queue and one eventfd write wakes the loop thread, which alone touches connections.
 
-import Config
 import Dispatch
 public import Files
-import HTTPCore
 public import IO
 import Synchronization
 
