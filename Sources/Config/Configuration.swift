@@ -42,6 +42,9 @@ public struct Configuration: Sendable {
     public var documentRoot: String = "www"
     /// Size of the Dispatch worker pool for blocking file-system work (`Workers`). Default 4.
     public var workers: Int = 4
+    /// File lookups that may wait for a worker at once (`WorkerQueueLimit`); beyond it a request gets 503
+    /// with `Retry-After`. Default 1024.
+    public var workerQueueLimit: Int = 1024
     /// Persistent connections (`KeepAlive on|off`). Default on.
     public var keepAlive: Bool = true
     /// Seconds an idle keep-alive connection is kept (`KeepAliveTimeout`). Default 5.

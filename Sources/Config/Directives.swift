@@ -139,6 +139,10 @@ struct Directive: Sendable {
             "Workers", "n", contexts: [.server], field: "workers", .integer(in: 1...1024), { $0.workers = $1 }, default: "4",
             help: "size of the Dispatch worker pool for blocking file-system work"),
         Directive(
+            "WorkerQueueLimit", "n", contexts: [.server], field: "workerQueueLimit", .integer(in: 1...1_000_000),
+            { $0.workerQueueLimit = $1 }, default: "1024",
+            help: "file lookups that may wait for a worker; beyond it 503 with Retry-After"),
+        Directive(
             "KeepAlive", "on|off", contexts: [.server], field: "keepAlive", .flag, { $0.keepAlive = $1 }, default: "on",
             help: "persistent connections"),
         Directive(

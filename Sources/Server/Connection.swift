@@ -268,12 +268,23 @@ final class Connection: TransportDelegate {
     /// Looks a path up: answered at once by the host (open-file cache, inline lookup) or later by a worker.
     func lookup(_ path: String, _ purpose: Purpose) {
         self.purpose = purpose
-        if let result = host.lookup(path, under: active, for: id) {
+        switch host.lookup(path, under: active, for: id) {
+        case .now(let result):
             lookupFinished(result)
-            return
+        case .pending:
+            state = .waitingForFile
+            transport.disableReading()
+        case .busy(let queued):
+            self.purpose = nil
+            // An ErrorDocument that cannot be looked up now: the built-in page answers instead.
+            if case .errorDocument(let response) = purpose {
+                send(response)
+                return
+            }
+            fail(
+                RequestError(
+                    .serviceUnavailable, "worker queue full (\(queued) lookups waiting)", headers: [("Retry-After", "1")]))
         }
-        state = .waitingForFile
-        transport.disableReading()
     }
 
     /// Turns a lookup result into a response (ignored once the connection has closed).

@@ -55,6 +55,16 @@ struct ResponseOutcome {
     var logEntry: AccessLogEntry?
 }
 
+/// What became of a lookup request.
+enum LookupAnswer {
+    /// The result, known at once.
+    case now(LookupResult)
+    /// A worker will answer.
+    case pending
+    /// The worker queue is full (this many lookups wait): answer 503 now.
+    case busy(queued: Int)
+}
+
 /// The server side of a connection. Every call happens on the loop thread.
 protocol ConnectionHost: AnyObject {
     /// The settings for the next request.
@@ -69,10 +79,11 @@ protocol ConnectionHost: AnyObject {
     func log(_ level: LogLevel, _ message: @autoclosure () -> String)
     /// The counters as they are now, for the status endpoints.
     func statusSnapshot() -> StatusSnapshot
-    /// The lookup of `path` under `settings` (the request's generation) when it is known at once (open-file
-    /// cache, or inline in inetd mode); nil when it went to a worker, whose result arrives later through
-    /// `Connection.lookupFinished`. The host decides what enters its cache.
-    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupResult?
+    /// Looks `path` up under `settings` (the request's generation): known at once (open-file cache, or
+    /// inline in inetd mode), handed to a worker (the result arrives later through
+    /// `Connection.lookupFinished`), or refused because the worker queue is full. The host decides what
+    /// enters its cache.
+    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupAnswer
     /// One response has ended (sent, or cut short by a close).
     func responseFinished(_ outcome: ResponseOutcome)
     /// The connection has closed; the host drops it (after the current callback returns).

@@ -91,7 +91,7 @@ public final class Server {
         startMonotonic = EventLoop.monotonicSeconds()
         cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
         wakeup = try Wakeup(loop) { [unowned self] in self.completeLookups() }
-        pool = WorkerPool(size: settings.config.workers, wakeup: wakeup.signaller)
+        pool = WorkerPool(size: settings.config.workers, limit: settings.config.workerQueueLimit, wakeup: wakeup.signaller)
         housekeeping = try Timer.make(loop, for: "housekeeping") { [unowned self] in self.houseKeep() }
         acceptRetry = try Timer.make(loop, for: "accept retry") { [unowned self] in
             // The pause is over when this fires (whatever our clock says to the microsecond).
@@ -189,6 +189,7 @@ public final class Server {
         for entry in prepared.listeners { addListener(entry) }
         cache = FileCache(validity: new.config.fileCacheValidity, capacity: new.config.fileCacheEntries)
         pool.size = new.config.workers
+        pool.limit = new.config.workerQueueLimit
         generation += 1
         stats.lastReload = loop.nowSeconds()
         for (name, was, now) in [
@@ -296,6 +297,8 @@ public final class Server {
     /// Called by a connection once it has closed.
     func connectionClosed(_ id: UInt64) {
         guard let connection = connections.removeValue(forKey: id) else { return }
+        // A lookup still queued for it is no longer wanted: a worker skips it.
+        if pendingLookups.removeValue(forKey: id) != nil { pool.cancel(id) }
         // Keep the object alive until the current callback (often one of its own events) has returned.
         graveyard.append(connection)
         reaper.schedule(after: 0)
@@ -323,18 +326,20 @@ public final class Server {
     /// cache, or done inline (inetd mode); otherwise submitted to a worker (nil), whose result reaches the
     /// connection through `completeLookups`. Only fresh results of the current generation enter the
     /// cache, so a cache hit never extends an entry's life and an old generation's lookup never fills it.
-    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupResult? {
+    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupAnswer {
         let current = settings === active
-        if current, let cached = cache.get(path, now: EventLoop.monotonicSeconds()) { return .file(cached) }
+        if current, let cached = cache.get(path, now: EventLoop.monotonicSeconds()) { return .now(.file(cached)) }
         let lookupSettings = settings.settings.lookup
         if inlineLookups {
             let result = FileLookup.lookup(path, lookupSettings)
             if current { remember(path, result) }
-            return result
+            return .now(result)
+        }
+        guard pool.submit(connectionID, { FileLookup.lookup(path, lookupSettings) }) else {
+            return .busy(queued: pool.counts.queued)
         }
         pendingLookups[connectionID] = (path, settings)
-        pool.submit(connectionID) { FileLookup.lookup(path, lookupSettings) }
-        return nil
+        return .pending
     }
 
     /// Keeps a freshly found file in the open-file cache.
@@ -408,6 +413,7 @@ public final class Server {
             byCode: stats.byCode, bodyBytes: stats.bodyBytes, responseBytes: stats.responseBytes,
             durationCounts: stats.durationCounts, durationSum: stats.durationSum, workers: self.pool.size,
             workersBusy: pool.busy, workersQueued: pool.queued, workersCompleted: pool.completed,
+            workersRejected: pool.rejected, workersSkipped: pool.skipped,
             queueDelaySum: stats.queueDelaySum, queueDelayCount: stats.queueDelayCount,
             residentBytes: process.residentBytes, cpuUserSeconds: process.user, cpuSystemSeconds: process.system,
             maxConnections: config.maxConnections)

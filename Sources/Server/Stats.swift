@@ -76,6 +76,10 @@ public struct StatusSnapshot: Sendable {
     public var workersBusy: Int
     public var workersQueued: Int
     public var workersCompleted: Int
+    /// Lookups refused because the worker queue was full (answered 503).
+    public var workersRejected: Int
+    /// Queued lookups dropped unread because their client had left.
+    public var workersSkipped: Int
     public var queueDelaySum: Double
     public var queueDelayCount: Int
     public var residentBytes: Int
@@ -89,7 +93,8 @@ public struct StatusSnapshot: Sendable {
         lastReload: Int?, draining: Bool, connectionsAccepted: Int, connectionsHandled: Int, reading: Int,
         writing: Int, waiting: Int, closing: Int, requests: Int, byCode: [Int: Int], bodyBytes: Int,
         responseBytes: Int, durationCounts: [Int], durationSum: Double, workers: Int, workersBusy: Int,
-        workersQueued: Int, workersCompleted: Int, queueDelaySum: Double, queueDelayCount: Int,
+        workersQueued: Int, workersCompleted: Int, workersRejected: Int, workersSkipped: Int, queueDelaySum: Double,
+        queueDelayCount: Int,
         residentBytes: Int, cpuUserSeconds: Double, cpuSystemSeconds: Double, maxConnections: Int
     ) {
         self.version = version
@@ -122,6 +127,8 @@ public struct StatusSnapshot: Sendable {
         self.workersBusy = workersBusy
         self.workersQueued = workersQueued
         self.workersCompleted = workersCompleted
+        self.workersRejected = workersRejected
+        self.workersSkipped = workersSkipped
         self.queueDelaySum = queueDelaySum
         self.queueDelayCount = queueDelayCount
         self.residentBytes = residentBytes

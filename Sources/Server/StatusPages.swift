@@ -134,7 +134,7 @@ public enum StatusPages {
               "requests": {"total": \(s.requests), "by_class": {\(classes)}, "by_code": {\(codes)}},
               "bytes": {"body": \(s.bodyBytes), "response": \(s.responseBytes)},
               "request_duration_seconds": {"sum": \(decimal(s.durationSum)), "count": \(s.requests)},
-              "workers": {"size": \(s.workers), "busy": \(s.workersBusy), "queued": \(s.workersQueued), "completed": \(s.workersCompleted), "queue_delay_seconds_sum": \(decimal(s.queueDelaySum)), "queue_delay_count": \(s.queueDelayCount)},
+              "workers": {"size": \(s.workers), "busy": \(s.workersBusy), "queued": \(s.workersQueued), "completed": \(s.workersCompleted), "rejected": \(s.workersRejected), "skipped": \(s.workersSkipped), "queue_delay_seconds_sum": \(decimal(s.queueDelaySum)), "queue_delay_count": \(s.queueDelayCount)},
               "process": {"resident_memory_bytes": \(s.residentBytes), "cpu_user_seconds": \(decimal(s.cpuUserSeconds)), "cpu_system_seconds": \(decimal(s.cpuSystemSeconds))}
             }
 
@@ -191,6 +191,12 @@ public enum StatusPages {
         metric("httpd_worker_pool_busy", "gauge", "Workers running a job.", [("", "\(s.workersBusy)")])
         metric("httpd_worker_pool_queued", "gauge", "Jobs waiting for a worker.", [("", "\(s.workersQueued)")])
         metric("httpd_worker_pool_completed_total", "counter", "Jobs the pool has finished.", [("", "\(s.workersCompleted)")])
+        metric(
+            "httpd_worker_pool_rejected_total", "counter", "Lookups refused with 503 because the queue was full.",
+            [("", "\(s.workersRejected)")])
+        metric(
+            "httpd_worker_pool_skipped_total", "counter", "Queued lookups dropped because their client had left.",
+            [("", "\(s.workersSkipped)")])
         out += "# HELP httpd_worker_pool_queue_delay_seconds Time jobs waited for a worker.\n"
         out += "# TYPE httpd_worker_pool_queue_delay_seconds summary\n"
         out += "httpd_worker_pool_queue_delay_seconds_sum \(decimal(s.queueDelaySum))\n"
@@ -232,7 +238,8 @@ public enum StatusPages {
         rows += row("Mean request duration", s.requests > 0 ? "\(decimal(s.durationSum / Double(s.requests) * 1000)) ms" : "-")
         rows += row(
             "Worker pool",
-            "\(s.workers) workers, \(s.workersBusy) busy, \(s.workersQueued) queued, \(s.workersCompleted) completed, mean queue delay "
+            "\(s.workers) workers, \(s.workersBusy) busy, \(s.workersQueued) queued, \(s.workersCompleted) completed, "
+                + "\(s.workersRejected) refused (queue full), \(s.workersSkipped) skipped (client gone), mean queue delay "
                 + (s.queueDelayCount > 0 ? "\(decimal(s.queueDelaySum / Double(s.queueDelayCount) * 1000)) ms" : "-"))
         rows += row("Resident memory", "\(s.residentBytes / 1024) KiB")
         rows += row("CPU time", "user \(decimal(s.cpuUserSeconds)) s, system \(decimal(s.cpuSystemSeconds)) s")

@@ -27,16 +27,29 @@ public final class WorkerPool: Sendable {
         var done: [Completion] = []
         var completed = 0
         var size: Int
+        /// Jobs that may wait at once; `submit` refuses more.
+        var limit: Int
+        /// Connections whose queued job is no longer wanted (the client left); a worker skips it.
+        var canceled: Set<UInt64> = []
+        /// Jobs refused because the queue was full, and jobs skipped because their client had left.
+        var rejected = 0
+        var skipped = 0
     }
 
     let state: Mutex<State>
     let wakeup: WakeupSignal
     let queue = DispatchQueue(label: "httpd.workers", attributes: .concurrent)
 
-    /// A pool of `size` workers that signals `wakeup` when results are ready.
-    public init(size: Int, wakeup: WakeupSignal) {
-        state = Mutex(State(size: max(1, size)))
+    /// A pool of `size` workers, at most `limit` jobs waiting, that signals `wakeup` when results are ready.
+    public init(size: Int, limit: Int, wakeup: WakeupSignal) {
+        state = Mutex(State(size: max(1, size), limit: max(1, limit)))
         self.wakeup = wakeup
+    }
+
+    /// Jobs that may wait for a worker at once; a reload may change it (jobs already queued stay).
+    public var limit: Int {
+        get { state.withLock { $0.limit } }
+        set { state.withLock { $0.limit = max(1, newValue) } }
     }
 
     /// Workers that may run at once; a reload may change it (running jobs finish first).
@@ -64,18 +77,30 @@ public final class WorkerPool: Sendable {
         ran.wait()
     }
 
-    /// Queues `job` for `connectionID`; its result comes back through `drain()`.
-    public func submit(_ connectionID: UInt64, _ job: @escaping @Sendable () -> LookupResult) {
+    /// Queues `job` for `connectionID`, whose result comes back through `drain()`; false (and counted as
+    /// rejected) when `limit` jobs are already waiting.
+    public func submit(_ connectionID: UInt64, _ job: @escaping @Sendable () -> LookupResult) -> Bool {
         let now = EventLoop.monotonicSeconds()
-        let start = state.withLock { s -> Bool in
+        let (accepted, start) = state.withLock { s -> (Bool, Bool) in
+            guard s.pending.count - s.head < s.limit else {
+                s.rejected += 1
+                return (false, false)
+            }
             s.pending.append((connectionID, now, job))
             if s.running < s.size {
                 s.running += 1
-                return true
+                return (true, true)
             }
-            return false
+            return (true, false)
         }
         if start { queue.async { self.work() } }
+        return accepted
+    }
+
+    /// The job queued for `connectionID` is no longer wanted: a worker that has not started it skips it
+    /// (no file opened, no directory read, no completion).
+    public func cancel(_ connectionID: UInt64) {
+        state.withLock { _ = $0.canceled.insert(connectionID) }
     }
 
     /// Runs queued jobs until none is left.
@@ -91,8 +116,20 @@ public final class WorkerPool: Sendable {
                     }
                     return nil
                 }
-                let item = s.pending[s.head]
+                var item = s.pending[s.head]
                 s.head += 1
+                // Jobs whose client left are dropped unread, however many of them queued up.
+                while s.canceled.remove(item.id) != nil {
+                    s.skipped += 1
+                    guard s.head < s.pending.count else {
+                        s.running -= 1
+                        s.pending.removeAll(keepingCapacity: true)
+                        s.head = 0
+                        return nil
+                    }
+                    item = s.pending[s.head]
+                    s.head += 1
+                }
                 s.executing += 1
                 // Under a steady backlog the queue never empties: drop the finished front now and then.
                 if s.head >= 1024 && s.head * 2 >= s.pending.count {
@@ -108,6 +145,7 @@ public final class WorkerPool: Sendable {
             var result: LookupResult? = job()
             let wasEmpty = state.withLock { s -> Bool in
                 s.done.append(Completion(connectionID: id, result: result.take()!, queueDelay: delay))
+                s.canceled.remove(id)  // a cancel that came while the job ran is moot now
                 s.executing -= 1
                 s.completed += 1
                 return s.done.count == 1
@@ -121,12 +159,15 @@ public final class WorkerPool: Sendable {
         state.withLock { s in
             let done = s.done
             s.done.removeAll(keepingCapacity: true)
+            if !s.canceled.isEmpty {
+                for c in done { s.canceled.remove(c.connectionID) }
+            }
             return done
         }
     }
 
-    /// Jobs running, waiting, and finished so far.
-    public var counts: (busy: Int, queued: Int, completed: Int) {
-        state.withLock { s in (s.executing, s.pending.count - s.head, s.completed) }
+    /// Jobs running, waiting, finished so far, refused (queue full) and skipped (client gone).
+    public var counts: (busy: Int, queued: Int, completed: Int, rejected: Int, skipped: Int) {
+        state.withLock { s in (s.executing, s.pending.count - s.head, s.completed, s.rejected, s.skipped) }
     }
 }

@@ -205,6 +205,8 @@ final class FakeHost: ConnectionHost {
     var files: [String: LookupResult] = [:]
     /// When true, lookups wait for `completeLookup` (a worker); otherwise they answer at once (the cache).
     var deferLookups = false
+    /// When set, every lookup is refused as if this many were queued.
+    var queueFull: Int?
     private(set) var pendingLookups: [(path: String, id: UInt64)] = []
     /// The settings each lookup ran under.
     private(set) var lookupGenerations: [ObjectIdentifier] = []
@@ -242,17 +244,19 @@ final class FakeHost: ConnectionHost {
             lastReload: nil, draining: draining, connectionsAccepted: 1, connectionsHandled: 0, reading: 0, writing: 1,
             waiting: 0, closing: 0, requests: 0, byCode: [:], bodyBytes: 0, responseBytes: 0,
             durationCounts: durationBuckets.map { _ in 0 }, durationSum: 0, workers: 1, workersBusy: 0, workersQueued: 0,
-            workersCompleted: 0, queueDelaySum: 0, queueDelayCount: 0, residentBytes: 0, cpuUserSeconds: 0,
+            workersCompleted: 0, workersRejected: 0, workersSkipped: 0, queueDelaySum: 0, queueDelayCount: 0, residentBytes: 0,
+            cpuUserSeconds: 0,
             cpuSystemSeconds: 0, maxConnections: 1)
     }
 
-    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupResult? {
+    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupAnswer {
         lookupGenerations.append(ObjectIdentifier(settings))
+        if let queueFull { return .busy(queued: queueFull) }
         if deferLookups {
             pendingLookups.append((path, connectionID))
-            return nil
+            return .pending
         }
-        return files[path] ?? .failure(.notFound, "no \(path)")
+        return .now(files[path] ?? .failure(.notFound, "no \(path)"))
     }
 
     /// The worker's answer for the oldest pending lookup arrives.

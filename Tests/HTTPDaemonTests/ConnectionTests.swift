@@ -545,4 +545,19 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
                 == "HTTP/1.1 404 Not Found\r\nDate: \(FakeHost.date)\r\nServer: httpd/\(httpdVersion)\r\n"
                 + "Content-Type: text/html; charset=utf-8\r\nContent-Length: 4\r\n\r\ngone")
     }
+
+    @Test func aFullWorkerQueueAnswers503WithRetryAfter() throws {
+        let h = try Harness()
+        h.host.queueFull = 1024
+        h.transport.receive(get)
+        let html =
+            "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head>\n"
+            + "<body><h1>503 Service Unavailable</h1></body></html>\n"
+        #expect(
+            h.transport.takeSent()
+                == "HTTP/1.1 503 Service Unavailable\r\nDate: \(FakeHost.date)\r\nServer: httpd/\(httpdVersion)\r\n"
+                + "Content-Type: text/html; charset=utf-8\r\nRetry-After: 1\r\nContent-Length: \(html.utf8.count)\r\n"
+                + "Connection: close\r\n\r\n" + html)
+        #expect(h.host.logs.last?.message.hasSuffix("worker queue full (1024 lookups waiting)") == true)
+    }
 }

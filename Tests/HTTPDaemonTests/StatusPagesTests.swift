@@ -25,7 +25,8 @@ private func snapshot(mode: ServiceMode = .standalone) -> StatusSnapshot {
         uptime: 3600, generation: 1, lastReload: nil, draining: false, connectionsAccepted: 3, connectionsHandled: 2,
         reading: 0, writing: 1, waiting: 0, closing: 0, requests: 2, byCode: [200: 2], bodyBytes: 2048, responseBytes: 2400,
         durationCounts: [Int](repeating: 2, count: durationBuckets.count), durationSum: 0.002, workers: 4, workersBusy: 0,
-        workersQueued: 0, workersCompleted: 1, queueDelaySum: 0.0001, queueDelayCount: 1, residentBytes: 4_194_304,
+        workersQueued: 0, workersCompleted: 1, workersRejected: 5, workersSkipped: 7, queueDelaySum: 0.0001, queueDelayCount: 1,
+        residentBytes: 4_194_304,
         cpuUserSeconds: 0.25, cpuSystemSeconds: 0.125, maxConnections: 4)
 }
 
@@ -47,10 +48,19 @@ private func snapshot(mode: ServiceMode = .standalone) -> StatusSnapshot {
     }
 
     @Test func warmUpIsNoJob() {
-        let pool = WorkerPool(size: 2, wakeup: WakeupSignal(fd: -1))
+        let pool = WorkerPool(size: 2, limit: 8, wakeup: WakeupSignal(fd: -1))
         pool.warmUp()
         usleep(50_000)
         #expect(pool.drain().isEmpty)
         #expect(pool.counts.completed == 0)
+    }
+
+    @Test func refusedAndSkippedLookupsAreShown() {
+        let s = snapshot()
+        #expect(StatusPages.json(s).contains("\"rejected\": 5, \"skipped\": 7,"))
+        let metrics = StatusPages.prometheus(s)
+        #expect(metrics.contains("# TYPE httpd_worker_pool_rejected_total counter\nhttpd_worker_pool_rejected_total 5\n"))
+        #expect(metrics.contains("# TYPE httpd_worker_pool_skipped_total counter\nhttpd_worker_pool_skipped_total 7\n"))
+        #expect(StatusPages.html(s, refresh: nil).contains("5 refused (queue full), 7 skipped (client gone)"))
     }
 }

@@ -122,7 +122,10 @@ def test_status_json_shape(start_daemon):
     assert j["requests"]["by_code"] == {}
     assert j["bytes"] == {"body": 0, "response": 0}
     assert j["request_duration_seconds"] == {"sum": 0, "count": 0}
-    assert set(j["workers"]) == {"size", "busy", "queued", "completed", "queue_delay_seconds_sum", "queue_delay_count"}
+    assert set(j["workers"]) == {
+        "size", "busy", "queued", "completed", "rejected", "skipped", "queue_delay_seconds_sum", "queue_delay_count"
+    }
+    assert j["workers"]["rejected"] == 0 and j["workers"]["skipped"] == 0
     assert j["workers"]["size"] == 4  # Workers default
     assert set(j["process"]) == {"resident_memory_bytes", "cpu_user_seconds", "cpu_system_seconds"}
     assert j["process"]["resident_memory_bytes"] > 1024 * 1024
@@ -138,6 +141,7 @@ FAMILIES = {
     "httpd_request_duration_seconds": "histogram", "httpd_worker_pool_size": "gauge",
     "httpd_worker_pool_busy": "gauge", "httpd_worker_pool_queued": "gauge",
     "httpd_worker_pool_completed_total": "counter", "httpd_worker_pool_queue_delay_seconds": "summary",
+    "httpd_worker_pool_rejected_total": "counter", "httpd_worker_pool_skipped_total": "counter",
     "process_start_time_seconds": "gauge", "process_resident_memory_bytes": "gauge",
     "process_cpu_seconds_total": "counter",
 }
@@ -179,6 +183,7 @@ def test_metrics_shape(start_daemon):
     assert m.value("httpd_worker_pool_size") == 4
     assert m.value("httpd_worker_pool_busy") == 0 and m.value("httpd_worker_pool_queued") == 0
     assert m.value("httpd_worker_pool_completed_total") >= 1
+    assert m.value("httpd_worker_pool_rejected_total") == 0 and m.value("httpd_worker_pool_skipped_total") == 0
     assert m.value("httpd_worker_pool_queue_delay_seconds_count") >= 1
     assert m.value("httpd_worker_pool_queue_delay_seconds_sum") >= 0
     assert m.value("process_resident_memory_bytes") > 1024 * 1024

@@ -141,3 +141,49 @@ def test_open_file_limit_below_max_connections(server):
     assert srv.alive()
     assert "accept failed: Too many open files" in srv.stderr()
     assert srv.stop() == 0, srv.stderr()[-2000:]
+
+
+def test_full_worker_queue_answers_503_and_lookups_of_clients_that_left_are_skipped(server):
+    """One worker, a queue of 4 and a directory listing slow enough to hold the worker: of 40 clients
+    asking for it at once, those beyond the queue get 503 with Retry-After at once; the queued ones
+    reset their connections, and their lookups are dropped unread (counted as skipped)."""
+    from httpdkit import parse_exposition
+
+    srv = server(conf_lines=["Workers 1", "WorkerQueueLimit 4", "Autoindex on", "FileCacheValidity 0"], files=FILES)
+    big = srv.root / "big"
+    big.mkdir()
+    for i in range(50000):
+        (big / f"f{i:05d}").touch()
+    socks = []
+    for _ in range(40):
+        s = socket.create_connection((srv.host, srv.port))
+        s.sendall(b"GET /big/ HTTP/1.1\r\nHost: t\r\n\r\n")
+        socks.append(s)
+    refused, waiting = [], []
+    time.sleep(0.2)  # the refusals are immediate; the listing takes far longer
+    for s in socks:
+        s.setblocking(False)
+        try:
+            data = s.recv(65536)
+        except BlockingIOError:
+            waiting.append(s)
+            continue
+        assert data.startswith(b"HTTP/1.1 503 Service Unavailable\r\n"), data[:200]
+        assert b"\r\nRetry-After: 1\r\n" in data and b"\r\nConnection: close\r\n" in data
+        refused.append(s)
+    # One lookup runs, the rest of the queue (4, or 3 if the worker had not taken the first yet) waits.
+    assert len(refused) + len(waiting) == 40 and len(refused) >= 35, (len(refused), len(waiting))
+    for s in socks:
+        rst_close(s)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        m = parse_exposition(srv.get("/metrics").text)
+        if m.value("httpd_worker_pool_busy") == 0 and m.value("httpd_worker_pool_queued") == 0:
+            break
+        time.sleep(0.05)
+    assert m.value("httpd_worker_pool_rejected_total") == len(refused)
+    # Every waiting client left: the listings already under way were read, every other queued one skipped.
+    completed, skipped = m.value("httpd_worker_pool_completed_total"), m.value("httpd_worker_pool_skipped_total")
+    assert completed + skipped == len(waiting) and completed >= 1 and skipped >= 2, (completed, skipped, len(waiting))
+    assert srv.get("/a.txt").body == b"AAA\n"
+    assert "worker queue full (" in srv.stderr()
