@@ -10,7 +10,7 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" 
 want libevent-dev
 want pkg-config
 case "${1:-build}" in
-  test) want curl; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate ;;
+  test) want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl ;;
 esac
 

@@ -60,6 +60,9 @@ public struct Configuration: Sendable {
     /// Open client connections at most; at the limit httpd stops accepting and new connections wait in
     /// the kernel's backlog (`MaxConnections`). Default 1024.
     public var maxConnections: Int = 1024
+    /// Open connections one client address may hold (`MaxConnectionsPerClient`, 0 = no limit); more are
+    /// closed at once. Default 64.
+    public var maxConnectionsPerClient: Int = 64
     /// Longest request line in bytes (`LimitRequestLine`); longer gets 414. Default 8190 (Apache's).
     public var limitRequestLine: Int = 8190
     /// Longest header field line in bytes (`LimitRequestFieldSize`); longer gets 431. Default 8190.

@@ -170,6 +170,10 @@ struct Directive: Sendable {
             { $0.maxConnections = $1 }, default: "1024",
             help: "open client connections at most; more wait in the kernel's backlog"),
         Directive(
+            "MaxConnectionsPerClient", "n", contexts: [.server], field: "maxConnectionsPerClient",
+            .integer(in: 0...1_000_000), { $0.maxConnectionsPerClient = $1 }, default: "64",
+            help: "open connections one client address may hold (0 = no limit); more are closed at once"),
+        Directive(
             "LimitRequestLine", "bytes", contexts: [.server], field: "limitRequestLine", .integer(in: 64...1 << 20),
             { $0.limitRequestLine = $1 },
             default: "8190", help: "longest request line; longer gets 414"),

@@ -77,12 +77,18 @@ final class Connection: TransportDelegate {
     var skipAccessLog = false
     /// The head of a request refused by `Request.interpret`, for the logs.
     var failedHead: RequestHead?
-    lazy var peer: PeerAddress = transport.peer
+    /// The client's address, read once when the connection was accepted.
+    let peer: PeerAddress
+    /// When the head now being read began (its deadline counts from here), on the clock's scale.
+    private(set) var headStarted = 0.0
+    /// When the head deadline now scheduled falls due.
+    private(set) var headDue = 0.0
     var config: Configuration { active.settings.config }
 
     /// A connection over `transport`; nil when no deadline timer can be made (the caller closes the transport).
-    init?(id: UInt64, host: any ConnectionHost, clock: any ConnectionClock, transport: any Transport) {
+    init?(id: UInt64, host: any ConnectionHost, clock: any ConnectionClock, transport: any Transport, peer: PeerAddress) {
         self.id = id
+        self.peer = peer
         self.host = host
         self.clock = clock
         self.transport = transport
@@ -101,9 +107,35 @@ final class Connection: TransportDelegate {
     func start() {
         state = .readingHead
         active = host.active
-        deadline.schedule(after: config.requestHeaderTimeout)
+        startHeadDeadline()
         transport.enableReading()
     }
+
+    /// Starts the deadline for a request head: `RequestHeaderTimeout`, or less while the host is under
+    /// pressure (too many connections), so that clients dribbling incomplete heads give their slots up first.
+    func startHeadDeadline() {
+        headStarted = clock.now()
+        host.headStarted(id, at: headStarted)
+        var seconds = config.requestHeaderTimeout
+        if host.underPressure { seconds = min(seconds, Admission.pressureHeadSeconds) }
+        headDue = headStarted + seconds
+        deadline.schedule(after: seconds)
+    }
+
+    /// The host came under pressure: a head still incomplete must now be complete within
+    /// `Admission.pressureHeadSeconds` of its start (at once if that has passed).
+    func pressureBegan() {
+        guard state == .readingHead else { return }
+        let due = headStarted + Admission.pressureHeadSeconds
+        if due < headDue {
+            headDue = due
+            deadline.schedule(after: max(0, due - clock.now()))
+        }
+    }
+
+    /// True while the connection holds a slot for a head that is not complete (a new connection, or
+    /// bytes of a next request): what eviction at MaxConnections may take back.
+    var isReadingHead: Bool { state == .readingHead }
 
     // MARK: Reading
 
@@ -132,7 +164,7 @@ final class Connection: TransportDelegate {
             }
             if state == .idle {
                 state = .readingHead
-                deadline.schedule(after: config.requestHeaderTimeout)
+                startHeadDeadline()
             }
             switch transport.withInput({ parser.parse($0) }) {
             case .needMore:
@@ -495,12 +527,16 @@ final class Connection: TransportDelegate {
     func deadlinePassed() {
         switch state {
         case .readingHead:
+            let seconds = headDue - headStarted
             if parser.isIdle && transport.inputCount == 0 {
                 close()
+            } else if seconds < config.requestHeaderTimeout {
+                // Under pressure a dribbling head gives its slot back at once: no answer, no lingering.
+                host.log(.info, "[client \(peer)] request head not complete within \(seconds) s under pressure: dropped")
+                host.connectionDropped()
+                close()
             } else {
-                fail(
-                    RequestError(.requestTimeout, "request head not received within \(config.requestHeaderTimeout) s"),
-                    forceClose: true)
+                fail(RequestError(.requestTimeout, "request head not received within \(seconds) s"), forceClose: true)
             }
         case .readingBody:
             fail(

@@ -71,6 +71,8 @@ protocol ConnectionHost: AnyObject {
     var active: ActiveSettings { get }
     /// True once a graceful stop has begun: readiness answers 503, keep-alive ends.
     var draining: Bool { get }
+    /// True while so many connections are open that request heads get `Admission.pressureHeadSeconds`.
+    var underPressure: Bool { get }
     /// True when responses go to an access log (so connections build log entries).
     var logsAccess: Bool { get }
     /// The `Date` header value for now.
@@ -88,4 +90,9 @@ protocol ConnectionHost: AnyObject {
     func responseFinished(_ outcome: ResponseOutcome)
     /// The connection has closed; the host drops it (after the current callback returns).
     func connectionClosed(_ id: UInt64)
+    /// The connection is closing because its head was too slow under pressure (counted for the status).
+    func connectionDropped()
+    /// The connection began waiting for a request head at `time` (the clock's `now()`); eviction at
+    /// MaxConnections takes the oldest such connection first.
+    func headStarted(_ id: UInt64, at time: Double)
 }

@@ -34,6 +34,9 @@ public final class Server {
     public private(set) var accessLog: AccessLog?
     var listeners: [(address: ListenAddress?, listener: Listener)] = []
     var connections: [UInt64: Connection] = [:]
+    /// Connections per client address, and whether the server is under pressure.
+    var admission = Admission()
+    private(set) var underPressure = false
     var nextID: UInt64 = 1
     var pool: WorkerPool!
     var wakeup: Wakeup!
@@ -45,6 +48,8 @@ public final class Server {
     var housekeeping: Timer!
     var housekeepingScheduled = false
     var acceptRetry: Timer!
+    /// At MaxConnections: looks again when the oldest incomplete head may be evicted.
+    var evictionCheck: Timer!
     /// After an accept() failure (EMFILE), accepting stays off until then (monotonic seconds).
     var acceptPausedUntil = 0.0
     /// Connections closed during this loop iteration, freed by `reaper` on the next one.
@@ -99,6 +104,10 @@ public final class Server {
             self.updateAccepting()
         }
         reaper = try Timer.make(loop, for: "reaper") { [unowned self] in self.graveyard.removeAll() }
+        evictionCheck = try Timer.make(loop, for: "eviction check") { [unowned self] in
+            self.admitWaiting()
+            self.updateAccepting()
+        }
         drainTimer = try Timer.make(loop, for: "drain") { [unowned self] in self.closeListeners() }
         shutdownTimer = try Timer.make(loop, for: "shutdown") { [unowned self] in
             self.log.log(.warn, "ShutdownTimeout passed: closing \(self.connections.count) connection(s)")
@@ -158,6 +167,8 @@ public final class Server {
         guard !stopping else { return }
         stopping = true
         listeners.removeAll()
+        for fd in waitingForSlot { Glibc.close(fd) }
+        waitingForSlot.removeAll()
         for c in Array(connections.values) { c.closeIfIdle() }
         log.log(.notice, "stopping: \(connections.count) connection(s) finishing, at most \(config.shutdownTimeout) s")
         if connections.isEmpty {
@@ -250,10 +261,61 @@ public final class Server {
         idleTimer.schedule(after: idleExit)
     }
 
+    /// Takes a new connection. At MaxConnections it takes the slot of the connection longest on an
+    /// incomplete head; when none has had its grace yet, the new one waits (unread) until a slot frees.
     func accept(_ fd: Int32) {
-        if connections.count >= config.maxConnections || stopping {
+        if stopping {
             Glibc.close(fd)
             updateAccepting()
+            return
+        }
+        if connections.count >= config.maxConnections {
+            guard let victim = evictionCandidate() else {
+                if waitingForSlot.count < Self.maxWaitingForSlot {
+                    waitingForSlot.append(fd)
+                } else {
+                    Glibc.close(fd)
+                }
+                updateAccepting()
+                return
+            }
+            evict(victim)
+        }
+        open(fd)
+        updateAccepting()
+    }
+
+    /// Accepted sockets waiting for a slot, oldest first (at most `maxWaitingForSlot`; the listener pauses).
+    var waitingForSlot: [Int32] = []
+    static let maxWaitingForSlot = 64
+
+    /// Closes `victim` to give its slot to a new client.
+    func evict(_ victim: Connection) {
+        stats.evicted += 1
+        log.log(.info, "[client \(victim.peer)] evicted at MaxConnections: longest on an incomplete head")
+        victim.close()
+    }
+
+    /// Gives the oldest waiting sockets the free slots, evicting slow heads for them when the server is full.
+    func admitWaiting() {
+        while !waitingForSlot.isEmpty && !stopping {
+            if connections.count >= config.maxConnections {
+                guard let victim = evictionCandidate() else { return }
+                evict(victim)
+                if connections.count >= config.maxConnections { return }  // the victim is not closed yet
+            }
+            open(waitingForSlot.removeFirst())
+        }
+    }
+
+    /// Makes a connection of the accepted `fd`, unless its address already holds MaxConnectionsPerClient
+    /// (then it is closed at once).
+    func open(_ fd: Int32) {
+        let peer = Sockets.peerAddress(fd)
+        guard admission.admit(peer, limit: config.maxConnectionsPerClient) else {
+            stats.refusedPerClient += 1
+            log.log(.debug, "[client \(peer)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
+            Glibc.close(fd)
             return
         }
         let id = nextID
@@ -262,19 +324,72 @@ public final class Server {
         guard let socket = BufferedSocket(loop, fd: fd) else {
             log.log(.error, "cannot set up a connection (libevent buffers or events): closing it")
             Glibc.close(fd)
+            admission.release(peer)
             stats.connectionsHandled += 1
             return
         }
-        guard let connection = Connection(id: id, host: self, clock: clock, transport: socket) else {
+        guard let connection = Connection(id: id, host: self, clock: clock, transport: socket, peer: peer) else {
             log.log(.error, "cannot set up a connection (deadline timer): closing it")
             socket.close()
+            admission.release(peer)
             stats.connectionsHandled += 1
             return
         }
         connections[id] = connection
         idleTimer.cancel()
+        updatePressure()
         connection.start()
-        updateAccepting()
+    }
+
+    /// Connections in the order their current head began (stale entries are skipped): the oldest is at
+    /// `headOrderStart`, so finding an eviction victim costs no scan of every connection.
+    var headOrder: [(started: Double, id: UInt64)] = []
+    var headOrderStart = 0
+
+    func headStarted(_ id: UInt64, at time: Double) {
+        headOrder.append((time, id))
+    }
+
+    /// The connection that has spent longest on its current, incomplete head, dropping stale entries.
+    func oldestHead() -> Connection? {
+        while headOrderStart < headOrder.count {
+            let (started, id) = headOrder[headOrderStart]
+            if let c = connections[id], c.isReadingHead, c.headStarted == started { return c }
+            headOrderStart += 1
+        }
+        headOrder.removeAll(keepingCapacity: true)
+        headOrderStart = 0
+        return nil
+    }
+
+    /// At MaxConnections, the connection that has spent longest on an incomplete head, if it has had at least
+    /// `Admission.evictionGraceSeconds`: taking its slot, a new client waits at most as long as it took.
+    func evictionCandidate() -> Connection? {
+        if headOrderStart > 4096 && headOrderStart * 2 > headOrder.count {
+            headOrder.removeFirst(headOrderStart)
+            headOrderStart = 0
+        }
+        guard let victim = oldestHead(),
+            EventLoop.monotonicSeconds() - victim.headStarted >= Admission.evictionGraceSeconds
+        else { return nil }
+        return victim
+    }
+
+    /// Enters or leaves pressure as connections come and go; entering it shortens the deadline of every
+    /// head still incomplete.
+    func updatePressure() {
+        let now = Admission.underPressure(open: connections.count, maxConnections: config.maxConnections)
+        guard now != underPressure else { return }
+        underPressure = now
+        if now {
+            log.log(
+                .notice,
+                "under pressure: \(connections.count) of \(config.maxConnections) connections open; request heads get "
+                    + "\(Admission.pressureHeadSeconds) s")
+            for c in Array(connections.values) { c.pressureBegan() }
+        } else {
+            log.log(.notice, "pressure over: \(connections.count) of \(config.maxConnections) connections open")
+        }
     }
 
     /// accept() failed (EMFILE and the like): pause accepting for a moment instead of spinning.
@@ -285,10 +400,19 @@ public final class Server {
         acceptRetry.schedule(after: 0.5)
     }
 
-    /// Pauses listeners at MaxConnections and resumes them below it.
+    /// Pauses listeners at MaxConnections (unless a connection on an incomplete head can make room) and
+    /// resumes them below it, or when a connection's head has been incomplete long enough to be evicted.
     func updateAccepting() {
         let paused = EventLoop.monotonicSeconds() < acceptPausedUntil
-        let full = connections.count >= config.maxConnections || stopping || paused
+        var atLimit = false
+        if connections.count >= config.maxConnections && (evictionCandidate() == nil || !waitingForSlot.isEmpty) {
+            atLimit = true
+            if let oldest = oldestHead()?.headStarted {
+                evictionCheck.schedule(
+                    after: max(0, oldest + Admission.evictionGraceSeconds - EventLoop.monotonicSeconds()) + 0.001)
+            }
+        }
+        let full = atLimit || stopping || paused
         for l in listeners {
             if full { l.listener.disable() } else { l.listener.enable() }
         }
@@ -297,6 +421,8 @@ public final class Server {
     /// Called by a connection once it has closed.
     func connectionClosed(_ id: UInt64) {
         guard let connection = connections.removeValue(forKey: id) else { return }
+        admission.release(connection.peer)
+        updatePressure()
         // A lookup still queued for it is no longer wanted: a worker skips it.
         if pendingLookups.removeValue(forKey: id) != nil { pool.cancel(id) }
         // Keep the object alive until the current callback (often one of its own events) has returned.
@@ -312,7 +438,13 @@ public final class Server {
             if connections.isEmpty { loop.stop() }
             return
         }
+        if !waitingForSlot.isEmpty { admitWaiting() }
         if !(listeners.first?.listener.enabled ?? true) { updateAccepting() }
+    }
+
+    /// A connection closes because its head was too slow under pressure.
+    func connectionDropped() {
+        stats.droppedUnderPressure += 1
     }
 
     // MARK: Files
@@ -409,6 +541,8 @@ public final class Server {
             localLastReload: stats.lastReload.map { LocalTime($0) }, loadAverage: .current(),
             uptime: Int(EventLoop.monotonicSeconds() - startMonotonic), generation: generation, lastReload: stats.lastReload,
             draining: draining, connectionsAccepted: stats.connectionsAccepted, connectionsHandled: stats.connectionsHandled,
+            connectionsRefusedPerClient: stats.refusedPerClient, connectionsEvicted: stats.evicted,
+            connectionsDropped: stats.droppedUnderPressure, underPressure: underPressure,
             reading: reading, writing: writing, waiting: waiting, closing: closing, requests: stats.requests,
             byCode: stats.byCode, bodyBytes: stats.bodyBytes, responseBytes: stats.responseBytes,
             durationCounts: stats.durationCounts, durationSum: stats.durationSum, workers: self.pool.size,

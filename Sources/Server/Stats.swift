@@ -10,6 +10,12 @@ public let durationBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02
 struct ServerStats {
     var connectionsAccepted = 0
     var connectionsHandled = 0
+    /// Connections closed at once because their address already held MaxConnectionsPerClient.
+    var refusedPerClient = 0
+    /// Connections closed at MaxConnections to make room, being the longest on an incomplete head.
+    var evicted = 0
+    /// Connections dropped under pressure because their head did not arrive in time.
+    var droppedUnderPressure = 0
     var requests = 0
     /// Responses by status code.
     var byCode: [Int: Int] = [:]
@@ -61,6 +67,12 @@ public struct StatusSnapshot: Sendable {
     public var draining: Bool
     public var connectionsAccepted: Int
     public var connectionsHandled: Int
+    /// Refused at once (MaxConnectionsPerClient), evicted at MaxConnections, dropped under pressure.
+    public var connectionsRefusedPerClient: Int
+    public var connectionsEvicted: Int
+    public var connectionsDropped: Int
+    /// Above 80 % of MaxConnections: request heads get 2 s.
+    public var underPressure: Bool
     /// Open connections by state: reading (head or body), writing (incl. waiting for a worker), waiting (keep-alive), closing.
     public var reading: Int
     public var writing: Int
@@ -90,7 +102,8 @@ public struct StatusSnapshot: Sendable {
     public init(
         version: String, mode: ServiceMode, pid: Int32, ppid: Int32, now: Int, startTime: Int, localNow: LocalTime,
         localStartTime: LocalTime, localLastReload: LocalTime?, loadAverage: LoadAverage, uptime: Int, generation: Int,
-        lastReload: Int?, draining: Bool, connectionsAccepted: Int, connectionsHandled: Int, reading: Int,
+        lastReload: Int?, draining: Bool, connectionsAccepted: Int, connectionsHandled: Int,
+        connectionsRefusedPerClient: Int, connectionsEvicted: Int, connectionsDropped: Int, underPressure: Bool, reading: Int,
         writing: Int, waiting: Int, closing: Int, requests: Int, byCode: [Int: Int], bodyBytes: Int,
         responseBytes: Int, durationCounts: [Int], durationSum: Double, workers: Int, workersBusy: Int,
         workersQueued: Int, workersCompleted: Int, workersRejected: Int, workersSkipped: Int, queueDelaySum: Double,
@@ -113,6 +126,10 @@ public struct StatusSnapshot: Sendable {
         self.draining = draining
         self.connectionsAccepted = connectionsAccepted
         self.connectionsHandled = connectionsHandled
+        self.connectionsRefusedPerClient = connectionsRefusedPerClient
+        self.connectionsEvicted = connectionsEvicted
+        self.connectionsDropped = connectionsDropped
+        self.underPressure = underPressure
         self.reading = reading
         self.writing = writing
         self.waiting = waiting

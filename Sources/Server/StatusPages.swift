@@ -130,7 +130,7 @@ public enum StatusPages {
               "uptime_seconds": \(s.uptime),
               "draining": \(s.draining),
               "config": {"generation": \(s.generation), "last_reload": \(s.lastReload.map(String.init) ?? "null")},
-              "connections": {"accepted": \(s.connectionsAccepted), "handled": \(s.connectionsHandled), "active": \(s.active), "reading": \(s.reading), "writing": \(s.writing), "waiting": \(s.waiting), "closing": \(s.closing), "max": \(s.maxConnections)},
+              "connections": {"accepted": \(s.connectionsAccepted), "handled": \(s.connectionsHandled), "active": \(s.active), "reading": \(s.reading), "writing": \(s.writing), "waiting": \(s.waiting), "closing": \(s.closing), "max": \(s.maxConnections), "refused_per_client": \(s.connectionsRefusedPerClient), "evicted": \(s.connectionsEvicted), "dropped_under_pressure": \(s.connectionsDropped), "under_pressure": \(s.underPressure)},
               "requests": {"total": \(s.requests), "by_class": {\(classes)}, "by_code": {\(codes)}},
               "bytes": {"body": \(s.bodyBytes), "response": \(s.responseBytes)},
               "request_duration_seconds": {"sum": \(decimal(s.durationSum)), "count": \(s.requests)},
@@ -172,6 +172,21 @@ public enum StatusPages {
                 ("{state=\"waiting\"}", "\(s.waiting)"), ("{state=\"closing\"}", "\(s.closing)"),
             ])
         metric("httpd_connections_max", "gauge", "MaxConnections.", [("", "\(s.maxConnections)")])
+        metric(
+            "httpd_connections_refused_total", "counter",
+            "Connections closed at once because their address held MaxConnectionsPerClient.",
+            [("", "\(s.connectionsRefusedPerClient)")])
+        metric(
+            "httpd_connections_evicted_total", "counter",
+            "Connections closed at MaxConnections to make room (longest on an incomplete head).",
+            [("", "\(s.connectionsEvicted)")])
+        metric(
+            "httpd_connections_dropped_total", "counter",
+            "Connections dropped under pressure because their request head did not arrive in time.",
+            [("", "\(s.connectionsDropped)")])
+        metric(
+            "httpd_under_pressure", "gauge", "1 while more than 80 % of MaxConnections are open (heads get 2 s).",
+            [("", s.underPressure ? "1" : "0")])
         metric(
             "httpd_requests_total", "counter", "Responses sent, by status code.",
             s.byCode.keys.sorted().map { ("{code=\"\($0)\"}", "\(s.byCode[$0]!)") })
@@ -226,6 +241,11 @@ public enum StatusPages {
             "Configuration generation",
             "\(s.generation)" + (s.localLastReload.map { ", last reload \($0.formatted("%Y-%m-%d %H:%M:%S %Z"))" } ?? ""))
         rows += row("Connections accepted / handled", "\(s.connectionsAccepted) / \(s.connectionsHandled)")
+        rows += row(
+            "Crowd control",
+            (s.underPressure ? "under pressure (request heads get 2 s); " : "no pressure; ")
+                + "\(s.connectionsRefusedPerClient) refused (per client), \(s.connectionsEvicted) evicted, "
+                + "\(s.connectionsDropped) dropped (slow heads)")
         rows += row(
             "Active connections",
             "\(s.active) (reading \(s.reading), writing \(s.writing), waiting \(s.waiting), closing \(s.closing)) of \(s.maxConnections)"

@@ -201,7 +201,9 @@ final class MemoryTransport: Transport {
 final class FakeHost: ConnectionHost {
     var active: ActiveSettings
     var draining = false
+    var underPressure = false
     var logsAccess = true
+    private(set) var dropped = 0
     var files: [String: LookupResult] = [:]
     /// When true, lookups wait for `completeLookup` (a worker); otherwise they answer at once (the cache).
     var deferLookups = false
@@ -241,7 +243,9 @@ final class FakeHost: ConnectionHost {
             version: httpdVersion, mode: .standalone, pid: 1, ppid: 1, now: 0, startTime: 0, localNow: LocalTime(0),
             localStartTime: LocalTime(0), localLastReload: nil, loadAverage: LoadAverage(one: 0, five: 0, fifteen: 0),
             uptime: 0, generation: 1,
-            lastReload: nil, draining: draining, connectionsAccepted: 1, connectionsHandled: 0, reading: 0, writing: 1,
+            lastReload: nil, draining: draining, connectionsAccepted: 1, connectionsHandled: 0,
+            connectionsRefusedPerClient: 0, connectionsEvicted: 0, connectionsDropped: 0, underPressure: underPressure,
+            reading: 0, writing: 1,
             waiting: 0, closing: 0, requests: 0, byCode: [:], bodyBytes: 0, responseBytes: 0,
             durationCounts: durationBuckets.map { _ in 0 }, durationSum: 0, workers: 1, workersBusy: 0, workersQueued: 0,
             workersCompleted: 0, workersRejected: 0, workersSkipped: 0, queueDelaySum: 0, queueDelayCount: 0, residentBytes: 0,
@@ -268,6 +272,11 @@ final class FakeHost: ConnectionHost {
     func responseFinished(_ outcome: ResponseOutcome) { outcomes.append(outcome) }
 
     func connectionClosed(_ id: UInt64) { closedIDs.append(id) }
+
+    func connectionDropped() { dropped += 1 }
+
+    private(set) var headStarts: [Double] = []
+    func headStarted(_ id: UInt64, at time: Double) { headStarts.append(time) }
 }
 
 /// A connection, its transport, host and clock, started and reading.
@@ -279,7 +288,7 @@ struct Harness {
 
     init(_ configure: (inout Configuration) -> Void = { _ in }) throws {
         host = try FakeHost(configure)
-        connection = try #require(Connection(id: 7, host: host, clock: clock, transport: transport))
+        connection = try #require(Connection(id: 7, host: host, clock: clock, transport: transport, peer: transport.peer))
         host.connection = connection
         connection.start()
     }

@@ -560,4 +560,65 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
                 + "Connection: close\r\n\r\n" + html)
         #expect(h.host.logs.last?.message.hasSuffix("worker queue full (1024 lookups waiting)") == true)
     }
+
+    // MARK: Pressure
+
+    @Test func underPressureANewHeadGetsTwoSecondsAndIsDroppedWithoutAnswer() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive(get)  // a first request completes; the next one dribbles
+        #expect(h.transport.takeSent() == ok("a"))
+        h.host.underPressure = true
+        h.transport.receive("GET /f")
+        h.clock.advance(by: 1.9)
+        #expect(!h.closed)
+        h.clock.advance(by: 0.2)
+        #expect(h.closed)
+        #expect(h.transport.sent.isEmpty && !h.transport.writeShut)
+        #expect(h.host.dropped == 1)
+        #expect(h.host.logs.last?.message == "[client 192.0.2.7] request head not complete within 2.0 s under pressure: dropped")
+    }
+
+    @Test func pressureShortensAHeadAlreadyUnderWay() throws {
+        let h = try Harness { $0.requestHeaderTimeout = 20 }
+        h.transport.receive("GET /f")
+        h.clock.advance(by: 1)
+        h.host.underPressure = true
+        h.connection.pressureBegan()
+        h.clock.advance(by: 0.9)
+        #expect(!h.closed)
+        h.clock.advance(by: 0.2)
+        #expect(h.closed && h.host.dropped == 1)
+    }
+
+    @Test func pressureDropsAHeadOlderThanTwoSecondsAtOnce() throws {
+        let h = try Harness { $0.requestHeaderTimeout = 20 }
+        h.transport.receive("G")
+        h.clock.advance(by: 5)
+        h.host.underPressure = true
+        h.connection.pressureBegan()
+        h.clock.advance(by: 0)
+        #expect(h.closed && h.host.dropped == 1)
+    }
+
+    @Test func pressureLeavesIdleKeepAliveAndBusyConnectionsAlone() throws {
+        let h = try Harness { $0.keepAliveTimeout = 5 }
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive(get)
+        #expect(h.state == .idle && !h.connection.isReadingHead)
+        h.host.underPressure = true
+        h.connection.pressureBegan()
+        h.clock.advance(by: 4.9)
+        #expect(!h.closed)
+        h.clock.advance(by: 0.2)
+        #expect(h.closed && h.host.dropped == 0)
+    }
+
+    @Test func withoutPressureASlowHeadStillGets408() throws {
+        let h = try Harness { $0.requestHeaderTimeout = 3 }
+        h.transport.receive("GET /f")
+        h.clock.advance(by: 3.1)
+        #expect(h.transport.takeSent() == errorPage(.requestTimeout, close: true))
+        #expect(h.host.dropped == 0)
+    }
 }

@@ -113,7 +113,12 @@ def test_status_json_shape(start_daemon):
     assert isinstance(j["start_time"], int) and abs(j["start_time"] - time.time()) < 60
     assert isinstance(j["uptime_seconds"], int) and j["uptime_seconds"] >= 0
     assert j["config"] == {"generation": 1, "last_reload": None}
-    assert set(j["connections"]) == {"accepted", "handled", "active", "reading", "writing", "waiting", "closing", "max"}
+    assert set(j["connections"]) == {
+        "accepted", "handled", "active", "reading", "writing", "waiting", "closing", "max", "refused_per_client", "evicted",
+        "dropped_under_pressure", "under_pressure",
+    }
+    assert j["connections"]["refused_per_client"] == 0 and j["connections"]["evicted"] == 0
+    assert j["connections"]["dropped_under_pressure"] == 0 and j["connections"]["under_pressure"] is False
     assert j["connections"]["max"] == 16
     assert j["connections"]["accepted"] == 1 and j["connections"]["active"] == 1 and j["connections"]["writing"] == 1
     assert set(j["requests"]) == {"total", "by_class", "by_code"}
@@ -142,6 +147,8 @@ FAMILIES = {
     "httpd_worker_pool_busy": "gauge", "httpd_worker_pool_queued": "gauge",
     "httpd_worker_pool_completed_total": "counter", "httpd_worker_pool_queue_delay_seconds": "summary",
     "httpd_worker_pool_rejected_total": "counter", "httpd_worker_pool_skipped_total": "counter",
+    "httpd_connections_refused_total": "counter", "httpd_connections_evicted_total": "counter",
+    "httpd_connections_dropped_total": "counter", "httpd_under_pressure": "gauge",
     "process_start_time_seconds": "gauge", "process_resident_memory_bytes": "gauge",
     "process_cpu_seconds_total": "counter",
 }

@@ -97,8 +97,9 @@ def test_garbage_answers_are_http(server):
 
 
 def test_many_open_idle_connections(server):
-    """300 idle open connections do not stop a new client from being served."""
-    srv = server(files=FILES)
+    """300 idle open connections do not stop a new client from being served (all from 127.0.0.1, so
+    without the per-client limit, which test_crowd covers)."""
+    srv = server(files=FILES, conf_lines=["MaxConnectionsPerClient 0"])
     socks = [socket.create_connection((srv.host, srv.port)) for _ in range(300)]
     try:
         resp = srv.get("/a.txt")
@@ -187,3 +188,24 @@ def test_full_worker_queue_answers_503_and_lookups_of_clients_that_left_are_skip
     assert completed + skipped == len(waiting) and completed >= 1 and skipped >= 2, (completed, skipped, len(waiting))
     assert srv.get("/a.txt").body == b"AAA\n"
     assert "worker queue full (" in srv.stderr()
+
+
+def test_connections_past_the_per_client_limit_are_closed_at_once(server):
+    """MaxConnectionsPerClient 8: a ninth connection from the same address is closed without a byte;
+    another address is still served, and the refusal is counted."""
+    from httpdkit import fetch, parse_exposition
+
+    srv = server(files=FILES, conf_lines=["MaxConnectionsPerClient 8", "StatusAllow all"])
+    held = [socket.create_connection((srv.host, srv.port)) for _ in range(8)]
+    try:
+        extra = socket.create_connection((srv.host, srv.port))
+        extra.settimeout(5)
+        assert extra.recv(1) == b""
+        extra.close()
+        assert fetch(srv.port, "/a.txt", source="127.0.0.2").body == b"AAA\n"
+        m = parse_exposition(fetch(srv.port, "/metrics", source="127.0.0.2").text)
+        assert m.value("httpd_connections_refused_total") == 1
+    finally:
+        for s in held:
+            s.close()
+    assert srv.get("/a.txt").body == b"AAA\n"
