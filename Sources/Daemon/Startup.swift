@@ -19,10 +19,13 @@ public enum LoadError: Error, CustomStringConvertible {
     case startup(StartupError)
 
     /// One line per error, as printed on the terminal.
-    public var description: String {
+    public var description: String { lines.joined(separator: "\n") }
+
+    /// The errors, one per line.
+    public var lines: [String] {
         switch self {
-        case .config(let e): e.errors.map(\.description).joined(separator: "\n")
-        case .startup(let e): "httpd: error: \(e)"
+        case .config(let e): e.errors.map(\.description)
+        case .startup(let e): ["httpd: error: \(e)"]
         }
     }
 }
@@ -196,7 +199,7 @@ public enum Startup {
             errorLog.log(.notice, "SIGHUP: reloading \(options.configFile)")
             switch loadSettings(options) {
             case .failure(let error):
-                errorLog.log(.error, "reload failed, keeping the running configuration:\n\(error)")
+                errorLog.log(.error, lines: ["reload failed, keeping the running configuration:"] + error.lines)
             case .success(let new):
                 do throws(StartupError) {
                     try server.reload(new)

@@ -45,23 +45,38 @@ public final class ErrorLog {
         try file?.reopen()
     }
 
-    /// Logs `message` when `messageLevel` is at or above the configured level.
+    /// Logs `message` as one line when `messageLevel` is at or above the configured level; the text is
+    /// escaped (`LogText`, `"` kept) and cut at `LogText.errorLogLimit` bytes, so a message holding
+    /// client bytes can neither start a new line nor send a terminal escape sequence.
     public func log(_ messageLevel: LogLevel, _ message: @autoclosure () -> String) {
         guard messageLevel <= level else { return }
-        let text = message()
+        write(messageLevel, [message()])
+    }
+
+    /// Logs httpd's own multi-line message (a heading and, say, a list of configuration errors): each of
+    /// `lines` escaped and cut as `log` does, the first after the line prefix, the others indented below it.
+    public func log(_ messageLevel: LogLevel, lines: @autoclosure () -> [String]) {
+        guard messageLevel <= level else { return }
+        write(messageLevel, lines())
+    }
+
+    func write(_ messageLevel: LogLevel, _ lines: [String]) {
+        let escaped = lines.map { LogText.escape($0, quotes: false, limit: LogText.errorLogLimit) }
         if target == .syslog {
-            text.withCString { p in
-                withVaList([p]) { vsyslog(messageLevel.syslogPriority, "%s", $0) }
+            for text in escaped {
+                text.withCString { p in
+                    withVaList([p]) { vsyslog(messageLevel.syslogPriority, "%s", $0) }
+                }
             }
             return
         }
         let now = LocalTime(Int(time(nil))).formatted("%a %b %d %H:%M:%S %Y")
-        let line = "[\(now)] [\(messageLevel)] [pid \(getpid())] \(text)\n"
+        let line = "[\(now)] [\(messageLevel)] [pid \(getpid())] " + escaped.joined(separator: "\n  ") + "\n"
         if let file {
             file.write(Array(line.utf8))
         } else {
             var bytes = Array(line.utf8)
-            _ = write(2, &bytes, bytes.count)
+            _ = Glibc.write(2, &bytes, bytes.count)
         }
     }
 }
