@@ -4,6 +4,7 @@ descriptors closed at start, and a warning when running as root without `User`."
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import signal
@@ -53,3 +54,105 @@ def test_error_log_cuts_a_long_expect_value(sites):
     assert "x\\xffx\\xff" in line, line[:300]
     assert re.search(r"\.\.\.\[truncated, \d+ bytes\]$", line), line[-200:]
     assert len(line) < 1024 + 200, len(line)
+
+
+def test_stop_refuses_a_symlinked_pid_file(sites):
+    """`-s stop` with a PidFile that is a symlink to the running daemon's PID file is refused (exit 1); the daemon keeps running."""
+    site = sites()
+    pid = site.start()
+    (site.logs / "link.pid").symlink_to("httpd.pid")
+    r = site.run("-s", "stop", "-c", "PidFile logs/link.pid")
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert "symbolic link" in r.stderr, r.stderr
+    time.sleep(0.3)
+    assert not is_gone(pid)
+    assert site.fetch("/a.txt").status == 200
+
+
+def test_stop_refuses_a_pid_file_that_is_not_a_regular_file(sites):
+    """`-s stop` with a FIFO as PidFile says so at once (exit 1) instead of hanging."""
+    site = sites()
+    os.mkfifo(site.logs / "fifo.pid")
+    r = site.run("-s", "stop", "-c", "PidFile logs/fifo.pid", timeout=5)
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert r.stderr == f"httpd: error: no running httpd: PidFile {site.logs}/fifo.pid is not a regular file\n"
+
+
+def start_sleep(procs_pids: list[int], **kw) -> subprocess.Popen:
+    """A `sleep 60` (stopped by PID at the test's end through PROCS_PIDS)."""
+    p = subprocess.Popen(["sleep", "60"], stdin=subprocess.DEVNULL, **kw)
+    procs_pids.append(p.pid)
+    return p
+
+
+def test_stop_refuses_a_locked_pid_file_naming_another_program(sites):
+    """A locked PidFile naming a `sleep` (locked by the test) is refused by `-s stop`, and the sleep is not signalled."""
+    site = sites()
+    sleeper = start_sleep(site.extra_pids)
+    site.pid_file.write_text(f"{sleeper.pid}\n")
+    with open(site.pid_file) as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        r = site.run("-s", "stop")
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert f"names pid {sleeper.pid}, which is not running " in r.stderr, r.stderr
+    time.sleep(0.2)
+    assert sleeper.poll() is None, "the sleep was signalled"
+    sleeper.kill()
+    sleeper.wait()
+
+
+def test_reload_refuses_a_pid_file_locked_by_another_program(sites):
+    """A PidFile locked by the `sleep` it names (another program holding its own lock) is refused by `-s reload`."""
+    site = sites()
+    site.pid_file.write_text("")
+    fd = os.open(site.pid_file, os.O_RDWR)
+    try:
+        sleeper = start_sleep(site.extra_pids, pass_fds=(fd,), preexec_fn=lambda: fcntl.flock(fd, fcntl.LOCK_EX))
+        os.write(fd, f"{sleeper.pid}\n".encode())
+    finally:
+        os.close(fd)
+    r = site.run("-s", "reload")
+    assert r.returncode == 1, (r.returncode, r.stderr)
+    assert f"names pid {sleeper.pid}, which is not running " in r.stderr, r.stderr
+    time.sleep(0.2)
+    assert sleeper.poll() is None, "the sleep was signalled"
+    sleeper.kill()
+    sleeper.wait()
+
+
+def test_fifo_error_log_is_refused_at_start(sites):
+    """A FIFO (no reader) as ErrorLog: the start fails at once with exit 1 and a clear message."""
+    site = sites()
+    os.mkfifo(site.logs / "fifo.log")
+    r = site.run("-c", "ErrorLog logs/fifo.log", timeout=5)
+    assert (r.returncode, r.stdout) == (1, ""), (r.returncode, r.stderr)
+    assert r.stderr == f"httpd: error: cannot open log file {site.logs}/fifo.log: not a regular file\n"
+    assert not site.pid_file.exists()
+
+
+def test_fifo_access_log_with_a_reader_is_refused_at_start(sites):
+    """A FIFO with a reader as AccessLog: the start fails with exit 1 and a clear message (nothing written to it)."""
+    site = sites()
+    fifo = site.logs / "fifo.log"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        r = site.run("-c", "AccessLog logs/fifo.log", timeout=5)
+    finally:
+        os.close(reader)
+    assert (r.returncode, r.stdout) == (1, ""), (r.returncode, r.stderr)
+    assert r.stderr == f"httpd: error: cannot open log file {site.logs}/fifo.log: not a regular file\n"
+
+
+def test_reopen_onto_a_fifo_keeps_the_old_log(sites):
+    """After the error log is replaced by a FIFO, `-s reopen` does not hang the daemon: it keeps writing to the old file and serves."""
+    site = sites()
+    site.start()
+    old = site.logs / "error.log.1"
+    site.error_log.rename(old)
+    os.mkfifo(site.error_log)
+    r = site.run("-s", "reopen")
+    assert r.returncode == 0, r.stderr
+    assert wait_until(lambda: "log files reopened" in old.read_text(), 3), old.read_text()
+    assert f"cannot reopen log file {site.error_log}: not a regular file" in old.read_text()
+    assert site.fetch("/a.txt").status == 200
