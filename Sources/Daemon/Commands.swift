@@ -14,6 +14,8 @@ import Support
 public enum Commands {
     /// Runs `options.action` (help, version and `-L`, which need no configuration, main prints); returns the exit status.
     public static func run(_ options: CommandLineOptions) -> Int32 {
+        // Before anything is opened, so that no descriptor httpd uses is closed.
+        InheritedDescriptors.closeUnused()
         if case .signal(let command) = options.action { return control(command, options: options) }
         // In inetd mode stdout and stderr may be the client's socket: nothing may be printed there.
         let quiet = options.inetd && Sockets.isSocket(0)

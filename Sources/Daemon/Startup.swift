@@ -211,13 +211,16 @@ public enum Startup {
         }
     }
 
-    /// Becomes `runAs` (resolved when httpd started as root); warns that `User` is ignored otherwise.
+    /// Becomes `runAs` (resolved when httpd started as root); warns that `User` is ignored otherwise, and
+    /// that httpd keeps running as root when it is root without `User`.
     static func dropPrivileges(_ runAs: RunAsUser?, _ config: Configuration, _ errorLog: ErrorLog) throws(StartupError) {
         if let runAs {
             try runAs.become()
             errorLog.log(.info, "running as user \(runAs.name) (uid \(runAs.uid), gid \(runAs.gid))")
         } else if let user = config.user {
             errorLog.log(.warn, "User \(user) ignored: httpd was not started as root")
+        } else if geteuid() == 0 {
+            errorLog.log(.warn, "running as root: no User is set, so requests are served with root's privileges")
         }
     }
 

@@ -8,6 +8,7 @@ import fcntl
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 
@@ -156,3 +157,64 @@ def test_reopen_onto_a_fifo_keeps_the_old_log(sites):
     assert wait_until(lambda: "log files reopened" in old.read_text(), 3), old.read_text()
     assert f"cannot reopen log file {site.error_log}: not a regular file" in old.read_text()
     assert site.fetch("/a.txt").status == 200
+
+
+def open_fds(pid: int) -> dict[int, str]:
+    """The open descriptors of PID and what each names."""
+    fds = {}
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            fds[int(name)] = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            pass
+    return fds
+
+
+def test_inherited_descriptors_are_closed_at_start(sites):
+    """A descriptor the starting process inherits (a file and a socket) is not open in the daemon."""
+    site = sites()
+    marker = site.dir / "inherited.marker"
+    fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+    left, right = socket.socketpair()
+    try:
+        r = subprocess.run([HTTPD_BIN, "-f", str(site.conf)], cwd=str(site.dir), capture_output=True, text=True,
+                           timeout=10, pass_fds=(fd, left.fileno()), stdin=subprocess.DEVNULL)
+    finally:
+        os.close(fd)
+        left.close()
+    assert r.returncode == 0, r.stderr
+    pid = site.pid()
+    names = open_fds(pid).values()
+    assert str(marker) not in names, names
+    # The daemon holds no end of the pair: closing ours leaves the peer at end of file at once.
+    right.settimeout(2)
+    assert right.recv(1) == b""
+    right.close()
+
+
+def test_inherited_descriptors_are_closed_in_the_foreground(sites):
+    """`httpd -F` closes an inherited descriptor too (the same start-up code)."""
+    site = sites()
+    marker = site.dir / "inherited.marker"
+    fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        proc = subprocess.Popen([HTTPD_BIN, "-F", "-f", str(site.conf)], cwd=str(site.dir), pass_fds=(fd,),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        os.close(fd)
+    site.extra_pids.append(proc.pid)
+    assert site.wait_error_log(r"\] httpd \S+ started"), site.error_text()
+    assert str(marker) not in open_fds(proc.pid).values()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(10) == 0
+
+
+def test_root_without_user_warns_at_start(sites):
+    """Started as root with no `User`: one warning in the error log says requests are served as root."""
+    assert os.geteuid() == 0, "the tests run as root"
+    site = sites()
+    site.start()
+    assert site.wait_error_log(r"\] httpd \S+ started"), site.error_text()
+    warnings = [line for line in site.error_text().splitlines() if "] [warn] " in line]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].endswith("] running as root: no User is set, so requests are served with root's privileges")
