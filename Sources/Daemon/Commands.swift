@@ -27,7 +27,8 @@ public enum Commands {
         switch loadSettings(options) {
         case .failure(let error):
             if quiet {
-                (try? ErrorLog(level: .error, target: .syslog))?.log(.error, "--inetd: \(error.description)")
+                let lines = ["--inetd: " + (error.lines.first ?? "")] + error.lines.dropFirst()
+                (try? ErrorLog(level: .error, target: .syslog))?.log(.error, lines: lines)
             } else {
                 printToStderr(error.description)
             }
