@@ -222,3 +222,18 @@ def test_root_without_user_warns_at_start(sites):
     warnings = [line for line in site.error_text().splitlines() if "] [warn] " in line]
     assert len(warnings) == 1, warnings
     assert warnings[0].endswith("] running as root: no User is set, so requests are served with root's privileges")
+
+
+def test_reload_onto_a_fifo_access_log_keeps_the_old_one(sites):
+    """A reload naming a FIFO as AccessLog is refused and logged (no hang); requests keep going to the old access log."""
+    site = sites()
+    site.start()
+    os.mkfifo(site.logs / "fifo.log")
+    site.write_conf(["AccessLog logs/fifo.log combined"])
+    r = site.run("-s", "reload")
+    assert r.returncode == 0, r.stderr
+    assert site.wait_error_log(
+        r"reload failed, keeping the running configuration: cannot open log file .*/fifo\.log: not a regular file$"
+    ), site.error_text()
+    assert site.fetch("/a.txt?after").status == 200
+    assert wait_until(lambda: b"/a.txt?after " in site.access_log.read_bytes(), 3), site.access_log.read_bytes()
