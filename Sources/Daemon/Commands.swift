@@ -14,6 +14,8 @@ import Support
 public enum Commands {
     /// Runs `options.action` (help, version and `-L`, which need no configuration, main prints); returns the exit status.
     public static func run(_ options: CommandLineOptions) -> Int32 {
+        // Before anything is opened, so that no descriptor httpd uses is closed.
+        InheritedDescriptors.closeUnused()
         if case .signal(let command) = options.action { return control(command, options: options) }
         // In inetd mode stdout and stderr may be the client's socket: nothing may be printed there.
         let quiet = options.inetd && Sockets.isSocket(0)
@@ -25,7 +27,8 @@ public enum Commands {
         switch loadSettings(options) {
         case .failure(let error):
             if quiet {
-                (try? ErrorLog(level: .error, target: .syslog))?.log(.error, "--inetd: \(error.description)")
+                let lines = ["--inetd: " + (error.lines.first ?? "")] + error.lines.dropFirst()
+                (try? ErrorLog(level: .error, target: .syslog))?.log(.error, lines: lines)
             } else {
                 printToStderr(error.description)
             }

@@ -17,10 +17,16 @@ public final class PidFile {
     /// Takes the lock on `path`, or throws naming the PID that holds it.
     public init(path: String) throws(StartupError) {
         self.path = path
-        // O_NOFOLLOW: the file is opened as root, so a symlink planted in its folder must not be followed.
+        // O_NOFOLLOW: the file is opened as root, so a symlink planted in its folder must not be followed;
+        // O_NONBLOCK: a FIFO planted there must not hang the start (it is refused as not a regular file).
         while true {
-            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
             if fd < 0 { throw StartupError.errno("PidFile \(path)") }
+            var st = stat()
+            if fstat(fd, &st) != 0 || st.st_mode & S_IFMT != S_IFREG {
+                Glibc.close(fd)
+                throw StartupError("PidFile \(path) is not a regular file")
+            }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let running = Self.readPID(fd)
                 Glibc.close(fd)
@@ -94,17 +100,45 @@ public final class PidFile {
         unlink(path)
     }
 
-    /// The PID of the running httpd that holds `path`, or an error saying why there is none.
+    /// The PID of the running httpd that holds `path`, or an error saying why there is none: the path
+    /// must name a regular file itself (not through a symbolic link), locked, whose PID runs this executable.
     public static func runningPID(_ path: String) -> Result<pid_t, StartupError> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { return .failure(StartupError.errno("no running httpd: PidFile \(path)")) }
+        // O_NOFOLLOW: `-s` runs as root and must not read a file a symlink in the PID file's folder names;
+        // O_NONBLOCK: a FIFO planted there must not hang it.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+        if fd < 0 {
+            if errno == ELOOP { return .failure(StartupError("no running httpd: PidFile \(path) is a symbolic link")) }
+            return .failure(StartupError.errno("no running httpd: PidFile \(path)"))
+        }
         defer { Glibc.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            return .failure(StartupError("no running httpd: PidFile \(path) is not a regular file"))
+        }
         guard let pid = readPID(fd) else { return .failure(StartupError("no running httpd: PidFile \(path) holds no PID")) }
         // A file nobody holds a lock on was left by a process that is gone.
         if flock(fd, LOCK_SH | LOCK_NB) == 0 {
             return .failure(StartupError("no running httpd: PidFile \(path) is stale (pid \(pid) is not running)"))
         }
+        // The file may name any process (a file locked by another program, a PidFile shared by mistake):
+        // only a process running this very executable is signalled.
+        guard let own = executable("self"), let theirs = executable(String(pid)), theirs == own else {
+            return .failure(
+                StartupError(
+                    "no running httpd: PidFile \(path) names pid \(pid), which is not running \(executable("self") ?? "httpd")"))
+        }
         return .success(pid)
+    }
+
+    /// The executable `/proc/<process>/exe` names, without the ` (deleted)` an upgrade in place leaves; nil
+    /// when it cannot be read (no such process).
+    static func executable(_ process: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/\(process)/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        var path = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if path.hasSuffix(" (deleted)") { path.removeLast(" (deleted)".count) }
+        return path
     }
 
     static func readPID(_ fd: Int32) -> pid_t? {

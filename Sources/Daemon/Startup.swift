@@ -19,10 +19,13 @@ public enum LoadError: Error, CustomStringConvertible {
     case startup(StartupError)
 
     /// One line per error, as printed on the terminal.
-    public var description: String {
+    public var description: String { lines.joined(separator: "\n") }
+
+    /// The errors, one per line.
+    public var lines: [String] {
         switch self {
-        case .config(let e): e.errors.map(\.description).joined(separator: "\n")
-        case .startup(let e): "httpd: error: \(e)"
+        case .config(let e): e.errors.map(\.description)
+        case .startup(let e): ["httpd: error: \(e)"]
         }
     }
 }
@@ -196,7 +199,7 @@ public enum Startup {
             errorLog.log(.notice, "SIGHUP: reloading \(options.configFile)")
             switch loadSettings(options) {
             case .failure(let error):
-                errorLog.log(.error, "reload failed, keeping the running configuration:\n\(error)")
+                errorLog.log(.error, lines: ["reload failed, keeping the running configuration:"] + error.lines)
             case .success(let new):
                 do throws(StartupError) {
                     try server.reload(new)
@@ -208,13 +211,16 @@ public enum Startup {
         }
     }
 
-    /// Becomes `runAs` (resolved when httpd started as root); warns that `User` is ignored otherwise.
+    /// Becomes `runAs` (resolved when httpd started as root); warns that `User` is ignored otherwise, and
+    /// that httpd keeps running as root when it is root without `User`.
     static func dropPrivileges(_ runAs: RunAsUser?, _ config: Configuration, _ errorLog: ErrorLog) throws(StartupError) {
         if let runAs {
             try runAs.become()
             errorLog.log(.info, "running as user \(runAs.name) (uid \(runAs.uid), gid \(runAs.gid))")
         } else if let user = config.user {
             errorLog.log(.warn, "User \(user) ignored: httpd was not started as root")
+        } else if geteuid() == 0 {
+            errorLog.log(.warn, "running as root: no User is set, so requests are served with root's privileges")
         }
     }
 

@@ -53,35 +53,6 @@ extension AccessLogFormat {
     /// and `\xhh` for other control characters and bytes above 0x7e. Request text is decoded byte for
     /// byte (ISO-8859-1), so each character up to U+00FF is one byte of what the client sent.
     public static func escape(_ text: String) -> String {
-        var needs = false
-        for b in text.utf8 where b < 0x20 || b > 0x7E || b == 0x22 || b == 0x5C {
-            needs = true
-            break
-        }
-        if !needs { return text }
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count + 8)
-        func escaped(_ b: UInt8) {
-            switch b {
-            case 0x22: out += [0x5C, 0x22]
-            case 0x5C: out += [0x5C, 0x5C]
-            case 0x08: out += [0x5C, UInt8(ascii: "b")]
-            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-            case 0x09: out += [0x5C, UInt8(ascii: "t")]
-            case 0x0B: out += [0x5C, UInt8(ascii: "v")]
-            case 0x20...0x7E: out.append(b)
-            default: out += [0x5C, UInt8(ascii: "x"), hex[Int(b >> 4)], hex[Int(b & 15)]]
-            }
-        }
-        for scalar in text.unicodeScalars {
-            if scalar.value <= 0xFF {
-                escaped(UInt8(scalar.value))
-            } else {
-                for b in String(scalar).utf8 { escaped(b) }
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        LogText.escape(text, quotes: true)
     }
 }

@@ -45,23 +45,38 @@ public final class ErrorLog {
         try file?.reopen()
     }
 
-    /// Logs `message` when `messageLevel` is at or above the configured level.
+    /// Logs `message` as one line when `messageLevel` is at or above the configured level; the text is
+    /// escaped (`LogText`, `"` kept) and cut at `LogText.errorLogLimit` bytes, so a message holding
+    /// client bytes can neither start a new line nor send a terminal escape sequence.
     public func log(_ messageLevel: LogLevel, _ message: @autoclosure () -> String) {
         guard messageLevel <= level else { return }
-        let text = message()
+        write(messageLevel, [message()])
+    }
+
+    /// Logs httpd's own multi-line message (a heading and, say, a list of configuration errors): each of
+    /// `lines` escaped and cut as `log` does, the first after the line prefix, the others indented below it.
+    public func log(_ messageLevel: LogLevel, lines: @autoclosure () -> [String]) {
+        guard messageLevel <= level else { return }
+        write(messageLevel, lines())
+    }
+
+    func write(_ messageLevel: LogLevel, _ lines: [String]) {
+        let escaped = lines.map { LogText.escape($0, quotes: false, limit: LogText.errorLogLimit) }
         if target == .syslog {
-            text.withCString { p in
-                withVaList([p]) { vsyslog(messageLevel.syslogPriority, "%s", $0) }
+            for text in escaped {
+                text.withCString { p in
+                    withVaList([p]) { vsyslog(messageLevel.syslogPriority, "%s", $0) }
+                }
             }
             return
         }
         let now = LocalTime(Int(time(nil))).formatted("%a %b %d %H:%M:%S %Y")
-        let line = "[\(now)] [\(messageLevel)] [pid \(getpid())] \(text)\n"
+        let line = "[\(now)] [\(messageLevel)] [pid \(getpid())] " + escaped.joined(separator: "\n  ") + "\n"
         if let file {
             file.write(Array(line.utf8))
         } else {
             var bytes = Array(line.utf8)
-            _ = write(2, &bytes, bytes.count)
+            _ = Glibc.write(2, &bytes, bytes.count)
         }
     }
 }
@@ -74,19 +89,39 @@ public final class LogFile {
     /// Opens (creating) `path` for appending; throws the reason it cannot be written.
     public init(path: String) throws(StartupError) {
         self.path = path
-        // O_NOFOLLOW: logs are opened as root, and their folder may be writable by the User httpd runs as.
-        fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        if fd < 0 { throw StartupError.errno("cannot open log file \(path)") }
+        fd = try Self.openForAppending(path, "cannot open log file")
     }
 
     deinit { if fd >= 0 { close(fd) } }
 
     /// Opens `path` again (a new file after a rename); keeps the old descriptor on failure.
     public func reopen() throws(StartupError) {
-        let newFD = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        if newFD < 0 { throw StartupError.errno("cannot reopen log file \(path)") }
+        let newFD = try Self.openForAppending(path, "cannot reopen log file")
         close(fd)
         fd = newFD
+    }
+
+    /// A descriptor appending to the regular file (or the null device) at `path`, created if missing;
+    /// throws `what path: reason` otherwise.
+    static func openForAppending(_ path: String, _ what: String) throws(StartupError) -> Int32 {
+        // O_NOFOLLOW: logs are opened as root, and their folder may be writable by the User httpd runs as.
+        // O_NONBLOCK: a FIFO at the path must not hang the start (with no reader, open fails with ENXIO).
+        let fd = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
+        if fd < 0 {
+            if errno == ENXIO { throw StartupError("\(what) \(path): not a regular file") }
+            throw StartupError.errno("\(what) \(path)")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG || isNullDevice(st) else {
+            close(fd)
+            throw StartupError("\(what) \(path): not a regular file")
+        }
+        return fd
+    }
+
+    /// True for /dev/null (character device 1:3), the one non-regular file a log may be.
+    static func isNullDevice(_ st: stat) -> Bool {
+        st.st_mode & S_IFMT == S_IFCHR && st.st_rdev == (1 << 8 | 3)
     }
 
     /// Appends `bytes` (one write; short writes are retried).
