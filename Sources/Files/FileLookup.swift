@@ -219,7 +219,7 @@ public enum FileLookup {
         case .inside:
             if inside == nil { return refusal(logicalPath, real, s) }
         case .off:
-            var expected = s.realRootBytes
+            var expected = s.realRootBytes == [0x2F] ? [] : s.realRootBytes
             expected.append(contentsOf: logicalPath.utf8)
             while expected.count > 1 && expected.last == 0x2F { expected.removeLast() }
             if real != expected { return refusal(logicalPath, real, s) }

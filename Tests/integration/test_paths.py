@@ -340,3 +340,23 @@ def test_symlink_into_dot_directory_served_when_not_hidden(server):
         (root / "docs").symlink_to(".git")
     srv = server(files={".git/config": "[core]\n"}, setup=setup, args=["HideDotfiles off"])
     get_ok(srv, "/docs/config", b"[core]\n")
+
+
+def test_symlink_into_equivalent_sibling_404(server):
+    """Default FollowSymlinks inside: the root is compared as bytes, so a symlink into a sibling folder
+    whose name is the root's name in NFD (canonically equal, another folder) is outside and gets 404."""
+    def setup(root):
+        root.rmdir()
+        real_root = root.parent / "caf\u00e9"
+        real_root.mkdir()
+        root.symlink_to(real_root.name)
+        sibling = root.parent / "cafe\u0301"
+        sibling.mkdir()
+        (sibling / "secret.txt").write_bytes(b"secret\n")
+        (real_root / "inside.txt").write_bytes(b"inside\n")
+        (real_root / "leak.txt").symlink_to("../cafe\u0301/secret.txt")
+        (real_root / "ok.txt").symlink_to("inside.txt")
+    srv = server(setup=setup)
+    get_404(srv, "/leak.txt")
+    get_ok(srv, "/ok.txt", b"inside\n")
+    get_ok(srv, "/inside.txt", b"inside\n")
