@@ -83,7 +83,7 @@ public struct Configuration: Sendable {
     public var defaultCharset: String? = "utf-8"
     /// Local pages for error statuses (`ErrorDocument CODE /path`), as URL paths under the document root.
     public var errorDocuments: [Int: String] = [:]
-    /// Answer 404 for any path segment starting with a dot, except `/.well-known/` (`HideDotfiles`). Default on.
+    /// Answer 404 for any path segment starting with a dot, except `/.well-known/`, also where a symlink resolves through one (`HideDotfiles`). Default on.
     public var hideDotfiles: Bool = true
     /// Symlink policy (`FollowSymlinks on|inside|off`). Default `inside`.
     public var followSymlinks: SymlinkPolicy = .inside

@@ -232,7 +232,7 @@ struct Directive: Sendable {
         },
         Directive(
             "HideDotfiles", "on|off", contexts: [.server], field: "hideDotfiles", .flag, { $0.hideDotfiles = $1 }, default: "on",
-            help: "404 for any path segment starting with a dot, except a leading /.well-known/"),
+            help: "404 for any path segment starting with a dot, except a leading /.well-known/, also reached through a symlink"),
         Directive(
             "FollowSymlinks", "inside|on|off", contexts: [.server], field: "followSymlinks",
             ValueParser { v, _ in

@@ -15,7 +15,11 @@ public struct LookupSettings: Sendable {
     /// Document root as configured (absolute, no trailing slash).
     public var root: String
     /// The root with every symlink resolved, for containment checks.
-    public var realRoot: String
+    public var realRoot: String {
+        didSet { realRootBytes = Array(realRoot.utf8) }
+    }
+    /// `realRoot` as the bytes compared with the kernel's paths (never compared as a String).
+    public private(set) var realRootBytes: [UInt8]
     public var directoryIndex: [String]
     public var autoindex: Bool
     public var hideDotfiles: Bool
@@ -31,6 +35,7 @@ public struct LookupSettings: Sendable {
     ) {
         self.root = root
         self.realRoot = realRoot
+        self.realRootBytes = Array(realRoot.utf8)
         self.directoryIndex = directoryIndex
         self.autoindex = autoindex
         self.hideDotfiles = hideDotfiles
@@ -77,7 +82,7 @@ public enum FileLookup {
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             defer { close(pathFD) }
-            guard path.hasSuffix("/") else { return .directoryRedirect }
+            guard path.utf8.last == 0x2F else { return .directoryRedirect }
             for name in s.directoryIndex {
                 let indexPath = path + name
                 if case .file(let resource) = lookupFile(indexPath, s) { return .file(resource) }
@@ -136,7 +141,9 @@ public enum FileLookup {
         }
         let fd = reopen(pathFD)
         if fd < 0 { return failure(errno, s.root + path) }
-        let name = path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...]
+        // The last byte segment (a mark after `/` starts the name; it is not glued to the slash).
+        let name = Substring(
+            path.unicodeScalars[(path.utf8.lastIndex(of: 0x2F).map { path.utf8.index(after: $0) } ?? path.startIndex)...])
         let type = s.mimeTypes.contentType(forFile: name)
         guard let file = entry(fd: fd, st: st, contentType: type, encoding: nil, s) else {
             let e = errno
@@ -196,32 +203,60 @@ public enum FileLookup {
             content: content)
     }
 
-    /// nil when the open file may be served under the symlink policy, else the failure to answer.
-    /// The kernel's view of the open descriptor (/proc/self/fd) is checked, so no race with renames.
+    /// nil when the open file may be served under the symlink policy and, with HideDotfiles, resolves to
+    /// no dot component inside the root that `logicalPath` does not name itself (a symlink `docs -> .git`),
+    /// else the failure to answer. The kernel's view of the open descriptor (/proc/self/fd) is checked, so
+    /// no race with renames; paths are compared as bytes.
     static func symlinkRefusal(fd: Int32, logicalPath: String, _ s: LookupSettings) -> LookupResult? {
-        if s.symlinks == .on { return nil }
+        if s.symlinks == .on && !s.hideDotfiles { return nil }
         guard let real = realPath(ofDescriptor: fd) else {
             return .failure(.internalServerError, "cannot read /proc/self/fd/\(fd)")
         }
+        let inside = relativeInsideRoot(real, s.realRootBytes)
         switch s.symlinks {
         case .on:
-            return nil
+            break
         case .inside:
-            if real == s.realRoot || real.hasPrefix(s.realRoot == "/" ? "/" : s.realRoot + "/") { return nil }
+            if inside == nil { return refusal(logicalPath, real, s) }
         case .off:
-            var expected = s.realRoot + logicalPath
-            while expected.count > 1 && expected.hasSuffix("/") { expected.removeLast() }
-            if real == expected { return nil }
+            var expected = s.realRootBytes == [0x2F] ? [] : s.realRootBytes
+            expected.append(contentsOf: logicalPath.utf8)
+            while expected.count > 1 && expected.last == 0x2F { expected.removeLast() }
+            if real != expected { return refusal(logicalPath, real, s) }
         }
-        return .failure(.notFound, "symlink leaves the document root or is not allowed: \(s.root + logicalPath) -> \(real)")
+        if s.hideDotfiles, let inside, PathNormalizer.isHidden(bytes: inside),
+            !PathNormalizer.isHidden(bytes: logicalPath.utf8)
+        {
+            return .failure(
+                .notFound, "resolves to a hidden path: \(s.root + logicalPath) -> \(String(decoding: real, as: UTF8.self))")
+        }
+        return nil
     }
 
-    /// The absolute path the kernel has for an open descriptor.
-    static func realPath(ofDescriptor fd: Int32) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/fd/\(fd)", &buffer, Int(PATH_MAX))
+    /// The part of `real` below `root` (compared as bytes, at a `/` boundary), or nil when it is outside.
+    static func relativeInsideRoot(_ real: [UInt8], _ root: [UInt8]) -> ArraySlice<UInt8>? {
+        guard real.starts(with: root) else { return nil }
+        let rest = real[root.count...]
+        if rest.isEmpty || root.last == 0x2F || rest.first == 0x2F { return rest }
+        return nil
+    }
+
+    static func refusal(_ logicalPath: String, _ real: [UInt8], _ s: LookupSettings) -> LookupResult {
+        .failure(
+            .notFound,
+            "symlink leaves the document root or is not allowed: \(s.root + logicalPath) -> \(String(decoding: real, as: UTF8.self))"
+        )
+    }
+
+    /// The absolute path the kernel has for an open descriptor, as its exact bytes.
+    static func realPath(ofDescriptor fd: Int32) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = buffer.withUnsafeMutableBytes { raw in
+            readlink("/proc/self/fd/\(fd)", raw.baseAddress!.assumingMemoryBound(to: CChar.self), Int(PATH_MAX))
+        }
         guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        buffer.removeSubrange(n...)
+        return buffer
     }
 
     /// The absolute, symlink-free form of a path (for the document root at start-up).
@@ -248,10 +283,11 @@ public enum FileLookup {
         defer { closedir(dir) }
         var rows: [(name: String, isDir: Bool, size: Int, modified: Int)] = []
         while let ent = readdir(dir) {
-            let name = withUnsafeBytes(of: ent.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name == "." || name == ".." || (s.hideDotfiles && name.hasPrefix(".")) { continue }
+            let bytes = withUnsafeBytes(of: ent.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
+            // Decided on the bytes; a name that is not UTF-8 could never be requested, so it is not listed.
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] || (s.hideDotfiles && bytes.first == 0x2E) { continue }
+            guard PathNormalizer.isValidUTF8(bytes) else { continue }
+            let name = String(decoding: bytes, as: UTF8.self)
             var st = stat()
             guard fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             if (st.st_mode & S_IFMT) == S_IFLNK {
@@ -264,12 +300,15 @@ public enum FileLookup {
             }
             rows.append((name, (st.st_mode & S_IFMT) == S_IFDIR, Int(st.st_size), Int(st.st_mtim.tv_sec)))
         }
-        rows.sort { ($0.isDir ? 0 : 1, $0.name) < ($1.isDir ? 0 : 1, $1.name) }
+        // Directories first, then by bytes (canonically equivalent names keep a stable order).
+        rows.sort { a, b in
+            a.isDir != b.isDir ? a.isDir : a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+        }
         let title = "Index of " + HTMLEscape.escape(path)
         var html =
             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>\(title)</title></head>\n<body>\n<h1>\(title)</h1>\n<table>\n"
         html += "<tr><th>Name</th><th>Last modified</th><th>Size</th></tr>\n"
-        if path != "/" { html += "<tr><td><a href=\"../\">../</a></td><td></td><td>-</td></tr>\n" }
+        if !path.utf8.elementsEqual([0x2F]) { html += "<tr><td><a href=\"../\">../</a></td><td></td><td>-</td></tr>\n" }
         for row in rows {
             let display = row.name + (row.isDir ? "/" : "")
             let href = "./" + PathNormalizer.encode(row.name) + (row.isDir ? "/" : "")

@@ -3,17 +3,20 @@
 
 import Support
 
-/// The outcome of normalizing a request path.
+/// The outcome of normalizing a request path; compared as bytes (never by Unicode equivalence).
 public struct NormalizedPath: Sendable, Equatable {
-    /// Decoded path starting with `/`, dot segments removed, duplicate slashes merged.
+    /// Decoded path starting with `/`, dot segments removed, duplicate slashes merged (valid UTF-8).
     public var path: String
     /// True when the request path ended with `/` (a directory was asked for).
-    public var hasTrailingSlash: Bool { path.hasSuffix("/") }
+    public var hasTrailingSlash: Bool { path.utf8.last == 0x2F }
 
     public init(path: String) { self.path = path }
+
+    /// Byte equality: NFC and NFD forms of one name, or U+212A and `K`, are different paths.
+    public static func == (a: NormalizedPath, b: NormalizedPath) -> Bool { a.path.utf8.elementsEqual(b.path.utf8) }
 }
 
-/// Pure path normalization.
+/// Pure path normalization, on bytes: segments split on 0x2F, `.` and `..` recognized as exact bytes only.
 public enum PathNormalizer {
     /// Decodes and normalizes `rawPath` (the target's path, still percent-encoded).
     public static func normalize(_ rawPath: String) -> Result<NormalizedPath, RequestError> {
@@ -43,39 +46,94 @@ public enum PathNormalizer {
             }
         }
         if decoded.contains(0x5C) { return .failure(RequestError(.badRequest, "backslash in path")) }
-        guard let text = String(validating: decoded, as: UTF8.self) else {
-            return .failure(RequestError(.badRequest, "path is not UTF-8"))
-        }
-        // RFC 3986 §5.2.4 on whole segments; an empty segment (//) is dropped.
-        var segments: [Substring] = []
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        // Validity only: every decision below is on the bytes, never on Characters.
+        guard isValidUTF8(decoded) else { return .failure(RequestError(.badRequest, "path is not UTF-8")) }
+        // RFC 3986 §5.2.4 on whole byte segments (split on 0x2F); an empty segment (//) is dropped.
+        // `output` holds the kept segments, each preceded by `/`; `starts` where each begins.
+        var output: [UInt8] = []
+        output.reserveCapacity(decoded.count)
+        var starts: [Int] = []
         var trailingSlash = false
-        for (index, segment) in parts.enumerated() {
-            let isLast = index == parts.count - 1
-            switch segment {
-            case "", ".":
+        var start = 1
+        while start <= decoded.count {
+            let end = decoded[start...].firstIndex(of: 0x2F) ?? decoded.count
+            let isLast = end == decoded.count
+            let segment = decoded[start..<end]
+            if segment.isEmpty || isDot(segment) {
                 if isLast { trailingSlash = true }
-            case "..":
-                if segments.isEmpty { return .failure(RequestError(.badRequest, "path goes above the document root")) }
-                segments.removeLast()
+            } else if isDotDot(segment) {
+                guard let last = starts.popLast() else {
+                    return .failure(RequestError(.badRequest, "path goes above the document root"))
+                }
+                output.removeSubrange(last...)
                 if isLast { trailingSlash = true }
-            default:
-                segments.append(segment)
+            } else {
+                starts.append(output.count)
+                output.append(0x2F)
+                output.append(contentsOf: segment)
+            }
+            start = end + 1
+        }
+        if output.isEmpty || trailingSlash { output.append(0x2F) }
+        return .success(NormalizedPath(path: String(decoding: output, as: UTF8.self)))
+    }
+
+    /// True when `segment` is exactly the byte `.`.
+    static func isDot(_ segment: ArraySlice<UInt8>) -> Bool { segment.count == 1 && segment.first == 0x2E }
+
+    /// True when `segment` is exactly the bytes `..`.
+    static func isDotDot(_ segment: ArraySlice<UInt8>) -> Bool {
+        segment.count == 2 && segment.first == 0x2E && segment.last == 0x2E
+    }
+
+    /// True when `bytes` are well-formed UTF-8 (no overlong forms, surrogates or values above U+10FFFF).
+    public static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        if !bytes.contains(where: { $0 >= 0x80 }) { return true }
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: return true
+            case .error: return false
             }
         }
-        var path = "/" + segments.joined(separator: "/")
-        if trailingSlash && !segments.isEmpty { path += "/" }
-        return .success(NormalizedPath(path: path))
     }
 
     /// True when a segment of `path` starts with a dot, other than a leading `/.well-known/`.
-    public static func isHidden(_ path: String) -> Bool {
-        var segments = path.split(separator: "/")
-        if segments.first == ".well-known" { segments.removeFirst() }
-        return segments.contains { $0.hasPrefix(".") }
+    public static func isHidden(_ path: String) -> Bool { isHidden(bytes: path.utf8) }
+
+    /// True when a byte segment (split on 0x2F) starts with 0x2E, other than a leading `.well-known` segment.
+    public static func isHidden<Bytes: Collection<UInt8>>(bytes path: Bytes) -> Bool {
+        var first = true
+        var atSegmentStart = true
+        var index = path.startIndex
+        while index != path.endIndex {
+            let b = path[index]
+            if b == 0x2F {
+                atSegmentStart = true
+            } else if atSegmentStart {
+                atSegmentStart = false
+                let wasFirst = first
+                first = false
+                if b == 0x2E {
+                    if !(wasFirst && isWellKnown(path[index...])) { return true }
+                }
+            }
+            index = path.index(after: index)
+        }
+        return false
     }
 
-    /// Percent-encodes a decoded path for a Location header or a link (keeps `/` and unreserved characters).
+    /// True when `rest` starts with the whole segment `.well-known`.
+    static func isWellKnown<Bytes: Collection<UInt8>>(_ rest: Bytes) -> Bool {
+        let name = ".well-known".utf8
+        guard rest.starts(with: name) else { return false }
+        let after = rest.dropFirst(name.count)
+        return after.isEmpty || after.first == 0x2F
+    }
+
+    /// Percent-encodes a decoded path, byte by byte, for a Location header or a link (keeps `/` and unreserved bytes).
     public static func encode(_ path: String) -> String {
         percentEncode(path.utf8) { b in
             (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)

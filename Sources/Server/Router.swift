@@ -63,11 +63,13 @@ public enum Router {
         case .success(let normalized):
             // Monitoring endpoints match the decoded path (as Apache's <Location>) and answer from
             // memory, before any file-system work.
-            let path = normalized.path
-            if path == monitoring.health { return .health }
-            if path == monitoring.ready { return .ready }
-            if path == monitoring.status { return .status(StatusFormat.fromQuery(request.query)) }
-            if path == monitoring.metrics { return .status(.prometheus) }
+            // Compared as bytes, like every path decision (a canonically equivalent path is another path).
+            let path = normalized.path.utf8
+            func matches(_ endpoint: String?) -> Bool { endpoint.map { path.elementsEqual($0.utf8) } ?? false }
+            if matches(monitoring.health) { return .health }
+            if matches(monitoring.ready) { return .ready }
+            if matches(monitoring.status) { return .status(StatusFormat.fromQuery(request.query)) }
+            if matches(monitoring.metrics) { return .status(.prometheus) }
             if hideDotfiles && PathNormalizer.isHidden(normalized.path) {
                 return .error(RequestError(.notFound, "hidden path \(normalized.path)"))
             }

@@ -70,6 +70,19 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         }
     }
 
+    @Test(arguments: ["/../%CC%81x", "/%CC%81/../../x", "/a%D8%80/../..", "/%CC", "/a/%CC%81%FF"])
+    func bytePathRefusalsWholeAndSplit(target: String) throws {
+        let bytes = Array("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n".utf8)
+        for split in 0..<bytes.count {
+            let h = try Harness()
+            h.host.files["/../\u{301}x"] = memoryFile("outside")
+            if split > 0 { h.transport.receive(Array(bytes[..<split])) }
+            h.transport.receive(Array(bytes[split...]))
+            #expect(h.transport.takeSent().hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(target) split at \(split)")
+            #expect(h.host.lookupGenerations.isEmpty, "\(target) split at \(split)")
+        }
+    }
+
     @Test func headByteByByte() throws {
         let h = try Harness()
         h.host.files["/f.txt"] = memoryFile("hi")

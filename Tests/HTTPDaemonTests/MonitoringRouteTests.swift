@@ -51,6 +51,23 @@ private func route(_ method: String, _ target: String, _ monitoring: MonitoringP
         }
     }
 
+    @Test func matchingComparesBytes() throws {
+        let unicode = MonitoringPaths(health: "/caf\u{E9}", ready: "/\u{212A}")
+        guard case .health = try route("GET", "/caf%C3%A9", unicode) else {
+            Issue.record("same bytes")
+            return
+        }
+        guard case .file(let nfd) = try route("GET", "/cafe%CC%81", unicode), Array(nfd.utf8) == Array("/cafe\u{301}".utf8)
+        else {
+            Issue.record("NFD is another path")
+            return
+        }
+        guard case .file(let k) = try route("GET", "/K", unicode), k.utf8.elementsEqual("/K".utf8) else {
+            Issue.record("K is not KELVIN SIGN")
+            return
+        }
+    }
+
     @Test func otherMethodsAreNotMonitoring() throws {
         guard case .error(let e) = try route("POST", "/healthz") else {
             Issue.record("POST")

@@ -157,6 +157,74 @@ private func refusal(_ raw: String) -> RequestError? {
         #expect(normalized(PathNormalizer.encode(path)) == path)
     }
 
+    // MARK: Bytes, not Characters (a combining mark or a prepend character glued to `/` is still a slash)
+
+    @Test(arguments: [
+        // A combining mark after `/` (U+0301 is CC 81): the byte path has a `..` segment at the root.
+        "/../%CC%81x",
+        "/..%2F%CC%81x",
+        "/../\u{301}x",
+        "/a/../../%CC%81x",
+        // A prepend character before `/` (U+0600 is D8 80).
+        "/a%D8%80/../..",
+        "/%D8%80/../../x",
+    ])
+    func slashGluedToAMarkStillSplits(raw: String) {
+        let r = refusal(raw)
+        #expect(
+            r == RequestError(.badRequest, "path goes above the document root")
+                || r == RequestError(.badRequest, "encoded slash in path"))
+    }
+
+    @Test(arguments: [
+        ("/a/../%CC%81", [0x2F, 0xCC, 0x81]),
+        ("/%CC%81/..", [0x2F]),
+        ("/%CC%81/../b", [0x2F, 0x62]),
+        ("/a/..%CC%81/b", Array("/a/..\u{301}/b".utf8)),
+        ("/a/.%CC%81/b", Array("/a/.\u{301}/b".utf8)),
+        ("/a%D8%80/../b", [0x2F, 0x62]),
+        ("/x/%CC%81/", [0x2F, 0x78, 0x2F, 0xCC, 0x81, 0x2F]),
+    ])
+    func dotSegmentsAreExactBytes(raw: String, bytes: [UInt8]) throws {
+        let path = try PathNormalizer.normalize(raw).get().path
+        #expect(Array(path.utf8) == bytes)
+    }
+
+    @Test func canonicallyEquivalentPathsStayDifferent() throws {
+        let nfc = try PathNormalizer.normalize("/caf%C3%A9").get()
+        let nfd = try PathNormalizer.normalize("/cafe%CC%81").get()
+        #expect(Array(nfc.path.utf8) == [0x2F, 0x63, 0x61, 0x66, 0xC3, 0xA9])
+        #expect(Array(nfd.path.utf8) == [0x2F, 0x63, 0x61, 0x66, 0x65, 0xCC, 0x81])
+        #expect(nfc != nfd)
+        let kelvin = try PathNormalizer.normalize("/%E2%84%AA").get()
+        #expect(Array(kelvin.path.utf8) == [0x2F, 0xE2, 0x84, 0xAA])
+        #expect(kelvin != NormalizedPath(path: "/K"))
+        #expect(NormalizedPath(path: "/K") == NormalizedPath(path: "/K"))
+    }
+
+    @Test(arguments: [
+        ("/.\u{301}x", true),
+        ("/a/.\u{301}/b", true),
+        ("/.well-known\u{301}/x", true),
+        ("/.well-known/.\u{301}x", true),
+        ("/\u{301}.git", false),
+        ("/a\u{301}/b", false),
+    ])
+    func hiddenByBytes(path: String, hidden: Bool) {
+        #expect(PathNormalizer.isHidden(path) == hidden)
+    }
+
+    @Test func encodeKeepsEveryByte() {
+        #expect(PathNormalizer.encode("/cafe\u{301}") == "/cafe%CC%81")
+        #expect(PathNormalizer.encode("/caf\u{E9}") == "/caf%C3%A9")
+        #expect(PathNormalizer.encode("/\u{212A}") == "/%E2%84%AA")
+    }
+
+    @Test(arguments: ["/%CC", "/a/%CC/..", "/%81x", "/%E2%84", "/..%FF", "/%F0%9F%98"])
+    func invalidUTF8IsRefused(raw: String) {
+        #expect(refusal(raw) == RequestError(.badRequest, "path is not UTF-8"))
+    }
+
     @Test func hexValue() {
         #expect(hexDigitValue(UInt8(ascii: "0")) == 0)
         #expect(hexDigitValue(UInt8(ascii: "9")) == 9)

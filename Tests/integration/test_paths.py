@@ -248,3 +248,115 @@ def test_file_with_trailing_slash_404(server):
     """'/a/b.txt/' (a file with a trailing slash) gets 404."""
     srv = server(files=FILES)
     get_404(srv, "/a/b.txt/")
+
+
+# Paths are bytes: a combining mark glued to `/` still leaves a `/`, and canonically equivalent names
+# (NFC and NFD, U+212A KELVIN SIGN and K) are different files with different cache entries.
+
+def quoted(name: str) -> str:
+    """NAME's UTF-8 bytes, percent-encoded except ASCII letters, digits, '.', '-' and '/'."""
+    return "".join(chr(b) if chr(b).isascii() and (chr(b).isalnum() or chr(b) in ".-/") else f"%{b:02X}"
+                   for b in name.encode("utf-8"))
+
+
+SIDE_BY_SIDE = [
+    ("caf\u00e9.txt", "cafe\u0301.txt"),
+    ("\u212a.txt", "K.txt"),
+    ("\u00c5", "A\u030a"),
+]
+
+
+@pytest.mark.parametrize("first,second", SIDE_BY_SIDE)
+def test_equivalent_names_are_different_files(server, first, second):
+    """Two names that differ only by Unicode normalization each serve their own bytes, also on
+    repeated requests answered by the open-file cache, in either order, on one connection."""
+    srv = server(files={first: "first\n", second: "second\n"})
+    with srv.client() as c:
+        for target in [first, second, first, second, second, first] * 2:
+            resp = c.get("/" + quoted(target))
+            assert resp.status == 200, (target, resp.status_line)
+            assert resp.body == (b"first\n" if target == first else b"second\n"), target
+
+
+def test_equivalent_names_listed_apart(server):
+    """Autoindex lists NFC and NFD names as two entries with their own links; a dot then a mark is a dotfile."""
+    srv = server(files={"d/caf\u00e9": "1", "d/cafe\u0301": "2", "d/.\u0301x": "3"}, args=["Autoindex on"])
+    resp = srv.get("/d/")
+    assert resp.status == 200
+    text = resp.body.decode("utf-8")
+    assert 'href="./caf%C3%A9"' in text and 'href="./cafe%CC%81"' in text
+    assert "%CC%81x" not in text
+
+
+@pytest.mark.parametrize("target", [
+    "/../%CC%81x", "/%CC%81/../../%CC%81x", "/a%D8%80/../../%CC%81x", "/d/../../%CC%81x",
+])
+def test_mark_after_slash_does_not_escape(server, target):
+    """With FollowSymlinks on and HideDotfiles off, a combining mark after '/' (or a prepend character
+    before it) does not hide a '..' segment: the file outside the root is never served."""
+    def setup(root):
+        (root.parent / "\u0301x").write_bytes(b"outside\n")
+        (root / "a\u0600").mkdir()
+        (root / "\u0301").mkdir()
+        (root / "d").mkdir()
+    srv = server(setup=setup, args=["FollowSymlinks on", "HideDotfiles off"])
+    with srv.client() as c:
+        resp = c.request(f"GET {target} HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert resp.status in (400, 404), (target, resp.status_line)
+        assert b"outside" not in resp.body
+
+
+def test_dot_then_mark_is_hidden(server):
+    """A name whose first byte is '.' is a dotfile even when a combining mark follows the dot."""
+    srv = server(files={".\u0301x": "secret\n", "a/.\u0301/b.txt": "b\n"})
+    get_404(srv, "/.%CC%81x")
+    get_404(srv, "/a/.%CC%81/b.txt")
+
+
+@pytest.mark.parametrize("policy", ["inside", "on"])
+def test_symlink_into_dot_directory_hidden(server, policy):
+    """HideDotfiles on: a file whose resolved path inside the root has a dot component gets 404
+    (docs -> .git), whatever the request path says; /.well-known/ stays served."""
+    def setup(root):
+        (root / "docs").symlink_to(".git")
+        (root / "env.txt").symlink_to(".env")
+        (root / "wk").symlink_to(".well-known")
+    srv = server(files={".git/config": "[core]\n", ".git/index.html": "git\n", ".env": "SECRET=1\n",
+                        ".well-known/x.txt": "well known\n", "plain.txt": "plain\n"},
+                 setup=setup, args=[f"FollowSymlinks {policy}", "Autoindex on"])
+    get_404(srv, "/docs/config")
+    get_404(srv, "/docs/")
+    get_404(srv, "/env.txt")
+    get_ok(srv, "/.well-known/x.txt", b"well known\n")
+    get_ok(srv, "/wk/x.txt", b"well known\n")
+    get_ok(srv, "/plain.txt", b"plain\n")
+    listing = srv.get("/").body.decode("utf-8")
+    assert "docs" not in listing and "env.txt" not in listing and "plain.txt" in listing
+
+
+def test_symlink_into_dot_directory_served_when_not_hidden(server):
+    """HideDotfiles off: the same symlink is served as before."""
+    def setup(root):
+        (root / "docs").symlink_to(".git")
+    srv = server(files={".git/config": "[core]\n"}, setup=setup, args=["HideDotfiles off"])
+    get_ok(srv, "/docs/config", b"[core]\n")
+
+
+def test_symlink_into_equivalent_sibling_404(server):
+    """Default FollowSymlinks inside: the root is compared as bytes, so a symlink into a sibling folder
+    whose name is the root's name in NFD (canonically equal, another folder) is outside and gets 404."""
+    def setup(root):
+        root.rmdir()
+        real_root = root.parent / "caf\u00e9"
+        real_root.mkdir()
+        root.symlink_to(real_root.name)
+        sibling = root.parent / "cafe\u0301"
+        sibling.mkdir()
+        (sibling / "secret.txt").write_bytes(b"secret\n")
+        (real_root / "inside.txt").write_bytes(b"inside\n")
+        (real_root / "leak.txt").symlink_to("../cafe\u0301/secret.txt")
+        (real_root / "ok.txt").symlink_to("inside.txt")
+    srv = server(setup=setup)
+    get_404(srv, "/leak.txt")
+    get_ok(srv, "/ok.txt", b"inside\n")
+    get_ok(srv, "/inside.txt", b"inside\n")
