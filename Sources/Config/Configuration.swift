@@ -69,6 +69,9 @@ public struct Configuration: Sendable {
     public var limitRequestFieldSize: Int = 8190
     /// Most header fields in one request (`LimitRequestFields`); more gets 431. Default 100.
     public var limitRequestFields: Int = 100
+    /// Most bytes in one request head, request line to blank line inclusive (`LimitRequestHeadSize`); more gets
+    /// 431. Default 32768, so a connection's head never holds more memory than that.
+    public var limitRequestHeadSize: Int = 32768
     /// Largest request body in bytes that is read and discarded (`LimitRequestBody`); larger gets 413. Default 1 MiB.
     public var limitRequestBody: Int = 1 << 20
     /// File names tried, in order, for a directory (`DirectoryIndex`). Default `index.html`.

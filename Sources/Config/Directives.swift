@@ -186,6 +186,10 @@ struct Directive: Sendable {
             { $0.limitRequestFields = $1 },
             default: "100", help: "most header fields in one request; more gets 431"),
         Directive(
+            "LimitRequestHeadSize", "bytes", contexts: [.server], field: "limitRequestHeadSize",
+            .integer(in: 1024...1 << 24), { $0.limitRequestHeadSize = $1 },
+            default: "32768", help: "most bytes in a request head (request line, fields, blank line); more gets 431"),
+        Directive(
             "LimitRequestBody", "bytes", contexts: [.server], field: "limitRequestBody", .integer(in: 0...Int(Int64.max)),
             { $0.limitRequestBody = $1 },
             default: "1048576", help: "largest request body read (and discarded); larger gets 413 and close"),

@@ -20,7 +20,9 @@ public struct ByteRange: Sendable, Equatable {
 public enum RangeDecision: Sendable, Equatable {
     /// Ignore Range: send the whole representation with 200.
     case full
-    /// 206 with these ranges (one: a plain body; several: multipart/byteranges), in ascending order.
+    /// 206 with these ranges (one: a plain body; several: multipart/byteranges), merged where they overlap
+    /// or nearly touch, in the order they were requested: a merged range takes the place of its first-requested
+    /// member (RFC 9110 §14.6).
     case partial([ByteRange])
     /// 416 with `Content-Range: bytes */length`.
     case unsatisfiable
@@ -79,29 +81,34 @@ public enum ByteRanges {
     /// Decides what to send for `rangeField` on a representation of `length` bytes.
     public static func decide(_ rangeField: String, length: Int) -> RangeDecision {
         guard let specs = parse(rangeField) else { return .full }
-        var ranges: [ByteRange] = []
-        for spec in specs {
+        // Each satisfiable range with its place in the request.
+        var ranges: [(range: ByteRange, order: Int)] = []
+        for (order, spec) in specs.enumerated() {
             switch spec {
             case .fromTo(let first, let last):
                 guard first < length else { continue }
-                ranges.append(ByteRange(first, min(last ?? Int.max, length - 1)))
+                ranges.append((ByteRange(first, min(last ?? Int.max, length - 1)), order))
             case .suffix(let n):
                 guard n > 0, length > 0 else { continue }
-                ranges.append(ByteRange(max(0, length - n), length - 1))
+                ranges.append((ByteRange(max(0, length - n), length - 1), order))
             }
         }
         if ranges.isEmpty { return .unsatisfiable }
-        ranges.sort { $0.first < $1.first }
-        var merged: [ByteRange] = [ranges[0]]
+        ranges.sort { $0.range.first < $1.range.first }
+        var merged = [ranges[0]]
         for r in ranges.dropFirst() {
-            // Gap between the ranges (bytes not asked for) below mergeGap: one range.
-            if r.first - (merged[merged.count - 1].last + 1) < mergeGap {
-                merged[merged.count - 1].last = max(merged[merged.count - 1].last, r.last)
+            // Gap between the ranges (bytes not asked for) below mergeGap: one range, placed where the
+            // first-requested of its members was.
+            let k = merged.count - 1
+            if r.range.first - (merged[k].range.last + 1) < mergeGap {
+                merged[k].range.last = max(merged[k].range.last, r.range.last)
+                merged[k].order = min(merged[k].order, r.order)
             } else {
                 merged.append(r)
             }
         }
         if merged.count > maxParts { return .full }
-        return .partial(merged)
+        // RFC 9110 §14.6: parts SHOULD go out in the order they were requested.
+        return .partial(merged.sorted { $0.order < $1.order }.map(\.range))
     }
 }

@@ -26,13 +26,19 @@ public struct Validators: Sendable, Equatable {
 
 /// Pure precondition logic.
 public enum Conditionals {
-    /// Splits an entity-tag list (`"a", W/"b"`) into tags; nil when malformed.
+    /// Most entity tags examined in one If-Match or If-None-Match list (all its lines); a longer list is
+    /// evaluated as matching nothing, so a request can never make the server compare more.
+    public static let maxTags = 100
+
+    /// Splits an entity-tag list (`"a", W/"b"`) into tags; nil when malformed or longer than `maxTags`
+    /// (scanning stops at the tag after the last allowed one).
     public static func parseTags(_ value: String) -> [String]? {
         var tags: [String] = []
         var s = Substring(value)
         while true {
             s = s.drop(while: { $0 == " " || $0 == "\t" || $0 == "," })
             if s.isEmpty { break }
+            if tags.count == maxTags { return nil }
             var start = s.startIndex
             if s.hasPrefix("W/") { start = s.index(start, offsetBy: 2) }
             guard start < s.endIndex, s[start] == "\"" else { return nil }
@@ -55,6 +61,8 @@ public enum Conditionals {
     }
 
     /// Evaluates If-Match, If-Unmodified-Since, If-None-Match and If-Modified-Since in RFC 9110 §13.2.2 order.
+    /// A malformed tag list, or one of more than `maxTags` tags, matches nothing: If-Match fails (412) and
+    /// If-None-Match is passed (the normal response).
     public static func evaluate(_ head: RequestHead, isGetOrHead: Bool, validators v: Validators) -> ConditionalOutcome {
         // List fields sent on several lines form one list (RFC 9110 §5.3).
         if let ifMatch = listField(head, "if-match") {

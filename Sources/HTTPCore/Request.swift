@@ -126,6 +126,8 @@ public struct Request: Sendable {
 
     /// The target's path, query and authority by its form (RFC 9112 §3.2); 400 for a form the method may not use.
     static func target(_ target: String, method: HTTPMethod, methodName: String) throws(RequestError) -> Target {
+        // No form of request-target has a fragment (RFC 9112 §3.2): a '#' is never sent, only typed.
+        if target.utf8.contains(UInt8(ascii: "#")) { throw RequestError(.badRequest, "fragment in request target") }
         var t: Target
         if target.hasPrefix("/") {
             t = Target(path: target)
@@ -140,13 +142,10 @@ public struct Request: Sendable {
         } else {
             throw RequestError(.badRequest, "invalid request target")
         }
-        // Byte-level splits (this runs for every request): '?' starts the query, '#' a fragment.
+        // A byte-level split (this runs for every request): '?' starts the query.
         if let q = t.path.utf8.firstIndex(of: UInt8(ascii: "?")) {
             t.query = String(t.path[t.path.utf8.index(after: q)...])
             t.path = String(t.path[..<q])
-        }
-        if let hash = t.path.utf8.firstIndex(of: UInt8(ascii: "#")) {
-            t.path = String(t.path[..<hash])
         }
         return t
     }

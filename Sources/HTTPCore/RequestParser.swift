@@ -11,11 +11,14 @@ public struct HeadLimits: Sendable {
     public var fieldLine: Int
     /// Most header fields; more is 431.
     public var fieldCount: Int
+    /// Most bytes in a whole head, from its first byte to the blank line that ends it (inclusive); more is 431.
+    public var headSize: Int
 
-    public init(requestLine: Int = 8190, fieldLine: Int = 8190, fieldCount: Int = 100) {
+    public init(requestLine: Int = 8190, fieldLine: Int = 8190, fieldCount: Int = 100, headSize: Int = 32768) {
         self.requestLine = requestLine
         self.fieldLine = fieldLine
         self.fieldCount = fieldCount
+        self.headSize = headSize
     }
 }
 
@@ -119,11 +122,13 @@ public struct RequestParser {
     /// True when no byte of a request (other than leading empty lines) has been seen yet.
     public var isIdle: Bool { state == .start }
 
-    /// Scans the bytes not seen yet and reports whether the head is complete.
+    /// Scans the bytes not seen yet and reports whether the head is complete; never looks past
+    /// `limits.headSize` bytes, so a caller that stops reading there holds at most that much per head.
     public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> ParseResult {
         let bytes = buffer.bindMemory(to: UInt8.self)
         var i = position
-        let end = bytes.count
+        // The head-size limit bounds the scan itself: no per-byte check on the hot path.
+        let end = min(bytes.count, limits.headSize)
         defer { position = i }
         while i < end {
             let c = bytes[i]
@@ -258,6 +263,9 @@ public struct RequestParser {
             default:
                 break
             }
+        }
+        if bytes.count > limits.headSize {
+            return .invalid(RequestError(.requestHeaderFieldsTooLarge, "request head longer than \(limits.headSize) bytes"))
         }
         return .needMore
     }

@@ -128,11 +128,13 @@ public final class BufferedSocket: Transport {
     /// Bytes not yet handed to the kernel.
     public var outputCount: Int { evbuffer_get_length(output) }
 
-    /// Calls `body` with the whole input buffer as one contiguous region (no copy when it already is).
-    public func withInput<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
-        let n = evbuffer_get_length(input)
+    /// Calls `body` with the first `limit` bytes of input (all of it when fewer) as one contiguous region
+    /// (no copy when they already are). Only that prefix is pulled together, so a head parser passing its
+    /// head-size limit never makes libevent allocate a contiguous copy of more than that.
+    public func withInput<T>(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        let n = min(evbuffer_get_length(input), limit)
         if n == 0 { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        return body(UnsafeRawBufferPointer(start: evbuffer_pullup(input, -1), count: n))
+        return body(UnsafeRawBufferPointer(start: evbuffer_pullup(input, n), count: n))
     }
 
     /// Removes `count` bytes from the front of the input buffer.

@@ -45,8 +45,8 @@ public protocol Transport: AnyObject {
     var inputCount: Int { get }
     /// Bytes queued for output and not yet handed to the kernel.
     var outputCount: Int { get }
-    /// Calls `body` with the whole input buffer as one contiguous region.
-    func withInput<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T
+    /// Calls `body` with the first `limit` bytes of input (all of it when fewer) as one contiguous region.
+    func withInput<T>(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T
     /// Removes `count` bytes from the front of the input buffer.
     func consumeInput(_ count: Int)
     /// Queues a copy of `bytes` for output (if it cannot, the next `flush` fails).

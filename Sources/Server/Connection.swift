@@ -166,7 +166,8 @@ final class Connection: TransportDelegate {
                 state = .readingHead
                 startHeadDeadline()
             }
-            switch transport.withInput({ parser.parse($0) }) {
+            // The parser never needs more than its head-size limit (and one byte to see it passed).
+            switch transport.withInput(upTo: parser.limits.headSize + 1, { parser.parse($0) }) {
             case .needMore:
                 if peerClosed { close() }
                 return
@@ -231,7 +232,7 @@ final class Connection: TransportDelegate {
     /// Discards body bytes; once the body has ended, acts on the request.
     func readBody() {
         guard var d = discarder else { return }
-        let (consumed, progress) = transport.withInput { d.consume($0) }
+        let (consumed, progress) = transport.withInput(upTo: .max) { d.consume($0) }
         discarder = d
         transport.consumeInput(consumed)
         switch progress {

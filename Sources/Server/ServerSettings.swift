@@ -50,7 +50,7 @@ public struct ServerSettings: Sendable {
             staticSettings: StaticSettings(cacheControl: config.cacheControl, precompressed: config.precompressed),
             limits: HeadLimits(
                 requestLine: config.limitRequestLine, fieldLine: config.limitRequestFieldSize,
-                fieldCount: config.limitRequestFields),
+                fieldCount: config.limitRequestFields, headSize: config.limitRequestHeadSize),
             monitoring: MonitoringPaths(
                 health: config.healthPath, ready: config.readyPath, status: config.statusPath,
                 metrics: config.metricsPath),

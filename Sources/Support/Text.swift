@@ -19,10 +19,26 @@ extension StringProtocol {
 }
 
 /// The lines of a list field joined into one value with ", " (RFC 9110 §5.3), or nil when there is none.
-public func joinFieldLines(_ lines: some Sequence<String>) -> String? {
-    var list: String?
-    for line in lines {
-        list = list.map { $0 + ", " + line } ?? line
+public func joinFieldLines(_ lines: some Collection<String>) -> String? {
+    var copied = 0
+    return joinFieldLines(lines, copied: &copied)
+}
+
+/// `joinFieldLines`, adding to `copied` every byte written into the result: the join is linear, as the
+/// result's storage is reserved once and each line is copied into it once (never the list so far).
+func joinFieldLines(_ lines: some Collection<String>, copied: inout Int) -> String? {
+    guard let first = lines.first else { return nil }
+    if lines.count == 1 {
+        copied += first.utf8.count
+        return first
+    }
+    var list = first
+    list.reserveCapacity(lines.reduce(2 * (lines.count - 1)) { $0 + $1.utf8.count })
+    copied += first.utf8.count
+    for line in lines.dropFirst() {
+        list += ", "
+        list += line
+        copied += 2 + line.utf8.count
     }
     return list
 }

@@ -91,9 +91,22 @@ private func ranges(_ pairs: [(Int, Int)]) -> RangeDecision {
 
     // MARK: Several ranges
 
-    @Test func separateRangesAreSortedAndKept() {
-        #expect(ByteRanges.decide("bytes=500-599,0-9", length: 1000) == ranges([(0, 9), (500, 599)]))
+    @Test func separateRangesAreKeptInTheOrderRequested() {
+        // RFC 9110 §14.6: parts SHOULD appear in the order the ranges were requested.
+        #expect(ByteRanges.decide("bytes=500-599,0-9", length: 1000) == ranges([(500, 599), (0, 9)]))
         #expect(ByteRanges.decide("bytes=0-9,500-599,-10", length: 1000) == ranges([(0, 9), (500, 599), (990, 999)]))
+        #expect(ByteRanges.decide("bytes=-10,500-599,0-9", length: 1000) == ranges([(990, 999), (500, 599), (0, 9)]))
+        #expect(ByteRanges.decide("bytes=500-599,2000-,0-9", length: 1000) == ranges([(500, 599), (0, 9)]))
+    }
+
+    @Test func aMergedRangeTakesThePlaceOfItsFirstRequestedMember() {
+        // 600-699 and 0-9 are requested before 10-20 and 650-800; each merged range goes where its first member was.
+        #expect(
+            ByteRanges.decide("bytes=600-699,0-9,650-800,10-20", length: 1000) == ranges([(600, 800), (0, 20)]))
+        #expect(
+            ByteRanges.decide("bytes=300-399,650-800,0-9,600-699", length: 1000)
+                == ranges([(300, 399), (600, 800), (0, 9)]))
+        #expect(ByteRanges.decide("bytes=900-999,0-9,100-199,5-150", length: 1000) == ranges([(900, 999), (0, 199)]))
     }
 
     @Test func emptyElementsAreSkipped() {

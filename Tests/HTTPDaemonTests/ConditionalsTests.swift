@@ -164,6 +164,39 @@ private func evaluate(_ fields: [(String, String)], get: Bool = true) -> Conditi
         #expect(Conditionals.listField(head([]), "if-match") == nil)
     }
 
+    // MARK: The cap on entity tags
+
+    /// `n` distinct tags, none of them the representation's, as `lines` field lines.
+    private func tagLines(_ n: Int, lines: Int = 1) -> [String] {
+        let tags = (0..<n).map { "\"t\($0)\"" }
+        return (0..<lines).map { l in tags[(l * n / lines)..<((l + 1) * n / lines)].joined(separator: ", ") }
+    }
+
+    @Test func oneHundredTagsAreExamined() {
+        #expect(Conditionals.maxTags == 100)
+        #expect(Conditionals.parseTags(tagLines(100)[0])?.count == 100)
+        // The representation's tag last of 100, on one line or on ten.
+        for lines in [1, 10] {
+            let matching = tagLines(99, lines: lines) + ["\"abc\""]
+            #expect(evaluate(matching.map { ("if-none-match", $0) }) == .notModified)
+            #expect(evaluate(matching.map { ("if-match", $0) }) == .proceed)
+        }
+    }
+
+    @Test func moreThanOneHundredTagsMatchNothing() {
+        #expect(Conditionals.parseTags(tagLines(101)[0]) == nil)
+        // Even with the representation's tag first: a list over the cap is not examined at all.
+        for lines in [1, 10] {
+            let matching = ["\"abc\""] + tagLines(100, lines: lines)
+            #expect(evaluate(matching.map { ("if-none-match", $0) }) == .proceed)
+            #expect(evaluate(matching.map { ("if-match", $0) }) == .preconditionFailed)
+            #expect(evaluate(matching.map { ("if-none-match", $0) }, get: false) == .proceed)
+        }
+        // If-Modified-Since stays ignored: If-None-Match is present (RFC 9110 §13.1.3).
+        let withDate = ["\"abc\""] + tagLines(100)
+        #expect(evaluate(withDate.map { ("if-none-match", $0) } + [("if-modified-since", laterText)]) == .proceed)
+    }
+
     // MARK: If-Range
 
     @Test func rangeAllowedWithoutIfRange() {

@@ -313,6 +313,7 @@ private func error(_ text: String) -> String? {
             LimitRequestLine 64
             LimitRequestFieldSize 1048576
             LimitRequestFields 10000
+            LimitRequestHeadSize 1024
             LimitRequestBody 0
             FileCacheEntries 0
             """)
@@ -322,6 +323,7 @@ private func error(_ text: String) -> String? {
         #expect(c.limitRequestLine == 64)
         #expect(c.limitRequestFieldSize == 1_048_576)
         #expect(c.limitRequestFields == 10_000)
+        #expect(c.limitRequestHeadSize == 1024)
         #expect(c.limitRequestBody == 0)
         #expect(c.fileCacheEntries == 0)
     }
@@ -336,6 +338,7 @@ private func error(_ text: String) -> String? {
         ("LimitRequestLine 63", "LimitRequestLine: wants a whole number from 64 to 1048576, got '63'"),
         ("LimitRequestFieldSize 1048577", "LimitRequestFieldSize: wants a whole number from 64 to 1048576, got '1048577'"),
         ("LimitRequestFields 0", "LimitRequestFields: wants a whole number from 1 to 10000, got '0'"),
+        ("LimitRequestHeadSize 1023", "LimitRequestHeadSize: wants a whole number from 1024 to 16777216, got '1023'"),
         ("LimitRequestBody -1", "LimitRequestBody: wants a whole number from 0 to 9223372036854775807, got '-1'"),
         ("FileCacheEntries 1000001", "FileCacheEntries: wants a whole number from 0 to 1000000, got '1000001'"),
     ])

@@ -19,6 +19,7 @@ import Testing
         #expect(c.limitRequestLine == 8190)
         #expect(c.limitRequestFieldSize == 8190)
         #expect(c.limitRequestFields == 100)
+        #expect(c.limitRequestHeadSize == 32768)
         #expect(c.directoryIndex == ["index.html"])
         #expect(c.autoindex == false)
         #expect(c.typesConfig == nil)

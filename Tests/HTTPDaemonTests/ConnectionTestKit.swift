@@ -138,7 +138,9 @@ final class MemoryTransport: Transport {
     var inputCount: Int { input.count }
     var outputCount: Int { output.reduce(0) { $0 + $1.count } }
 
-    func withInput<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T { input.withUnsafeBytes(body) }
+    func withInput<T>(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        input.prefix(limit).withUnsafeBytes(body)
+    }
 
     func consumeInput(_ count: Int) { input.removeFirst(count) }
 

@@ -339,6 +339,69 @@ private func fieldPairs(_ head: RequestHead) -> [String] {
         #expect(failure(parse(request(fields: 101))) == 431)
     }
 
+    /// A head of exactly `size` bytes (CRLF line ends): a request line, `X:` fields of at most 60 bytes, the blank line.
+    private func head(ofSize size: Int) -> String {
+        var text = "GET / HTTP/1.1\r\n"
+        while size - text.utf8.count - 2 > 64 {
+            text += "X: " + String(repeating: "v", count: 55) + "\r\n"
+        }
+        let last = size - text.utf8.count - 2 - 5
+        return text + "Y: " + String(repeating: "w", count: last) + "\r\n\r\n"
+    }
+
+    @Test func headAtTheSizeLimitIsAccepted() throws {
+        let limits = HeadLimits(fieldCount: 1000, headSize: 1024)
+        let text = head(ofSize: 1024)
+        #expect(text.utf8.count == 1024)
+        let (_, consumed) = try #require(complete(parse(text, limits: limits)))
+        #expect(consumed == 1024)
+        // Bytes after the head (a body, a pipelined request) do not count toward it.
+        let (_, consumedWithMore) = try #require(complete(parse(text + "GET / HTTP/1.1\r\n", limits: limits)))
+        #expect(consumedWithMore == 1024)
+    }
+
+    @Test func headOverTheSizeLimitIs431() {
+        let limits = HeadLimits(fieldCount: 1000, headSize: 1024)
+        let text = head(ofSize: 1025)
+        #expect(text.utf8.count == 1025)
+        #expect(
+            parse(text, limits: limits)
+                == .invalid(RequestError(.requestHeaderFieldsTooLarge, "request head longer than 1024 bytes")))
+        // The blank line that ends the head counts too: fields of 1024 bytes leave no room for it.
+        let fieldsOnly = String(decoding: head(ofSize: 1026).utf8.dropLast(2), as: UTF8.self)
+        #expect(fieldsOnly.utf8.count == 1024)
+        #expect(failure(parse(fieldsOnly + "\r\n", limits: limits)) == 431)
+    }
+
+    @Test func headSizeLimitIsCheckedAsBytesArrive() {
+        let limits = HeadLimits(fieldCount: 1000, headSize: 1024)
+        // An endless head of short, valid lines: no line limit or field count is ever reached.
+        let bytes = Array(("GET / HTTP/1.1\r\n" + String(repeating: "X: v\r\n", count: 5000)).utf8)
+        #expect(parseWhole(Array(bytes[0..<1024]), limits: limits) == .needMore)
+        #expect(failure(parseWhole(Array(bytes[0..<1025]), limits: limits)) == 431)
+        for step in [1, 7, 1000, 16384] {
+            let (result, fed) = parseGrowing(bytes, step: step, limits: limits)
+            #expect(failure(result) == 431)
+            // The answer comes with the first read that goes past the limit.
+            #expect(fed == min(bytes.count, (1024 / step + 1) * step))
+        }
+    }
+
+    @Test func defaultHeadSizeLimit() throws {
+        #expect(HeadLimits().headSize == 32768)
+        #expect(Configuration().limitRequestHeadSize == 32768)
+        // 100 fields of 8000 bytes fit every per-line limit but not the head limit (the 0.8 MB head).
+        let field = "X: " + String(repeating: "v", count: 8000) + "\r\n"
+        let bytes = Array(("GET / HTTP/1.1\r\n" + String(repeating: field, count: 100) + "\r\n").utf8)
+        let (result, fed) = parseGrowing(bytes, step: 1, limits: HeadLimits())
+        #expect(failure(result) == 431)
+        #expect(fed == 32769)
+        #expect(failure(parseWhole(bytes, limits: HeadLimits())) == 431)
+        // A head of 32768 bytes made of long lines is accepted.
+        let (_, consumed) = try #require(complete(parse(head(ofSize: 32768), limits: HeadLimits(fieldCount: 1000))))
+        #expect(consumed == 32768)
+    }
+
     // MARK: Invalid requests
 
     @Test(arguments: [

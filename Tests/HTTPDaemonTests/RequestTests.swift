@@ -214,10 +214,10 @@ private func refused(_ h: RequestHead) -> Int? {
         #expect(r.query == nil)
     }
 
-    @Test func fragmentIsDroppedFromThePath() throws {
-        let r = try #require(accepted(head("GET", "/a#frag")))
-        #expect(r.path == "/a")
-        #expect(r.query == nil)
+    @Test(arguments: ["/a#frag", "/a#", "/#", "/a?q#frag", "/a?q=#", "http://h/a#frag", "http://h#x"])
+    func fragmentIs400(target: String) {
+        // RFC 9112 §3.2: no form of request-target has a fragment.
+        #expect(error(head("GET", target)) == RequestError(.badRequest, "fragment in request target"))
     }
 
     // MARK: Keep-alive

@@ -217,13 +217,28 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
         #expect(contentType.hasPrefix(prefix + "httpd-"))
         let boundary = String(contentType.dropFirst(prefix.count))
         #expect(boundary.count > "httpd-".count)
+        // Parts in the order requested (RFC 9110 §14.6).
         let expected =
-            "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 0-4/100\r\n\r\nabcde"
-            + "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 90-94/100\r\n\r\nABCDE"
+            "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 90-94/100\r\n\r\nABCDE"
+            + "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 0-4/100\r\n\r\nabcde"
             + "\r\n--\(boundary)--\r\n"
         #expect(text(body(r)) == expected)
         #expect(r.contentLength == expected.utf8.count)
         #expect(r.sendsBody)
+    }
+
+    @Test func multipartPartsFollowTheRequestedOrderAfterMerging() throws {
+        // 92-99 merges into 90-94, which was asked first; 0-1 and 2-4 merge where 2-4 was asked.
+        let r = respond(try request("GET", "/f.txt", [("range", "bytes=90-94,2-4,92-99,0-1")]), resource(), plain)
+        #expect(r.status == .partialContent)
+        let contentType = try #require(header(r, "Content-Type"))
+        let boundary = String(contentType.dropFirst("multipart/byteranges; boundary=".count))
+        let expected =
+            "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 90-99/100\r\n\r\nABCDEFGHIJ"
+            + "\r\n--\(boundary)\r\nContent-Type: \(textType)\r\nContent-Range: bytes 0-4/100\r\n\r\nabcde"
+            + "\r\n--\(boundary)--\r\n"
+        #expect(text(body(r)) == expected)
+        #expect(r.contentLength == expected.utf8.count)
     }
 
     @Test func multipartBoundaryIsStableForAFile() throws {

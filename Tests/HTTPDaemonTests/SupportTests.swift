@@ -55,6 +55,17 @@ import Testing
         #expect(joinFieldLines(["a", "b, c", "d"]) == "a, b, c, d")
         #expect(joinFieldLines(["only"]) == "only")
         #expect(joinFieldLines([String]()) == nil)
+        #expect(joinFieldLines(["", "b"]) == ", b")
+    }
+
+    @Test func joiningFieldLinesIsLinear() throws {
+        // 100 lines of 8 KB (issue 9): each byte is copied once, not once per later line.
+        let lines = (0..<100).map { String(repeating: Character(UnicodeScalar(UInt8(0x41 + $0 % 26))), count: 8192) }
+        var copied = 0
+        let joined = try #require(joinFieldLines(lines, copied: &copied))
+        #expect(joined.utf8.count == 100 * 8192 + 99 * 2)
+        #expect(joined == lines.joined(separator: ", "))
+        #expect(copied == joined.utf8.count)
     }
 
     @Test func retryingEINTRReturnsResultOrErrno() {

@@ -11,6 +11,13 @@ def req(head_lines: bytes) -> bytes:
     return b"GET /a.txt HTTP/1.1\r\nHost: t\r\n" + head_lines + b"\r\n"
 
 
+@pytest.mark.parametrize("target", [b"/a.txt#x", b"/a.txt#", b"/a.txt?q#x", b"http://t/a.txt#x"])
+def test_fragment_in_target_400(server, target):
+    """A '#' in the request-target gets 400 and close: no form of request-target has a fragment (RFC 9112 §3.2)."""
+    srv = server(files=FILES)
+    bad_request(srv, b"GET " + target + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+
+
 def test_obs_fold_400(server):
     """A header line starting with a space (obs-fold) gets 400 and close."""
     srv = server(files=FILES)
