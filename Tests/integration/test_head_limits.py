@@ -82,7 +82,7 @@ def test_thousand_incomplete_heads_cost_less_than_64_mib(server):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < count + 100:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 1000), hard))
-    srv = server(files=FILES, args=["MaxConnections 2000", "RequestHeaderTimeout 60"])
+    srv = server(files=FILES, args=["MaxConnections 2000", "MaxConnectionsPerClient 0", "RequestHeaderTimeout 60"])
     # Warm up: one request served, so the baseline includes what every request needs once.
     assert srv.request(head_of(1000)).status == 200
     time.sleep(0.2)
@@ -136,7 +136,7 @@ def test_heads_within_every_line_limit_are_refused_at_the_head_limit(server):
     fields = b"".join(b"X-%02d: " % i + b"v" * (8190 - 6) + b"\r\n" for i in range(100))
     head = line + fields
     assert len(head) == 101 * 8192
-    srv = server(files=FILES, args=["MaxConnections 2000", "RequestHeaderTimeout 60"])
+    srv = server(files=FILES, args=["MaxConnections 2000", "MaxConnectionsPerClient 0", "RequestHeaderTimeout 60"])
     assert srv.request(head_of(1000)).status == 200
     time.sleep(0.2)
     before = rss_kib(srv.pid)
