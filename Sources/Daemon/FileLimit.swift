@@ -23,10 +23,12 @@ public enum FileLimit {
         return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
     }
 
-    /// Descriptors the configuration may need at once: one per connection, up to three per cached
-    /// file (the file and its .br/.gz variants), one per file a connection is sending after the cache let
-    /// it go (its sendfile segment shares that descriptor), plus listeners, logs and slack.
+    /// Descriptors the configuration may need at once: per connection its socket and the open file of the
+    /// response it is sending (which its sendfile segment shares: no descriptor per range or per part), which
+    /// may have left the cache; per cached file one descriptor; with `Precompressed on` a file brings its
+    /// .br and .gz variants (three each); plus listeners, logs, the eventfd and slack.
     public static func needed(_ c: Configuration) -> Int {
-        c.maxConnections * 2 + c.fileCacheEntries * 3 + 64
+        let perFile = c.precompressed ? 3 : 1
+        return c.maxConnections * (1 + perFile) + c.fileCacheEntries * perFile + 64
     }
 }

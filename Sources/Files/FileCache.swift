@@ -1,6 +1,6 @@
-// The open-file cache (nginx's open_file_cache idea): a found file's descriptor and metadata are
-// reused for `FileCacheValidity` seconds, so hot files skip the worker pool. A change on disk is
-// seen at most that many seconds later. Loop thread only.
+// The open-file cache (nginx's open_file_cache idea): a found file's descriptor and metadata, or a
+// directory's automatic index, are reused for `FileCacheValidity` seconds, so hot paths skip the worker
+// pool. A change on disk is seen at most that many seconds later. Loop thread only.
 
 /// A decoded path as a cache key: hashed and compared as its UTF-8 bytes, so canonically equivalent
 /// names (NFC and NFD, U+212A and `K`), which are different files on disk, never share an entry.
@@ -22,9 +22,9 @@ public struct PathKey: Hashable, Sendable {
     }
 }
 
-/// Path → recently looked-up file (keys compare as bytes).
+/// Path → recently looked-up file or listing (keys compare as bytes).
 public struct FileCache {
-    public private(set) var entries: [PathKey: (resource: FileResource, checked: Double)] = [:]
+    public private(set) var entries: [PathKey: (result: LookupResult, checked: Double)] = [:]
     let validity: Double
     let capacity: Int
 
@@ -33,14 +33,25 @@ public struct FileCache {
         self.capacity = capacity
     }
 
-    /// The cached resource for `path` if it was checked less than `validity` seconds ago.
-    public func get(_ path: String, now: Double) -> FileResource? {
+    /// The cached result for `path` if it was checked less than `validity` seconds ago.
+    public func get(_ path: String, now: Double) -> LookupResult? {
         guard validity > 0, let e = entries[PathKey(path)], now - e.checked < validity else { return nil }
-        return e.resource
+        return e.result
     }
 
-    /// Remembers a fresh lookup.
-    public mutating func put(_ path: String, _ resource: FileResource, now: Double) {
+    /// The cached file for `path`, if a file is what was found there.
+    public func file(_ path: String, now: Double) -> FileResource? {
+        guard case .file(let resource) = get(path, now: now) else { return nil }
+        return resource
+    }
+
+    /// Remembers a fresh lookup when it found a file or made a listing (failures and redirects are
+    /// not kept: they are cheap to find again, and a file created where a 404 was is served at once).
+    public mutating func put(_ path: String, _ result: LookupResult, now: Double) {
+        switch result {
+        case .file, .listing: break
+        case .directoryRedirect, .failure: return
+        }
         guard validity > 0, capacity > 0 else { return }
         let key = PathKey(path)
         if entries.count >= capacity && entries[key] == nil {
@@ -49,7 +60,7 @@ public struct FileCache {
                 entries[victim] = nil
             }
         }
-        entries[key] = (resource, now)
+        entries[key] = (result, now)
     }
 
     /// Drops entries older than `validity` (their descriptors close when no response uses them).

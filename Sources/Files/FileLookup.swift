@@ -270,8 +270,13 @@ public enum FileLookup {
         .failure(statusForErrno(e), "\(full): \(String(cString: strerror(e)))")
     }
 
+    /// Entries an automatic index reads at most: a huge directory costs one bounded readdir, not one
+    /// `fstatat` per file on every request (the page says how many were left out).
+    public static let maxListingEntries = 10_000
+
     /// An HTML listing of the directory (`directory` is its O_PATH descriptor, kept by the caller):
-    /// names escaped, links percent-encoded, entries the symlink policy refuses left out.
+    /// names escaped, links percent-encoded, entries the symlink policy refuses left out, at most
+    /// `maxListingEntries` directory entries read.
     static func listing(_ path: String, directory: Int32, _ s: LookupSettings) -> LookupResult {
         let full = s.root + path
         let dirFD = open("/proc/self/fd/\(directory)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -282,7 +287,14 @@ public enum FileLookup {
         }
         defer { closedir(dir) }
         var rows: [(name: String, isDir: Bool, size: Int, modified: Int)] = []
+        var read = 0
+        var truncated = false
         while let ent = readdir(dir) {
+            if read == maxListingEntries {
+                truncated = true
+                break
+            }
+            read += 1
             let bytes = withUnsafeBytes(of: ent.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
             // Decided on the bytes; a name that is not UTF-8 could never be requested, so it is not listed.
             if bytes == [0x2E] || bytes == [0x2E, 0x2E] || (s.hideDotfiles && bytes.first == 0x2E) { continue }
@@ -315,7 +327,9 @@ public enum FileLookup {
             html += "<tr><td><a href=\"\(HTMLEscape.escape(href))\">\(HTMLEscape.escape(display))</a></td>"
             html += "<td>\(HTTPDate.format(row.modified))</td><td>\(row.isDir ? "-" : String(row.size))</td></tr>\n"
         }
-        html += "</table>\n</body></html>\n"
+        html += "</table>\n"
+        if truncated { html += "<p>Only the first \(maxListingEntries) entries of this folder were read.</p>\n" }
+        html += "</body></html>\n"
         return .listing(Array(html.utf8))
     }
 }

@@ -460,7 +460,7 @@ public final class Server {
     /// cache, so a cache hit never extends an entry's life and an old generation's lookup never fills it.
     func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupAnswer {
         let current = settings === active
-        if current, let cached = cache.get(path, now: EventLoop.monotonicSeconds()) { return .now(.file(cached)) }
+        if current, let cached = cache.get(path, now: EventLoop.monotonicSeconds()) { return .now(cached) }
         let lookupSettings = settings.settings.lookup
         if inlineLookups {
             let result = FileLookup.lookup(path, lookupSettings)
@@ -474,11 +474,10 @@ public final class Server {
         return .pending
     }
 
-    /// Keeps a freshly found file in the open-file cache.
+    /// Keeps a freshly found file (or a directory listing) in the open-file cache.
     func remember(_ path: String, _ result: LookupResult) {
-        guard case .file(let resource) = result else { return }
-        cache.put(path, resource, now: EventLoop.monotonicSeconds())
-        scheduleHousekeeping()
+        cache.put(path, result, now: EventLoop.monotonicSeconds())
+        if !cache.entries.isEmpty { scheduleHousekeeping() }
     }
 
     func scheduleHousekeeping() {

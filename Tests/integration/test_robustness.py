@@ -160,8 +160,8 @@ def test_full_worker_queue_answers_503_and_lookups_of_clients_that_left_are_skip
         s = socket.create_connection((srv.host, srv.port))
         s.sendall(b"GET /big/ HTTP/1.1\r\nHost: t\r\n\r\n")
         socks.append(s)
-    refused, waiting = [], []
-    time.sleep(0.2)  # the refusals are immediate; the listing takes far longer
+    refused, served, waiting = [], [], []
+    time.sleep(0.05)  # the refusals are immediate; each listing takes longer
     for s in socks:
         s.setblocking(False)
         try:
@@ -169,11 +169,15 @@ def test_full_worker_queue_answers_503_and_lookups_of_clients_that_left_are_skip
         except BlockingIOError:
             waiting.append(s)
             continue
+        if data.startswith(b"HTTP/1.1 200 OK\r\n"):
+            served.append(s)
+            continue
         assert data.startswith(b"HTTP/1.1 503 Service Unavailable\r\n"), data[:200]
         assert b"\r\nRetry-After: 1\r\n" in data and b"\r\nConnection: close\r\n" in data
         refused.append(s)
-    # One lookup runs, the rest of the queue (4, or 3 if the worker had not taken the first yet) waits.
-    assert len(refused) + len(waiting) == 40 and len(refused) >= 35, (len(refused), len(waiting))
+    # One lookup runs and 4 wait (3 if the worker had not taken the first yet); everyone else is refused.
+    accepted = len(served) + len(waiting)
+    assert len(refused) + accepted == 40 and len(refused) >= 35, (len(refused), len(served), len(waiting))
     for s in socks:
         rst_close(s)
     deadline = time.monotonic() + 10
@@ -183,9 +187,9 @@ def test_full_worker_queue_answers_503_and_lookups_of_clients_that_left_are_skip
             break
         time.sleep(0.05)
     assert m.value("httpd_worker_pool_rejected_total") == len(refused)
-    # Every waiting client left: the listings already under way were read, every other queued one skipped.
+    # Every accepted lookup was either read (served, or under way when its client left) or skipped unread.
     completed, skipped = m.value("httpd_worker_pool_completed_total"), m.value("httpd_worker_pool_skipped_total")
-    assert completed + skipped == len(waiting) and completed >= 1 and skipped >= 2, (completed, skipped, len(waiting))
+    assert completed + skipped == accepted and completed >= len(served) + (1 if waiting else 0), (completed, skipped)
     assert srv.get("/a.txt").body == b"AAA\n"
     assert "worker queue full (" in srv.stderr()
 
@@ -209,3 +213,27 @@ def test_connections_past_the_per_client_limit_are_closed_at_once(server):
         for s in held:
             s.close()
     assert srv.get("/a.txt").body == b"AAA\n"
+
+
+def test_directory_listings_are_capped_and_cached(server):
+    """An automatic index reads at most 10,000 entries (the page says so) and is cached like a file:
+    a file added to the folder shows within FileCacheValidity, not before."""
+    srv = server(conf_lines=["Autoindex on", "FileCacheValidity 2"], files=FILES)
+    big = srv.root / "big"
+    big.mkdir()
+    for i in range(10050):
+        (big / f"f{i:05d}").touch()
+    r = srv.get("/big/")
+    assert r.status == 200
+    # 10,000 directory entries read: `.` and `..` among them, so 9,998 files, plus the ../ row.
+    assert r.body.count(b"<tr><td><a href=") == 9998 + 1
+    assert r.body.endswith(b"</table>\n<p>Only the first 10000 entries of this folder were read.</p>\n</body></html>\n")
+    small = srv.root / "small"
+    small.mkdir()
+    (small / "one.txt").write_bytes(b"1")
+    first = srv.get("/small/").body
+    assert b"one.txt" in first and b"two.txt" not in first
+    (small / "two.txt").write_bytes(b"2")
+    assert srv.get("/small/").body == first  # from the cache
+    time.sleep(2.2)
+    assert b"two.txt" in srv.get("/small/").body
