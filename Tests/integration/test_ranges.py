@@ -3,6 +3,7 @@ limits against amplification, If-Range."""
 
 import os
 import re
+import time
 
 import pytest
 
@@ -320,3 +321,32 @@ def test_if_range_last_modified(server):
 def test_if_range_other_date(server):
     """If-Range with a date that is not exactly Last-Modified → 200 full."""
     assert_full(rng(make(server), "bytes=0-9", f"If-Range: {http_date(MTIME + 1)}\r\n"))
+
+
+def test_multipart_responses_to_slow_readers_hold_one_descriptor_per_file(server):
+    """20 clients ask for 16 ranges of a large file and do not read: the daemon holds one descriptor for
+    the file (its sendfile segment serves every part), not one per part (issue 9, item 6)."""
+    import os
+    import socket
+
+    big = bytes(range(256)) * 4096 * 40  # 40 MiB: 16 parts of 2 MiB outgrow every socket buffer
+    srv = server(files={"big.bin": big})
+    assert srv.get("/big.bin", headers={"Range": "bytes=0-0"}).status == 206
+    fds_before = len(os.listdir(f"/proc/{srv.pid}/fd"))
+    ranges = ",".join(f"{i * 2_500_000}-{i * 2_500_000 + 1_999_999}" for i in range(16))
+    socks = []
+    try:
+        for _ in range(20):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.connect((srv.host, srv.port))
+            s.sendall(f"GET /big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes={ranges}\r\n\r\n".encode())
+            socks.append(s)
+        time.sleep(1.0)
+        fds = len(os.listdir(f"/proc/{srv.pid}/fd"))
+        # One socket per client, plus at most one descriptor for the file (it may have left the cache).
+        assert fds - fds_before <= 20 + 1, (fds_before, fds)
+        assert srv.alive()
+    finally:
+        for s in socks:
+            s.close()
