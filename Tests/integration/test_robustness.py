@@ -1,5 +1,6 @@
 """Robustness: abrupt disconnects, resets, random garbage; the server survives and keeps serving."""
 
+import os
 import random
 import socket
 import struct
@@ -237,3 +238,41 @@ def test_directory_listings_are_capped_and_cached(server):
     assert srv.get("/small/").body == first  # from the cache
     time.sleep(2.2)
     assert b"two.txt" in srv.get("/small/").body
+
+
+def test_a_lookup_started_before_a_reload_never_enters_the_new_cache(server):
+    """A slow directory listing under the old DocumentRoot finishes after a reload switched roots: its
+    client gets it, but the next request (within FileCacheValidity) is answered from the new root."""
+    import signal
+
+    srv = server(conf_lines=["Autoindex on", "FileCacheValidity 30", "Workers 1"], files=FILES)
+    old_dir = srv.root / "dir"
+    old_dir.mkdir()
+    for i in range(9000):
+        os.symlink("../a.txt", old_dir / f"old{i:05d}")  # each entry costs an open, a readlink and an fstat
+    new_root = srv.dir / "www2"
+    (new_root / "dir").mkdir(parents=True)
+    (new_root / "dir" / "new.txt").write_bytes(b"new\n")
+    text = srv.conf.read_text()
+    with socket.create_connection((srv.host, srv.port)) as c:
+        c.sendall(b"GET /dir/ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        time.sleep(0.01)
+        srv.conf.write_text(text.replace("DocumentRoot www", f"DocumentRoot {new_root}"))
+        os.kill(srv.pid, signal.SIGHUP)
+        c.settimeout(20)
+        data = b""
+        while chunk := c.recv(65536):
+            data += chunk
+    assert b"old00000" in data  # the request made before the reload got the old listing
+    assert wait_for_log(srv, "configuration reloaded")
+    body = srv.get("/dir/").body
+    assert b"new.txt" in body and b"old00000" not in body
+
+
+def wait_for_log(srv, text: str, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in srv.stderr():
+            return True
+        time.sleep(0.05)
+    return False
