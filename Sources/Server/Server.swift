@@ -348,6 +348,15 @@ public final class Server {
 
     func headStarted(_ id: UInt64, at time: Double) {
         headOrder.append((time, id))
+        // Every request adds an entry; drop the stale ones whenever they outnumber the live ones, so the
+        // list stays within a small multiple of the open connections (amortized O(1) per request).
+        if headOrder.count - headOrderStart > 2 * connections.count + 1024 {
+            headOrder = headOrder[headOrderStart...].filter { entry in
+                guard let c = connections[entry.id] else { return false }
+                return c.isReadingHead && c.headStarted == entry.started
+            }
+            headOrderStart = 0
+        }
     }
 
     /// The connection that has spent longest on its current, incomplete head, dropping stale entries.
