@@ -104,7 +104,7 @@ def test_a_crowd_of_slow_clients_does_not_starve_a_normal_one(server):
     print(f"crowd: {fetches} fetches, slowest {slowest:.3f} s; reconnects {crowd.reconnects}; "
           f"refused {m.value('httpd_connections_refused_total')}, evicted {m.value('httpd_connections_evicted_total')}, "
           f"dropped {m.value('httpd_connections_dropped_total')}\n{out}")
-    assert fetches >= 28
+    assert fetches >= 20  # twice a second for 16 s, less the time slow answers took
     assert slowest < 2.0, slowest
     assert "Socket errors" not in out, out
     assert re.search(r"Requests/sec:\s+\d", out), out
