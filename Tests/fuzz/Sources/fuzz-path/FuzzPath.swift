@@ -1,6 +1,7 @@
 // Fuzz target: the path normalizer against a byte-level reference (RFC 3986 §5.2.4 on segments split
 // at 0x2F). Properties: a normalized path starts with `/`, has no `.`, `..` or empty segment (but a
-// trailing slash), no NUL or backslash, never leaves the root, and normalizes to itself once re-encoded.
+// trailing slash), no NUL or backslash, never leaves the root, and normalizes to itself once re-encoded;
+// it is hidden (HideDotfiles) exactly when a segment split at 0x2F starts with a dot.
 
 import FuzzKit
 import HTTPCore
@@ -35,7 +36,11 @@ func fuzzPath(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         }
         let again = PathNormalizer.normalize(PathNormalizer.encode(normalized.path))
         require(again == .success(normalized), "re-encoded path normalizes to \(again)")
-        _ = PathNormalizer.isHidden(normalized.path)
+        // HideDotfiles: a segment starting with a dot, but a leading `.well-known`, hides the path.
+        var named = bytes.split(separator: 0x2F)
+        if named.first?.elementsEqual(".well-known".utf8) == true { named.removeFirst() }
+        let hidden = named.contains { $0.first == 0x2E }
+        require(PathNormalizer.isHidden(normalized.path) == hidden, "isHidden(\(normalized.path)) is not \(hidden)")
     }
     return 0
 }
