@@ -7,7 +7,7 @@ SWIFT ?= swift
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib
 CONF ?= httpd.conf
 
-.PHONY: all deps build debug run test unit integration bench bench-nginx clean
+.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx clean
 
 all: build
 
@@ -32,6 +32,7 @@ test:
 	scripts/check-source.sh
 	$(SWIFT) build --build-tests $(LAYER_CHECK)
 	$(SWIFT) test --skip-build
+	$(MAKE) fuzz-smoke
 	HTTPD_BIN=$(CURDIR)/.build/debug/httpd python3 -m pytest -q Tests/integration
 
 unit: deps
@@ -39,6 +40,19 @@ unit: deps
 
 integration: debug
 	HTTPD_BIN=$(CURDIR)/.build/debug/httpd python3 -m pytest -q Tests/integration
+
+# make fuzz: the libFuzzer targets of Tests/fuzz (with AddressSanitizer), FUZZ_SECONDS each (default 60),
+# from the seeds in Tests/fuzz/corpus plus the corpus grown so far (.build/fuzz/corpus); prints the
+# executions per target and in all, and fails on any crash (inputs kept in .build/fuzz/artifacts).
+# make fuzz-smoke: 3 s per target from the seeds only, so the targets keep building and the seeds pass.
+FUZZ_SECONDS ?= 60
+
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+fuzz-smoke: deps
+	@rm -rf .build/fuzz/smoke-corpus
+	FUZZ_SECONDS=3 FUZZ_CORPUS=.build/fuzz/smoke-corpus scripts/fuzz.sh
 
 # make bench: stand-alone vs inetd (httpd, httpd --inetd under xinetd, nginx, busybox httpd -i);
 # writes the TSVs in bench/results and, through bench/report.py, bench/results/REPORT.md, the chart and

@@ -16,7 +16,11 @@ let strict: [SwiftSetting] = [
 let package = Package(
     name: "httpd",
     products: [
-        .executable(name: "httpd", targets: ["httpd"])
+        .executable(name: "httpd", targets: ["httpd"]),
+        // Libraries only so that the fuzz package (Tests/fuzz) can depend on these layers; nothing else uses them.
+        .library(name: "HTTPCore", targets: ["HTTPCore"]),
+        .library(name: "Config", targets: ["Config"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     targets: [
         // The only C: libevent's core library (no evhttp), through a module map and a shim header.
