@@ -214,6 +214,18 @@ private func refusal(_ raw: String) -> RequestError? {
         #expect(PathNormalizer.isHidden(path) == hidden)
     }
 
+    /// The three inputs fuzz-path found against the Character-based normalizer (issue 9): a combining mark
+    /// glued to a slash dropped a segment, a prepend character hid `.git` from HideDotfiles, and a mark in
+    /// a name under `.well-known` made it look hidden.
+    @Test func inputsFoundByFuzzing() throws {
+        let glued = try PathNormalizer.normalize("/%DB%990/28").get()
+        #expect(Array(glued.path.utf8) == Array("/\u{6D9}0/28".utf8))
+        let prepend = try PathNormalizer.normalize("/x%D8%80/.git/config").get()
+        #expect(PathNormalizer.isHidden(prepend.path))
+        let wellKnown = try PathNormalizer.normalize("/.well-known/%DB%99n").get()
+        #expect(!PathNormalizer.isHidden(wellKnown.path))
+    }
+
     @Test func encodeKeepsEveryByte() {
         #expect(PathNormalizer.encode("/cafe\u{301}") == "/cafe%CC%81")
         #expect(PathNormalizer.encode("/caf\u{E9}") == "/caf%C3%A9")

@@ -1,5 +1,6 @@
 // Fuzz target: Range decisions (RFC 9110 §14). Properties: a partial answer has 1 to `maxParts` ranges,
-// each inside the file, ascending, at least `mergeGap` bytes apart, and never more bytes than the file.
+// each inside the file, at least `mergeGap` bytes apart once sorted (they go out in the order requested),
+// and never more bytes than the file.
 
 import FuzzKit
 import HTTPCore
@@ -25,9 +26,10 @@ func fuzzRanges(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     case .partial(let ranges):
         require(!ranges.isEmpty && ranges.count <= ByteRanges.maxParts, "\(ranges.count) parts")
         var total = 0
-        for (i, r) in ranges.enumerated() {
+        let sorted = ranges.sorted { $0.first < $1.first }
+        for (i, r) in sorted.enumerated() {
             require(r.first >= 0 && r.first <= r.last && r.last < length, "range \(r) outside 0..<\(length)")
-            if i > 0 { require(r.first - ranges[i - 1].last - 1 >= ByteRanges.mergeGap, "ranges \(ranges) not merged") }
+            if i > 0 { require(r.first - sorted[i - 1].last - 1 >= ByteRanges.mergeGap, "ranges \(ranges) not merged") }
             total += r.count
         }
         require(total <= length, "\(total) bytes of a \(length)-byte file")
