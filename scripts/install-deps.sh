@@ -9,8 +9,16 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" 
 
 want libevent-dev
 want pkg-config
+# The integration tests run on python3 with pytest: Debian's own, unless a python3 that already has
+# pytest (or pip) comes first on PATH.
+need_pytest() {
+  command -v python3 >/dev/null 2>&1 || { want python3; want python3-pytest; return; }
+  python3 -c 'import pytest' 2>/dev/null && return
+  python3 -m pip --version >/dev/null 2>&1 || want python3-pytest
+}
+
 case "${1:-build}" in
-  test) want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate ;;
+  test) need_pytest; want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl ;;
 esac
 
@@ -27,7 +35,7 @@ if [ -n "$need" ]; then
   if [ -n "$created" ]; then $SUDO rm -f "$policy"; fi
 fi
 
-if [ "${1:-build}" = test ]; then
-  python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+if [ "${1:-build}" = test ] && ! python3 -c 'import pytest' 2>/dev/null; then
+  python3 -m pip install -q pytest
 fi
 exit 0
