@@ -122,8 +122,10 @@ httpd_conf() { # httpd_conf BIN DOCROOT [PORT]: httpd's benchmark settings (no L
     if "$1" -t -f /dev/null -c "DocumentRoot $2" -c "AccessLog off" > /dev/null 2>&1; then echo "AccessLog off"; fi
 }
 
-# The reference nginx configuration: one worker, sendfile on, tcp_nopush on, access log off, keep-alive
-# requests unlimited, every temporary path inside the prefix (-p) so nothing outside it is touched.
+# The reference nginx configuration, tuned as its users run it for static files: one worker, sendfile on,
+# tcp_nopush on, open_file_cache (the counterpart of httpd's open-file cache: 1024 entries checked again
+# after 1 s), access log off, keep-alive requests unlimited, every temporary path inside the prefix (-p)
+# so nothing outside it is touched.
 nginx_conf() { # nginx_conf PORT ROOT MASTER_PROCESS(on|off)
     local mime='types { text/html html; }' user=""
     [ -r /etc/nginx/mime.types ] && mime='include /etc/nginx/mime.types;'
@@ -144,6 +146,10 @@ http {
     access_log off;
     sendfile on;
     tcp_nopush on;
+    open_file_cache max=1024 inactive=20s;
+    open_file_cache_valid 1s;
+    open_file_cache_min_uses 1;
+    open_file_cache_errors on;
     keepalive_timeout 75s;
     keepalive_requests 1000000000;
     client_body_temp_path nginx-tmp/body;
