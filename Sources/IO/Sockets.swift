@@ -104,7 +104,8 @@ public enum Sockets {
         return ok == 0 ? describe(&storage, withPort: true) : "?"
     }
 
-    /// The peer of a connected socket: its numeric address, a local (Unix-domain) peer, or unknown.
+    /// The peer of a connected socket: its address bytes (taken from the sockaddr, not parsed back from
+    /// the text) and numeric text, a local (Unix-domain) peer, or unknown.
     public static func peerAddress(_ fd: Int32) -> PeerAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -115,9 +116,22 @@ public enum Sockets {
         switch Int32(storage.ss_family) {
         case AF_UNIX:
             return .local
-        case AF_INET, AF_INET6:
-            let text = describe(&storage, withPort: false)
-            return PeerAddress(numeric: text)
+        case AF_INET:
+            let bytes = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    withUnsafeBytes(of: sin.pointee.sin_addr) { Array($0) }
+                }
+            }
+            return PeerAddress(kind: .ip(bytes), text: describe(&storage, withPort: false))
+        case AF_INET6:
+            var bytes = withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    withUnsafeBytes(of: sin6.pointee.sin6_addr) { Array($0) }
+                }
+            }
+            // An IPv4-mapped peer (::ffff:a.b.c.d) is the IPv4 address, as `describe` writes it.
+            if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF { bytes = Array(bytes[12...]) }
+            return PeerAddress(kind: .ip(bytes), text: describe(&storage, withPort: false))
         default:
             return .unknown
         }
