@@ -21,16 +21,22 @@ private func eventually(_ condition: () -> Bool) -> Bool {
     return condition()
 }
 
+/// Submits job 1, which holds the pool's only worker until the returned gate is signalled.
+private func occupy(_ pool: WorkerPool) -> DispatchSemaphore {
+    let gate = DispatchSemaphore(value: 0)
+    #expect(
+        pool.submit(1) {
+            gate.wait()
+            return .directoryRedirect
+        })
+    #expect(eventually { pool.counts.busy == 1 })
+    return gate
+}
+
 @Suite struct WorkerPoolTests {
     @Test func aFullQueueRefusesAndCounts() {
         let pool = WorkerPool(size: 1, limit: 2, wakeup: WakeupSignal(fd: -1))
-        let gate = DispatchSemaphore(value: 0)
-        #expect(
-            pool.submit(1) {
-                gate.wait()
-                return .directoryRedirect
-            })
-        #expect(eventually { pool.counts.busy == 1 })
+        let gate = occupy(pool)
         #expect(pool.submit(2) { .directoryRedirect })
         #expect(pool.submit(3) { .directoryRedirect })
         #expect(!pool.submit(4) { .directoryRedirect })
@@ -68,13 +74,7 @@ private func eventually(_ condition: () -> Bool) -> Bool {
 
     @Test func aCancelForARunningJobLetsItFinish() {
         let pool = WorkerPool(size: 1, limit: 10, wakeup: WakeupSignal(fd: -1))
-        let gate = DispatchSemaphore(value: 0)
-        #expect(
-            pool.submit(1) {
-                gate.wait()
-                return .directoryRedirect
-            })
-        #expect(eventually { pool.counts.busy == 1 })
+        let gate = occupy(pool)
         pool.cancel(1)
         gate.signal()
         #expect(eventually { pool.counts.completed == 1 })

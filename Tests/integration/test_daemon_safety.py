@@ -97,13 +97,7 @@ def test_stop_refuses_a_locked_pid_file_naming_another_program(sites):
     site.pid_file.write_text(f"{sleeper.pid}\n")
     with open(site.pid_file) as held:
         fcntl.flock(held, fcntl.LOCK_EX)
-        r = site.run("-s", "stop")
-    assert r.returncode == 1, (r.returncode, r.stderr)
-    assert f"names pid {sleeper.pid}, which is not running " in r.stderr, r.stderr
-    time.sleep(0.2)
-    assert sleeper.poll() is None, "the sleep was signalled"
-    sleeper.kill()
-    sleeper.wait()
+        expect_refused_and_not_signalled(site, "stop", sleeper)
 
 
 def test_reload_refuses_a_pid_file_locked_by_another_program(sites):
@@ -116,7 +110,12 @@ def test_reload_refuses_a_pid_file_locked_by_another_program(sites):
         os.write(fd, f"{sleeper.pid}\n".encode())
     finally:
         os.close(fd)
-    r = site.run("-s", "reload")
+    expect_refused_and_not_signalled(site, "reload", sleeper)
+
+
+def expect_refused_and_not_signalled(site, command: str, sleeper):
+    """`httpd -s COMMAND` exits 1 naming SLEEPER's pid as no httpd, and SLEEPER gets no signal."""
+    r = site.run("-s", command)
     assert r.returncode == 1, (r.returncode, r.stderr)
     assert f"names pid {sleeper.pid}, which is not running " in r.stderr, r.stderr
     time.sleep(0.2)
