@@ -137,12 +137,18 @@ public struct Configuration: Sendable {
     /// connection, so the super-server takes the socket back (`IdleExit`). Default 30.
     public var idleExit: Double = 30
 
+    /// `::1` as address bytes.
+    static let ipv6Loopback: [UInt8] = Array(repeating: 0, count: 15) + [1]
+
     /// Whether `peer` may read status and metrics. A local (Unix-domain) peer is on this machine, so it
     /// counts as loopback; a peer the kernel could not name never may.
     public func statusAllowed(_ peer: PeerAddress) -> Bool {
         switch peer.kind {
         case .ip(let bytes): statusAllow.contains { $0.contains(bytes: bytes) }
-        case .local: statusAllow.contains { $0.prefix == 0 || $0.contains("127.0.0.1") || $0.contains("::1") }
+        case .local:
+            statusAllow.contains {
+                $0.prefix == 0 || $0.contains(bytes: [127, 0, 0, 1]) || $0.contains(bytes: Self.ipv6Loopback)
+            }
         case .unknown: false
         }
     }
