@@ -58,6 +58,17 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
         }
     }
 
+    /// The status line with its CRLF, e.g. `HTTP/1.1 200 OK\r\n` (literals for the common statuses).
+    public var line: String {
+        switch code {
+        case 200: "HTTP/1.1 200 OK\r\n"
+        case 206: "HTTP/1.1 206 Partial Content\r\n"
+        case 304: "HTTP/1.1 304 Not Modified\r\n"
+        case 404: "HTTP/1.1 404 Not Found\r\n"
+        default: "HTTP/1.1 \(code) \(reason)\r\n"
+        }
+    }
+
     /// True for statuses that never carry a body (1xx, 204, 304).
     public var forbidsBody: Bool { code < 200 || code == 204 || code == 304 }
 

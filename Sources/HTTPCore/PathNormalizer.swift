@@ -23,6 +23,35 @@ public enum PathNormalizer {
         normalize(bytes: Array(rawPath.utf8))
     }
 
+    /// Decodes and normalizes a request target's path as the parser gave it (ISO-8859-1: one character
+    /// per byte). A path that is already normal (ASCII, no escapes, no empty, `.` or `..` segments, no
+    /// backslash) is its own result, without copying.
+    public static func normalize(target path: String) -> Result<NormalizedPath, RequestError> {
+        var copy = path
+        if copy.withUTF8({ isAlreadyNormal($0) }) { return .success(NormalizedPath(path: path)) }
+        return normalize(bytes: path.latin1Bytes)
+    }
+
+    /// True when `normalize(bytes:)` would give `bytes` back unchanged (checked without building anything).
+    static func isAlreadyNormal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.first == 0x2F else { return false }
+        var segmentStart = 1
+        for i in 1..<bytes.count + 1 {
+            let c: UInt8 = i < bytes.count ? bytes[i] : 0x2F
+            if c == 0x2F {
+                let n = i - segmentStart
+                // An empty segment other than the last (`//`), `.` or `..`.
+                if n == 0 && i < bytes.count { return false }
+                if n == 1 && bytes[segmentStart] == 0x2E { return false }
+                if n == 2 && bytes[segmentStart] == 0x2E && bytes[segmentStart + 1] == 0x2E { return false }
+                segmentStart = i + 1
+            } else if c <= 0x20 || c >= 0x7F || c == 0x25 || c == 0x5C {
+                return false
+            }
+        }
+        return true
+    }
+
     /// Decodes and normalizes a path given as the raw bytes of the request target.
     public static func normalize(bytes: [UInt8]) -> Result<NormalizedPath, RequestError> {
         guard bytes.first == 0x2F else { return .failure(RequestError(.badRequest, "path does not start with /")) }

@@ -63,7 +63,7 @@ public struct Request: Sendable {
             let method = HTTPMethod(head.method)
             let fields = SemanticFields(head)
             let target = try Self.target(head.target, method: method, methodName: head.method)
-            let host = try Self.host(fields.hostValues, targetHost: target.host, isHTTP11: isHTTP11)
+            let host = try Self.host(fields.host, count: fields.hostCount, targetHost: target.host, isHTTP11: isHTTP11)
             let body = try framing(fields, isHTTP11: isHTTP11)
             let expectsContinue = try Self.expectsContinue(fields.expect, isHTTP11: isHTTP11, body: body)
             let wantsKeepAlive = isHTTP11 ? !fields.close : (fields.keepAlive && !fields.close)
@@ -81,7 +81,9 @@ public struct Request: Sendable {
         /// Connection options (RFC 9110 §7.6.1): a comma-separated list of tokens.
         var close = false
         var keepAlive = false
-        var hostValues: [String] = []
+        /// The first Host value, and how many Host fields there are.
+        var host: String?
+        var hostCount = 0
         var contentLengths: [String] = []
         var transferEncodings: [String] = []
         /// Every Expect line, joined into one list.
@@ -90,21 +92,39 @@ public struct Request: Sendable {
         init(_ head: RequestHead) {
             var expectLines: [String] = []
             for f in head.fields {
-                switch f.name {
-                case "connection":
-                    for token in f.value.split(separator: ",") {
-                        let t = token.trimmingWhitespace().lowercased()
-                        if t == "close" { close = true } else if t == "keep-alive" { keepAlive = true }
-                    }
-                case "host": hostValues.append(f.value)
-                case "content-length": contentLengths.append(f.value)
-                case "transfer-encoding": transferEncodings.append(f.value)
-                case "expect": expectLines.append(f.value)
+                // By length first: one comparison per field at most (this runs for every request).
+                switch f.name.utf8.count {
+                case 10 where f.name == "connection":
+                    let options = Request.connectionOptions(f.value)
+                    close = close || options.close
+                    keepAlive = keepAlive || options.keepAlive
+                case 4 where f.name == "host":
+                    if hostCount == 0 { host = f.value }
+                    hostCount += 1
+                case 14 where f.name == "content-length": contentLengths.append(f.value)
+                case 17 where f.name == "transfer-encoding": transferEncodings.append(f.value)
+                case 6 where f.name == "expect": expectLines.append(f.value)
                 default: break
                 }
             }
             expect = joinFieldLines(expectLines)
         }
+    }
+
+    /// Whether a Connection value lists `close` and `keep-alive` (tokens compared as ASCII bytes, any case).
+    static func connectionOptions(_ value: String) -> (close: Bool, keepAlive: Bool) {
+        var value = value
+        var result = (close: false, keepAlive: false)
+        value.withUTF8 { bytes in
+            forEachListItem(bytes) { item in
+                if asciiCaseInsensitiveEqual(item, "close") {
+                    result.close = true
+                } else if asciiCaseInsensitiveEqual(item, "keep-alive") {
+                    result.keepAlive = true
+                }
+            }
+        }
+        return result
     }
 
     /// The request target split into its parts (RFC 9112 §3.2).
@@ -152,11 +172,11 @@ public struct Request: Sendable {
 
     /// The host the request names (RFC 9112 §3.2): exactly one Host field in HTTP/1.1, valid syntax in
     /// any version; an absolute-form target's authority wins over the field.
-    static func host(_ hostValues: [String], targetHost: String?, isHTTP11: Bool) throws(RequestError) -> String {
-        if hostValues.count > 1 { throw RequestError(.badRequest, "more than one Host field") }
-        if isHTTP11 && hostValues.isEmpty { throw RequestError(.badRequest, "HTTP/1.1 request without Host") }
+    static func host(_ field: String?, count: Int, targetHost: String?, isHTTP11: Bool) throws(RequestError) -> String {
+        if count > 1 { throw RequestError(.badRequest, "more than one Host field") }
+        if isHTTP11 && count == 0 { throw RequestError(.badRequest, "HTTP/1.1 request without Host") }
         var host = ""
-        if let h = hostValues.first {
+        if let h = field {
             // An empty Host is valid (RFC 9110 §7.2); an invalid one is not.
             guard let parsed = parseHost(h) else { throw RequestError(.badRequest, "invalid Host '\(h)'") }
             host = parsed
@@ -224,36 +244,54 @@ public struct Request: Sendable {
 
     /// A Host value → lowercased host without port; nil when it is not `host[:port]` (RFC 3986 §3.2.2).
     static func parseHost(_ value: String) -> String? {
-        var host = Substring(value)
-        var port: Substring = ""
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return nil }
-            let after = host[host.index(after: close)...]
-            if !after.isEmpty {
-                guard after.hasPrefix(":") else { return nil }
-                port = after.dropFirst()
-            }
-            let literal = host[host.index(after: host.startIndex)..<close]
-            guard !literal.isEmpty, literal.utf8.allSatisfy({ hexDigitValue($0) != nil || $0 == 0x3A || $0 == 0x2E }) else {
-                return nil
-            }
-            host = host[...close]
-        } else if let colon = host.firstIndex(of: ":") {
-            port = host[host.index(after: colon)...]
-            host = host[..<colon]
-        }
-        // port = *DIGIT (RFC 3986 §3.2.3): empty, or at most 5 digits.
-        guard port.isEmpty || parseDecimal(port.utf8, maxDigits: 5) != nil else { return nil }
-        // reg-name: unreserved / pct-encoded / sub-delims; '[' only in IP literals.
-        for c in host.utf8 where !(isHostChar(c) || (host.hasPrefix("[") && (c == 0x5B || c == 0x5D || c == 0x3A))) {
-            return nil
-        }
-        return host.lowercased()
+        var value = value
+        return value.withUTF8 { parseHost(bytes: $0) }
     }
 
-    static func isHostChar(_ c: UInt8) -> Bool {
-        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
-            || "-._~%!$&'()*+,;=".utf8.contains(c)
+    /// `parseHost` on the value's bytes (every decision is on bytes; a valid host is ASCII).
+    static func parseHost(bytes b: UnsafeBufferPointer<UInt8>) -> String? {
+        var hostEnd = b.count
+        var portStart = b.count
+        let isLiteral = b.first == 0x5B
+        if isLiteral {
+            guard let close = b.firstIndex(of: 0x5D) else { return nil }
+            if close + 1 < b.count {
+                guard b[close + 1] == 0x3A else { return nil }
+                portStart = close + 2
+            }
+            let literal = b[1..<close]
+            guard !literal.isEmpty, literal.allSatisfy({ hexDigitValue($0) != nil || $0 == 0x3A || $0 == 0x2E }) else {
+                return nil
+            }
+            hostEnd = close + 1
+        } else if let colon = b.firstIndex(of: 0x3A) {
+            hostEnd = colon
+            portStart = colon + 1
+        }
+        // port = *DIGIT (RFC 3986 §3.2.3): empty, or at most 5 digits.
+        let port = b[portStart..<b.count]
+        guard port.isEmpty || parseDecimal(port, maxDigits: 5) != nil else { return nil }
+        // reg-name: unreserved / pct-encoded / sub-delims; '[' only in IP literals.
+        let host = UnsafeBufferPointer(rebasing: b[0..<hostEnd])
+        var hasUpper = false
+        for c in host {
+            guard isHostChar(c) || (isLiteral && (c == 0x5B || c == 0x5D || c == 0x3A)) else { return nil }
+            if c >= 0x41 && c <= 0x5A { hasUpper = true }
+        }
+        guard hasUpper else { return String(decoding: host, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: host.count) { out in
+            for (k, c) in host.enumerated() { out[k] = c >= 0x41 && c <= 0x5A ? c | 0x20 : c }
+            return host.count
+        }
+    }
+
+    @inline(__always) static func isHostChar(_ c: UInt8) -> Bool {
+        switch c {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
+        // - . _ ~ % ! $ & ' ( ) * + , ; =
+        case 0x2D, 0x2E, 0x5F, 0x7E, 0x25, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x3B, 0x3D: true
+        default: false
+        }
     }
 
     /// 1*DIGIT, at most 18 digits so it fits an Int (RFC 9110 §8.6).

@@ -58,24 +58,41 @@ public struct RequestHead: Sendable, Equatable {
     /// HTTP version digits, e.g. (1, 1).
     public var version: (major: Int, minor: Int)
     /// Header fields in arrival order; names in lowercase, values without surrounding whitespace.
-    public var fields: [(name: String, value: String)]
+    public var fields: [(name: String, value: String)] {
+        didSet { names = Self.summary(fields) }
+    }
+    /// One bit per field name present (by `summaryBit`): most lookups of an absent field end here.
+    var names: UInt64
 
     public init(method: String, target: String, version: (Int, Int), fields: [(name: String, value: String)]) {
         self.method = method
         self.target = target
         self.version = version
         self.fields = fields
+        self.names = Self.summary(fields)
     }
 
     /// The first value of field `name` (lowercase).
     public func field(_ name: String) -> String? {
-        for f in fields where f.name == name { return f.value }
+        guard names & Self.summaryBit(name) != 0 else { return nil }
+        for f in fields where sameBytes(f.name, name) { return f.value }
         return nil
     }
 
     /// Every value of field `name` (lowercase), in order.
     public func fieldValues(_ name: String) -> [String] {
-        fields.filter { $0.name == name }.map(\.value)
+        guard names & Self.summaryBit(name) != 0 else { return [] }
+        return fields.filter { sameBytes($0.name, name) }.map(\.value)
+    }
+
+    /// A bit chosen by a name's length and last byte (names that share a bit are told apart by comparing).
+    @inline(__always) static func summaryBit(_ name: String) -> UInt64 {
+        let utf8 = name.utf8
+        return 1 &<< UInt64((utf8.count &* 7 &+ Int(utf8.last ?? 0)) & 63)
+    }
+
+    static func summary(_ fields: [(name: String, value: String)]) -> UInt64 {
+        fields.reduce(0) { $0 | summaryBit($1.name) }
     }
 
     public static func == (a: RequestHead, b: RequestHead) -> Bool {
@@ -116,7 +133,11 @@ public struct RequestParser {
 
     /// Forgets the current request; the next `parse` starts a new head at offset 0.
     public mutating func reset() {
-        self = RequestParser(limits: limits)
+        state = .start
+        position = 0
+        lineStart = 0
+        // The field offsets' storage is kept for the next head on this connection.
+        fieldRanges.removeAll(keepingCapacity: true)
     }
 
     /// True when no byte of a request (other than leading empty lines) has been seen yet.
@@ -319,15 +340,44 @@ public struct RequestParser {
         var fields: [(name: String, value: String)] = []
         fields.reserveCapacity(fieldRanges.count)
         for (name, value) in fieldRanges {
-            fields.append((lowercased(name), string(value)))
+            let known = Self.knownFieldName(UnsafeBufferPointer(rebasing: bytes[name]))
+            fields.append((known ?? lowercased(name), string(value)))
         }
+        let method =
+            methodEnd - methodStart == 3 && bytes[methodStart] == 0x47 && bytes[methodStart + 1] == 0x45
+            && bytes[methodStart + 2] == 0x54
         let head = RequestHead(
-            method: string(methodStart..<methodEnd),
+            method: method ? "GET" : string(methodStart..<methodEnd),
             target: string(targetStart..<targetEnd),
             version: (Int(bytes[versionStart + 5] - 0x30), Int(bytes[versionStart + 7] - 0x30)),
             fields: fields)
         state = .start
         return .complete(head, consumed: consumed)
+    }
+
+    /// The lowercase name of a common header field as a literal (no string is built for it), or nil.
+    static func knownFieldName(_ name: UnsafeBufferPointer<UInt8>) -> String? {
+        func known(_ literal: StaticString, _ text: String) -> String? {
+            asciiCaseInsensitiveEqual(name, literal) ? text : nil
+        }
+        switch name.count {
+        case 4: return known("host", "host")
+        case 5: return known("range", "range")
+        case 6: return known("accept", "accept") ?? known("cookie", "cookie") ?? known("expect", "expect")
+        case 7: return known("referer", "referer")
+        case 8: return known("if-range", "if-range") ?? known("if-match", "if-match") ?? known("priority", "priority")
+        case 10: return known("user-agent", "user-agent") ?? known("connection", "connection")
+        case 13: return known("cache-control", "cache-control") ?? known("if-none-match", "if-none-match")
+        case 14:
+            return known("content-length", "content-length") ?? known("sec-fetch-dest", "sec-fetch-dest")
+                ?? known("sec-fetch-mode", "sec-fetch-mode") ?? known("sec-fetch-site", "sec-fetch-site")
+                ?? known("sec-fetch-user", "sec-fetch-user")
+        case 15: return known("accept-encoding", "accept-encoding") ?? known("accept-language", "accept-language")
+        case 17: return known("if-modified-since", "if-modified-since") ?? known("transfer-encoding", "transfer-encoding")
+        case 19: return known("if-unmodified-since", "if-unmodified-since")
+        case 25: return known("upgrade-insecure-requests", "upgrade-insecure-requests")
+        default: return nil
+        }
     }
 
     /// tchar (RFC 9110 §5.6.2).

@@ -61,42 +61,34 @@ public struct Response: Sendable {
 
     /// Serializes the head: status line, Date, Server, the fields, Content-Length and Connection.
     public func head(date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int) -> [UInt8] {
-        // Built straight into bytes: this runs once per response.
+        // Built straight into bytes, each piece in one copy: this runs once per response.
         var out: [UInt8] = []
         out.reserveCapacity(320)
-        func add(_ text: String) { out.append(contentsOf: text.utf8) }
-        func addNumber(_ n: Int) {
-            if n >= 10 { addNumber(n / 10) }
-            out.append(UInt8(48 + n % 10))
-        }
-        add("HTTP/1.1 ")
-        addNumber(status.code)
-        out.append(0x20)
-        add(status.reason)
-        add("\r\nDate: ")
-        add(date)
-        add("\r\nServer: ")
-        add(server)
-        add("\r\n")
+        out.appendUTF8(status.line)
+        out.appendUTF8("Date: ")
+        out.appendUTF8(date)
+        out.appendUTF8("\r\nServer: ")
+        out.appendUTF8(server)
+        out.appendUTF8("\r\n")
         for (name, value) in headers {
-            add(name)
-            add(": ")
-            add(value)
-            add("\r\n")
+            out.appendUTF8(name)
+            out.appendUTF8(": ")
+            out.appendUTF8(value)
+            out.appendUTF8("\r\n")
         }
         if let length = contentLength {
-            add("Content-Length: ")
-            addNumber(length)
-            add("\r\n")
+            out.appendUTF8("Content-Length: ")
+            out.appendDecimal(length)
+            out.appendUTF8("\r\n")
         }
         if !keepAlive {
-            add("Connection: close\r\n")
+            out.appendUTF8("Connection: close\r\n")
         } else if !http11 {
-            add("Connection: keep-alive\r\nKeep-Alive: timeout=")
-            addNumber(keepAliveTimeout)
-            add("\r\n")
+            out.appendUTF8("Connection: keep-alive\r\nKeep-Alive: timeout=")
+            out.appendDecimal(keepAliveTimeout)
+            out.appendUTF8("\r\n")
         }
-        add("\r\n")
+        out.appendUTF8("\r\n")
         return out
     }
 }

@@ -30,21 +30,28 @@ public enum StaticResponder {
             if let v = resource.variants.firstIndex(where: { accepted.contains($0.encoding ?? "") }) { chosen = .variant(v) }
         }
         let file = resource[chosen]
-        var validatorHeaders: [(String, String)] = [("Last-Modified", file.lastModifiedText), ("ETag", file.validators.etag)]
-        if let cc = settings.cacheControl { validatorHeaders.append(("Cache-Control", cc)) }
-        if vary { validatorHeaders.append(("Vary", "Accept-Encoding")) }
+        // One array, sized once: Content-Type, the validators, Cache-Control, Vary, Accept-Ranges, Content-Encoding.
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(7)
+        func addValidators() {
+            headers.append(("Last-Modified", file.lastModifiedText))
+            headers.append(("ETag", file.validators.etag))
+            if let cc = settings.cacheControl { headers.append(("Cache-Control", cc)) }
+            if vary { headers.append(("Vary", "Accept-Encoding")) }
+        }
 
         switch Conditionals.evaluate(request.head, isGetOrHead: true, validators: file.validators) {
         case .notModified:
-            return .success(Response(status: .notModified, headers: validatorHeaders, sendsBody: false))
+            addValidators()
+            return .success(Response(status: .notModified, headers: headers, sendsBody: false))
         case .preconditionFailed:
             return .failure(RequestError(.preconditionFailed, "precondition failed for \(resource.servedPath)"))
         case .proceed:
             break
         }
 
-        var headers: [(String, String)] = [("Content-Type", file.contentType)]
-        headers += validatorHeaders
+        headers.append(("Content-Type", file.contentType))
+        addValidators()
         headers.append(("Accept-Ranges", "bytes"))
         if let encoding = file.encoding { headers.append(("Content-Encoding", encoding)) }
 

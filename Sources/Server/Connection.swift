@@ -178,7 +178,7 @@ final class Connection: TransportDelegate {
                 return
             case .complete(let head, let consumed):
                 transport.consumeInput(consumed)
-                parser = RequestParser(limits: active.settings.limits)
+                parser.reset()
                 begin(head)
             }
         }

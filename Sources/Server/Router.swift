@@ -2,6 +2,7 @@
 // or a file lookup for a normalized path. Pure: no I/O, no state.
 
 public import HTTPCore
+import Support
 
 /// What the connection should do with a request.
 public enum Route: Sendable {
@@ -57,15 +58,14 @@ public enum Router {
         case .other(let name):
             return .error(RequestError(.notImplemented, "method \(name) not implemented"))
         }
-        switch PathNormalizer.normalize(bytes: request.path.latin1Bytes) {
+        switch PathNormalizer.normalize(target: request.path) {
         case .failure(let error):
             return .error(error)
         case .success(let normalized):
             // Monitoring endpoints match the decoded path (as Apache's <Location>) and answer from
             // memory, before any file-system work.
             // Compared as bytes, like every path decision (a canonically equivalent path is another path).
-            let path = normalized.path.utf8
-            func matches(_ endpoint: String?) -> Bool { endpoint.map { path.elementsEqual($0.utf8) } ?? false }
+            func matches(_ endpoint: String?) -> Bool { endpoint.map { sameBytes(normalized.path, $0) } ?? false }
             if matches(monitoring.health) { return .health }
             if matches(monitoring.ready) { return .ready }
             if matches(monitoring.status) { return .status(StatusFormat.fromQuery(request.query)) }

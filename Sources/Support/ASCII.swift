@@ -44,3 +44,30 @@ public func percentEncode(_ bytes: some Sequence<UInt8>, keeping keep: (UInt8) -
     }
     return out
 }
+
+/// Calls `body` with each element of a comma-separated list (RFC 9110 §5.6.1), without surrounding
+/// spaces and tabs; empty elements are skipped.
+public func forEachListItem(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+    var start = 0
+    while start <= bytes.count {
+        var end = start
+        while end < bytes.count && bytes[end] != 0x2C { end += 1 }
+        var a = start
+        var b = end
+        while a < b && (bytes[a] == 0x20 || bytes[a] == 0x09) { a += 1 }
+        while b > a && (bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09) { b -= 1 }
+        if a < b { body(UnsafeBufferPointer(rebasing: bytes[a..<b])) }
+        start = end + 1
+    }
+}
+
+/// True when `bytes` spell `lowercaseASCII` in any letter case (ASCII letters only fold).
+public func asciiCaseInsensitiveEqual(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercaseASCII: StaticString) -> Bool {
+    guard bytes.count == lowercaseASCII.utf8CodeUnitCount else { return false }
+    let expected = lowercaseASCII.utf8Start
+    for k in 0..<bytes.count {
+        let c = bytes[k]
+        if (c >= 0x41 && c <= 0x5A ? c | 0x20 : c) != expected[k] { return false }
+    }
+    return true
+}

@@ -1,5 +1,9 @@
 // Text helpers shared by every layer: ISO-8859-1 bytes, OWS trimming, list-field joining, C strings.
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension String {
     /// The bytes of a string decoded as ISO-8859-1 (as the parser decodes targets and values).
     public var latin1Bytes: [UInt8] {
@@ -49,4 +53,40 @@ extension String {
         let bytes = buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }
         self = String(decoding: bytes, as: UTF8.self)
     }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends the UTF-8 bytes of `text` in one copy (the generic `append(contentsOf: text.utf8)` goes
+    /// byte by byte for small strings; this runs for every header line of every response).
+    @inlinable public mutating func appendUTF8(_ text: String) {
+        var text = text
+        text.withUTF8 { append(contentsOf: $0) }
+    }
+
+    /// Appends `n` (≥ 0) in decimal.
+    @inlinable public mutating func appendDecimal(_ n: Int) {
+        if n < 10 {
+            append(UInt8(truncatingIfNeeded: 48 + n))
+            return
+        }
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        var count = 0
+        var v = UInt(n)
+        Swift.withUnsafeMutableBytes(of: &digits) { buf in
+            while v > 0 {
+                count += 1
+                buf[24 - count] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                v /= 10
+            }
+            append(contentsOf: buf[(24 - count)...])
+        }
+    }
+}
+
+/// Byte equality of two strings' UTF-8 (never Unicode equivalence): lengths first, then one memcmp.
+public func sameBytes(_ a: String, _ b: String) -> Bool {
+    guard a.utf8.count == b.utf8.count else { return false }
+    var a = a
+    var b = b
+    return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }
 }
