@@ -44,6 +44,10 @@ public final class FileResource: Sendable {
     /// The same file as the static-response decision sees it (metadata only), built once.
     public let metadata: StaticFile
 
+    /// The head lines of this file's plain 200 as the loop thread rendered them, and the settings
+    /// (compared by identity) they were rendered under. Set and read on the loop thread only.
+    nonisolated(unsafe) public var renderedFields: (settings: AnyObject, bytes: [UInt8])?
+
     public init(file: FileEntry, variants: [FileEntry], servedPath: String) {
         self.file = file
         self.variants = variants

@@ -50,6 +50,17 @@ public enum ParseResult: Equatable {
     case invalid(RequestError)
 }
 
+/// One header field line: lowercase name, value without surrounding whitespace.
+public struct HeaderField: Sendable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// A syntactically valid request head, as it arrived (names lowercased, values trimmed).
 /// Target and values are decoded byte for byte (ISO-8859-1): `latin1Bytes` gives the bytes back.
 public struct RequestHead: Sendable, Equatable {
@@ -58,18 +69,23 @@ public struct RequestHead: Sendable, Equatable {
     /// HTTP version digits, e.g. (1, 1).
     public var version: (major: Int, minor: Int)
     /// Header fields in arrival order; names in lowercase, values without surrounding whitespace.
-    public var fields: [(name: String, value: String)] {
+    public var fields: [HeaderField] {
         didSet { names = Self.summary(fields) }
     }
     /// One bit per field name present (by `summaryBit`): most lookups of an absent field end here.
     var names: UInt64
 
-    public init(method: String, target: String, version: (Int, Int), fields: [(name: String, value: String)]) {
+    public init(method: String, target: String, version: (Int, Int), fields: [HeaderField]) {
         self.method = method
         self.target = target
         self.version = version
         self.fields = fields
         self.names = Self.summary(fields)
+    }
+
+    public init(method: String, target: String, version: (Int, Int), fields: [(name: String, value: String)]) {
+        self.init(
+            method: method, target: target, version: version, fields: fields.map { HeaderField(name: $0.name, value: $0.value) })
     }
 
     /// The first value of field `name` (lowercase).
@@ -85,13 +101,16 @@ public struct RequestHead: Sendable, Equatable {
         return fields.filter { sameBytes($0.name, name) }.map(\.value)
     }
 
-    /// A bit chosen by a name's length and last byte (names that share a bit are told apart by comparing).
+    /// False when no field named `name` (lowercase) can be in the head (a one-word test; true may still
+    /// find none).
+    @inline(__always) public func mayHave(_ name: String) -> Bool { names & Self.summaryBit(name) != 0 }
+
+    /// A bit chosen by a name's length (names that share a bit are told apart by comparing).
     @inline(__always) static func summaryBit(_ name: String) -> UInt64 {
-        let utf8 = name.utf8
-        return 1 &<< UInt64((utf8.count &* 7 &+ Int(utf8.last ?? 0)) & 63)
+        1 &<< UInt64(name.utf8.count & 63)
     }
 
-    static func summary(_ fields: [(name: String, value: String)]) -> UInt64 {
+    static func summary(_ fields: [HeaderField]) -> UInt64 {
         fields.reduce(0) { $0 | summaryBit($1.name) }
     }
 
@@ -178,6 +197,15 @@ public struct RequestParser {
                     return .invalid(RequestError(.badRequest, "invalid method"))
                 }
             case .target:
+                if c > 0x20 && c != 0x7F {
+                    // The target's bytes are taken as one run (its limit checked once for the run).
+                    i += 1
+                    while i < end && bytes[i] > 0x20 && bytes[i] != 0x7F { i += 1 }
+                    if i - lineStart > limits.requestLine {
+                        return .invalid(RequestError(.uriTooLong, "request line longer than \(limits.requestLine) bytes"))
+                    }
+                    continue
+                }
                 if c == 0x20 {
                     if i == targetStart { return .invalid(RequestError(.badRequest, "empty request target")) }
                     targetEnd = i
@@ -227,6 +255,12 @@ public struct RequestParser {
                             .badRequest, c == 0x3A ? "empty header field name" : "invalid character in header field name"))
                 }
             case .fieldName:
+                if Self.isTokenChar(c) {
+                    i += 1
+                    while i < end && Self.isTokenChar(bytes[i]) { i += 1 }
+                    if i - lineStart > limits.fieldLine { return .invalid(Self.fieldTooLong(limits)) }
+                    continue
+                }
                 if c == 0x3A {
                     nameEnd = i
                     state = .fieldValueStart
@@ -250,6 +284,20 @@ public struct RequestParser {
                     return .invalid(RequestError(.badRequest, "invalid character in header field value"))
                 }
             case .fieldValue:
+                if Self.isFieldValueChar(c) || c == 0x20 || c == 0x09 {
+                    // A run of value bytes; the value ends after its last byte that is not whitespace.
+                    while i < end {
+                        let b = bytes[i]
+                        if Self.isFieldValueChar(b) {
+                            valueEnd = i + 1
+                        } else if b != 0x20 && b != 0x09 {
+                            break
+                        }
+                        i += 1
+                    }
+                    if i - lineStart > limits.fieldLine { return .invalid(Self.fieldTooLong(limits)) }
+                    continue
+                }
                 if c == 0x0D {
                     state = .fieldCR
                 } else if c == 0x0A {
@@ -278,8 +326,7 @@ public struct RequestParser {
                 }
             case .fieldName, .fieldValueStart, .fieldValue, .fieldCR:
                 if i - lineStart > limits.fieldLine + (state == .fieldCR ? 1 : 0) {
-                    return .invalid(
-                        RequestError(.requestHeaderFieldsTooLarge, "header field longer than \(limits.fieldLine) bytes"))
+                    return .invalid(Self.fieldTooLong(limits))
                 }
             default:
                 break
@@ -337,11 +384,11 @@ public struct RequestParser {
                 return j
             }
         }
-        var fields: [(name: String, value: String)] = []
+        var fields: [HeaderField] = []
         fields.reserveCapacity(fieldRanges.count)
         for (name, value) in fieldRanges {
             let known = Self.knownFieldName(UnsafeBufferPointer(rebasing: bytes[name]))
-            fields.append((known ?? lowercased(name), string(value)))
+            fields.append(HeaderField(name: known ?? lowercased(name), value: string(value)))
         }
         let method =
             methodEnd - methodStart == 3 && bytes[methodStart] == 0x47 && bytes[methodStart + 1] == 0x45
@@ -380,15 +427,18 @@ public struct RequestParser {
         }
     }
 
-    /// tchar (RFC 9110 §5.6.2).
-    @inline(__always) static func isTokenChar(_ c: UInt8) -> Bool { tokenTable[Int(c)] }
+    static func fieldTooLong(_ limits: HeadLimits) -> RequestError {
+        RequestError(.requestHeaderFieldsTooLarge, "header field longer than \(limits.fieldLine) bytes")
+    }
+
+    /// tchar (RFC 9110 §5.6.2): a bit in a 128-bit set (two words, no table to load).
+    @inline(__always) static func isTokenChar(_ c: UInt8) -> Bool {
+        // Bits of 0x00-0x3F: ! # $ % & ' * + - . and the digits; of 0x40-0x7F: letters ^ _ ` | ~.
+        let low: UInt64 = 0x03FF_6CFA_0000_0000
+        let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+        return c < 0x40 ? (low >> UInt64(c)) & 1 != 0 : c < 0x80 && (high >> UInt64(c - 0x40)) & 1 != 0
+    }
 
     /// field-vchar or obs-text (RFC 9110 §5.5), whitespace handled by the caller.
     @inline(__always) static func isFieldValueChar(_ c: UInt8) -> Bool { c > 0x20 && c != 0x7F }
-
-    static let tokenTable: [Bool] = (0..<256).map { c in
-        if c >= 0x30 && c <= 0x39 { return true }
-        if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) { return true }
-        return "!#$%&'*+-.^_`|~".utf8.contains(UInt8(c))
-    }
 }

@@ -1,6 +1,8 @@
 // A response decided but not yet sent: status, header fields and a body description.
 // The connection turns it into bytes (head) and buffer/file segments (body).
 
+import Support
+
 /// One piece of a response body.
 public enum BodyPart: Sendable {
     case bytes([UInt8])
@@ -27,6 +29,9 @@ public struct Response: Sendable {
     public var sendsBody: Bool
     /// Close the connection after this response, whatever the client asked.
     public var forceClose: Bool = false
+    /// The Server line, `headers` and Content-Length as `renderFields` wrote them earlier (a file's plain
+    /// 200, rendered once per open file and settings); when set, `head` copies it instead.
+    public var renderedFields: [UInt8]?
 
     public init(status: HTTPStatus, headers: [(String, String)] = [], body: [BodyPart] = [], sendsBody: Bool = true) {
         self.status = status
@@ -61,34 +66,65 @@ public struct Response: Sendable {
 
     /// Serializes the head: status line, Date, Server, the fields, Content-Length and Connection.
     public func head(date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int) -> [UInt8] {
-        // Built straight into bytes, each piece in one copy: this runs once per response.
-        var out: [UInt8] = []
-        out.reserveCapacity(320)
-        out.appendUTF8(status.line)
-        out.appendUTF8("Date: ")
-        out.appendUTF8(date)
-        out.appendUTF8("\r\nServer: ")
-        out.appendUTF8(server)
-        out.appendUTF8("\r\n")
+        // Built straight into one buffer of the right size, each piece in one copy: this runs once per response.
+        var bound = 96 + status.line.utf8.count + date.utf8.count
+        if let renderedFields {
+            bound += renderedFields.count
+        } else {
+            bound += Self.fieldsBound(server: server, headers: headers)
+        }
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            var out = ByteWriter(buffer)
+            out.put(status.line)
+            out.put("Date: ")
+            out.put(date)
+            out.put("\r\n")
+            if let renderedFields {
+                renderedFields.withUnsafeBufferPointer { out.put(bytes: $0) }
+            } else {
+                Self.writeFields(&out, server: server, headers: headers, contentLength: contentLength)
+            }
+            if !keepAlive {
+                out.put("Connection: close\r\n")
+            } else if !http11 {
+                out.put("Connection: keep-alive\r\nKeep-Alive: timeout=")
+                out.putDecimal(keepAliveTimeout)
+                out.put("\r\n")
+            }
+            out.put("\r\n")
+            count = out.count
+        }
+    }
+
+    /// The Server line, `headers` and Content-Length as `head` writes them, for `renderedFields`.
+    public static func renderFields(server: String, headers: [(String, String)], contentLength: Int?) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: fieldsBound(server: server, headers: headers)) { buffer, count in
+            var out = ByteWriter(buffer)
+            writeFields(&out, server: server, headers: headers, contentLength: contentLength)
+            count = out.count
+        }
+    }
+
+    static func fieldsBound(server: String, headers: [(String, String)]) -> Int {
+        var bound = 64 + server.utf8.count
+        for (name, value) in headers { bound += name.utf8.count + value.utf8.count + 4 }
+        return bound
+    }
+
+    static func writeFields(_ out: inout ByteWriter, server: String, headers: [(String, String)], contentLength: Int?) {
+        out.put("Server: ")
+        out.put(server)
+        out.put("\r\n")
         for (name, value) in headers {
-            out.appendUTF8(name)
-            out.appendUTF8(": ")
-            out.appendUTF8(value)
-            out.appendUTF8("\r\n")
+            out.put(name)
+            out.put(": ")
+            out.put(value)
+            out.put("\r\n")
         }
         if let length = contentLength {
-            out.appendUTF8("Content-Length: ")
-            out.appendDecimal(length)
-            out.appendUTF8("\r\n")
+            out.put("Content-Length: ")
+            out.putDecimal(length)
+            out.put("\r\n")
         }
-        if !keepAlive {
-            out.appendUTF8("Connection: close\r\n")
-        } else if !http11 {
-            out.appendUTF8("Connection: keep-alive\r\nKeep-Alive: timeout=")
-            out.appendDecimal(keepAliveTimeout)
-            out.appendUTF8("\r\n")
-        }
-        out.appendUTF8("\r\n")
-        return out
     }
 }

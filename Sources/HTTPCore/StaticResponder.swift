@@ -30,30 +30,17 @@ public enum StaticResponder {
             if let v = resource.variants.firstIndex(where: { accepted.contains($0.encoding ?? "") }) { chosen = .variant(v) }
         }
         let file = resource[chosen]
-        // One array, sized once: Content-Type, the validators, Cache-Control, Vary, Accept-Ranges, Content-Encoding.
-        var headers: [(String, String)] = []
-        headers.reserveCapacity(7)
-        func addValidators() {
-            headers.append(("Last-Modified", file.lastModifiedText))
-            headers.append(("ETag", file.validators.etag))
-            if let cc = settings.cacheControl { headers.append(("Cache-Control", cc)) }
-            if vary { headers.append(("Vary", "Accept-Encoding")) }
-        }
-
         switch Conditionals.evaluate(request.head, isGetOrHead: true, validators: file.validators) {
         case .notModified:
-            addValidators()
+            var headers: [(String, String)] = []
+            addValidators(file, settings, vary: vary, to: &headers)
             return .success(Response(status: .notModified, headers: headers, sendsBody: false))
         case .preconditionFailed:
             return .failure(RequestError(.preconditionFailed, "precondition failed for \(resource.servedPath)"))
         case .proceed:
             break
         }
-
-        headers.append(("Content-Type", file.contentType))
-        addValidators()
-        headers.append(("Accept-Ranges", "bytes"))
-        if let encoding = file.encoding { headers.append(("Content-Encoding", encoding)) }
+        var headers = fields(file, settings, vary: vary)
 
         // RFC 9110 §14.2: Range is defined for GET only; HEAD ignores it.
         if !isHead, let range = request.head.field("range"), Conditionals.rangeAllowed(request.head, validators: file.validators)
@@ -81,6 +68,47 @@ public enum StaticResponder {
             Response(
                 status: .ok, headers: headers, body: [.file(FileRegion(chosen, offset: 0, length: file.size))], sendsBody: !isHead
             ))
+    }
+
+    /// The header fields of a full 200 for `file`: Content-Type, the validators, Cache-Control, Vary,
+    /// Accept-Ranges, Content-Encoding.
+    public static func fields(_ file: FileInfo, _ settings: StaticSettings, vary: Bool) -> [(String, String)] {
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(7)
+        headers.append(("Content-Type", file.contentType))
+        addValidators(file, settings, vary: vary, to: &headers)
+        headers.append(("Accept-Ranges", "bytes"))
+        if let encoding = file.encoding { headers.append(("Content-Encoding", encoding)) }
+        return headers
+    }
+
+    static func addValidators(_ file: FileInfo, _ settings: StaticSettings, vary: Bool, to headers: inout [(String, String)]) {
+        headers.append(("Last-Modified", file.lastModifiedText))
+        headers.append(("ETag", file.validators.etag))
+        if let cc = settings.cacheControl { headers.append(("Cache-Control", cc)) }
+        if vary { headers.append(("Vary", "Accept-Encoding")) }
+    }
+
+    /// True when `respond` can only give the file itself with `fields(resource.info, settings, vary: false)`,
+    /// whole, as 200: no variant to choose, no precondition and no range field in the request. A server
+    /// may then send that response's head as rendered for an earlier request.
+    public static func isPlain(_ request: Request, _ resource: StaticFile, _ settings: StaticSettings) -> Bool {
+        if settings.precompressed && !resource.variants.isEmpty { return false }
+        let head = request.head
+        for name in ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"] where head.mayHave(name) {
+            if head.field(name) != nil { return false }
+        }
+        return request.method == .head || !head.mayHave("range") || head.field("range") == nil
+    }
+
+    /// The response `respond` gives when `isPlain`, with its Server line, fields and Content-Length
+    /// already rendered (`Response.renderFields`).
+    public static func plain(_ request: Request, _ resource: StaticFile, renderedFields: [UInt8]) -> Response {
+        var response = Response(
+            status: .ok, body: [.file(FileRegion(.original, offset: 0, length: resource.info.size))],
+            sendsBody: request.method != .head)
+        response.renderedFields = renderedFields
+        return response
     }
 
     /// A multipart/byteranges response (RFC 9110 §14.6) for several ranges.

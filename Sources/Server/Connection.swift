@@ -57,7 +57,7 @@ final class Connection: TransportDelegate {
     unowned let host: any ConnectionHost
     let clock: any ConnectionClock
     let transport: any Transport
-    let deadline: any DeadlineTimer
+    let deadline: LazyDeadline
     private(set) var state = State.readingHead
     /// The settings of the request in progress, taken from the host when its first bytes are parsed.
     var active: ActiveSettings
@@ -94,11 +94,11 @@ final class Connection: TransportDelegate {
         self.transport = transport
         active = host.active
         parser = RequestParser(limits: active.settings.limits)
-        // The timer's callback refers to the connection unowned: the connection owns the timer, and the
-        // host owns connections.
+        // The deadline's callback refers to the connection unowned: the connection owns the deadline, and
+        // the host owns connections.
         var fire: (() -> Void)?
-        guard let timer = clock.makeTimer({ fire?() }) else { return nil }
-        deadline = timer
+        guard let deadline = LazyDeadline(clock: clock, fire: { fire?() }) else { return nil }
+        self.deadline = deadline
         fire = { [unowned self] in self.deadlinePassed() }
         transport.delegate = self
     }
@@ -329,7 +329,12 @@ final class Connection: TransportDelegate {
             guard let request else { return }
             switch result {
             case .file(let resource):
-                switch StaticResponder.respond(request, resource.metadata, active.settings.staticSettings) {
+                let settings = active.settings.staticSettings
+                if StaticResponder.isPlain(request, resource.metadata, settings) {
+                    send(StaticResponder.plain(request, resource.metadata, renderedFields: plainFields(resource)), file: resource)
+                    break
+                }
+                switch StaticResponder.respond(request, resource.metadata, settings) {
                 case .success(let response): send(response, file: resource)
                 case .failure(let error): fail(error)
                 }
@@ -372,6 +377,18 @@ final class Connection: TransportDelegate {
     func requestLine(_ head: RequestHead?) -> String {
         guard let h = head ?? request?.head else { return "(no request line)" }
         return "\"\(h.method) \(h.target.prefix(200)) HTTP/\(h.version.major).\(h.version.minor)\""
+    }
+
+    /// The Server line, fields and Content-Length of `resource`'s plain 200 under the settings in force,
+    /// rendered on first use and kept with the open file.
+    func plainFields(_ resource: FileResource) -> [UInt8] {
+        if let rendered = resource.renderedFields, rendered.settings === active { return rendered.bytes }
+        let info = resource.metadata.info
+        let bytes = Response.renderFields(
+            server: active.settings.serverHeader,
+            headers: StaticResponder.fields(info, active.settings.staticSettings, vary: false), contentLength: info.size)
+        resource.renderedFields = (active, bytes)
+        return bytes
     }
 
     // MARK: Writing

@@ -62,7 +62,7 @@ public func forEachListItem(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Unsafe
 }
 
 /// True when `bytes` spell `lowercaseASCII` in any letter case (ASCII letters only fold).
-public func asciiCaseInsensitiveEqual(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercaseASCII: StaticString) -> Bool {
+@inlinable public func asciiCaseInsensitiveEqual(_ bytes: UnsafeBufferPointer<UInt8>, _ lowercaseASCII: StaticString) -> Bool {
     guard bytes.count == lowercaseASCII.utf8CodeUnitCount else { return false }
     let expected = lowercaseASCII.utf8Start
     for k in 0..<bytes.count {

@@ -55,31 +55,46 @@ extension String {
     }
 }
 
-extension Array where Element == UInt8 {
-    /// Appends the UTF-8 bytes of `text` in one copy (the generic `append(contentsOf: text.utf8)` goes
-    /// byte by byte for small strings; this runs for every header line of every response).
-    @inlinable public mutating func appendUTF8(_ text: String) {
-        var text = text
-        text.withUTF8 { append(contentsOf: $0) }
+/// Writes text into a buffer the caller sized (a response head): one copy per piece, no growth checks.
+public struct ByteWriter {
+    @usableFromInline let buffer: UnsafeMutableBufferPointer<UInt8>
+    @usableFromInline var _count = 0
+    public var count: Int { _count }
+
+    public init(_ buffer: UnsafeMutableBufferPointer<UInt8>) { self.buffer = buffer }
+
+    /// Appends the UTF-8 bytes of `text`; the buffer must have room (checked: a short buffer traps).
+    @inlinable public mutating func put(_ text: String) {
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { put(bytes: $0) }
+        if done == nil {
+            var copy = text
+            copy.withUTF8 { put(bytes: $0) }
+        }
+    }
+
+    @inlinable public mutating func put(bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(_count + bytes.count <= buffer.count, "ByteWriter buffer too small")
+        if let base = bytes.baseAddress {
+            UnsafeMutableRawPointer(buffer.baseAddress! + _count).copyMemory(from: base, byteCount: bytes.count)
+        }
+        _count += bytes.count
     }
 
     /// Appends `n` (≥ 0) in decimal.
-    @inlinable public mutating func appendDecimal(_ n: Int) {
-        if n < 10 {
-            append(UInt8(truncatingIfNeeded: 48 + n))
-            return
+    @inlinable public mutating func putDecimal(_ n: Int) {
+        var digits = 1
+        var rest = n / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
         }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        var v = UInt(n)
-        Swift.withUnsafeMutableBytes(of: &digits) { buf in
-            while v > 0 {
-                count += 1
-                buf[24 - count] = UInt8(truncatingIfNeeded: 48 + v % 10)
-                v /= 10
-            }
-            append(contentsOf: buf[(24 - count)...])
+        precondition(n >= 0 && _count + digits <= buffer.count, "ByteWriter buffer too small")
+        var v = n
+        for k in stride(from: _count + digits - 1, through: _count, by: -1) {
+            buffer[k] = UInt8(truncatingIfNeeded: 48 + v % 10)
+            v /= 10
         }
+        _count += digits
     }
 }
 

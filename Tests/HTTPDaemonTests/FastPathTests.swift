@@ -95,21 +95,36 @@ private func allPaths() -> [String] {
             #expect(head.fieldValues(absent).isEmpty)
         }
         var changed = head
-        changed.fields.append((name: "referer", value: "r"))
+        changed.fields.append(HeaderField(name: "referer", value: "r"))
         #expect(changed.field("referer") == "r")
     }
 
-    @Test func bytesAppendAsText() {
-        var out: [UInt8] = []
+    @Test func byteWriterWritesTextAndNumbers() {
         for n in [0, 7, 10, 99, 1024, 65_535, Int.max] {
-            out.removeAll()
-            out.appendDecimal(n)
-            #expect(String(decoding: out, as: UTF8.self) == String(n))
+            let bytes = [UInt8](unsafeUninitializedCapacity: 19) { buffer, count in
+                var out = ByteWriter(buffer)
+                out.putDecimal(n)
+                count = out.count
+            }
+            #expect(String(decoding: bytes, as: UTF8.self) == String(n))
         }
-        out.removeAll()
-        out.appendUTF8("Date: ")
-        out.appendUTF8("a long value that is not a small string, été")
-        #expect(String(decoding: out, as: UTF8.self) == "Date: a long value that is not a small string, été")
+        let text = [UInt8](unsafeUninitializedCapacity: 64) { buffer, count in
+            var out = ByteWriter(buffer)
+            out.put("Date: ")
+            out.put("a long value that is not a small string, été")
+            out.put("")
+            count = out.count
+        }
+        #expect(String(decoding: text, as: UTF8.self) == "Date: a long value that is not a small string, été")
+    }
+
+    @Test func tokenCharactersAreTheRFCSet() {
+        let symbols = Array("!#$%&'*+-.^_`|~".utf8)
+        for c in 0...255 {
+            let b = UInt8(c)
+            let expected = isASCIIDigit(b) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || symbols.contains(b)
+            #expect(RequestParser.isTokenChar(b) == expected, "byte \(c)")
+        }
     }
 
     @Test func sameBytesIsByteEquality() {

@@ -460,4 +460,49 @@ private func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8
         #expect(head.sendsBody == false)
         #expect(head.contentLength == html.count)
     }
+
+    // MARK: The plain 200 rendered once
+
+    /// Every request for which `isPlain` holds gets from `plain` exactly the bytes `respond` gives (head
+    /// and body), and every request with a precondition, a range or a variant to choose is not plain.
+    @Test func plainResponseIsWhatRespondGives() throws {
+        let variant = file(size: 40, etag: "\"g\"", content: Array(content[0..<40]), encoding: "gzip")
+        let fieldSets: [[(String, String)]] = [
+            [], [("accept-encoding", "gzip")], [("if-none-match", "\"f\"")], [("if-none-match", "\"x\"")],
+            [("if-match", "\"f\"")], [("if-modified-since", modifiedText)], [("if-unmodified-since", modifiedText)],
+            [("range", "bytes=0-9")], [("range", "bytes=0-9"), ("if-range", "\"f\"")], [("user-agent", "x"), ("accept", "*/*")],
+        ]
+        var plainCount = 0
+        for method in ["GET", "HEAD"] {
+            for fields in fieldSets {
+                for settings in [plain, StaticSettings(cacheControl: "max-age=60", precompressed: true)] {
+                    for r in [resource(), resource(variants: [variant])] {
+                        let req = try request(method, "/f.txt", fields)
+                        let isPlain = StaticResponder.isPlain(req, r.metadata, settings)
+                        let conditional = fields.contains {
+                            ($0.0.hasPrefix("if-") && $0.0 != "if-range") || ($0.0 == "range" && method == "GET")
+                        }
+                        let negotiated = settings.precompressed && !r.variants.isEmpty
+                        #expect(isPlain == !(conditional || negotiated), "\(method) \(fields)")
+                        guard isPlain else { continue }
+                        plainCount += 1
+                        let general = respond(req, r, settings)
+                        let rendered = Response.renderFields(
+                            server: "s", headers: StaticResponder.fields(r.metadata.info, settings, vary: false),
+                            contentLength: r.metadata.info.size)
+                        let fast = StaticResponder.plain(req, r.metadata, renderedFields: rendered)
+                        for (keepAlive, http11) in [(true, true), (false, true), (true, false)] {
+                            let a = general.head(
+                                date: "D", server: "s", keepAlive: keepAlive, http11: http11, keepAliveTimeout: 5)
+                            let b = fast.head(date: "D", server: "s", keepAlive: keepAlive, http11: http11, keepAliveTimeout: 5)
+                            #expect(text(a) == text(b))
+                        }
+                        #expect(fast.sendsBody == general.sendsBody && fast.contentLength == general.contentLength)
+                        #expect(body(fast, of: r) == body(general, of: r))
+                    }
+                }
+            }
+        }
+        #expect(plainCount == 24)
+    }
 }
