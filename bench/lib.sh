@@ -7,7 +7,8 @@
 #                 it: sendfile, tcp_nopush, no access log; ARG on|off: master process), busybox-inetd
 #                 (busybox httpd -i under xinetd)
 #   accounting    svc_ticks (CPU, /proc/PID/stat), svc_mem (RSS/PSS/USS), svc_sched, svc_switches, settle
-#   clients       run_client, pause, parse_wrk, parse_ab, load_run (one measured run: one TSV row)
+#   clients       run_client, pause, shell_line, warm_up, parse_wrk, parse_ab, load_run (one measured run:
+#                 one TSV row)
 #   results       tsv_header, tsv_row, meta (key/value TSV), meta_machine, publish_results
 #   builds        baseline_build COMMIT: the release binary of another commit, built once in a git worktree
 # The scripts start servers, measure and append TSV rows; bench/report.py does all the arithmetic and
@@ -369,6 +370,11 @@ run_client() { # run_client OUTPUT CMD...: in the background, waited for (a sign
     CLIENT_PID=""
     return "$rc"
 }
+shell_line() { # shell_line ARG...: the arguments as one line of shell (those with spaces in single quotes)
+    local a out=""
+    for a in "$@"; do case $a in *' '*) out="$out '$a'" ;; *) out="$out $a" ;; esac; done
+    echo "${out# }"
+}
 warm_up() { # warm_up NAME SECONDS CONNECTIONS PATH: keep-alive load before the first measurement
     [ "$2" -gt 0 ] || return 0
     note "warming up $1 (${2}s)"
@@ -376,7 +382,8 @@ warm_up() { # warm_up NAME SECONDS CONNECTIONS PATH: keep-alive load before the 
         || { cat "$TMP/warmup-$1.txt" >&2; die "wrk failed warming up $1"; }
     peer_alive "$1"
 }
-# parse_wrk FILE → REQUESTS RPS LATENCY_MS P99_MS MIB_S ERRORS NON2XX (p99 "-" without --latency)
+# parse_wrk FILE → REQUESTS RPS LATENCY_MS P99_MS MIB_S ERRORS NON2XX P50_MS (the percentiles "-" without
+# --latency)
 parse_wrk() {
     awk '
         function ms(v) {
@@ -393,15 +400,16 @@ parse_wrk() {
             if (v ~ /KB$/) return (v + 0) / 1024
             return (v + 0) / 1048576
         }
-        BEGIN { p99 = "-" }
+        BEGIN { p50 = p99 = "-" }
         /^ *Latency +[0-9]/  { lat = ms($2) }
+        /^ *50%/             { p50 = sprintf("%.3f", ms($2)) }
         /^ *99%/             { p99 = sprintf("%.3f", ms($2)) }
         / requests in /      { reqs = $1 }
         /^Requests\/sec:/    { rps = $2 }
         /^Transfer\/sec:/    { xfer = mib($2) }
         /Socket errors:/     { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
         /Non-2xx or 3xx/     { non2xx = $5 }
-        END { printf "%s %s %.3f %s %.4f %d %d\n", reqs, rps, lat, p99, xfer, err, non2xx }' "$1"
+        END { printf "%s %s %.3f %s %.4f %d %d %s\n", reqs, rps, lat, p99, xfer, err, non2xx, p50 }' "$1"
 }
 parse_ab() { # parse_ab FILE → the same fields (errors: failed requests + write errors)
     awk '
@@ -412,13 +420,14 @@ parse_ab() { # parse_ab FILE → the same fields (errors: failed requests + writ
         /^Requests per second:/ { rps = $4 }
         /^Time per request:/ && lat == "" { lat = $4 }
         /^Transfer rate:/       { xfer = $3 / 1024 }
+        /^ *50%/                { p50 = $2 }
         /^ *99%/                { p99 = $2 }
-        END { printf "%s %s %.3f %.3f %.4f %d %d\n", reqs, rps, lat, p99, xfer, failed + werr, non2xx }' "$1"
+        END { printf "%s %s %.3f %.3f %.4f %d %d %.3f\n", reqs, rps, lat, p99, xfer, failed + werr, non2xx, p50 }' "$1"
 }
 
 # The load TSV's columns, the same for every script (see bench/README.md).
 # shellcheck disable=SC2034
-LOAD_COLUMNS="server workload round position tool connections duration_s requests rps latency_ms p99_ms mib_s errors non2xx cpu_ticks clk_tck rss_kib pss_kib processes"
+LOAD_COLUMNS="server workload round position tool connections duration_s requests rps latency_ms p50_ms p99_ms mib_s errors non2xx cpu_ticks clk_tck rss_kib pss_kib processes"
 
 # load_run TSV SERVER WORKLOAD ROUND POSITION CONNECTIONS MEM(yes|no) CMD...: one measured run of CMD
 # (wrk or ab, lasting $DURATION s) against SERVER; appends one row to TSV. The service's CPU ticks are read
@@ -457,11 +466,12 @@ load_run() {
              fields=$(parse_ab "$out") ;;
         *)   die "load_run: unknown client $tool" ;;
     esac
-    set -- $fields $best
-    [ "${1:-0}" -gt 0 ] || { cat "$out" >&2; die "$tool completed no request against $s ($w)"; }
-    #                       requests rps lat p99 mib err non2xx                   rss pss procs
-    tsv_row "$tsv" "$s" "$w" "$round" "$pos" "$tool" "$conns" "$DURATION" "$1" "$2" "$3" "$4" "$5" "$6" "$7" \
-        $((after - before)) "$HZ" "$8" "$9" "${11}"
+    local requests rps lat p99 mib err non2xx p50 rss pss procs
+    read -r requests rps lat p99 mib err non2xx p50 <<< "$fields"
+    read -r rss pss _ procs <<< "$best"
+    [ "${requests:-0}" -gt 0 ] || { cat "$out" >&2; die "$tool completed no request against $s ($w)"; }
+    tsv_row "$tsv" "$s" "$w" "$round" "$pos" "$tool" "$conns" "$DURATION" "$requests" "$rps" "$lat" "$p50" "$p99" \
+        "$mib" "$err" "$non2xx" $((after - before)) "$HZ" "$rss" "$pss" "$procs"
 }
 
 # --- results -----------------------------------------------------------------------------------------
