@@ -5,8 +5,11 @@
 #                 peer_start, peer_wait_ready, peer_verify, peer_alive, peer_url, peer_pid, peer_cmd, peer_logs
 #                 KIND: httpd (httpd -F), httpd-inetd (httpd --inetd under xinetd), nginx (as its users run
 #                 it: sendfile, tcp_nopush, no access log; ARG on|off: master process), busybox-inetd
-#                 (busybox httpd -i under xinetd)
-#   accounting    svc_ticks (CPU, /proc/PID/stat), svc_mem (RSS/PSS/USS), svc_sched, svc_switches, settle
+#                 (busybox httpd -i under xinetd), lighttpd (1.4, one process, -D), h2o (2.2, one thread)
+#                 PEER_CONNECTIONS, PEER_KEEPALIVE, PEER_NOFILE: connection limit, idle keep-alive timeout
+#                 and open-file limit written into every configuration (unset: each server's usual values)
+#   accounting    svc_ticks (CPU, /proc/PID/stat), svc_mem (RSS/PSS/USS), svc_rss_max, svc_sched,
+#                 svc_switches, settle
 #   clients       run_client, pause, shell_line, warm_up, parse_wrk, parse_ab, load_run (one measured run:
 #                 one TSV row)
 #   results       tsv_header, tsv_row, meta (key/value TSV), meta_machine, publish_results
@@ -96,6 +99,10 @@ whole_numbers() { # whole_numbers VAR...: each variable holds a whole number
     local v
     for v in "$@"; do case "${!v}" in ''|*[!0-9]*) die "$v must be a whole number (got '${!v}')" ;; esac; done
 }
+raise_nofile() { # raise_nofile: the shell's open-file limit (inherited by what it starts) up to its hard limit
+    ulimit -S -n "$(ulimit -H -n)" 2>/dev/null || true
+    ulimit -S -n
+}
 
 free_ports() { # free_ports N: N distinct loopback ports the kernel considers free (all bound at once)
     python3 -c '
@@ -116,9 +123,20 @@ write_1k() { # write_1k FILE: the 1024-byte HTML page every benchmark serves
 write_random() { head -c "$2" /dev/urandom > "$1"; }   # write_random FILE BYTES
 
 # --- configurations ----------------------------------------------------------------------------------
+# Limits written into every server's configuration when set (a script that holds many connections open
+# sets them; unset, each configuration keeps the values it always had):
+#   PEER_CONNECTIONS  open client connections each server accepts (every client is 127.0.0.1, so httpd's
+#                     per-client limit is raised to the same number)
+#   PEER_KEEPALIVE    seconds an idle keep-alive connection is kept
+#   PEER_NOFILE       the open-file limit the servers run with (see raise_nofile); nginx's
+#                     worker_rlimit_nofile, lighttpd's server.max-fds
+PEER_CONNECTIONS=${PEER_CONNECTIONS:-} PEER_KEEPALIVE=${PEER_KEEPALIVE:-} PEER_NOFILE=${PEER_NOFILE:-}
+
 httpd_conf() { # httpd_conf BIN DOCROOT [PORT]: httpd's benchmark settings (no Listen line without PORT)
     [ -z "${3:-}" ] || echo "Listen 127.0.0.1:$3"
     printf 'DocumentRoot %s\nLogLevel warn\nKeepAlive on\nMaxKeepAliveRequests 0\n' "$2"
+    [ -z "$PEER_KEEPALIVE" ] || echo "KeepAliveTimeout $PEER_KEEPALIVE"
+    [ -z "$PEER_CONNECTIONS" ] || printf 'MaxConnections %s\nMaxConnectionsPerClient %s\n' "$PEER_CONNECTIONS" "$PEER_CONNECTIONS"
     # no access log (none by default; said explicitly when this httpd build knows the directive)
     if "$1" -t -f /dev/null -c "DocumentRoot $2" -c "AccessLog off" > /dev/null 2>&1; then echo "AccessLog off"; fi
 }
@@ -135,11 +153,12 @@ nginx_conf() { # nginx_conf PORT ROOT MASTER_PROCESS(on|off)
     cat <<EOF2
 $user
 worker_processes 1;
+${PEER_NOFILE:+worker_rlimit_nofile $PEER_NOFILE;}
 daemon off;
 master_process $3;
 pid nginx.pid;
 error_log nginx-error.log warn;
-events { worker_connections 1024; }
+events { worker_connections ${PEER_CONNECTIONS:-1024}; }
 http {
     $mime
     default_type application/octet-stream;
@@ -151,7 +170,7 @@ http {
     open_file_cache_valid 1s;
     open_file_cache_min_uses 1;
     open_file_cache_errors on;
-    keepalive_timeout 75s;
+    keepalive_timeout ${PEER_KEEPALIVE:-75}s;
     keepalive_requests 1000000000;
     client_body_temp_path nginx-tmp/body;
     proxy_temp_path nginx-tmp/proxy;
@@ -164,6 +183,51 @@ http {
     }
 }
 EOF2
+}
+
+# lighttpd 1.4 as its users run it for a static site: one process (server.max-worker 0), Linux's sendfile
+# (server.network-backend left at its default), the stat cache at its default, no access log (mod_accesslog
+# not loaded), foreground (-D), errors to stderr. server.max-keep-alive-requests is a 16-bit number in 1.4:
+# 65535, its largest value, is as close to unlimited as it goes (one reconnection per 65535 requests).
+# lighttpd refuses more connections than half its file descriptors (a connection may hold a file too),
+# so max-connections is PEER_CONNECTIONS capped at PEER_NOFILE / 2.
+lighttpd_conf() { # lighttpd_conf PORT ROOT
+    local conns=${PEER_CONNECTIONS:-} fds=${PEER_NOFILE:-}
+    [ -n "$fds" ] && [ -n "$conns" ] && [ "$conns" -gt $((fds / 2)) ] && conns=$((fds / 2))
+    cat <<EOF
+server.document-root = "$2"
+server.bind = "127.0.0.1"
+server.port = $1
+server.max-worker = 0
+server.max-keep-alive-requests = 65535
+server.max-keep-alive-idle = ${PEER_KEEPALIVE:-5}
+${fds:+server.max-fds = $fds}
+${conns:+server.max-connections = $conns}
+index-file.names = ( "index.html" )
+mimetype.assign = ( ".html" => "text/html; charset=utf-8", ".bin" => "application/octet-stream" )
+EOF
+}
+
+# h2o 2.2: one event-loop thread (num-threads 1), files served by file.dir, no access log (no access-log
+# directive), errors to stderr, plain HTTP/1.1 (no TLS listener), http1-request-timeout (the idle time of a
+# keep-alive connection; h2o has no limit on requests per connection). In its default worker mode it runs
+# in the foreground. As root it runs as the current user (else it would switch to nobody, who cannot read
+# the temporary folder).
+h2o_conf() { # h2o_conf PORT ROOT
+    [ "$(id -u)" -ne 0 ] || echo "user: $(id -un)"
+    cat <<EOF
+num-threads: 1
+${PEER_CONNECTIONS:+max-connections: $PEER_CONNECTIONS}
+http1-request-timeout: ${PEER_KEEPALIVE:-10}
+listen:
+  host: 127.0.0.1
+  port: $1
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $2
+EOF
 }
 
 # xinetd with its throttles out of the way: instances/per_source UNLIMITED, cps 1000000, no
@@ -201,9 +265,9 @@ EOF
 
 # --- peers -------------------------------------------------------------------------------------------
 # peer_setup NAME KIND PORT [BIN [ARG]]: write NAME's configuration files into $TMP (serving $WWW), check
-# them, and record its command line. BIN defaults to $HTTPD_BIN, $NGINX_BIN or $BUSYBOX_BIN (absolute
-# paths); ARG is nginx's master_process (on by default). The files are named as before this library:
-# NAME.conf, xinetd-SHORT.conf (SHORT: NAME without -inetd), NAME-stderr.log, ...
+# them, and record its command line. BIN defaults to $HTTPD_BIN, $NGINX_BIN, $BUSYBOX_BIN, $LIGHTTPD_BIN
+# or $H2O_BIN (absolute paths); ARG is nginx's master_process (on by default). The files are named as
+# before this library: NAME.conf, xinetd-SHORT.conf (SHORT: NAME without -inetd), NAME-stderr.log, ...
 peer_setup() {
     local name=$1 kind=$2 port=$3 bin=${4:-} arg=${5:-} short=${1%-inetd} check=$TMP/check.log
     PEER_KIND[$name]=$kind PEER_PORT[$name]=$port
@@ -236,6 +300,18 @@ peer_setup() {
             PEER_CMD[$name]="$XINETD_BIN -dontfork -f $TMP/xinetd-$short.conf -pidfile $TMP/xinetd-$short.pid -filelog $TMP/xinetd-$short.log"
             PEER_CONFS[$name]="xinetd-$short.conf"
             PEER_LOGS[$name]="xinetd-$short.log xinetd-$short-service.log $name-stderr.log" ;;
+        lighttpd)
+            bin=${bin:-$LIGHTTPD_BIN}
+            lighttpd_conf "$port" "$WWW" > "$TMP/$name.conf"
+            PEER_CMD[$name]="$bin -D -f $TMP/$name.conf"
+            PEER_CONFS[$name]="$name.conf"
+            PEER_LOGS[$name]="$name-stderr.log" ;;
+        h2o)
+            bin=${bin:-$H2O_BIN}
+            h2o_conf "$port" "$WWW" > "$TMP/$name.conf"
+            PEER_CMD[$name]="$bin -m worker -c $TMP/$name.conf"
+            PEER_CONFS[$name]="$name.conf"
+            PEER_LOGS[$name]="$name-stderr.log" ;;
         *) die "unknown kind of server '$kind'" ;;
     esac
     case $kind in
@@ -243,6 +319,10 @@ peer_setup() {
             "$bin" -t -f "$TMP/$name.conf" > "$check" 2>&1 || { cat "$check" >&2; die "$name: httpd rejects its configuration"; } ;;
         nginx)
             ${PEER_CMD[$name]} -t > "$check" 2>&1 || { cat "$check" >&2; die "$name: nginx rejects its configuration"; } ;;
+        lighttpd)
+            "$bin" -tt -f "$TMP/$name.conf" > "$check" 2>&1 || { cat "$check" >&2; die "$name: lighttpd rejects its configuration"; } ;;
+        h2o)
+            "$bin" -m test -c "$TMP/$name.conf" > "$check" 2>&1 || { cat "$check" >&2; die "$name: h2o rejects its configuration"; } ;;
     esac
     meta "cmd:$name" "${PEER_CMD[$name]}"
     local c
@@ -298,7 +378,8 @@ peer_verify() {
 }
 
 # --- accounting --------------------------------------------------------------------------------------
-# The service's processes: the top one (httpd, nginx's master, xinetd) and its children.
+# The service's processes: the top one (httpd, nginx's master, xinetd, h2o) and its children (nginx's
+# worker, xinetd's servers, h2o's crash handler).
 svc_pids() { local t; t=$(peer_pid "$1"); echo "$t $(children "$t")"; }
 # CPU ticks: utime+stime+cutime+cstime of the top process (the children it reaped included: xinetd's
 # per-connection servers) plus utime+stime of its live children.
@@ -326,6 +407,14 @@ svc_mem() {
         rss=$((rss + r)); pss=$((pss + ${1:-0})); uss=$((uss + ${2:-0})); n=$((n + 1))
     done
     echo "$rss $pss $uss $n"
+}
+svc_rss_max() { # the largest RSS (KiB) of one of the service's live processes: the one that serves
+    local p r max=0
+    for p in $(svc_pids "$1"); do
+        r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
+        [ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r
+    done
+    echo "$max"
 }
 # "NANOSECONDS TASKS": CPU time of every live thread (schedstat, ns resolution) and the thread list,
 # so that the idle figure can be finer than a clock tick when no thread came or went.
