@@ -2,7 +2,8 @@
 #   set-up        bench_init NAME (repository root, RESULTS_DIR, temporary folder, the clean-up trap), die, note
 #   tools         find_bin, abs, bench_tools (installs what is missing), free_ports, write_1k, write_random
 #   peers         peer_setup NAME KIND PORT [BIN [ARG]] writes a server's configuration and command;
-#                 peer_start, peer_wait_ready, peer_verify, peer_alive, peer_url, peer_pid, peer_cmd, peer_logs
+#                 peer_start, peer_stop, peer_wait_ready, peer_verify, peer_alive, peer_url, peer_pid, peer_cmd,
+#                 peer_logs
 #                 KIND: httpd (httpd -F), httpd-inetd (httpd --inetd under xinetd), nginx (as its users run
 #                 it: sendfile, tcp_nopush, no access log; ARG on|off: master process), busybox-inetd
 #                 (busybox httpd -i under xinetd), lighttpd (1.4, one process, -D), h2o (2.2, one thread)
@@ -335,9 +336,18 @@ peer_logs() { local f; for f in ${PEER_LOGS[$1]}; do echo "$TMP/$f"; done; }
 show_logs() { local f; for f in $(peer_logs "$1"); do [ -s "$f" ] && tail -n 20 "$f" >&2; done; true; }
 
 peer_start() { # peer_start NAME: in the foreground of a background job, as the current user
-    ${PEER_CMD[$1]} > /dev/null 2> "$TMP/$1-stderr.log" < /dev/null &
+    ${PEER_CMD[$1]} > /dev/null 2>> "$TMP/$1-stderr.log" < /dev/null &
     PEER_PID[$1]=$!
     BENCH_PIDS+=("$!")
+}
+peer_stop() { # peer_stop NAME: stop the server and the children it left, and forget its PID (a restart)
+    local pid p keep=()
+    pid=$(peer_pid "$1")
+    [ -n "$pid" ] || return 0
+    stop_tree "$pid"
+    for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    BENCH_PIDS=("${keep[@]}")
+    PEER_PID[$1]=""
 }
 peer_wait_ready() { # peer_wait_ready NAME PATH: until it answers (10 s)
     local pid u
