@@ -12,11 +12,13 @@
 # Every one accepts PEER_CONNECTIONS connections (lighttpd: at most half its file descriptors), keeps idle
 # keep-alive connections PEER_KEEPALIVE s and serves unlimited requests per connection (lighttpd: 65535).
 #
-# Workloads (wrk -t1 --latency; each round runs every workload against every server in turn, the order
-# of the servers rotating from one round to the next):
+# Rounds: every round starts every server afresh (round 1 from the checks, later rounds restarted) and
+# warms it up, then runs every workload against every server in turn, the order of the servers rotating
+# from one round to the next. Workloads (wrk -t1 --latency):
 #   idle      idle memory (RSS, PSS, USS of all the server's processes, and RSS of its largest process)
 #             after IDLE_SETTLE s of quiet, then the same with IDLE_CONNECTIONS idle keep-alive connections
-#             open (bench/idle-conns.py: each sends one GET /1k.html, reads the response, stays open)
+#             open (bench/idle-conns.py: each sends one GET /1k.html, reads the response, stays open); and,
+#             at the end of the round, the memory the server kept after all of the round's runs
 #   ka1k      1 KiB file, keep-alive, 64 connections
 #   ka1k-c1   1 KiB file, keep-alive, 1 connection
 #   100k      100 KiB file, keep-alive, 64 connections
@@ -37,7 +39,7 @@
 #   WORKLOADS          a subset of "idle ka1k ka1k-c1 100k close1k 10m c1000"
 #   ROUNDS             rounds (default 2); medians over rounds are reported
 #   DURATION           seconds per load run (default 10)
-#   WARMUP             seconds of keep-alive load per server before the first round (default 2; 0: none)
+#   WARMUP             seconds of keep-alive load per server at the start of each round (default 2; 0: none)
 #   IDLE_CONNECTIONS   idle connections of the idle test (default 10000)
 #   IDLE_SETTLE        seconds of quiet before each idle memory reading (default 2)
 #   PEER_CONNECTIONS   connection limit of every server (default 16384)
@@ -129,9 +131,11 @@ client_argv() { # client_argv WORKLOAD SERVER: the client's command line, in CLI
     esac
 }
 
-IDLE_COLUMNS="server round position connections opened failed alive closed rss_kib pss_kib uss_kib processes rss_max_kib conns_rss_kib conns_pss_kib conns_uss_kib conns_processes conns_rss_max_kib cpu_ticks clk_tck settle_s first_error"
+IDLE_COLUMNS="server round position connections opened failed alive closed rss_kib pss_kib uss_kib processes rss_max_kib conns_rss_kib conns_pss_kib conns_uss_kib conns_processes conns_rss_max_kib cpu_ticks clk_tck settle_s first_error after_rss_kib after_pss_kib after_uss_kib after_processes after_rss_max_kib"
+declare -A IDLE_ROW
 # idle_run SERVER ROUND POSITION: the server's memory after IDLE_SETTLE s of quiet, then with
-# IDLE_CONNECTIONS idle keep-alive connections open (after IDLE_SETTLE s more); one row of peers-idle.tsv.
+# IDLE_CONNECTIONS idle keep-alive connections open (after IDLE_SETTLE s more); kept in IDLE_ROW, written
+# to peers-idle.tsv with the memory after the round (idle_after).
 idle_run() {
     local s=$1 out=$TMP/idle-$1-$2.txt before rmax after amax t0 t1 rc=0 opened failed first_error alive closed
     settle "$s"
@@ -161,17 +165,41 @@ idle_run() {
     [ "$closed" -eq 0 ] || note "$s: closed $closed of the $opened idle connections before they were counted"
     pause "$IDLE_SETTLE"   # the server closes its side of every connection
     t1=$(svc_ticks "$s")
-    tsv_row "$TMP/$IDLE" "$s" "$2" "$3" "$IDLE_CONNECTIONS" "$opened" "$failed" "$alive" "$closed" $before "$rmax" \
-        $after "$amax" $((t1 - t0)) "$HZ" "$IDLE_SETTLE" "$first_error"
+    IDLE_ROW[$s]="$s $2 $3 $IDLE_CONNECTIONS $opened $failed $alive $closed $before $rmax $after $amax $((t1 - t0)) $HZ $IDLE_SETTLE $first_error"
+}
+# idle_after ROUND: after the round's runs, IDLE_SETTLE s of quiet, then each server's memory: one row of
+# peers-idle.tsv per server (its idle_run figures, then these).
+idle_after() {
+    local s
+    note "memory after round $1's runs"
+    for s in $SERVERS; do settle "$s"; done
+    pause "$IDLE_SETTLE"
+    for s in $SERVERS; do
+        peer_alive "$s"
+        [ -n "${IDLE_ROW[$s]:-}" ] || continue
+        tsv_row "$TMP/$IDLE" ${IDLE_ROW[$s]} $(svc_mem "$s") "$(svc_rss_max "$s")"
+        IDLE_ROW[$s]=""
+    done
+}
+# start_round ROUND: round 1 warms up the servers started above; later rounds restart them first, so that
+# every round (its idle test above all) starts from a freshly started server.
+start_round() {
+    local s
+    if [ "$1" -gt 1 ]; then
+        note "round $1: restarting the servers"
+        for s in $SERVERS; do peer_stop "$s"; peer_start "$s"; done
+        for s in $SERVERS; do peer_wait_ready "$s" 1k.html; done
+    fi
+    for s in $SERVERS; do warm_up "$s" "$WARMUP" 64 1k.html; done
 }
 
 # --- measure ---------------------------------------------------------------------------------------
 LOAD=peers.tsv IDLE=peers-idle.tsv
 tsv_header "$TMP/$LOAD" $LOAD_COLUMNS
 tsv_header "$TMP/$IDLE" $IDLE_COLUMNS
-for s in $SERVERS; do warm_up "$s" "$WARMUP" 64 1k.html; done
 meta load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$ROUNDS"); do
+    start_round "$round"
     # rotate the order: round 1 starts with the first server, round 2 with the second, ...
     set -- $SERVERS
     for _ in $(seq $(((round - 1) % $#))); do set -- "${@:2}" "$1"; done
@@ -189,6 +217,7 @@ for round in $(seq "$ROUNDS"); do
             pos=$((pos + 1))
         done
     done
+    case " $WORKLOADS " in *" idle "*) idle_after "$round" ;; esac
 done
 meta load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -655,6 +655,8 @@ class Peers:
                     (w, "RSS per idle connection", "bytes", "lower", per_conn("rss_kib", "conns_rss_kib"), "%.0f"),
                     (w, "PSS with the idle connections", "MiB", "lower", kib_mib("conns_pss_kib"), "%.1f"),
                     (w, "idle connections still open when counted", "", "", lambda r: num(r, "alive"), "%.0f"),
+                    (w, "PSS kept after the round's runs, all processes", "MiB", "lower", kib_mib("after_pss_kib"), "%.1f"),
+                    (w, "RSS of the serving process after the round's runs", "MiB", "lower", kib_mib("after_rss_max_kib"), "%.1f"),
                 ]
             elif w == "10m":
                 F += [(w, "transfer", "MiB/s", "higher", lambda r: num(r, "mib_s"), "%.0f"),
@@ -740,7 +742,8 @@ class Peers:
         say(f"- settings: ROUNDS={s['ROUNDS']}, DURATION={s['DURATION']}s per load run, WARMUP={s['WARMUP']}s per server (keep-alive 1 KiB, 64 connections) before round 1,"
             f" IDLE_CONNECTIONS={s['IDLE_CONNECTIONS']}, IDLE_SETTLE={s['IDLE_SETTLE']}s; every server: connection limit PEER_CONNECTIONS={s['PEER_CONNECTIONS']},"
             f" idle keep-alive timeout PEER_KEEPALIVE={s['PEER_KEEPALIVE']}s, open-file limit {s['PEER_NOFILE']}")
-        say(f"- each round runs every workload against every server in turn (workloads in the order {', '.join(self.workloads)});"
+        say(f"- each round starts every server afresh (round 1 from the checks, later rounds restarted), warms it up, then runs"
+            f" every workload against every server in turn (workloads in the order {', '.join(self.workloads)});"
             " the servers' order rotates from one round to the next")
         say("")
         say("## Results")
@@ -751,8 +754,10 @@ class Peers:
         say("Server CPU: user + system time of all the server's processes and threads during the run (`/proc/PID/stat`), per")
         say("request, per MiB sent, or over the run's duration (100 % = one core). Memory: summed over all the server's")
         say("processes (RSS counts shared library pages fully, PSS divides shared pages among the processes sharing them, USS")
-        say("is private memory); *serving process*: the server's largest process. Per idle connection: (PSS with the idle")
-        say("connections open − PSS just before) / connections open; the kernel's socket memory is not in it.")
+        say("is private memory); *serving process*: the server's largest process. `idle` memory is read after start,")
+        say("warm-up and a settle time; per idle connection: (PSS with the idle connections open − PSS just before) /")
+        say("connections open (the kernel's socket memory is not in it); *kept after the round's runs*: the memory the")
+        say("server still holds, idle again, after all of the round's workloads.")
         say("")
         cols = self.servers
         say("| workload | figure | better | " + " | ".join(PEER_LABELS[x] for x in cols) + " |")
@@ -813,20 +818,25 @@ class Peers:
                         num(r, "errors"), num(r, "non2xx")))
         if self.idle:
             say("")
-            say("Idle test, every round (memory in MiB; before: after the settle time; with: the idle connections open):")
+            say("Idle test, every round (memory in MiB; before: after the settle time; with: the idle connections open;")
+            say("after: idle again after all of the round's runs):")
             say("")
-            say("| server | round | position | RSS before | PSS before | USS before | serving RSS before | processes | opened | failed | open when counted | RSS with | PSS with | USS with | serving RSS with | server CPU, opening and closing them |")
-            say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            say("| server | round | position | RSS before | PSS before | USS before | serving RSS before | processes | opened | failed | open when counted | RSS with | PSS with | USS with | serving RSS with | server CPU, opening and closing them | RSS after | PSS after | serving RSS after |")
+            say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             for srv in self.servers:
                 for r in self.rows("idle", srv):
                     g = lambda c: mib(num(r, c))
-                    say("| %s | %s | %s | %.1f | %.2f | %.2f | %.1f | %s | %s | %s | %s | %.1f | %.1f | %.1f | %.1f | %.2f s |" % (
+                    say("| %s | %s | %s | %.1f | %.2f | %.2f | %.1f | %s | %s | %s | %s | %.1f | %.1f | %.1f | %.1f | %.2f s | %s | %s | %s |" % (
                         srv, r["round"], r["position"], g("rss_kib"), g("pss_kib"), g("uss_kib"), g("rss_max_kib"),
                         r["processes"], r["opened"], r["failed"], r["alive"], g("conns_rss_kib"), g("conns_pss_kib"),
-                        g("conns_uss_kib"), g("conns_rss_max_kib"), self.cpu_s(r)))
+                        g("conns_uss_kib"), g("conns_rss_max_kib"), self.cpu_s(r), fmt(g("after_rss_kib"), "%.1f"),
+                        fmt(g("after_pss_kib"), "%.1f"), fmt(g("after_rss_max_kib"), "%.1f")))
         say("")
         say("## Notes")
         say("")
+        say("- The `idle` figures are read from freshly started servers: a server that keeps the memory it grew to (its")
+        say("  allocator's free lists, buffer pools) would show it in the next idle reading and hide its per-connection")
+        say("  cost, so every round restarts the servers; what each keeps after a round's runs is its own row above.")
         say("- The clients and the servers share the machine's CPUs: req/s are those of a machine also running wrk;")
         say("  server CPU per request is the sturdier figure. Compare within this report; rerun on a quiet machine before")
         say("  quoting figures. CPU times have clock-tick resolution (10 ms), fine over thousands of requests.")
@@ -839,7 +849,8 @@ class Peers:
             mc = next((x.split("=")[1].strip() for x in conf.split("\n") if x.startswith("server.max-connections")), None)
             say("- lighttpd 1.4 takes `server.max-keep-alive-requests` as a 16-bit number: 65535, its largest value, means one")
             say("  reconnection per 65535 requests on a connection (in `ka1k-c1` a few per run). It refuses more connections than")
-            say(f"  half its file descriptors, so with an open-file limit of {s['PEER_NOFILE']} it takes at most {mc or NA} connections.")
+            say(f"  half its file descriptors, so with an open-file limit of {s['PEER_NOFILE']} it takes at most {mc or NA} connections")
+            say("  (at its limit it logs `sockets disabled, connection limit reached` and stops accepting until one closes).")
         if "h2o" in self.servers:
             say("- h2o starts a crash-handler process (`share/h2o/annotate-backtrace-symbols`, perl) beside its server process;")
             say("  it is one of h2o's processes and counted in its memory (all processes) and CPU.")
