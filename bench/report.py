@@ -739,7 +739,7 @@ class Peers:
         versions += [m.get(f"version:{x}") for x in ("nginx", "lighttpd", "h2o")]
         say("- servers: " + "; ".join(v for v in versions if v))
         say(f"- clients: {m['version:wrk']}; {m['version:python3']} (bench/idle-conns.py)")
-        say(f"- settings: ROUNDS={s['ROUNDS']}, DURATION={s['DURATION']}s per load run, WARMUP={s['WARMUP']}s per server (keep-alive 1 KiB, 64 connections) before round 1,"
+        say(f"- settings: ROUNDS={s['ROUNDS']}, DURATION={s['DURATION']}s per load run, WARMUP={s['WARMUP']}s per server and round (keep-alive 1 KiB, 64 connections),"
             f" IDLE_CONNECTIONS={s['IDLE_CONNECTIONS']}, IDLE_SETTLE={s['IDLE_SETTLE']}s; every server: connection limit PEER_CONNECTIONS={s['PEER_CONNECTIONS']},"
             f" idle keep-alive timeout PEER_KEEPALIVE={s['PEER_KEEPALIVE']}s, open-file limit {s['PEER_NOFILE']}")
         say(f"- each round starts every server afresh (round 1 from the checks, later rounds restarted), warms it up, then runs"
@@ -886,6 +886,10 @@ class Peers:
         if logs:
             say("")
             say("## Log lines written during the run")
+            if int(s["ROUNDS"]) > 1:
+                say("")
+                say("The servers' restarts between rounds (SIGTERM) are logged too: lighttpd's `server stopped`, h2o's")
+                say("`received SIGTERM`.")
         for name in logs:
             say("")
             say(f"`{name}` ({m[f'loglines:{name}']} lines; the first 5):")
