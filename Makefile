@@ -7,7 +7,7 @@ SWIFT ?= swift
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib
 CONF ?= httpd.conf
 
-.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx clean
+.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx bench-peers clean
 
 all: build
 
@@ -70,6 +70,16 @@ bench-nginx:
 	@scripts/install-deps.sh bench
 	$(RELEASE_BUILD)
 	bench/compare-nginx.sh
+
+# make bench-peers: httpd against nginx, lighttpd and h2o (each tuned as its users run it), interleaved over
+# ROUNDS rounds (default 2) of DURATION s runs (default 10): 1 KiB keep-alive (64 and 1 connection), 100 KiB,
+# a new connection per request, 10 MiB, 1000 connections, idle memory and memory per idle connection
+# (10,000 held open). Writes bench/results/peers.tsv, peers-idle.tsv, peers-meta.tsv and peers.md, with
+# httpd's goals against nginx (see bench/README.md).
+bench-peers:
+	@scripts/install-deps.sh bench
+	$(RELEASE_BUILD)
+	bench/peers.sh
 
 clean:
 	rm -rf .build

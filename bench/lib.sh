@@ -2,12 +2,17 @@
 #   set-up        bench_init NAME (repository root, RESULTS_DIR, temporary folder, the clean-up trap), die, note
 #   tools         find_bin, abs, bench_tools (installs what is missing), free_ports, write_1k, write_random
 #   peers         peer_setup NAME KIND PORT [BIN [ARG]] writes a server's configuration and command;
-#                 peer_start, peer_wait_ready, peer_verify, peer_alive, peer_url, peer_pid, peer_cmd, peer_logs
+#                 peer_start, peer_stop, peer_wait_ready, peer_verify, peer_alive, peer_url, peer_pid, peer_cmd,
+#                 peer_logs
 #                 KIND: httpd (httpd -F), httpd-inetd (httpd --inetd under xinetd), nginx (as its users run
 #                 it: sendfile, tcp_nopush, no access log; ARG on|off: master process), busybox-inetd
-#                 (busybox httpd -i under xinetd)
-#   accounting    svc_ticks (CPU, /proc/PID/stat), svc_mem (RSS/PSS/USS), svc_sched, svc_switches, settle
-#   clients       run_client, pause, parse_wrk, parse_ab, load_run (one measured run: one TSV row)
+#                 (busybox httpd -i under xinetd), lighttpd (1.4, one process, -D), h2o (2.2, one thread)
+#                 PEER_CONNECTIONS, PEER_KEEPALIVE, PEER_NOFILE: connection limit, idle keep-alive timeout
+#                 and open-file limit written into every configuration (unset: each server's usual values)
+#   accounting    svc_ticks (CPU, /proc/PID/stat), svc_mem (RSS/PSS/USS), svc_rss_max, svc_sched,
+#                 svc_switches, settle
+#   clients       run_client, pause, shell_line, warm_up, parse_wrk, parse_ab, load_run (one measured run:
+#                 one TSV row)
 #   results       tsv_header, tsv_row, meta (key/value TSV), meta_machine, publish_results
 #   builds        baseline_build COMMIT: the release binary of another commit, built once in a git worktree
 # The scripts start servers, measure and append TSV rows; bench/report.py does all the arithmetic and
@@ -95,6 +100,10 @@ whole_numbers() { # whole_numbers VAR...: each variable holds a whole number
     local v
     for v in "$@"; do case "${!v}" in ''|*[!0-9]*) die "$v must be a whole number (got '${!v}')" ;; esac; done
 }
+raise_nofile() { # raise_nofile: the shell's open-file limit (inherited by what it starts) up to its hard limit
+    ulimit -S -n "$(ulimit -H -n)" 2>/dev/null || true
+    ulimit -S -n
+}
 
 free_ports() { # free_ports N: N distinct loopback ports the kernel considers free (all bound at once)
     python3 -c '
@@ -115,9 +124,20 @@ write_1k() { # write_1k FILE: the 1024-byte HTML page every benchmark serves
 write_random() { head -c "$2" /dev/urandom > "$1"; }   # write_random FILE BYTES
 
 # --- configurations ----------------------------------------------------------------------------------
+# Limits written into every server's configuration when set (a script that holds many connections open
+# sets them; unset, each configuration keeps the values it always had):
+#   PEER_CONNECTIONS  open client connections each server accepts (every client is 127.0.0.1, so httpd's
+#                     per-client limit is raised to the same number)
+#   PEER_KEEPALIVE    seconds an idle keep-alive connection is kept
+#   PEER_NOFILE       the open-file limit the servers run with (see raise_nofile); nginx's
+#                     worker_rlimit_nofile, lighttpd's server.max-fds
+PEER_CONNECTIONS=${PEER_CONNECTIONS:-} PEER_KEEPALIVE=${PEER_KEEPALIVE:-} PEER_NOFILE=${PEER_NOFILE:-}
+
 httpd_conf() { # httpd_conf BIN DOCROOT [PORT]: httpd's benchmark settings (no Listen line without PORT)
     [ -z "${3:-}" ] || echo "Listen 127.0.0.1:$3"
     printf 'DocumentRoot %s\nLogLevel warn\nKeepAlive on\nMaxKeepAliveRequests 0\n' "$2"
+    [ -z "$PEER_KEEPALIVE" ] || echo "KeepAliveTimeout $PEER_KEEPALIVE"
+    [ -z "$PEER_CONNECTIONS" ] || printf 'MaxConnections %s\nMaxConnectionsPerClient %s\n' "$PEER_CONNECTIONS" "$PEER_CONNECTIONS"
     # no access log (none by default; said explicitly when this httpd build knows the directive)
     if "$1" -t -f /dev/null -c "DocumentRoot $2" -c "AccessLog off" > /dev/null 2>&1; then echo "AccessLog off"; fi
 }
@@ -134,11 +154,12 @@ nginx_conf() { # nginx_conf PORT ROOT MASTER_PROCESS(on|off)
     cat <<EOF2
 $user
 worker_processes 1;
+${PEER_NOFILE:+worker_rlimit_nofile $PEER_NOFILE;}
 daemon off;
 master_process $3;
 pid nginx.pid;
 error_log nginx-error.log warn;
-events { worker_connections 1024; }
+events { worker_connections ${PEER_CONNECTIONS:-1024}; }
 http {
     $mime
     default_type application/octet-stream;
@@ -150,7 +171,7 @@ http {
     open_file_cache_valid 1s;
     open_file_cache_min_uses 1;
     open_file_cache_errors on;
-    keepalive_timeout 75s;
+    keepalive_timeout ${PEER_KEEPALIVE:-75}s;
     keepalive_requests 1000000000;
     client_body_temp_path nginx-tmp/body;
     proxy_temp_path nginx-tmp/proxy;
@@ -163,6 +184,51 @@ http {
     }
 }
 EOF2
+}
+
+# lighttpd 1.4 as its users run it for a static site: one process (server.max-worker 0), Linux's sendfile
+# (server.network-backend left at its default), the stat cache at its default, no access log (mod_accesslog
+# not loaded), foreground (-D), errors to stderr. server.max-keep-alive-requests is a 16-bit number in 1.4:
+# 65535, its largest value, is as close to unlimited as it goes (one reconnection per 65535 requests).
+# lighttpd refuses more connections than half its file descriptors (a connection may hold a file too),
+# so max-connections is PEER_CONNECTIONS capped at PEER_NOFILE / 2.
+lighttpd_conf() { # lighttpd_conf PORT ROOT
+    local conns=${PEER_CONNECTIONS:-} fds=${PEER_NOFILE:-}
+    [ -n "$fds" ] && [ -n "$conns" ] && [ "$conns" -gt $((fds / 2)) ] && conns=$((fds / 2))
+    cat <<EOF
+server.document-root = "$2"
+server.bind = "127.0.0.1"
+server.port = $1
+server.max-worker = 0
+server.max-keep-alive-requests = 65535
+server.max-keep-alive-idle = ${PEER_KEEPALIVE:-5}
+${fds:+server.max-fds = $fds}
+${conns:+server.max-connections = $conns}
+index-file.names = ( "index.html" )
+mimetype.assign = ( ".html" => "text/html; charset=utf-8", ".bin" => "application/octet-stream" )
+EOF
+}
+
+# h2o 2.2: one event-loop thread (num-threads 1), files served by file.dir, no access log (no access-log
+# directive), errors to stderr, plain HTTP/1.1 (no TLS listener), http1-request-timeout (the idle time of a
+# keep-alive connection; h2o has no limit on requests per connection). In its default worker mode it runs
+# in the foreground. As root it runs as the current user (else it would switch to nobody, who cannot read
+# the temporary folder).
+h2o_conf() { # h2o_conf PORT ROOT
+    [ "$(id -u)" -ne 0 ] || echo "user: $(id -un)"
+    cat <<EOF
+num-threads: 1
+${PEER_CONNECTIONS:+max-connections: $PEER_CONNECTIONS}
+http1-request-timeout: ${PEER_KEEPALIVE:-10}
+listen:
+  host: 127.0.0.1
+  port: $1
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $2
+EOF
 }
 
 # xinetd with its throttles out of the way: instances/per_source UNLIMITED, cps 1000000, no
@@ -200,9 +266,9 @@ EOF
 
 # --- peers -------------------------------------------------------------------------------------------
 # peer_setup NAME KIND PORT [BIN [ARG]]: write NAME's configuration files into $TMP (serving $WWW), check
-# them, and record its command line. BIN defaults to $HTTPD_BIN, $NGINX_BIN or $BUSYBOX_BIN (absolute
-# paths); ARG is nginx's master_process (on by default). The files are named as before this library:
-# NAME.conf, xinetd-SHORT.conf (SHORT: NAME without -inetd), NAME-stderr.log, ...
+# them, and record its command line. BIN defaults to $HTTPD_BIN, $NGINX_BIN, $BUSYBOX_BIN, $LIGHTTPD_BIN
+# or $H2O_BIN (absolute paths); ARG is nginx's master_process (on by default). The files are named as
+# before this library: NAME.conf, xinetd-SHORT.conf (SHORT: NAME without -inetd), NAME-stderr.log, ...
 peer_setup() {
     local name=$1 kind=$2 port=$3 bin=${4:-} arg=${5:-} short=${1%-inetd} check=$TMP/check.log
     PEER_KIND[$name]=$kind PEER_PORT[$name]=$port
@@ -235,6 +301,18 @@ peer_setup() {
             PEER_CMD[$name]="$XINETD_BIN -dontfork -f $TMP/xinetd-$short.conf -pidfile $TMP/xinetd-$short.pid -filelog $TMP/xinetd-$short.log"
             PEER_CONFS[$name]="xinetd-$short.conf"
             PEER_LOGS[$name]="xinetd-$short.log xinetd-$short-service.log $name-stderr.log" ;;
+        lighttpd)
+            bin=${bin:-$LIGHTTPD_BIN}
+            lighttpd_conf "$port" "$WWW" > "$TMP/$name.conf"
+            PEER_CMD[$name]="$bin -D -f $TMP/$name.conf"
+            PEER_CONFS[$name]="$name.conf"
+            PEER_LOGS[$name]="$name-stderr.log" ;;
+        h2o)
+            bin=${bin:-$H2O_BIN}
+            h2o_conf "$port" "$WWW" > "$TMP/$name.conf"
+            PEER_CMD[$name]="$bin -m worker -c $TMP/$name.conf"
+            PEER_CONFS[$name]="$name.conf"
+            PEER_LOGS[$name]="$name-stderr.log" ;;
         *) die "unknown kind of server '$kind'" ;;
     esac
     case $kind in
@@ -242,6 +320,10 @@ peer_setup() {
             "$bin" -t -f "$TMP/$name.conf" > "$check" 2>&1 || { cat "$check" >&2; die "$name: httpd rejects its configuration"; } ;;
         nginx)
             ${PEER_CMD[$name]} -t > "$check" 2>&1 || { cat "$check" >&2; die "$name: nginx rejects its configuration"; } ;;
+        lighttpd)
+            "$bin" -tt -f "$TMP/$name.conf" > "$check" 2>&1 || { cat "$check" >&2; die "$name: lighttpd rejects its configuration"; } ;;
+        h2o)
+            "$bin" -m test -c "$TMP/$name.conf" > "$check" 2>&1 || { cat "$check" >&2; die "$name: h2o rejects its configuration"; } ;;
     esac
     meta "cmd:$name" "${PEER_CMD[$name]}"
     local c
@@ -254,9 +336,18 @@ peer_logs() { local f; for f in ${PEER_LOGS[$1]}; do echo "$TMP/$f"; done; }
 show_logs() { local f; for f in $(peer_logs "$1"); do [ -s "$f" ] && tail -n 20 "$f" >&2; done; true; }
 
 peer_start() { # peer_start NAME: in the foreground of a background job, as the current user
-    ${PEER_CMD[$1]} > /dev/null 2> "$TMP/$1-stderr.log" < /dev/null &
+    ${PEER_CMD[$1]} > /dev/null 2>> "$TMP/$1-stderr.log" < /dev/null &
     PEER_PID[$1]=$!
     BENCH_PIDS+=("$!")
+}
+peer_stop() { # peer_stop NAME: stop the server and the children it left, and forget its PID (a restart)
+    local pid p keep=()
+    pid=$(peer_pid "$1")
+    [ -n "$pid" ] || return 0
+    stop_tree "$pid"
+    for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
+    BENCH_PIDS=("${keep[@]}")
+    PEER_PID[$1]=""
 }
 peer_wait_ready() { # peer_wait_ready NAME PATH: until it answers (10 s)
     local pid u
@@ -297,7 +388,8 @@ peer_verify() {
 }
 
 # --- accounting --------------------------------------------------------------------------------------
-# The service's processes: the top one (httpd, nginx's master, xinetd) and its children.
+# The service's processes: the top one (httpd, nginx's master, xinetd, h2o) and its children (nginx's
+# worker, xinetd's servers, h2o's crash handler).
 svc_pids() { local t; t=$(peer_pid "$1"); echo "$t $(children "$t")"; }
 # CPU ticks: utime+stime+cutime+cstime of the top process (the children it reaped included: xinetd's
 # per-connection servers) plus utime+stime of its live children.
@@ -325,6 +417,14 @@ svc_mem() {
         rss=$((rss + r)); pss=$((pss + ${1:-0})); uss=$((uss + ${2:-0})); n=$((n + 1))
     done
     echo "$rss $pss $uss $n"
+}
+svc_rss_max() { # the largest RSS (KiB) of one of the service's live processes: the one that serves
+    local p r max=0
+    for p in $(svc_pids "$1"); do
+        r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
+        [ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r
+    done
+    echo "$max"
 }
 # "NANOSECONDS TASKS": CPU time of every live thread (schedstat, ns resolution) and the thread list,
 # so that the idle figure can be finer than a clock tick when no thread came or went.
@@ -369,6 +469,11 @@ run_client() { # run_client OUTPUT CMD...: in the background, waited for (a sign
     CLIENT_PID=""
     return "$rc"
 }
+shell_line() { # shell_line ARG...: the arguments as one line of shell (those with spaces in single quotes)
+    local a out=""
+    for a in "$@"; do case $a in *' '*) out="$out '$a'" ;; *) out="$out $a" ;; esac; done
+    echo "${out# }"
+}
 warm_up() { # warm_up NAME SECONDS CONNECTIONS PATH: keep-alive load before the first measurement
     [ "$2" -gt 0 ] || return 0
     note "warming up $1 (${2}s)"
@@ -376,7 +481,8 @@ warm_up() { # warm_up NAME SECONDS CONNECTIONS PATH: keep-alive load before the 
         || { cat "$TMP/warmup-$1.txt" >&2; die "wrk failed warming up $1"; }
     peer_alive "$1"
 }
-# parse_wrk FILE → REQUESTS RPS LATENCY_MS P99_MS MIB_S ERRORS NON2XX (p99 "-" without --latency)
+# parse_wrk FILE → REQUESTS RPS LATENCY_MS P99_MS MIB_S ERRORS NON2XX P50_MS (the percentiles "-" without
+# --latency)
 parse_wrk() {
     awk '
         function ms(v) {
@@ -393,15 +499,16 @@ parse_wrk() {
             if (v ~ /KB$/) return (v + 0) / 1024
             return (v + 0) / 1048576
         }
-        BEGIN { p99 = "-" }
+        BEGIN { p50 = p99 = "-" }
         /^ *Latency +[0-9]/  { lat = ms($2) }
+        /^ *50%/             { p50 = sprintf("%.3f", ms($2)) }
         /^ *99%/             { p99 = sprintf("%.3f", ms($2)) }
         / requests in /      { reqs = $1 }
         /^Requests\/sec:/    { rps = $2 }
         /^Transfer\/sec:/    { xfer = mib($2) }
         /Socket errors:/     { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
         /Non-2xx or 3xx/     { non2xx = $5 }
-        END { printf "%s %s %.3f %s %.4f %d %d\n", reqs, rps, lat, p99, xfer, err, non2xx }' "$1"
+        END { printf "%s %s %.3f %s %.4f %d %d %s\n", reqs, rps, lat, p99, xfer, err, non2xx, p50 }' "$1"
 }
 parse_ab() { # parse_ab FILE → the same fields (errors: failed requests + write errors)
     awk '
@@ -412,13 +519,14 @@ parse_ab() { # parse_ab FILE → the same fields (errors: failed requests + writ
         /^Requests per second:/ { rps = $4 }
         /^Time per request:/ && lat == "" { lat = $4 }
         /^Transfer rate:/       { xfer = $3 / 1024 }
+        /^ *50%/                { p50 = $2 }
         /^ *99%/                { p99 = $2 }
-        END { printf "%s %s %.3f %.3f %.4f %d %d\n", reqs, rps, lat, p99, xfer, failed + werr, non2xx }' "$1"
+        END { printf "%s %s %.3f %.3f %.4f %d %d %.3f\n", reqs, rps, lat, p99, xfer, failed + werr, non2xx, p50 }' "$1"
 }
 
 # The load TSV's columns, the same for every script (see bench/README.md).
 # shellcheck disable=SC2034
-LOAD_COLUMNS="server workload round position tool connections duration_s requests rps latency_ms p99_ms mib_s errors non2xx cpu_ticks clk_tck rss_kib pss_kib processes"
+LOAD_COLUMNS="server workload round position tool connections duration_s requests rps latency_ms p50_ms p99_ms mib_s errors non2xx cpu_ticks clk_tck rss_kib pss_kib processes"
 
 # load_run TSV SERVER WORKLOAD ROUND POSITION CONNECTIONS MEM(yes|no) CMD...: one measured run of CMD
 # (wrk or ab, lasting $DURATION s) against SERVER; appends one row to TSV. The service's CPU ticks are read
@@ -457,11 +565,12 @@ load_run() {
              fields=$(parse_ab "$out") ;;
         *)   die "load_run: unknown client $tool" ;;
     esac
-    set -- $fields $best
-    [ "${1:-0}" -gt 0 ] || { cat "$out" >&2; die "$tool completed no request against $s ($w)"; }
-    #                       requests rps lat p99 mib err non2xx                   rss pss procs
-    tsv_row "$tsv" "$s" "$w" "$round" "$pos" "$tool" "$conns" "$DURATION" "$1" "$2" "$3" "$4" "$5" "$6" "$7" \
-        $((after - before)) "$HZ" "$8" "$9" "${11}"
+    local requests rps lat p99 mib err non2xx p50 rss pss procs
+    read -r requests rps lat p99 mib err non2xx p50 <<< "$fields"
+    read -r rss pss _ procs <<< "$best"
+    [ "${requests:-0}" -gt 0 ] || { cat "$out" >&2; die "$tool completed no request against $s ($w)"; }
+    tsv_row "$tsv" "$s" "$w" "$round" "$pos" "$tool" "$conns" "$DURATION" "$requests" "$rps" "$lat" "$p50" "$p99" \
+        "$mib" "$err" "$non2xx" $((after - before)) "$HZ" "$rss" "$pss" "$procs"
 }
 
 # --- results -----------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """report.py: the benchmark reports, computed from the TSVs the benchmark scripts write.
 
-    bench/report.py [--results DIR] [--doc FILE] [--no-chart] [standalone-vs-inetd] [compare-nginx]
+    bench/report.py [--results DIR] [--doc FILE] [--no-chart] [standalone-vs-inetd] [compare-nginx] [peers]
 
-The scripts (bench/standalone-vs-inetd.sh, bench/compare-nginx.sh) only start servers, measure and append
-rows; every figure derived from the rows (CPU per request, server CPU, medians, ratios, TTFB percentiles,
+The scripts (bench/standalone-vs-inetd.sh, bench/compare-nginx.sh, bench/peers.sh) only start servers,
+measure and append rows; every figure derived from the rows (CPU per request, server CPU, medians, ratios, TTFB percentiles,
 the break-even rate) is computed here, reading the TSVs by column name. Python standard library only.
 
 standalone-vs-inetd reads DIR/standalone-vs-inetd{,-ttfb,-startup,-servers,-meta}.tsv and writes
@@ -16,6 +16,10 @@ copy of that page).
 compare-nginx reads DIR/compare-nginx.tsv and DIR/compare-nginx-meta.tsv and writes DIR/compare-nginx.txt
 (also printed): the median round per server, the ratio httpd/nginx and, when the run had an
 httpd-baseline, the ratio httpd/httpd-baseline.
+
+peers reads DIR/peers.tsv, DIR/peers-idle.tsv and DIR/peers-meta.tsv and writes DIR/peers.md (also printed):
+the median over rounds of every workload's figures per server with the ratio to nginx, httpd's goals
+against nginx (met or not), every run, the machine, versions, commands and configuration files.
 
 With no report named, it writes those whose TSVs are in DIR (default bench/results).
 """
@@ -582,24 +586,348 @@ def compare_nginx(results):
     print(f"(written to {out})", file=sys.stderr)
 
 
+# --- peers --------------------------------------------------------------------------------------------
+PEER_LABELS = {"httpd": "httpd", "nginx": "nginx", "lighttpd": "lighttpd", "h2o": "h2o"}
+PEER_WORKLOADS = {
+    "idle": "idle memory; then {IDLE_CONNECTIONS} idle keep-alive connections",
+    "ka1k": "1 KiB, keep-alive, 64 connections",
+    "ka1k-c1": "1 KiB, keep-alive, 1 connection",
+    "100k": "100 KiB, keep-alive, 64 connections",
+    "close1k": "1 KiB, new connection per request, 16 connections",
+    "10m": "10 MiB, keep-alive, 4 connections",
+    "c1000": "1 KiB, keep-alive, 1000 connections",
+}
+
+
+def median(values):
+    """The median of the values that are not None (the mean of the middle two for an even count)."""
+    v = sorted(x for x in values if x is not None)
+    if not v:
+        return None
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+class Peers:
+    # (workload, figure, unit, better, function of a load row or idle row, format)
+    def __init__(self, results):
+        p = lambda name: os.path.join(results, name)
+        self.results = results
+        self.meta = read_meta(p("peers-meta.tsv"))
+        self.load = read_tsv(p("peers.tsv"))
+        self.idle = read_tsv(p("peers-idle.tsv")) if os.path.exists(p("peers-idle.tsv")) else []
+        m = self.meta
+        self.s = {k[len("setting:"):]: v for k, v in m.items() if k.startswith("setting:")}
+        self.servers = self.s["SERVERS"].split()
+        self.workloads = self.s["WORKLOADS"].split()
+
+    def rows(self, w, srv):
+        table = self.idle if w == "idle" else self.load
+        return sorted((r for r in table if r["server"] == srv and (w == "idle" or r["workload"] == w)),
+                      key=lambda r: int(r["round"]))
+
+    def med(self, w, srv, f):
+        return median(f(r) for r in self.rows(w, srv))
+
+    # figures of one row
+    @staticmethod
+    def cpu_s(r):
+        return num(r, "cpu_ticks") / num(r, "clk_tck")
+
+    def figures(self):
+        """(workload, figure, unit, better, function, format) for the main table."""
+        us_req = lambda r: 1e6 * self.cpu_s(r) / num(r, "requests")
+        us_mib = lambda r: 1e6 * self.cpu_s(r) / (num(r, "mib_s") * num(r, "duration_s")) if num(r, "mib_s") else None
+        cpu_pct = lambda r: 100 * self.cpu_s(r) / num(r, "duration_s")
+        kib_mib = lambda col: (lambda r: mib(num(r, col)))
+        per_conn = lambda before, after: (
+            lambda r: 1024 * (num(r, after) - num(r, before)) / num(r, "alive") if num(r, "alive") else None)
+        F = []
+        for w in self.workloads:
+            if w == "idle":
+                F += [
+                    (w, "RSS, all processes", "MiB", "lower", kib_mib("rss_kib"), "%.1f"),
+                    (w, "PSS, all processes", "MiB", "lower", kib_mib("pss_kib"), "%.2f"),
+                    (w, "USS, all processes", "MiB", "lower", kib_mib("uss_kib"), "%.2f"),
+                    (w, "RSS of the serving process", "MiB", "lower", kib_mib("rss_max_kib"), "%.1f"),
+                    (w, "processes", "", "", lambda r: num(r, "processes"), "%.0f"),
+                    (w, "PSS per idle connection", "bytes", "lower", per_conn("pss_kib", "conns_pss_kib"), "%.0f"),
+                    (w, "RSS per idle connection", "bytes", "lower", per_conn("rss_kib", "conns_rss_kib"), "%.0f"),
+                    (w, "PSS with the idle connections", "MiB", "lower", kib_mib("conns_pss_kib"), "%.1f"),
+                    (w, "idle connections still open when counted", "", "", lambda r: num(r, "alive"), "%.0f"),
+                    (w, "PSS kept after the round's runs, all processes", "MiB", "lower", kib_mib("after_pss_kib"), "%.1f"),
+                    (w, "RSS of the serving process after the round's runs", "MiB", "lower", kib_mib("after_rss_max_kib"), "%.1f"),
+                ]
+            elif w == "10m":
+                F += [(w, "transfer", "MiB/s", "higher", lambda r: num(r, "mib_s"), "%.0f"),
+                      (w, "server CPU per MiB", "µs", "lower", us_mib, "%.0f"),
+                      (w, "server CPU", "%", "", cpu_pct, "%.0f")]
+            else:
+                F += [(w, "requests", "req/s", "higher", lambda r: num(r, "rps"), "%.0f")]
+                if w == "100k":
+                    F += [(w, "transfer", "MiB/s", "higher", lambda r: num(r, "mib_s"), "%.0f")]
+                if w == "c1000":
+                    F += [(w, "latency p50", "ms", "lower", lambda r: num(r, "p50_ms"), "%.2f"),
+                          (w, "latency p99", "ms", "lower", lambda r: num(r, "p99_ms"), "%.2f"),
+                          (w, "RSS under load, all processes", "MiB", "lower", kib_mib("rss_kib"), "%.1f")]
+                F += [(w, "server CPU per request", "µs", "lower", us_req, "%.1f"),
+                      (w, "server CPU", "%", "", cpu_pct, "%.0f")]
+        return F
+
+    def goals(self):
+        """(goal, target text, measured text, met: True/False/None)."""
+        G = []
+        fig = {(w, name): (f, unit, spec) for w, name, unit, _, f, spec in self.figures()}
+
+        def val(w, name, srv):
+            f = fig.get((w, name))
+            return self.med(w, srv, f[0]) if f and srv in self.servers else None
+
+        def ratio_goal(label, w, name, op, target):
+            a, b = val(w, name, "httpd"), val(w, name, "nginx")
+            if a is None or not b:
+                G.append((label, f"{op} {target}× nginx", "not measured", None))
+                return
+            r = a / b
+            met = r >= target if op == "≥" else r <= target
+            _, unit, spec = fig[(w, name)]
+            G.append((label, f"{op} {target}× nginx", f"{r:.2f}× ({spec % a} vs {spec % b} {unit})", met))
+
+        def abs_goal(label, w, name, target, unit, spec):
+            a = val(w, name, "httpd")
+            if a is None:
+                G.append((label, f"≤ {target} {unit}", "not measured", None))
+                return
+            G.append((label, f"≤ {target} {unit}", (spec % a) + f" {unit}", a <= target))
+
+        def vs_nginx(label, w, name, unit, spec):
+            a, b = val(w, name, "httpd"), val(w, name, "nginx")
+            if a is None or b is None:
+                G.append((label, "≤ nginx's", "not measured", None))
+                return
+            G.append((label, "≤ nginx's", f"{spec % a} vs {spec % b} {unit}", a <= b))
+
+        ratio_goal("ka1k: req/s", "ka1k", "requests", "≥", 1.35)
+        ratio_goal("ka1k-c1: req/s", "ka1k-c1", "requests", "≥", 1.05)
+        ratio_goal("close1k: req/s", "close1k", "requests", "≥", 1.1)
+        ratio_goal("close1k: server CPU per request", "close1k", "server CPU per request", "≤", 0.9)
+        ratio_goal("100k: req/s", "100k", "requests", "≥", 1.05)
+        ratio_goal("10m: MiB/s", "10m", "transfer", "≥", 1.7)
+        abs_goal("10m: server CPU per MiB", "10m", "server CPU per MiB", 150, "µs", "%.0f")
+        abs_goal("idle: PSS of all processes", "idle", "PSS, all processes", 4, "MiB", "%.2f")
+        abs_goal("idle: RSS of the serving process", "idle", "RSS of the serving process", 5, "MiB", "%.2f")
+        vs_nginx("idle: memory (PSS) per idle connection", "idle", "PSS per idle connection", "bytes", "%.0f")
+        vs_nginx("c1000: latency p99", "c1000", "latency p99", "ms", "%.2f")
+        return G
+
+    def report(self):
+        m, s = self.meta, self.s
+        L = []
+        say = L.append
+        others = [x for x in self.servers if x != "httpd"]
+        say("# httpd and its peers: nginx, lighttpd, h2o")
+        say("")
+        say(f"Generated by `bench/peers.sh` (figures: `bench/report.py peers`) on {m['date']}, httpd commit {m['commit']}.")
+        say("Raw measurements: `peers.tsv` (load runs), `peers-idle.tsv` (idle test), `peers-meta.tsv`, next to this file.")
+        say("")
+        say("## Machine, versions, settings")
+        say("")
+        say(f"- machine: {m['nproc']} CPUs ({m['cpu_model']}), {int(m['mem_total_kib']) / 1048576:.1f} GiB RAM, kernel {m['uname_srm']};"
+            " wrk, the idle client and every server share these CPUs")
+        say(f"- load average (1, 5, 15 min) before the first round: {m.get('load_start', NA)}; after the last: {m.get('load_end', NA)}")
+        versions = [f"{m['version:httpd']} (commit {m['commit']}, `{m['bin:httpd']}`)" if "version:httpd" in m else None]
+        versions += [m.get(f"version:{x}") for x in ("nginx", "lighttpd", "h2o")]
+        say("- servers: " + "; ".join(v for v in versions if v))
+        say(f"- clients: {m['version:wrk']}; {m['version:python3']} (bench/idle-conns.py)")
+        say(f"- settings: ROUNDS={s['ROUNDS']}, DURATION={s['DURATION']}s per load run, WARMUP={s['WARMUP']}s per server and round (keep-alive 1 KiB, 64 connections),"
+            f" IDLE_CONNECTIONS={s['IDLE_CONNECTIONS']}, IDLE_SETTLE={s['IDLE_SETTLE']}s; every server: connection limit PEER_CONNECTIONS={s['PEER_CONNECTIONS']},"
+            f" idle keep-alive timeout PEER_KEEPALIVE={s['PEER_KEEPALIVE']}s, open-file limit {s['PEER_NOFILE']}")
+        say(f"- each round starts every server afresh (round 1 from the checks, later rounds restarted), warms it up, then runs"
+            f" every workload against every server in turn (workloads in the order {', '.join(self.workloads)});"
+            " the servers' order rotates from one round to the next")
+        say("")
+        say("## Results")
+        say("")
+        say(f"The median over {s['ROUNDS']} round(s) (with an even number of rounds, the mean of the middle two) of each figure,")
+        say("and in brackets the ratio to nginx's median. **better** says which way is better: for req/s and MiB/s higher, for")
+        say("latency, server CPU per request or per MiB and memory **lower is better** (a ratio below 1 is better there).")
+        say("Server CPU: user + system time of all the server's processes and threads during the run (`/proc/PID/stat`), per")
+        say("request, per MiB sent, or over the run's duration (100 % = one core). Memory: summed over all the server's")
+        say("processes (RSS counts shared library pages fully, PSS divides shared pages among the processes sharing them, USS")
+        say("is private memory); *serving process*: the server's largest process. `idle` memory is read after start,")
+        say("warm-up and a settle time; per idle connection: (PSS with the idle connections open − PSS just before) /")
+        say("connections open (the kernel's socket memory is not in it); *kept after the round's runs*: the memory the")
+        say("server still holds, idle again, after all of the round's workloads.")
+        say("")
+        cols = self.servers
+        say("| workload | figure | better | " + " | ".join(PEER_LABELS[x] for x in cols) + " |")
+        say("|---|---|---|" + "---:|" * len(cols))
+        last = None
+        for w, name, unit, better, f, spec in self.figures():
+            base = self.med(w, "nginx", f) if "nginx" in cols else None
+            cells = []
+            for srv in cols:
+                v = self.med(w, srv, f)
+                c = NA if v is None else f"{spec % v:s}"
+                if v is not None and srv != "nginx" and base and better:
+                    c += f" ({v / base:.2f}×)"
+                cells.append(c)
+            wl = f"`{w}`" if w != last else ""
+            last = w
+            say(f"| {wl} | {name}{' (' + unit + ')' if unit else ''} | {better} | " + " | ".join(cells) + " |")
+        say("")
+        say("Workloads: " + "; ".join(f"`{w}` {PEER_WORKLOADS[w].format(**s)}" for w in self.workloads) + ".")
+        errors = [(r["server"], r["workload"], r["round"], int(num(r, "errors")), int(num(r, "non2xx")))
+                  for r in self.load if num(r, "errors") or num(r, "non2xx")]
+        for srv, w, rnd, e, n in errors:
+            say("")
+            say(f"**Warning:** wrk saw {e} socket errors and {n} non-2xx/3xx responses from {srv} in `{w}` round {rnd} (counted in its req/s).")
+        for r in self.idle:
+            if num(r, "failed") or num(r, "closed") or num(r, "alive") != num(r, "connections"):
+                say("")
+                say(f"**Warning:** idle test, {r['server']} round {r['round']}: {r['opened']} of {r['connections']} connections opened,"
+                    f" {r['failed']} failed (the first: {(r['first_error'] or '-').replace('_', ' ')}), {r['alive']} still open and"
+                    f" {r['closed']} closed by the server when counted.")
+        say("")
+        say("## Goals")
+        say("")
+        say("httpd's targets against nginx, computed from the medians above.")
+        say("")
+        say("| goal | target | measured (httpd vs nginx) | met |")
+        say("|---|---|---|---|")
+        G = self.goals()
+        for label, target, measured, met in G:
+            say(f"| {label} | {target} | {measured} | {'—' if met is None else ('**met**' if met else 'not met')} |")
+        say("")
+        counted = [g for g in G if g[3] is not None]
+        say(f"{sum(1 for g in counted if g[3])} of {len(counted)} measured goals met.")
+        say("")
+        say("## Every run")
+        say("")
+        say("| workload | server | round | position | req/s | MiB/s | latency avg | p50 | p99 | server CPU | CPU/request | errors | non-2xx |")
+        say("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for w in self.workloads:
+            if w == "idle":
+                continue
+            for srv in self.servers:
+                for r in self.rows(w, srv):
+                    say("| %s | %s | %s | %s | %.0f | %.1f | %.2f ms | %s | %s | %.0f %% | %.1f µs | %d | %d |" % (
+                        w, srv, r["round"], r["position"], num(r, "rps"), num(r, "mib_s"), num(r, "latency_ms"),
+                        fmt(num(r, "p50_ms"), "%.2f ms"), fmt(num(r, "p99_ms"), "%.2f ms"),
+                        100 * self.cpu_s(r) / num(r, "duration_s"), 1e6 * self.cpu_s(r) / num(r, "requests"),
+                        num(r, "errors"), num(r, "non2xx")))
+        if self.idle:
+            say("")
+            say("Idle test, every round (memory in MiB; before: after the settle time; with: the idle connections open;")
+            say("after: idle again after all of the round's runs):")
+            say("")
+            say("| server | round | position | RSS before | PSS before | USS before | serving RSS before | processes | opened | failed | open when counted | RSS with | PSS with | USS with | serving RSS with | server CPU, opening and closing them | RSS after | PSS after | serving RSS after |")
+            say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for srv in self.servers:
+                for r in self.rows("idle", srv):
+                    g = lambda c: mib(num(r, c))
+                    say("| %s | %s | %s | %.1f | %.2f | %.2f | %.1f | %s | %s | %s | %s | %.1f | %.1f | %.1f | %.1f | %.2f s | %s | %s | %s |" % (
+                        srv, r["round"], r["position"], g("rss_kib"), g("pss_kib"), g("uss_kib"), g("rss_max_kib"),
+                        r["processes"], r["opened"], r["failed"], r["alive"], g("conns_rss_kib"), g("conns_pss_kib"),
+                        g("conns_uss_kib"), g("conns_rss_max_kib"), self.cpu_s(r), fmt(g("after_rss_kib"), "%.1f"),
+                        fmt(g("after_pss_kib"), "%.1f"), fmt(g("after_rss_max_kib"), "%.1f")))
+        say("")
+        say("## Notes")
+        say("")
+        say("- The `idle` figures are read from freshly started servers: a server that keeps the memory it grew to (its")
+        say("  allocator's free lists, buffer pools) would show it in the next idle reading and hide its per-connection")
+        say("  cost, so every round restarts the servers; what each keeps after a round's runs is its own row above.")
+        say("- The clients and the servers share the machine's CPUs: req/s are those of a machine also running wrk;")
+        say("  server CPU per request is the sturdier figure. Compare within this report; rerun on a quiet machine before")
+        say("  quoting figures. CPU times have clock-tick resolution (10 ms), fine over thousands of requests.")
+        if "nginx" in self.servers:
+            say("- nginx runs as its users run it, a master and one worker. It allocates and initialises its connection and")
+            say(f"  event tables for all `worker_connections` ({s['PEER_CONNECTIONS']}) at start, so its idle memory includes them and")
+            say("  its per-connection figure does not.")
+        if "lighttpd" in self.servers:
+            conf = m.get("conf:lighttpd.conf", "")
+            mc = next((x.split("=")[1].strip() for x in conf.split("\n") if x.startswith("server.max-connections")), None)
+            say("- lighttpd 1.4 takes `server.max-keep-alive-requests` as a 16-bit number: 65535, its largest value, means one")
+            say("  reconnection per 65535 requests on a connection (in `ka1k-c1` a few per run). It refuses more connections than")
+            say(f"  half its file descriptors, so with an open-file limit of {s['PEER_NOFILE']} it takes at most {mc or NA} connections")
+            say("  (at its limit it logs `sockets disabled, connection limit reached` and stops accepting until one closes).")
+        if "h2o" in self.servers:
+            say("- h2o starts a crash-handler process (`share/h2o/annotate-backtrace-symbols`, perl) beside its server process;")
+            say("  it is one of h2o's processes and counted in its memory (all processes) and CPU.")
+        if "httpd" in self.servers:
+            say("- httpd runs with its default `Workers` pool (threads for file-system calls) beside its event loop.")
+        say("")
+        say("## Exact commands and configurations")
+        say("")
+        say(f"Everything ran in a temporary folder (`{m['tmp']}`, removed afterwards) holding `www/1k.html` (1024 bytes),")
+        say("`www/100k.bin` (102400 random bytes), `www/10m.bin` (10485760 random bytes) and the configuration files below.")
+        say("Ports were free loopback ports picked by the kernel. Before measuring, each server was checked to return 200 and")
+        say("exactly each file's bytes (with and without `Connection: close`) and to keep the connection alive.")
+        say("")
+        say("```sh")
+        for srv in self.servers:
+            say(f"# {srv}")
+            say(m[f"cmd:{srv}"])
+        say(f"# warm-up, per server: wrk -t1 -c64 -d{s['WARMUP']}s URL/1k.html")
+        for w in self.workloads:
+            say(f"# {w}: {PEER_WORKLOADS[w].format(**s)}")
+            for srv in self.servers:
+                say("%-90s # %s" % (m[f"client:{w}:{srv}"], srv))
+        say("```")
+        for srv in self.servers:
+            for key in (k for k in m if k.startswith("conf:") and k[len("conf:"):].startswith(srv + ".")):
+                say("")
+                say(f"`{key[len('conf:'):]}` ({srv}):")
+                say("")
+                say("```")
+                say(m[key])
+                say("```")
+        logs = [k[len("log:"):] for k in m if k.startswith("log:")]
+        if logs:
+            say("")
+            say("## Log lines written during the run")
+            if int(s["ROUNDS"]) > 1:
+                say("")
+                say("The servers' restarts between rounds (SIGTERM) are logged too: lighttpd's `server stopped`, h2o's")
+                say("`received SIGTERM`.")
+        for name in logs:
+            say("")
+            say(f"`{name}` ({m[f'loglines:{name}']} lines; the first 5):")
+            say("")
+            say("```")
+            say(m[f"log:{name}"])
+            say("```")
+        return "\n".join(L) + "\n"
+
+
+def peers(results):
+    text = Peers(results).report()
+    out = os.path.join(results, "peers.md")
+    write(out, text)
+    sys.stdout.write(text)
+    print(f"report.py: written: {out}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("reports", nargs="*", metavar="REPORT", help="standalone-vs-inetd, compare-nginx (default: those whose TSVs are present)")
+    ap.add_argument("reports", nargs="*", metavar="REPORT", help="standalone-vs-inetd, compare-nginx, peers (default: those whose TSVs are present)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"), help="folder of the TSVs and reports")
     ap.add_argument("--doc", default=None, help="page with the generated section (default docs/standalone-vs-inetd.md)")
     ap.add_argument("--no-chart", action="store_true", help="do not run gnuplot")
     a = ap.parse_args()
     for r in a.reports:
-        if r not in ("standalone-vs-inetd", "compare-nginx"):
-            ap.error(f"unknown report {r!r} (standalone-vs-inetd, compare-nginx)")
+        if r not in ("standalone-vs-inetd", "compare-nginx", "peers"):
+            ap.error(f"unknown report {r!r} (standalone-vs-inetd, compare-nginx, peers)")
     reports = a.reports or [r for r, f in (("standalone-vs-inetd", "standalone-vs-inetd.tsv"),
-                                           ("compare-nginx", "compare-nginx.tsv"))
+                                           ("compare-nginx", "compare-nginx.tsv"), ("peers", "peers.tsv"))
                             if os.path.exists(os.path.join(a.results, f))]
     if not reports:
         sys.exit(f"report.py: no benchmark TSVs in {a.results}")
     for r in reports:
         if r == "standalone-vs-inetd":
             standalone_vs_inetd(a.results, a.doc or DOC_DEFAULT, not a.no_chart)
+        elif r == "peers":
+            peers(a.results)
         else:
             compare_nginx(a.results)
 

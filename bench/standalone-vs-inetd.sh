@@ -134,12 +134,7 @@ client_argv() { # client_argv WORKLOAD SERVER: the client's command line, in CLI
         close1k-ab)    CLIENT_ARGV=(ab -q -r -t "$DURATION" -n $((DURATION * 50000)) -c "$CLOSE_CONNECTIONS" "$u") ;;
     esac
 }
-client_cmd() { # the same as one line of shell
-    local a out=""
-    client_argv "$@"
-    for a in "${CLIENT_ARGV[@]}"; do case $a in *' '*) out="$out '$a'" ;; *) out="$out $a" ;; esac; done
-    echo "${out# }"
-}
+client_cmd() { client_argv "$@"; shell_line "${CLIENT_ARGV[@]}"; }   # the same as one line of shell
 
 if [ "$WARMUP" -gt 0 ]; then
     for s in $SERVERS; do warm_up "$s" "$WARMUP" "$CONNECTIONS" 1k.html; done

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs what building, testing or benchmarking httpd needs and is missing (Debian, as root).
 # usage: scripts/install-deps.sh build|test|bench
-# Packages whose Debian install would start a system service (nginx, xinetd) are installed with a
-# policy-rc.d that forbids starting services, so nothing is left running.
+# Packages whose Debian install would start a system service (nginx, xinetd, lighttpd, h2o) are installed
+# with a policy-rc.d that forbids starting services, so nothing is left running.
 set -eu
 need=""
 want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" || need="$need $1"; }
@@ -19,7 +19,8 @@ need_pytest() {
 
 case "${1:-build}" in
   test) need_pytest; want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate ;;
-  bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl ;;
+  bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl
+         want lighttpd; want h2o ;;
 esac
 
 if [ -n "$need" ]; then
