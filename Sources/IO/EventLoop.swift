@@ -13,6 +13,9 @@ public final class EventLoop {
     let base: OpaquePointer
     var signalEvents: [OpaquePointer] = []
     var signalHandlers: [Int32: () -> Void] = [:]
+    /// libevent's cached wall time when `cachedMonotonic` was read.
+    var cachedWall = timeval()
+    var cachedMonotonic = 0.0
 
     /// Creates the event base; call only after daemonizing (libevent state does not survive fork).
     public init() throws(StartupError) {
@@ -40,6 +43,19 @@ public final class EventLoop {
         var tv = timeval()
         event_base_gettimeofday_cached(base, &tv)
         return Int(tv.tv_sec)
+    }
+
+    /// Monotonic seconds as of the loop iteration now running (nginx's cached time): read from the clock
+    /// once per iteration, when libevent's cached wall time (set after each poll) changes, so the many
+    /// requests of one iteration share one clock read. Outside the loop it reads the clock.
+    public func cachedMonotonicSeconds() -> Double {
+        var tv = timeval()
+        event_base_gettimeofday_cached(base, &tv)
+        if tv.tv_sec != cachedWall.tv_sec || tv.tv_usec != cachedWall.tv_usec {
+            cachedWall = tv
+            cachedMonotonic = Self.monotonicSeconds()
+        }
+        return cachedMonotonic
     }
 
     /// Monotonic seconds, for deadlines and cache ages.

@@ -54,7 +54,9 @@ final class Connection: TransportDelegate {
     static let lingerSeconds = 2.0
 
     let id: UInt64
-    unowned let host: any ConnectionHost
+    /// The host, held strongly: the host keeps the connection only while it is open, so the cycle ends at close
+    /// (an unowned reference would cost a check on every use).
+    let host: any ConnectionHost
     let clock: any ConnectionClock
     let transport: any Transport
     let deadline: LazyDeadline

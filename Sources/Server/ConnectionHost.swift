@@ -31,13 +31,13 @@ protocol DeadlineTimer: AnyObject {
 
 extension Timer: DeadlineTimer {}
 
-/// The real clock: CLOCK_MONOTONIC and libevent timers on `loop`.
+/// The real clock: CLOCK_MONOTONIC read once per loop iteration, and libevent timers on `loop`.
 final class LoopClock: ConnectionClock {
     let loop: EventLoop
 
     init(_ loop: EventLoop) { self.loop = loop }
 
-    func now() -> Double { EventLoop.monotonicSeconds() }
+    func now() -> Double { loop.cachedMonotonicSeconds() }
 
     func makeTimer(_ fire: @escaping () -> Void) -> (any DeadlineTimer)? { Timer(loop, fire) }
 }

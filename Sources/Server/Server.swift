@@ -469,7 +469,7 @@ public final class Server {
     /// cache, so a cache hit never extends an entry's life and an old generation's lookup never fills it.
     func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupAnswer {
         let current = settings === active
-        if current, let cached = cache.get(path, now: EventLoop.monotonicSeconds()) { return .now(cached) }
+        if current, let cached = cache.get(path, now: loop.cachedMonotonicSeconds()) { return .now(cached) }
         let lookupSettings = settings.settings.lookup
         if inlineLookups {
             let result = FileLookup.lookup(path, lookupSettings)
@@ -485,7 +485,7 @@ public final class Server {
 
     /// Keeps a freshly found file (or a directory listing) in the open-file cache.
     func remember(_ path: String, _ result: LookupResult) {
-        cache.put(path, result, now: EventLoop.monotonicSeconds())
+        cache.put(path, result, now: loop.cachedMonotonicSeconds())
         if !cache.entries.isEmpty { scheduleHousekeeping() }
     }
 
