@@ -128,6 +128,15 @@ public final class BufferedSocket: Transport {
     /// Bytes not yet handed to the kernel.
     public var outputCount: Int { evbuffer_get_length(output) }
 
+    /// True when input waits in the buffer or in the kernel (a non-blocking MSG_PEEK of one byte: a
+    /// close on unread bytes would send a reset).
+    public func inputPending() -> Bool {
+        if evbuffer_get_length(input) > 0 { return true }
+        if sawEOF || closed { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
+    }
+
     /// Calls `body` with the first `limit` bytes of input (all of it when fewer) as one contiguous region
     /// (no copy when they already are). Only that prefix is pulled together, so a head parser passing its
     /// head-size limit never makes libevent allocate a contiguous copy of more than that.

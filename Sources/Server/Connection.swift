@@ -69,6 +69,8 @@ final class Connection: TransportDelegate {
     var discarder: BodyDiscarder?
     var purpose: Purpose?
     var keepAliveAfterWrite = false
+    /// The close after this response may skip lingering when no input is left unread (`linger`).
+    var mayCloseAtOnce = false
     var peerClosed = false
     var requestsServed = 0
     var inReadHeads = false
@@ -403,6 +405,8 @@ final class Connection: TransportDelegate {
             responseForcesClose: response.forceClose, bodyLeftUnread: mustClose, draining: host.draining,
             requestsServed: requestsServed, maxRequests: config.maxKeepAliveRequests)
         keepAliveAfterWrite = keepAlive
+        mayCloseAtOnce = ConnectionPolicy.mayCloseAtOnce(
+            requestWants: request?.wantsKeepAlive, responseForcesClose: response.forceClose, bodyLeftUnread: mustClose)
         if request == nil && failedHead == nil { requestStart = clock.now() }
         let bodyBytes = response.sendsBody ? response.contentLength ?? 0 : 0
         var logEntry: AccessLogEntry?
@@ -513,9 +517,14 @@ final class Connection: TransportDelegate {
     }
 
     /// Half-closes and reads until the client closes (at most `lingerSeconds`), so unread input cannot
-    /// turn our close into a reset that destroys the response in flight (nginx's lingering close).
+    /// turn our close into a reset that destroys the response in flight (nginx's lingering close). A client
+    /// that asked to close and left nothing unread (buffered or in the kernel) is closed at once.
     func linger() {
         state = .lingering
+        if mayCloseAtOnce && !transport.inputPending() {
+            close()
+            return
+        }
         transport.shutdownWrite()
         transport.consumeInput(transport.inputCount)
         if peerClosed {

@@ -138,6 +138,8 @@ final class MemoryTransport: Transport {
     var inputCount: Int { input.count }
     var outputCount: Int { output.reduce(0) { $0 + $1.count } }
 
+    func inputPending() -> Bool { !input.isEmpty }
+
     func withInput<T>(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         input.prefix(limit).withUnsafeBytes(body)
     }

@@ -119,7 +119,8 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         #expect(h.state == .idle)
         h.transport.receive("GET /f.txt HTTP/1.0\r\n\r\n")
         #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
-        #expect(h.state == .lingering)
+        // It asked for nothing more and sent nothing more: no lingering.
+        #expect(h.closed && !h.transport.writeShut)
     }
 
     @Test func maxKeepAliveRequestsClosesAfterTheLast() throws {
@@ -285,6 +286,41 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         #expect(h.transport.inputCount == 0 && h.transport.sent.isEmpty)
         h.transport.clientCloses()
         #expect(h.closed)
+    }
+
+    @Test func closeAskedWithNothingMoreSentClosesAtOnce() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
+        #expect(h.closed && !h.transport.writeShut)
+        #expect(h.host.outcomes.map(\.code) == [200])
+    }
+
+    @Test func closeAskedAfterASlowResponseClosesOnceItDrains() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("abcdef")
+        h.transport.window = 10
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        #expect(h.state == .writing)
+        h.transport.clientReads(1000)
+        #expect(h.transport.takeSent() == ok("abcdef", extra: "Connection: close\r\n"))
+        #expect(h.closed && !h.transport.writeShut)
+    }
+
+    @Test func closeWantedByTheServerNotTheClientLingers() throws {
+        let h = try Harness { $0.keepAlive = false }
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive(get)
+        #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
+        #expect(h.state == .lingering && h.transport.writeShut)
+    }
+
+    @Test func errorAfterACloseRequestStillLingers() throws {
+        let h = try Harness { $0.limitRequestBody = 2 }
+        h.transport.receive("POST /f.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: 3\r\n\r\n")
+        #expect(h.transport.takeSent().hasPrefix("HTTP/1.1 413 "))
+        #expect(h.state == .lingering && h.transport.writeShut)
     }
 
     @Test func lingeringCloseEndsAfterTwoSeconds() throws {
