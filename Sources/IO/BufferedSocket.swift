@@ -1,6 +1,8 @@
 // A connected socket with input and output buffers, on two libevent events of our own
 // (not a bufferevent): the read event stays registered for the connection's life and writes are
 // tried at once, so a keep-alive request that fits the socket buffer costs no epoll_ctl at all.
+// TCP_NODELAY is not set here: accepted sockets inherit it from the listener, an adopted one gets it
+// from `Sockets.setNoDelay`.
 // Ownership: the BufferedSocket owns the fd (closed by `close()` or deinit); C callbacks reach it
 // through an unretained pointer, so it must outlive its own callbacks (the Server frees closed
 // connections on the next loop iteration).
@@ -61,8 +63,6 @@ public final class BufferedSocket: Transport {
             return nil
         }
         evbuffer_set_flags(output, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD))
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         event_add(readEvent, nil)
     }
 

@@ -130,7 +130,7 @@ public final class Server {
     /// A Listener on the bound socket `b` (which it takes over, even when this throws).
     func makeListener(_ b: BoundListener, enabled: Bool = true) throws(StartupError) -> (ListenAddress?, Listener) {
         let l = try Listener(
-            loop, fd: b.fd, enabled: enabled, onAccept: { [unowned self] in self.accept($0) },
+            loop, fd: b.fd, enabled: enabled, onAccept: { [unowned self] in self.accept($0, peer: $1) },
             onError: { [unowned self] in self.acceptFailed($0) })
         return (b.address, l)
     }
@@ -167,7 +167,7 @@ public final class Server {
         guard !stopping else { return }
         stopping = true
         listeners.removeAll()
-        for fd in waitingForSlot { Glibc.close(fd) }
+        for waiting in waitingForSlot { Glibc.close(waiting.fd) }
         waitingForSlot.removeAll()
         for c in Array(connections.values) { c.closeIfIdle() }
         log.log(.notice, "stopping: \(connections.count) connection(s) finishing, at most \(config.shutdownTimeout) s")
@@ -252,7 +252,8 @@ public final class Server {
     /// Serves an already-connected socket (inetd mode: fd 0).
     public func adopt(_ fd: Int32) {
         Sockets.prepareInherited(fd)
-        accept(fd)
+        Sockets.setNoDelay(fd)
+        accept(fd, peer: Sockets.peerAddress(fd))
     }
 
     /// inetd "wait" style: stop when idle for `idleExit` seconds.
@@ -263,7 +264,7 @@ public final class Server {
 
     /// Takes a new connection. At MaxConnections it takes the slot of the connection longest on an
     /// incomplete head; when none has had its grace yet, the new one waits (unread) until a slot frees.
-    func accept(_ fd: Int32) {
+    func accept(_ fd: Int32, peer: PeerAddress) {
         if stopping {
             Glibc.close(fd)
             updateAccepting()
@@ -272,7 +273,7 @@ public final class Server {
         if connections.count >= config.maxConnections {
             guard let victim = evictionCandidate() else {
                 if waitingForSlot.count < Self.maxWaitingForSlot {
-                    waitingForSlot.append(fd)
+                    waitingForSlot.append((fd, peer))
                 } else {
                     Glibc.close(fd)
                 }
@@ -281,12 +282,12 @@ public final class Server {
             }
             evict(victim)
         }
-        open(fd)
+        open(fd, peer: peer)
         updateAccepting()
     }
 
     /// Accepted sockets waiting for a slot, oldest first (at most `maxWaitingForSlot`; the listener pauses).
-    var waitingForSlot: [Int32] = []
+    var waitingForSlot: [(fd: Int32, peer: PeerAddress)] = []
     static let maxWaitingForSlot = 64
 
     /// Closes `victim` to give its slot to a new client.
@@ -304,14 +305,14 @@ public final class Server {
                 evict(victim)
                 if connections.count >= config.maxConnections { return }  // the victim is not closed yet
             }
-            open(waitingForSlot.removeFirst())
+            let next = waitingForSlot.removeFirst()
+            open(next.fd, peer: next.peer)
         }
     }
 
     /// Makes a connection of the accepted `fd`, unless its address already holds MaxConnectionsPerClient
     /// (then it is closed at once).
-    func open(_ fd: Int32) {
-        let peer = Sockets.peerAddress(fd)
+    func open(_ fd: Int32, peer: PeerAddress) {
         guard admission.admit(peer, limit: config.maxConnectionsPerClient) else {
             stats.refusedPerClient += 1
             log.log(.debug, "[client \(peer)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
