@@ -1,6 +1,7 @@
 // A connected socket with input and output buffers, on two libevent events of our own
 // (not a bufferevent): the read event stays registered for the connection's life and writes are
 // tried at once, so a keep-alive request that fits the socket buffer costs no epoll_ctl at all.
+// The write event is made on the first write that has to wait: most connections never need one.
 // TCP_NODELAY is not set here: accepted sockets inherit it from the listener, an adopted one gets it
 // from `Sockets.setNoDelay`.
 // Ownership: the BufferedSocket owns the fd (closed by `close()` or deinit); C callbacks reach it
@@ -17,12 +18,16 @@ public import Support
 /// A non-blocking stream socket with buffered input and output: the plain-TCP `Transport`.
 public final class BufferedSocket: Transport {
     public let fd: Int32
-    public weak var delegate: (any TransportDelegate)?
+    /// The owner, which holds this socket for as long as it lives (so no weak reference, and no side
+    /// table allocated per connection for one).
+    public unowned(unsafe) var delegate: (any TransportDelegate)?
+    let base: OpaquePointer
     let input: OpaquePointer
     let output: OpaquePointer
-    /// Both set by init (a failed init returns nil); optional only so that init can pass `self` to libevent.
+    /// Set by init (a failed init returns nil); optional only so that init can pass `self` to libevent.
     var readEvent: OpaquePointer?
-    var writeEvent: OpaquePointer?
+    /// The write event once made (`writeEvent`).
+    var madeWriteEvent: OpaquePointer?
     var readingEnabled = false
     var readPaused = false
     var writePending = false
@@ -43,22 +48,15 @@ public final class BufferedSocket: Transport {
             return nil
         }
         self.fd = fd
+        self.base = loop.base
         self.input = input
         self.output = output
-        let arg = Unmanaged.passUnretained(self).toOpaque()
-        let read = httpd_event_new(
-            loop.base, fd, HTTPD_EV_READ | HTTPD_EV_PERSIST,
+        readEvent = httpd_event_new(
+            base, fd, HTTPD_EV_READ | HTTPD_EV_PERSIST,
             { _, _, arg in
                 Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().readReady()
-            }, arg)
-        let write = httpd_event_new(
-            loop.base, fd, HTTPD_EV_WRITE | HTTPD_EV_PERSIST,
-            { _, _, arg in
-                Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().writeReady()
-            }, arg)
-        readEvent = read
-        writeEvent = write
-        guard read != nil, write != nil else {
+            }, Unmanaged.passUnretained(self).toOpaque())
+        guard readEvent != nil else {
             closed = true  // deinit frees what was made, but the fd stays the caller's
             return nil
         }
@@ -69,7 +67,7 @@ public final class BufferedSocket: Transport {
     deinit {
         close()
         if let readEvent { event_free(readEvent) }
-        if let writeEvent { event_free(writeEvent) }
+        if let madeWriteEvent { event_free(madeWriteEvent) }
         evbuffer_free(input)
         evbuffer_free(output)
     }
@@ -79,9 +77,24 @@ public final class BufferedSocket: Transport {
         guard !closed else { return }
         closed = true
         event_del(readEvent)
-        event_del(writeEvent)
+        if let madeWriteEvent { event_del(madeWriteEvent) }
         evbuffer_drain(output, evbuffer_get_length(output))
         Glibc.close(fd)
+    }
+
+    /// The write event, made on first use. Its allocation failing is out of memory, which Swift's own
+    /// allocations treat as fatal too.
+    var writeEvent: OpaquePointer? {
+        if let madeWriteEvent { return madeWriteEvent }
+        guard
+            let made = httpd_event_new(
+                base, fd, HTTPD_EV_WRITE | HTTPD_EV_PERSIST,
+                { _, _, arg in
+                    Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().writeReady()
+                }, Unmanaged.passUnretained(self).toOpaque())
+        else { fatalError("libevent could not allocate a write event: out of memory") }
+        madeWriteEvent = made
+        return made
     }
 
     /// Stops sending (FIN) but keeps reading, for a lingering close.

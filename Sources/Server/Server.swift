@@ -436,8 +436,8 @@ public final class Server {
         // A lookup still queued for it is no longer wanted: a worker skips it.
         if pendingLookups.removeValue(forKey: id) != nil { pool.cancel(id) }
         // Keep the object alive until the current callback (often one of its own events) has returned.
+        if graveyard.isEmpty { reaper.schedule(after: 0) }
         graveyard.append(connection)
-        reaper.schedule(after: 0)
         stats.connectionsHandled += 1
         if exitWhenEmpty && connections.isEmpty {
             loop.stop()
