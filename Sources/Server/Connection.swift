@@ -15,7 +15,7 @@ enum ConnectionActivity {
 }
 
 /// A client connection, owned by its host and used only on the loop thread.
-final class Connection: TransportDelegate {
+final class Connection: TransportDelegate, DeadlineOwner {
     enum State {
         /// Waiting for (the rest of) a request head; the head deadline runs.
         case readingHead
@@ -89,7 +89,7 @@ final class Connection: TransportDelegate {
     private(set) var headDue = 0.0
     var config: Configuration { active.settings.config }
 
-    /// A connection over `transport`; nil when no deadline timer can be made (the caller closes the transport).
+    /// A connection over `transport`; nil when the clock has no deadline queue (the caller closes the transport).
     init?(id: UInt64, host: any ConnectionHost, clock: any ConnectionClock, transport: any Transport, peer: PeerAddress) {
         self.id = id
         self.peer = peer
@@ -98,13 +98,10 @@ final class Connection: TransportDelegate {
         self.transport = transport
         active = host.active
         parser = RequestParser(limits: active.settings.limits)
-        // The deadline's callback refers to the connection unowned: the connection owns the deadline, and
-        // the host owns connections.
-        var fire: (() -> Void)?
-        guard let deadline = LazyDeadline(clock: clock, fire: { fire?() }) else { return nil }
+        guard let deadline = LazyDeadline(clock: clock) else { return nil }
         self.deadline = deadline
-        fire = { [unowned self] in self.deadlinePassed() }
         transport.delegate = self
+        deadline.owner = self
     }
 
     /// Begins reading the first request under the head deadline (and the settings in force now).

@@ -21,6 +21,8 @@ final class ManualClock: ConnectionClock {
 
     struct WeakTimer { weak var timer: ManualTimer? }
 
+    private(set) lazy var deadlines: DeadlineQueue? = DeadlineQueue(clock: self)
+
     func now() -> Double { time }
 
     func makeTimer(_ fire: @escaping () -> Void) -> (any DeadlineTimer)? {
