@@ -63,11 +63,12 @@ final class Connection: TransportDelegate, DeadlineOwner {
     private(set) var state = State.readingHead
     /// The settings of the request in progress, taken from the host when its first bytes are parsed.
     var active: ActiveSettings
-    var parser: RequestParser
-    var request: Request?
-    var pendingRoute: Route?
-    var discarder: BodyDiscarder?
-    var purpose: Purpose?
+    /// The parser, request, route, body discarder, lookup purpose, response in flight and refused head of
+    /// the request in progress, borrowed from the host's pool while there is one (the properties below
+    /// reach them): an idle keep-alive connection holds none of it.
+    var exchange: UnsafeMutablePointer<Exchange>?
+    /// The host's pool of exchanges (the host owns it, and outlives the connection).
+    unowned(unsafe) let exchanges: ExchangePool
     var keepAliveAfterWrite = false
     /// The close after this response may skip lingering when no input is left unread (`linger`).
     var mayCloseAtOnce = false
@@ -76,11 +77,8 @@ final class Connection: TransportDelegate, DeadlineOwner {
     var inReadHeads = false
     /// Close after the current response whatever else says (a request body was left unread).
     var mustClose = false
-    var inFlight: InFlight?
     var requestStart = 0.0
     var skipAccessLog = false
-    /// The head of a request refused by `Request.interpret`, for the logs.
-    var failedHead: RequestHead?
     /// The client's address, read once when the connection was accepted.
     let peer: PeerAddress
     /// When the head now being read began (its deadline counts from here), on the clock's scale.
@@ -97,11 +95,69 @@ final class Connection: TransportDelegate, DeadlineOwner {
         self.clock = clock
         self.transport = transport
         active = host.active
-        parser = RequestParser(limits: active.settings.limits)
+        exchanges = host.exchanges
         guard let deadline = LazyDeadline(clock: clock) else { return nil }
         self.deadline = deadline
         transport.delegate = self
         deadline.owner = self
+    }
+
+    deinit { releaseExchange() }
+
+    // MARK: The exchange
+
+    /// The exchange of the request in progress, borrowed from the host's pool when there is none. The
+    /// properties below are addressors of its fields: no copy, no coroutine frame, no exclusivity check.
+    var current: UnsafeMutablePointer<Exchange> {
+        if let exchange { return exchange }
+        let e = exchanges.take(limits: active.settings.limits)
+        exchange = e
+        return e
+    }
+
+    /// Gives the exchange back to the host's pool (between requests with nothing buffered, or at close).
+    func releaseExchange() {
+        guard let e = exchange else { return }
+        exchange = nil
+        exchanges.give(e)
+    }
+
+    /// True when no head is partly parsed (also when the connection holds no exchange).
+    var parserIsIdle: Bool { exchange?.pointee.parser.isIdle ?? true }
+
+    var parser: RequestParser {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.parser)! }
+        unsafeMutableAddress { current.pointer(to: \.parser)! }
+    }
+
+    var request: Request? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.request)! }
+        unsafeMutableAddress { current.pointer(to: \.request)! }
+    }
+
+    var inFlight: InFlight? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.inFlight)! }
+        unsafeMutableAddress { current.pointer(to: \.inFlight)! }
+    }
+
+    var pendingRoute: Route? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.pendingRoute)! }
+        unsafeMutableAddress { current.pointer(to: \.pendingRoute)! }
+    }
+
+    var discarder: BodyDiscarder? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.discarder)! }
+        unsafeMutableAddress { current.pointer(to: \.discarder)! }
+    }
+
+    var purpose: Purpose? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.purpose)! }
+        unsafeMutableAddress { current.pointer(to: \.purpose)! }
+    }
+
+    var failedHead: RequestHead? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.failedHead)! }
+        unsafeMutableAddress { current.pointer(to: \.failedHead)! }
     }
 
     /// Begins reading the first request under the head deadline (and the settings in force now).
@@ -291,7 +347,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// The state shown by status pages: reading, writing, waiting (keep-alive) or closing.
     var monitorState: ConnectionActivity {
         switch state {
-        case .readingHead: parser.isIdle && transport.inputCount == 0 && requestsServed > 0 ? .waiting : .reading
+        case .readingHead: parserIsIdle && transport.inputCount == 0 && requestsServed > 0 ? .waiting : .reading
         case .readingBody: .reading
         case .waitingForFile, .writing: .writing
         case .idle: .waiting
@@ -492,6 +548,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         }
         state = .idle
         deadline.schedule(after: config.keepAliveTimeout)
+        if transport.inputCount == 0 { releaseExchange() }
         transport.enableReading()
     }
 
@@ -554,7 +611,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         switch state {
         case .readingHead:
             let seconds = headDue - headStarted
-            if parser.isIdle && transport.inputCount == 0 {
+            if parserIsIdle && transport.inputCount == 0 {
                 close()
             } else if seconds < config.requestHeaderTimeout {
                 // Under pressure a dribbling head gives its slot back at once: no answer, no lingering.
@@ -583,7 +640,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
     func closeIfIdle() {
         switch state {
         case .idle: close()
-        case .readingHead where parser.isIdle && transport.inputCount == 0: close()
+        case .readingHead where parserIsIdle && transport.inputCount == 0: close()
         default: break
         }
     }
@@ -598,6 +655,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         transport.close()
         // A response cut short: count and log what reached the kernel.
         endResponse(unsent: unsent)
+        releaseExchange()
         host.connectionClosed(id)
     }
 }

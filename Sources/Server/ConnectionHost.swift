@@ -80,6 +80,8 @@ protocol ConnectionHost: AnyObject {
     var underPressure: Bool { get }
     /// True when responses go to an access log (so connections build log entries).
     var logsAccess: Bool { get }
+    /// Exchanges lent to connections for the requests they serve.
+    var exchanges: ExchangePool { get }
     /// The `Date` header value for now.
     func dateHeader() -> String
     /// Writes an error-log line when `level` is enabled.

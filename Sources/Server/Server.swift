@@ -43,6 +43,8 @@ public final class Server {
     var cache: FileCache
     /// What each connection waiting for a worker asked for, and under which settings (for the cache).
     var pendingLookups: [UInt64: (path: String, settings: ActiveSettings)] = [:]
+    /// Request state lent to connections while they serve a request.
+    let exchanges = ExchangePool()
     /// Once-a-second chores (flush the access log, prune the file cache), scheduled only while
     /// there is something to do, so an idle daemon never wakes up.
     var housekeeping: Timer!

@@ -281,6 +281,8 @@ final class FakeHost: ConnectionHost {
 
     func connectionDropped() { dropped += 1 }
 
+    let exchanges = ExchangePool()
+
     private(set) var headStarts: [Double] = []
     func headStarted(_ id: UInt64, at time: Double) { headStarts.append(time) }
 }

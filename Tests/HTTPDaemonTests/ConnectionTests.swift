@@ -346,6 +346,58 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         #expect(h.closed)
     }
 
+    // MARK: Request state borrowed per request
+
+    @Test func anIdleConnectionHoldsNoRequestState() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        #expect(h.connection.exchange == nil)
+        h.transport.receive("GET /f.txt HTTP/1.1\r\n")
+        let borrowed = try #require(h.connection.exchange)
+        h.transport.receive("Host: h\r\n\r\n")
+        #expect(h.transport.takeSent() == ok("a"))
+        #expect(h.state == .idle && h.connection.exchange == nil)
+        #expect(h.host.exchanges.spare == [borrowed])
+        // The next request borrows the same one and gives it back.
+        h.transport.receive(get)
+        #expect(h.transport.takeSent() == ok("a"))
+        #expect(h.connection.exchange == nil && h.host.exchanges.spare.count == 1)
+    }
+
+    @Test func theExchangeStaysWhileALookupOrPipelinedBytesAreWaiting() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.host.deferLookups = true
+        h.transport.receive(get + "GET /f.txt HTTP/1.1\r\nHo")
+        #expect(h.state == .waitingForFile && h.connection.exchange != nil)
+        h.host.completeLookup()
+        // The second head is partly parsed: the exchange stays.
+        #expect(h.state == .readingHead && h.connection.exchange != nil)
+        h.transport.receive("st: h\r\n\r\n")
+        h.host.completeLookup()
+        #expect(h.transport.takeSent() == ok("a") + ok("a"))
+        #expect(h.state == .idle && h.connection.exchange == nil)
+    }
+
+    @Test func closingGivesTheExchangeBack() throws {
+        let h = try Harness()
+        h.transport.receive("GET /f.txt HTT")
+        h.transport.breaks(ECONNRESET)
+        #expect(h.closed && h.connection.exchange == nil && h.host.exchanges.spare.count == 1)
+        #expect(h.host.exchanges.spare[0].pointee.parser.isIdle)
+    }
+
+    @Test func thePoolKeepsAtMostItsCapacityAndFollowsTheLimits() {
+        let pool = ExchangePool()
+        let lent = (0..<(ExchangePool.capacity + 6)).map { _ in pool.take(limits: HeadLimits()) }
+        for e in lent { pool.give(e) }
+        #expect(pool.spare.count == ExchangePool.capacity)
+        let small = HeadLimits(requestLine: 100, fieldLine: 100, fieldCount: 5, headSize: 1000)
+        let e = pool.take(limits: small)
+        #expect(e.pointee.parser.limits.headSize == 1000 && pool.spare.count == ExchangePool.capacity - 1)
+        pool.give(e)
+    }
+
     // MARK: Graceful drain
 
     @Test func drainingClosesAfterTheResponseInFlight() throws {
