@@ -49,6 +49,10 @@ public final class Server {
     /// there is something to do, so an idle daemon never wakes up.
     var housekeeping: Timer!
     var housekeepingScheduled = false
+    /// The most connections open at once since the heap was last trimmed (see `heapShouldShrink`).
+    var connectionsPeak = 0
+    /// A peak of connections that makes the heap worth trimming once they have closed.
+    static let trimPeak = 256
     var acceptRetry: Timer!
     /// At MaxConnections: looks again when the oldest incomplete head may be evicted.
     var evictionCheck: Timer!
@@ -144,9 +148,21 @@ public final class Server {
 
     /// Runs the event loop until the server has stopped.
     public func run() {
+        if mode == .standalone { reserveDescriptors() }
         scheduleIdleExit()
         loop.run()
         accessLog?.flush()
+    }
+
+    /// Makes libevent's per-descriptor records for every descriptor the connections and their files may
+    /// use, before any connection's memory (see `EventLoop.reserveDescriptors`), so that the heap can be
+    /// trimmed once connections close. Not in inetd mode, which serves one connection.
+    func reserveDescriptors() {
+        let started = EventLoop.monotonicSeconds()
+        let wanted = 2 * config.maxConnections + config.fileCacheEntries + 64
+        loop.reserveDescriptors(below: wanted)
+        let us = Int((EventLoop.monotonicSeconds() - started) * 1e6)
+        log.log(.debug, "libevent records made for descriptors below \(wanted) (or the open-file limit) in \(us) us")
     }
 
     // MARK: Life cycle
@@ -339,6 +355,7 @@ public final class Server {
             return
         }
         connections[id] = connection
+        connectionsPeak = max(connectionsPeak, connections.count)
         idleTimer.cancel()
         updatePressure()
         connection.start()
@@ -441,6 +458,7 @@ public final class Server {
         if graveyard.isEmpty { reaper.schedule(after: 0) }
         graveyard.append(connection)
         stats.connectionsHandled += 1
+        if heapShouldShrink { scheduleHousekeeping() }
         if exitWhenEmpty && connections.isEmpty {
             loop.stop()
             return
@@ -502,7 +520,31 @@ public final class Server {
         housekeepingScheduled = false
         cache.prune(now: EventLoop.monotonicSeconds())
         accessLog?.flush()
+        if heapShouldShrink { trimHeap() }
         if !cache.entries.isEmpty { scheduleHousekeeping() }
+    }
+
+    /// True once the open connections have fallen to half of a peak of at least `trimPeak` since the last
+    /// trim: the memory those connections used is free but kept by malloc (nginx frees its connections'
+    /// pools; glibc keeps freed blocks for reuse, and most lie between blocks still in use).
+    var heapShouldShrink: Bool { Self.trimDue(open: connections.count, peak: connectionsPeak) }
+
+    /// The rule of `heapShouldShrink`: `open` connections have fallen to half of `peak`, a peak of at least `trimPeak`.
+    static func trimDue(open: Int, peak: Int) -> Bool {
+        peak >= trimPeak && open * 2 <= peak
+    }
+
+    /// Gives the free heap back to the kernel (at most once a second, from housekeeping), and starts
+    /// watching for the next peak.
+    func trimHeap() {
+        let started = EventLoop.monotonicSeconds()
+        let released = Heap.trim()
+        let ms = (EventLoop.monotonicSeconds() - started) * 1000
+        log.log(
+            .debug,
+            "heap trimmed (\(released ? "memory released" : "nothing to release")) in \(Int(ms * 1000)) us: "
+                + "\(connections.count) connections open, \(connectionsPeak) at the peak")
+        connectionsPeak = connections.count
     }
 
     /// Delivers finished lookups to their connections (those still open).
