@@ -278,7 +278,7 @@ final class FakeHost: ConnectionHost {
     func connectionDropped() { dropped += 1 }
 
     private(set) var headStarts: [Double] = []
-    func headStarted(_ id: UInt64, at time: Double) { headStarts.append(time) }
+    func headStarted(_ connection: Connection) { headStarts.append(connection.headStarted) }
 }
 
 /// A connection, its transport, host and clock, started and reading.
