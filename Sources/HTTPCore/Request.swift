@@ -146,8 +146,24 @@ public struct Request: Sendable {
 
     /// The target's path, query and authority by its form (RFC 9112 §3.2); 400 for a form the method may not use.
     static func target(_ target: String, method: HTTPMethod, methodName: String) throws(RequestError) -> Target {
+        // One pass over the bytes (this runs for every request): '#' anywhere, where '?' is, the first byte.
+        var copy = target
+        let (hasFragment, question, first) = copy.withUTF8 { b -> (Bool, Int?, UInt8?) in
+            var question: Int?
+            for (i, c) in b.enumerated() {
+                if c == 0x23 { return (true, nil, b.first) }
+                if c == 0x3F && question == nil { question = i }
+            }
+            return (false, question, b.first)
+        }
         // No form of request-target has a fragment (RFC 9112 §3.2): a '#' is never sent, only typed.
-        if target.utf8.contains(UInt8(ascii: "#")) { throw RequestError(.badRequest, "fragment in request target") }
+        if hasFragment { throw RequestError(.badRequest, "fragment in request target") }
+        if first == 0x2F {
+            guard let q = question else { return Target(path: target) }
+            let utf8 = target.utf8
+            let at = utf8.index(utf8.startIndex, offsetBy: q)
+            return Target(path: String(target[..<at]), query: String(target[utf8.index(after: at)...]))
+        }
         var t: Target
         if target.hasPrefix("/") {
             t = Target(path: target)

@@ -436,11 +436,17 @@ final class Connection: TransportDelegate {
         let head = response.head(
             date: host.dateHeader(), server: active.settings.serverHeader, keepAlive: keepAlive,
             http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
-        transport.write(head)
+        // A body that is one region of a file held in memory leaves with the head, in one write.
+        let inMemory = response.sendsBody ? Self.memoryRegion(response.body, of: file) : nil
+        if let inMemory {
+            head.withUnsafeBytes { h in inMemory.withUnsafeBytes { transport.write(h, $0) } }
+        } else {
+            transport.write(head)
+        }
         inFlight = InFlight(
             code: response.status.code, bodyBytes: bodyBytes, totalBytes: head.count + bodyBytes, logEntry: logEntry,
             file: file)
-        if response.sendsBody && !queueBody(response.body, from: file) {
+        if response.sendsBody && inMemory == nil && !queueBody(response.body, from: file) {
             host.log(.error, "[client \(peer)] cannot queue a file for sending")
             close()
             return
@@ -456,6 +462,15 @@ final class Connection: TransportDelegate {
             host.log(.debug, "[client \(peer)] write failed: \(errnoText(code))")
             close()
         }
+    }
+
+    /// The bytes of a body that is a single region of a file whose content is in memory, else nil.
+    static func memoryRegion(_ parts: [BodyPart], of resource: FileResource?) -> ArraySlice<UInt8>? {
+        guard parts.count == 1, case .file(let region) = parts[0],
+            let content = resource?.entry(region.representation).content,
+            region.offset >= 0, region.length >= 0, region.offset + region.length <= content.count
+        else { return nil }
+        return content[region.offset..<region.offset + region.length]
     }
 
     /// Queues the body parts: bytes as they are, file regions from memory (small files) or as a

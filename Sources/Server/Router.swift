@@ -65,7 +65,11 @@ public enum Router {
             // Monitoring endpoints match the decoded path (as Apache's <Location>) and answer from
             // memory, before any file-system work.
             // Compared as bytes, like every path decision (a canonically equivalent path is another path).
-            func matches(_ endpoint: String?) -> Bool { endpoint.map { sameBytes(normalized.path, $0) } ?? false }
+            let length = normalized.path.utf8.count
+            func matches(_ endpoint: String?) -> Bool {
+                guard let endpoint, endpoint.utf8.count == length else { return false }
+                return sameBytes(normalized.path, endpoint)
+            }
             if matches(monitoring.health) { return .health }
             if matches(monitoring.ready) { return .ready }
             if matches(monitoring.status) { return .status(StatusFormat.fromQuery(request.query)) }

@@ -148,6 +148,11 @@ final class MemoryTransport: Transport {
         if bytes.count > 0 { output.append(.bytes(Array(bytes))) }
     }
 
+    func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
+        write(first)
+        write(second)
+    }
+
     func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool {
         guard offset >= 0, length >= 0, offset + length <= segment.length else { return false }
         if length > 0 { output.append(.file(segment, offset: offset, length: length)) }
