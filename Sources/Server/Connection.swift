@@ -433,18 +433,21 @@ final class Connection: TransportDelegate {
                 status: response.status.code, bodyBytes: bodyBytes, referer: h?.field("referer"),
                 userAgent: h?.field("user-agent"))
         }
-        let head = response.head(
-            date: host.dateHeader(), server: active.settings.serverHeader, keepAlive: keepAlive,
-            http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
         // A body that is one region of a file held in memory leaves with the head, in one write.
         let inMemory = response.sendsBody ? Self.memoryRegion(response.body, of: file) : nil
-        if let inMemory {
-            head.withUnsafeBytes { h in inMemory.withUnsafeBytes { transport.write(h, $0) } }
-        } else {
-            transport.write(head)
+        let headCount = response.withHead(
+            date: host.dateHeader(), server: active.settings.serverHeader, keepAlive: keepAlive,
+            http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout)
+        ) { head in
+            if let inMemory {
+                inMemory.withUnsafeBytes { transport.write(head, $0) }
+            } else {
+                transport.write(head)
+            }
+            return head.count
         }
         inFlight = InFlight(
-            code: response.status.code, bodyBytes: bodyBytes, totalBytes: head.count + bodyBytes, logEntry: logEntry,
+            code: response.status.code, bodyBytes: bodyBytes, totalBytes: headCount + bodyBytes, logEntry: logEntry,
             file: file)
         if response.sendsBody && inMemory == nil && !queueBody(response.body, from: file) {
             host.log(.error, "[client \(peer)] cannot queue a file for sending")
