@@ -34,24 +34,41 @@ public enum BodyFraming: Sendable, Equatable {
     case chunked
 }
 
-/// A request head checked for meaning, ready to be routed.
-public struct Request: Sendable {
-    public var head: RequestHead
-    public var method: HTTPMethod
+/// A request head checked for meaning, ready to be routed. Immutable, and a class: the connection,
+/// the route and the response decision share one instead of copying (and retaining) its strings.
+public final class Request: Sendable {
+    public let head: RequestHead
+    public let method: HTTPMethod
     /// The path part of the target, still percent-encoded (for absolute-form, without scheme and authority).
-    public var path: String
+    public let path: String
     /// The query (without '?'), or nil.
-    public var query: String?
+    public let query: String?
     /// True for the asterisk-form target `*` (OPTIONS only).
-    public var isAsterisk: Bool
-    public var isHTTP11: Bool
+    public let isAsterisk: Bool
+    public let isHTTP11: Bool
     /// Host (from the target in absolute-form, else the Host field), lowercased, without port; may be empty for HTTP/1.0.
-    public var host: String
+    public let host: String
     /// Whether the client wants the connection kept open after this response.
-    public var wantsKeepAlive: Bool
-    public var body: BodyFraming
+    public let wantsKeepAlive: Bool
+    public let body: BodyFraming
     /// `Expect: 100-continue` was sent.
-    public var expectsContinue: Bool
+    public let expectsContinue: Bool
+
+    init(
+        head: RequestHead, method: HTTPMethod, path: String, query: String?, isAsterisk: Bool, isHTTP11: Bool,
+        host: String, wantsKeepAlive: Bool, body: BodyFraming, expectsContinue: Bool
+    ) {
+        self.head = head
+        self.method = method
+        self.path = path
+        self.query = query
+        self.isAsterisk = isAsterisk
+        self.isHTTP11 = isHTTP11
+        self.host = host
+        self.wantsKeepAlive = wantsKeepAlive
+        self.body = body
+        self.expectsContinue = expectsContinue
+    }
 
     /// Interprets a head; returns the error status to answer when it is not acceptable.
     /// Every failure here leaves the body's framing unknown, so the connection closes after the answer.
