@@ -20,12 +20,13 @@ public enum Route: Sendable {
     case status(StatusFormat)
 }
 
-/// The monitoring endpoints' paths (nil: disabled).
-public struct MonitoringPaths: Sendable {
-    public var health: String?
-    public var ready: String?
-    public var status: String?
-    public var metrics: String?
+/// The monitoring endpoints' paths (nil: disabled). Immutable, and a class: every request's route
+/// reads it, and a shared reference costs one retain where a struct costs one per path.
+public final class MonitoringPaths: Sendable {
+    public let health: String?
+    public let ready: String?
+    public let status: String?
+    public let metrics: String?
 
     public init(health: String? = nil, ready: String? = nil, status: String? = nil, metrics: String? = nil) {
         self.health = health
