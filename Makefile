@@ -7,7 +7,7 @@ SWIFT ?= swift
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib
 CONF ?= httpd.conf
 
-.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx bench-peers clean
+.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx bench-peers bench-instructions clean
 
 all: build
 
@@ -80,6 +80,16 @@ bench-peers:
 	@scripts/install-deps.sh bench
 	$(RELEASE_BUILD)
 	bench/peers.sh
+
+# make bench-instructions: user-space instructions per request (valgrind's callgrind) and system calls per
+# request (strace -c) of httpd, nginx, lighttpd and h2o, 1 KiB keep-alive, 1 KiB with a new connection per
+# request and 100 KiB (wrk -t1 -c8); steady to about 1 % where req/s on a busy machine are not. Writes
+# bench/results/instructions.tsv, instructions-httpd-top.tsv (httpd's top functions), instructions-meta.tsv
+# and instructions.md (see bench/README.md).
+bench-instructions:
+	@scripts/install-deps.sh bench
+	$(RELEASE_BUILD)
+	bench/instructions.sh
 
 clean:
 	rm -rf .build

@@ -1,8 +1,9 @@
 # bench/lib.sh: what the benchmark scripts share (sourced, bash). One copy of each piece:
 #   set-up        bench_init NAME (repository root, RESULTS_DIR, temporary folder, the clean-up trap), die, note
 #   tools         find_bin, abs, bench_tools (installs what is missing), free_ports, write_1k, write_random
-#   peers         peer_setup NAME KIND PORT [BIN [ARG]] writes a server's configuration and command;
-#                 peer_start, peer_stop, peer_wait_ready, peer_verify, peer_alive, peer_url, peer_pid, peer_cmd,
+#   peers         peer_bins SERVERS (the binaries, installed when missing); peer_setup NAME KIND PORT [BIN [ARG]]
+#                 writes a server's configuration and command; peer_start (optionally under a wrapper such as
+#                 valgrind), peer_stop, peer_wait_ready, peer_verify, peer_alive, peer_url, peer_pid, peer_cmd,
 #                 peer_logs
 #                 KIND: httpd (httpd -F), httpd-inetd (httpd --inetd under xinetd), nginx (as its users run
 #                 it: sendfile, tcp_nopush, no access log; ARG on|off: master process), busybox-inetd
@@ -13,7 +14,9 @@
 #                 svc_switches, settle
 #   clients       run_client, pause, shell_line, warm_up, parse_wrk, parse_ab, load_run (one measured run:
 #                 one TSV row)
-#   results       tsv_header, tsv_row, meta (key/value TSV), meta_machine, publish_results
+#   counting      callgrind_argv, cg_zero, cg_dump, cg_total (user-space instructions under valgrind's
+#                 callgrind), strace_attach, strace_detach, strace_counts (system calls, strace -c)
+#   results       tsv_header, tsv_row, meta (key/value TSV), meta_machine, meta_peer_versions, publish_results
 #   builds        baseline_build COMMIT: the release binary of another commit, built once in a git worktree
 # The scripts start servers, measure and append TSV rows; bench/report.py does all the arithmetic and
 # writes the reports. Every process started here is stopped by PID on exit (bench_cleanup).
@@ -265,6 +268,26 @@ EOF
 }
 
 # --- peers -------------------------------------------------------------------------------------------
+# peer_bins SERVER...: the binaries of the servers named (httpd nginx lighttpd h2o), as absolute paths:
+# NGINX_BIN, LIGHTTPD_BIN, H2O_BIN (given, else found on PATH or in /usr/sbin; installed with
+# scripts/install-deps.sh bench when missing) and HTTPD_BIN (must exist; HTTPD_LABEL keeps it as given).
+peer_bins() {
+    local s
+    for s in "$@"; do
+        case $s in
+            nginx)    [ -n "$(find_bin nginx "${NGINX_BIN:-}")" ] || bench_tools nginx
+                      NGINX_BIN=$(abs "$(find_bin nginx "${NGINX_BIN:-}")") ;;
+            lighttpd) [ -n "$(find_bin lighttpd "${LIGHTTPD_BIN:-}")" ] || bench_tools lighttpd
+                      LIGHTTPD_BIN=$(abs "$(find_bin lighttpd "${LIGHTTPD_BIN:-}")") ;;
+            h2o)      [ -n "$(find_bin h2o "${H2O_BIN:-}")" ] || bench_tools h2o
+                      H2O_BIN=$(abs "$(find_bin h2o "${H2O_BIN:-}")") ;;
+            httpd)    [ -x "$HTTPD_BIN" ] || die "$HTTPD_BIN not found or not executable (build it: swift build -c release --static-swift-stdlib)"
+                      HTTPD_LABEL=$HTTPD_BIN
+                      HTTPD_BIN=$(abs "$HTTPD_BIN") ;;
+        esac
+    done
+}
+
 # peer_setup NAME KIND PORT [BIN [ARG]]: write NAME's configuration files into $TMP (serving $WWW), check
 # them, and record its command line. BIN defaults to $HTTPD_BIN, $NGINX_BIN, $BUSYBOX_BIN, $LIGHTTPD_BIN
 # or $H2O_BIN (absolute paths); ARG is nginx's master_process (on by default). The files are named as
@@ -335,30 +358,38 @@ peer_url() { echo "http://127.0.0.1:${PEER_PORT[$1]}/$2"; }   # peer_url NAME PA
 peer_logs() { local f; for f in ${PEER_LOGS[$1]}; do echo "$TMP/$f"; done; }
 show_logs() { local f; for f in $(peer_logs "$1"); do [ -s "$f" ] && tail -n 20 "$f" >&2; done; true; }
 
-peer_start() { # peer_start NAME: in the foreground of a background job, as the current user
-    ${PEER_CMD[$1]} > /dev/null 2>> "$TMP/$1-stderr.log" < /dev/null &
-    PEER_PID[$1]=$!
+# peer_start NAME [WRAPPER...]: in the foreground of a background job, as the current user; with WRAPPER
+# (e.g. valgrind and its options), the server's command runs under it, in the same process (its PID is the
+# server's).
+peer_start() {
+    local name=$1; shift
+    "$@" ${PEER_CMD[$name]} > /dev/null 2>> "$TMP/$name-stderr.log" < /dev/null &
+    PEER_PID[$name]=$!
     BENCH_PIDS+=("$!")
 }
+forget_pid() { # forget_pid PID: drop PID from the processes stopped on exit (it has been stopped)
+    local p keep=()
+    for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    BENCH_PIDS=("${keep[@]}")
+}
 peer_stop() { # peer_stop NAME: stop the server and the children it left, and forget its PID (a restart)
-    local pid p keep=()
+    local pid
     pid=$(peer_pid "$1")
     [ -n "$pid" ] || return 0
     stop_tree "$pid"
-    for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
-    BENCH_PIDS=("${keep[@]}")
+    forget_pid "$pid"
     PEER_PID[$1]=""
 }
-peer_wait_ready() { # peer_wait_ready NAME PATH: until it answers (10 s)
-    local pid u
+peer_wait_ready() { # peer_wait_ready NAME PATH [SECONDS]: until it answers (default 10 s)
+    local pid u limit=${3:-10}
     pid=$(peer_pid "$1"); u=$(peer_url "$1" "$2")
-    for _ in $(seq 100); do
+    for _ in $(seq $((limit * 10))); do
         kill -0 "$pid" 2>/dev/null || { show_logs "$1"; die "$1 exited while starting (log above)"; }
         curl -s -o /dev/null --max-time 2 "$u" && return 0
         sleep 0.1
     done
     show_logs "$1"
-    die "$1 did not answer on $u within 10 s"
+    die "$1 did not answer on $u within $limit s"
 }
 peer_alive() { # peer_alive NAME: fail if the server (or its super-server) died
     kill -0 "$(peer_pid "$1")" 2>/dev/null && return 0
@@ -474,12 +505,16 @@ shell_line() { # shell_line ARG...: the arguments as one line of shell (those wi
     for a in "$@"; do case $a in *' '*) out="$out '$a'" ;; *) out="$out $a" ;; esac; done
     echo "${out# }"
 }
-warm_up() { # warm_up NAME SECONDS CONNECTIONS PATH: keep-alive load before the first measurement
-    [ "$2" -gt 0 ] || return 0
-    note "warming up $1 (${2}s)"
-    run_client "$TMP/warmup-$1.txt" wrk -t1 -c"$3" -d"${2}s" "$(peer_url "$1" "$4")" \
-        || { cat "$TMP/warmup-$1.txt" >&2; die "wrk failed warming up $1"; }
-    peer_alive "$1"
+# warm_up NAME SECONDS CONNECTIONS PATH [WRK_ARG...]: load before the first measurement (keep-alive unless
+# WRK_ARGs such as -H 'Connection: close' say otherwise)
+warm_up() {
+    local name=$1 secs=$2 conns=$3 path=$4
+    shift 4
+    [ "$secs" -gt 0 ] || return 0
+    note "warming up $name (${secs}s)"
+    run_client "$TMP/warmup-$name.txt" wrk -t1 -c"$conns" -d"${secs}s" "$@" "$(peer_url "$name" "$path")" \
+        || { cat "$TMP/warmup-$name.txt" >&2; die "wrk failed warming up $name"; }
+    peer_alive "$name"
 }
 # parse_wrk FILE → REQUESTS RPS LATENCY_MS P99_MS MIB_S ERRORS NON2XX P50_MS (the percentiles "-" without
 # --latency)
@@ -573,6 +608,94 @@ load_run() {
         "$mib" "$err" "$non2xx" $((after - before)) "$HZ" "$rss" "$pss" "$procs"
 }
 
+# --- counting: user-space instructions (callgrind) and system calls (strace) ---------------------------
+STRACE_PID="" CG_BEFORE=" "
+# callgrind_argv TAG: in CALLGRIND_ARGV, the valgrind command that peer_start NAME "${CALLGRIND_ARGV[@]}"
+# puts in front of a server's command: callgrind counting the instructions the process executes in user
+# space (all its threads), no per-instruction data, one file per dump ($TMP/callgrind-TAG.PID.N) and
+# --read-inline-info=no (with inline information, callgrind attributes almost everything in httpd's release
+# binary to one function). valgrind's own messages go to $TMP/valgrind-TAG.PID.log, not the server's stderr.
+# Its control pipes are in $TMP (--vgdb-prefix), not in /tmp: a `callgrind_control -z` or `-d` without a PID,
+# run by anyone else on the machine, acts on every callgrind run it finds in /tmp and would zero or dump this
+# one in the middle of a measurement.
+callgrind_argv() {
+    # shellcheck disable=SC2034  # used by the scripts
+    CALLGRIND_ARGV=(valgrind --tool=callgrind --dump-instr=no --read-inline-info=no "--vgdb-prefix=$TMP/vgdb-pipe"
+        "--callgrind-out-file=$TMP/callgrind-$1.%p" "--log-file=$TMP/valgrind-$1.%p.log")
+}
+cg_control() { # cg_control NAME OPTION: callgrind_control OPTION PID (-z: zero the counts; -d: dump them)
+    local pid
+    pid=$(peer_pid "$1")
+    callgrind_control "--vgdb-prefix=$TMP/vgdb-pipe" "$2" "$pid" > "$TMP/callgrind-control.txt" 2>&1 \
+        && grep -q 'OK' "$TMP/callgrind-control.txt" \
+        || { cat "$TMP/callgrind-control.txt" >&2; die "callgrind_control $2 $pid failed ($1)"; }
+}
+# cg_zero NAME: the counts start again from zero (and the dump files there are so far are noted)
+cg_zero() {
+    local f
+    cg_control "$1" -z
+    CG_BEFORE=" "
+    for f in "$TMP"/callgrind-*."$(peer_pid "$1")".*; do CG_BEFORE="$CG_BEFORE$f "; done
+}
+# cg_dump NAME: callgrind writes the counts since cg_zero into a new file; prints its path once it is complete
+# (its last line is the totals). Fails if more than one file appeared since cg_zero: something else dumped
+# the counts in the meantime.
+cg_dump() {
+    local pid f new found=""
+    pid=$(peer_pid "$1")
+    cg_control "$1" -d
+    for _ in $(seq 300); do
+        new=0
+        for f in "$TMP"/callgrind-*."$pid".*; do
+            case $CG_BEFORE in *" $f "*) continue ;; esac
+            [ -f "$f" ] || continue
+            new=$((new + 1))
+            tail -n 1 "$f" | grep -q '^totals:' && found=$f
+        done
+        [ "$new" -le 1 ] || die "callgrind dumped $1 (PID $pid) $new times during one measurement"
+        [ -z "$found" ] || { echo "$found"; return 0; }
+        sleep 0.1
+    done
+    die "callgrind wrote no dump for $1 (PID $pid) within 30 s"
+}
+cg_total() { # cg_total FILE: the instructions in a callgrind dump (callgrind_annotate's PROGRAM TOTALS)
+    callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(/,/, "", $1); print $1; exit }'
+}
+# strace_attach NAME FILE: strace -c -f attached to the server's process (every thread of it), counting its
+# system calls until strace_detach writes the table into FILE; returns once every thread is traced.
+strace_attach() {
+    local pid t untraced
+    pid=$(peer_pid "$1")
+    strace -c -f -o "$2" -p "$pid" 2> "$2.log" &
+    STRACE_PID=$!
+    BENCH_PIDS+=("$STRACE_PID")
+    for _ in $(seq 100); do
+        untraced=0
+        for t in /proc/"$pid"/task/*/status; do
+            [ "$(awk '/^TracerPid:/ { print $2 }' "$t" 2>/dev/null)" = "$STRACE_PID" ] || untraced=$((untraced + 1))
+        done
+        [ "$untraced" -eq 0 ] && return 0
+        kill -0 "$STRACE_PID" 2>/dev/null || { cat "$2.log" >&2; die "strace could not attach to $1 (PID $pid)"; }
+        sleep 0.1
+    done
+    die "strace did not attach to every thread of $1 (PID $pid) within 10 s"
+}
+strace_detach() { # strace_detach FILE: stop strace (SIGTERM: it detaches and writes its table)
+    stop "$STRACE_PID"
+    forget_pid "$STRACE_PID"
+    STRACE_PID=""
+    grep -q ' total$' "$1" || { cat "$1" "$1.log" >&2; die "strace wrote no table into $1"; }
+}
+# strace_counts FILE → CALLS ERRORS NAME:CALLS:ERRORS,... : the system calls in strace -c's table, in all and
+# per call (most frequent first)
+strace_counts() {
+    awk '
+        /^-+ -+/ { part++; next }
+        part == 1 && NF >= 5 { calls = $4; err = NF >= 6 ? $5 : 0; n += calls; e += err; print $NF ":" calls ":" err }
+        END { printf "#total %.0f %.0f\n", n, e }' "$1" \
+    | sort -t: -k2,2nr -k1,1 | awk '/^#total / { t = $2 " " $3; next } { l = l (l == "" ? "" : ",") $0 } END { print t, (l == "" ? "-" : l) }'
+}
+
 # --- results -----------------------------------------------------------------------------------------
 # TSV: a header row, then one row per measurement; tabs and newlines inside a value become spaces; an
 # empty value is written as "-" (not measured).
@@ -606,6 +729,19 @@ meta_machine() {
     meta uname_sr "$(uname -sr)"
     meta clk_tck "$HZ"
     meta tmp "$TMP"
+}
+v_debian() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }   # a Debian package's version
+meta_peer_versions() { # meta_peer_versions SERVER...: version:SERVER of each server named (bin:httpd too)
+    local s
+    for s in "$@"; do
+        case $s in
+            httpd)    meta version:httpd "$("$HTTPD_BIN" -v 2>&1 | head -n 1)"
+                      meta bin:httpd "$HTTPD_LABEL" ;;
+            nginx)    meta version:nginx "$("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //') (Debian $(v_debian nginx-light))" ;;
+            lighttpd) meta version:lighttpd "$("$LIGHTTPD_BIN" -v 2>&1 | head -n 1 | sed 's/ - a light and fast webserver//') (Debian $(v_debian lighttpd))" ;;
+            h2o)      meta version:h2o "$("$H2O_BIN" -v 2>&1 | head -n 1) (Debian $(v_debian h2o))" ;;
+        esac
+    done
 }
 meta_log() { # meta_log NAME FILE [IGNORE_REGEX]: how many lines a log has (those not ignored) and the first 5
     local n

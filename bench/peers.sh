@@ -76,19 +76,7 @@ for w in $WORKLOADS; do
     case $w in idle|ka1k|ka1k-c1|100k|close1k|10m|c1000) ;; *) die "unknown workload '$w' in WORKLOADS" ;; esac
 done
 bench_tools wrk curl python3
-for s in $SERVERS; do
-    case $s in
-        nginx)    [ -n "$(find_bin nginx "${NGINX_BIN:-}")" ] || bench_tools nginx
-                  NGINX_BIN=$(abs "$(find_bin nginx "${NGINX_BIN:-}")") ;;
-        lighttpd) [ -n "$(find_bin lighttpd "${LIGHTTPD_BIN:-}")" ] || bench_tools lighttpd
-                  LIGHTTPD_BIN=$(abs "$(find_bin lighttpd "${LIGHTTPD_BIN:-}")") ;;
-        h2o)      [ -n "$(find_bin h2o "${H2O_BIN:-}")" ] || bench_tools h2o
-                  H2O_BIN=$(abs "$(find_bin h2o "${H2O_BIN:-}")") ;;
-        httpd)    [ -x "$HTTPD_BIN" ] || die "$HTTPD_BIN not found or not executable (build it: swift build -c release --static-swift-stdlib)"
-                  HTTPD_LABEL=$HTTPD_BIN
-                  HTTPD_BIN=$(abs "$HTTPD_BIN") ;;
-    esac
-done
+peer_bins $SERVERS
 
 # Every server and the idle client need a descriptor per connection: the limit goes up to the hard limit
 # (inherited by everything started from here) and is written into the configurations.
@@ -226,16 +214,7 @@ meta_machine
 for v in DURATION WARMUP ROUNDS THREADS SERVERS WORKLOADS IDLE_CONNECTIONS IDLE_SETTLE PEER_CONNECTIONS PEER_KEEPALIVE PEER_NOFILE; do
     meta "setting:$v" "${!v}"
 done
-v_debian() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
-for s in $SERVERS; do
-    case $s in
-        httpd)    meta version:httpd "$("$HTTPD_BIN" -v 2>&1 | head -n 1)"
-                  meta bin:httpd "$HTTPD_LABEL" ;;
-        nginx)    meta version:nginx "$("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //') (Debian $(v_debian nginx-light))" ;;
-        lighttpd) meta version:lighttpd "$("$LIGHTTPD_BIN" -v 2>&1 | head -n 1 | sed 's/ - a light and fast webserver//') (Debian $(v_debian lighttpd))" ;;
-        h2o)      meta version:h2o "$("$H2O_BIN" -v 2>&1 | head -n 1) (Debian $(v_debian h2o))" ;;
-    esac
-done
+meta_peer_versions $SERVERS
 meta version:wrk "wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
 meta version:python3 "$(python3 -V 2>&1)"
 for w in $WORKLOADS; do

@@ -225,7 +225,6 @@ meta_machine
 for v in DURATION WARMUP CONNECTIONS CLOSE_CONNECTIONS THREADS IDLE_SECONDS TTFB_SAMPLES TTFB_PAUSE STARTUP_RUNS GB_PER_VCPU SERVERS WORKLOADS; do
     meta "setting:$v" "${!v}"
 done
-v_debian() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "?"; }
 meta version:httpd "$("$HTTPD_BIN" -v 2>&1 | head -n 1)"
 meta version:nginx "$("$NGINX_BIN" -v 2>&1 | sed 's/^nginx version: //') (Debian $(v_debian nginx-light))"
 meta version:xinetd "xinetd $("$XINETD_BIN" -version 2>&1 | head -n 1 | awk '{ print $1 }') (Debian $(v_debian xinetd))"

@@ -20,7 +20,7 @@ need_pytest() {
 case "${1:-build}" in
   test) need_pytest; want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl
-         want lighttpd; want h2o ;;
+         want lighttpd; want h2o; want valgrind; want strace ;;
 esac
 
 if [ -n "$need" ]; then

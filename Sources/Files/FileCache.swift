@@ -2,6 +2,8 @@
 // directory's automatic index, are reused for `FileCacheValidity` seconds, so hot paths skip the worker
 // pool. A change on disk is seen at most that many seconds later. Loop thread only.
 
+import Support
+
 /// A decoded path as a cache key: hashed and compared as its UTF-8 bytes, so canonically equivalent
 /// names (NFC and NFD, U+212A and `K`), which are different files on disk, never share an entry.
 public struct PathKey: Hashable, Sendable {
@@ -13,7 +15,7 @@ public struct PathKey: Hashable, Sendable {
         self.path = path
     }
 
-    public static func == (a: PathKey, b: PathKey) -> Bool { a.path.utf8.elementsEqual(b.path.utf8) }
+    public static func == (a: PathKey, b: PathKey) -> Bool { sameBytes(a.path, b.path) }
 
     public func hash(into hasher: inout Hasher) {
         hasher.combine(path.utf8.count)

@@ -130,7 +130,10 @@ public enum PathNormalizer {
     }
 
     /// True when a segment of `path` starts with a dot, other than a leading `/.well-known/`.
-    public static func isHidden(_ path: String) -> Bool { isHidden(bytes: path.utf8) }
+    public static func isHidden(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { isHidden(bytes: $0) }
+    }
 
     /// True when a byte segment (split on 0x2F) starts with 0x2E, other than a leading `.well-known` segment.
     public static func isHidden<Bytes: Collection<UInt8>>(bytes path: Bytes) -> Bool {

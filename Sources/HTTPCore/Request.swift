@@ -34,24 +34,41 @@ public enum BodyFraming: Sendable, Equatable {
     case chunked
 }
 
-/// A request head checked for meaning, ready to be routed.
-public struct Request: Sendable {
-    public var head: RequestHead
-    public var method: HTTPMethod
+/// A request head checked for meaning, ready to be routed. Immutable, and a class: the connection,
+/// the route and the response decision share one instead of copying (and retaining) its strings.
+public final class Request: Sendable {
+    public let head: RequestHead
+    public let method: HTTPMethod
     /// The path part of the target, still percent-encoded (for absolute-form, without scheme and authority).
-    public var path: String
+    public let path: String
     /// The query (without '?'), or nil.
-    public var query: String?
+    public let query: String?
     /// True for the asterisk-form target `*` (OPTIONS only).
-    public var isAsterisk: Bool
-    public var isHTTP11: Bool
+    public let isAsterisk: Bool
+    public let isHTTP11: Bool
     /// Host (from the target in absolute-form, else the Host field), lowercased, without port; may be empty for HTTP/1.0.
-    public var host: String
+    public let host: String
     /// Whether the client wants the connection kept open after this response.
-    public var wantsKeepAlive: Bool
-    public var body: BodyFraming
+    public let wantsKeepAlive: Bool
+    public let body: BodyFraming
     /// `Expect: 100-continue` was sent.
-    public var expectsContinue: Bool
+    public let expectsContinue: Bool
+
+    init(
+        head: RequestHead, method: HTTPMethod, path: String, query: String?, isAsterisk: Bool, isHTTP11: Bool,
+        host: String, wantsKeepAlive: Bool, body: BodyFraming, expectsContinue: Bool
+    ) {
+        self.head = head
+        self.method = method
+        self.path = path
+        self.query = query
+        self.isAsterisk = isAsterisk
+        self.isHTTP11 = isHTTP11
+        self.host = host
+        self.wantsKeepAlive = wantsKeepAlive
+        self.body = body
+        self.expectsContinue = expectsContinue
+    }
 
     /// Interprets a head; returns the error status to answer when it is not acceptable.
     /// Every failure here leaves the body's framing unknown, so the connection closes after the answer.
@@ -146,8 +163,24 @@ public struct Request: Sendable {
 
     /// The target's path, query and authority by its form (RFC 9112 §3.2); 400 for a form the method may not use.
     static func target(_ target: String, method: HTTPMethod, methodName: String) throws(RequestError) -> Target {
+        // One pass over the bytes (this runs for every request): '#' anywhere, where '?' is, the first byte.
+        var copy = target
+        let (hasFragment, question, first) = copy.withUTF8 { b -> (Bool, Int?, UInt8?) in
+            var question: Int?
+            for (i, c) in b.enumerated() {
+                if c == 0x23 { return (true, nil, b.first) }
+                if c == 0x3F && question == nil { question = i }
+            }
+            return (false, question, b.first)
+        }
         // No form of request-target has a fragment (RFC 9112 §3.2): a '#' is never sent, only typed.
-        if target.utf8.contains(UInt8(ascii: "#")) { throw RequestError(.badRequest, "fragment in request target") }
+        if hasFragment { throw RequestError(.badRequest, "fragment in request target") }
+        if first == 0x2F {
+            guard let q = question else { return Target(path: target) }
+            let utf8 = target.utf8
+            let at = utf8.index(utf8.startIndex, offsetBy: q)
+            return Target(path: String(target[..<at]), query: String(target[utf8.index(after: at)...]))
+        }
         var t: Target
         if target.hasPrefix("/") {
             t = Target(path: target)

@@ -66,14 +66,24 @@ public struct Response: Sendable {
 
     /// Serializes the head: status line, Date, Server, the fields, Content-Length and Connection.
     public func head(date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int) -> [UInt8] {
-        // Built straight into one buffer of the right size, each piece in one copy: this runs once per response.
+        withHead(date: date, server: server, keepAlive: keepAlive, http11: http11, keepAliveTimeout: keepAliveTimeout) {
+            Array($0)
+        }
+    }
+
+    /// Calls `body` with the serialized head in a buffer on the stack (no allocation: this runs once per
+    /// response), and returns what `body` returns.
+    public func withHead<T>(
+        date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int,
+        _ body: (UnsafeRawBufferPointer) -> T
+    ) -> T {
         var bound = 96 + status.line.utf8.count + date.utf8.count
         if let renderedFields {
             bound += renderedFields.count
         } else {
             bound += Self.fieldsBound(server: server, headers: headers)
         }
-        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { buffer in
             var out = ByteWriter(buffer)
             out.put(status.line)
             out.put("Date: ")
@@ -92,7 +102,7 @@ public struct Response: Sendable {
                 out.put("\r\n")
             }
             out.put("\r\n")
-            count = out.count
+            return body(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<out.count])))
         }
     }
 

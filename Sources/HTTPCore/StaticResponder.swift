@@ -95,11 +95,18 @@ public enum StaticResponder {
     public static func isPlain(_ request: Request, _ resource: StaticFile, _ settings: StaticSettings) -> Bool {
         if settings.precompressed && !resource.variants.isEmpty { return false }
         let head = request.head
-        for name in ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"] where head.mayHave(name) {
-            if head.field(name) != nil { return false }
+        // Most requests have none of these names' lengths among their fields: one test of a word.
+        if head.names & preconditionNames.mask != 0 {
+            for name in preconditionNames.names where head.field(name) != nil { return false }
         }
         return request.method == .head || !head.mayHave("range") || head.field("range") == nil
     }
+
+    /// The precondition fields (RFC 9110 §13.1) and the summary bits of their names.
+    static let preconditionNames: (names: [String], mask: UInt64) = {
+        let names = ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"]
+        return (names, names.reduce(0) { $0 | RequestHead.summaryBit($1) })
+    }()
 
     /// The response `respond` gives when `isPlain`, with its Server line, fields and Content-Length
     /// already rendered (`Response.renderFields`).

@@ -36,6 +36,12 @@ public final class BufferedSocket: Transport {
     var closed = false
     /// libevent could not queue some output (out of memory): the stream is broken, `flush` says so.
     var outputLost = false
+    /// The errno of a failed direct write (0: none), for `flush` to report.
+    var writeError: Int32 = 0
+    /// Whether the last read filled its buffer (more is likely waiting: read in large pieces).
+    var readLarge = false
+    static let smallRead = 928
+    static let largeRead = 16384
     /// Input kept while the owner is not reading (pipelined requests) before reading pauses.
     public static let inputCap = 64 * 1024
 
@@ -117,7 +123,12 @@ public final class BufferedSocket: Transport {
     }
 
     func readReady() {
-        let n = httpd_evbuffer_read_once(input, fd, 16384)
+        // A read sized to what usually comes (a request head) keeps libevent's chain within malloc's
+        // per-thread cache (chains of up to 1 KiB, header included); a read that fills it is followed by
+        // large ones until a read comes back short.
+        let size = readLarge ? Self.largeRead : Self.smallRead
+        let n = httpd_evbuffer_read_once(input, fd, size)
+        readLarge = n == size
         if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
             let event: TransportEvent = n == 0 ? .eof : .error(errno)
             sawEOF = true
@@ -170,6 +181,40 @@ public final class BufferedSocket: Transport {
         if evbuffer_add(output, base, bytes.count) != 0 { outputLost = true }
     }
 
+    /// With nothing queued, one writev(2) of both ranges (no copy into the output buffer, no chain to
+    /// allocate and free: the common keep-alive response); what the kernel does not take is queued, and
+    /// an error is kept for `flush`.
+    public func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
+        guard evbuffer_get_length(output) == 0, writeError == 0, !outputLost, !closed else {
+            write(first)
+            write(second)
+            return
+        }
+        var vectors = (
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count)
+        )
+        let sent = withUnsafeMutableBytes(of: &vectors) { raw in
+            retryingEINTR { writev(fd, raw.baseAddress!.assumingMemoryBound(to: iovec.self), 2) }
+        }
+        var taken = 0
+        switch sent {
+        case .success(let n):
+            taken = n
+        case .failure(let e) where e.code == EAGAIN:
+            break
+        case .failure(let e):
+            writeError = e.code
+            return
+        }
+        if taken < first.count {
+            write(UnsafeRawBufferPointer(rebasing: first[taken...]))
+            write(second)
+        } else {
+            write(UnsafeRawBufferPointer(rebasing: second[(taken - first.count)...]))
+        }
+    }
+
     /// Queues `length` bytes of `segment` from `offset`, sent with sendfile. libevent takes its own
     /// reference to the segment (and gives it back if adding fails), so no descriptor is duplicated
     /// or closed here. False when libevent refused (out of memory, or a region beyond the segment).
@@ -181,6 +226,7 @@ public final class BufferedSocket: Transport {
     /// Writes as much queued output as the kernel takes now; the rest goes out as the socket allows.
     public func flush() -> FlushResult {
         if outputLost { return .failed(ENOMEM) }
+        if writeError != 0 { return .failed(writeError) }
         switch writeSome() {
         case .failed(let e):
             return .failed(e)

@@ -54,6 +54,10 @@ public protocol Transport: AnyObject {
     func consumeInput(_ count: Int)
     /// Queues a copy of `bytes` for output (if it cannot, the next `flush` fails).
     func write(_ bytes: UnsafeRawBufferPointer)
+    /// Queues `first` then `second` (a head and a small body): when nothing else is queued a transport
+    /// may hand them to the kernel at once and queue only what it did not take; an error it meets is
+    /// reported by the next `flush`.
+    func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer)
     /// Queues `length` bytes of `segment` from `offset` (sent with sendfile); false when it cannot.
     func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool
     /// Writes as much queued output as the kernel takes now; the rest goes out as the peer reads.

@@ -83,6 +83,13 @@ final class Connection: TransportDelegate, DeadlineOwner {
     let peer: PeerAddress
     /// When the head now being read began (its deadline counts from here), on the clock's scale.
     private(set) var headStarted = 0.0
+    /// Its neighbours in the host's HeadQueue (heads begun just before and just after its own); not
+    /// counted references: the host takes a connection out of the queue when it closes.
+    unowned(unsafe) var headOlder: Connection?
+    unowned(unsafe) var headNewer: Connection?
+    var inHeadQueue = false
+    /// The `headStarted` of the head the host was last told about (`queueHead`).
+    var queuedHead = -1.0
     /// When the head deadline now scheduled falls due.
     private(set) var headDue = 0.0
     var config: Configuration { active.settings.config }
@@ -165,14 +172,22 @@ final class Connection: TransportDelegate, DeadlineOwner {
         state = .readingHead
         active = host.active
         startHeadDeadline()
+        queueHead()
         transport.enableReading()
+    }
+
+    /// Tells the host that this connection waits for the rest of its current head (once per head): a
+    /// head read whole in one go never enters the eviction order.
+    func queueHead() {
+        guard queuedHead != headStarted else { return }
+        queuedHead = headStarted
+        host.headStarted(self)
     }
 
     /// Starts the deadline for a request head: `RequestHeaderTimeout`, or less while the host is under
     /// pressure (too many connections), so that clients dribbling incomplete heads give their slots up first.
     func startHeadDeadline() {
         headStarted = clock.now()
-        host.headStarted(id, at: headStarted)
         var seconds = config.requestHeaderTimeout
         if host.underPressure { seconds = min(seconds, Admission.pressureHeadSeconds) }
         headDue = headStarted + seconds
@@ -226,7 +241,11 @@ final class Connection: TransportDelegate, DeadlineOwner {
             // The parser never needs more than its head-size limit (and one byte to see it passed).
             switch transport.withInput(upTo: parser.limits.headSize + 1, { parser.parse($0) }) {
             case .needMore:
-                if peerClosed { close() }
+                if peerClosed {
+                    close()
+                } else {
+                    queueHead()
+                }
                 return
             case .invalid(let error):
                 parser.reset()
@@ -471,14 +490,23 @@ final class Connection: TransportDelegate, DeadlineOwner {
                 status: response.status.code, bodyBytes: bodyBytes, referer: h?.field("referer"),
                 userAgent: h?.field("user-agent"))
         }
-        let head = response.head(
+        // A body that is one region of a file held in memory leaves with the head, in one write.
+        let inMemory = response.sendsBody ? Self.memoryRegion(response.body, of: file) : nil
+        let headCount = response.withHead(
             date: host.dateHeader(), server: active.settings.serverHeader, keepAlive: keepAlive,
-            http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout))
-        transport.write(head)
+            http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout)
+        ) { head in
+            if let inMemory {
+                inMemory.withUnsafeBytes { transport.write(head, $0) }
+            } else {
+                transport.write(head)
+            }
+            return head.count
+        }
         inFlight = InFlight(
-            code: response.status.code, bodyBytes: bodyBytes, totalBytes: head.count + bodyBytes, logEntry: logEntry,
+            code: response.status.code, bodyBytes: bodyBytes, totalBytes: headCount + bodyBytes, logEntry: logEntry,
             file: file)
-        if response.sendsBody && !queueBody(response.body, from: file) {
+        if response.sendsBody && inMemory == nil && !queueBody(response.body, from: file) {
             host.log(.error, "[client \(peer)] cannot queue a file for sending")
             close()
             return
@@ -494,6 +522,15 @@ final class Connection: TransportDelegate, DeadlineOwner {
             host.log(.debug, "[client \(peer)] write failed: \(errnoText(code))")
             close()
         }
+    }
+
+    /// The bytes of a body that is a single region of a file whose content is in memory, else nil.
+    static func memoryRegion(_ parts: [BodyPart], of resource: FileResource?) -> ArraySlice<UInt8>? {
+        guard parts.count == 1, case .file(let region) = parts[0],
+            let content = resource?.entry(region.representation).content,
+            region.offset >= 0, region.length >= 0, region.offset + region.length <= content.count
+        else { return nil }
+        return content[region.offset..<region.offset + region.length]
     }
 
     /// Queues the body parts: bytes as they are, file regions from memory (small files) or as a
@@ -555,14 +592,13 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// Reports the response in flight to the host, less `unsent` bytes that never reached the kernel
     /// (as Apache's %b counts what was sent), and lets go of its file.
     func endResponse(unsent: Int) {
-        guard let f = inFlight else { return }
-        inFlight = nil
-        var entry = f.logEntry
-        entry?.bodyBytes = max(0, f.bodyBytes - unsent)
+        guard var f = inFlight.take() else { return }
+        let bodyBytes = max(0, f.bodyBytes - unsent)
+        f.logEntry?.bodyBytes = bodyBytes
         host.responseFinished(
             ResponseOutcome(
-                code: f.code, bodyBytes: max(0, f.bodyBytes - unsent), totalBytes: max(0, f.totalBytes - unsent),
-                seconds: clock.now() - requestStart, logEntry: entry))
+                code: f.code, bodyBytes: bodyBytes, totalBytes: max(0, f.totalBytes - unsent),
+                seconds: clock.now() - requestStart, logEntry: f.logEntry.take()))
     }
 
     /// Continues with buffered requests after an asynchronous step, unless `readHeads` is already running.

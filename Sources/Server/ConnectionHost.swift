@@ -99,7 +99,8 @@ protocol ConnectionHost: AnyObject {
     func connectionClosed(_ id: UInt64)
     /// The connection is closing because its head was too slow under pressure (counted for the status).
     func connectionDropped()
-    /// The connection began waiting for a request head at `time` (the clock's `now()`); eviction at
-    /// MaxConnections takes the oldest such connection first.
-    func headStarted(_ id: UInt64, at time: Double)
+    /// The connection is waiting for (the rest of) a request head begun at its `headStarted`; eviction at
+    /// MaxConnections takes the oldest such connection first. Told once per head, and not for a head
+    /// that arrived whole.
+    func headStarted(_ connection: Connection)
 }

@@ -20,12 +20,13 @@ public enum Route: Sendable {
     case status(StatusFormat)
 }
 
-/// The monitoring endpoints' paths (nil: disabled).
-public struct MonitoringPaths: Sendable {
-    public var health: String?
-    public var ready: String?
-    public var status: String?
-    public var metrics: String?
+/// The monitoring endpoints' paths (nil: disabled). Immutable, and a class: every request's route
+/// reads it, and a shared reference costs one retain where a struct costs one per path.
+public final class MonitoringPaths: Sendable {
+    public let health: String?
+    public let ready: String?
+    public let status: String?
+    public let metrics: String?
 
     public init(health: String? = nil, ready: String? = nil, status: String? = nil, metrics: String? = nil) {
         self.health = health
@@ -65,7 +66,11 @@ public enum Router {
             // Monitoring endpoints match the decoded path (as Apache's <Location>) and answer from
             // memory, before any file-system work.
             // Compared as bytes, like every path decision (a canonically equivalent path is another path).
-            func matches(_ endpoint: String?) -> Bool { endpoint.map { sameBytes(normalized.path, $0) } ?? false }
+            let length = normalized.path.utf8.count
+            func matches(_ endpoint: String?) -> Bool {
+                guard let endpoint, endpoint.utf8.count == length else { return false }
+                return sameBytes(normalized.path, endpoint)
+            }
             if matches(monitoring.health) { return .health }
             if matches(monitoring.ready) { return .ready }
             if matches(monitoring.status) { return .status(StatusFormat.fromQuery(request.query)) }

@@ -361,43 +361,21 @@ public final class Server {
         connection.start()
     }
 
-    /// Connections in the order their current head began (stale entries are skipped): the oldest is at
-    /// `headOrderStart`, so finding an eviction victim costs no scan of every connection.
-    var headOrder: [(started: Double, id: UInt64)] = []
-    var headOrderStart = 0
+    /// Connections in the order their current head began: finding an eviction victim costs no scan.
+    var heads = HeadQueue()
 
-    func headStarted(_ id: UInt64, at time: Double) {
-        headOrder.append((time, id))
-        // Every request adds an entry; drop the stale ones whenever they outnumber the live ones, so the
-        // list stays within a small multiple of the open connections (amortized O(1) per request).
-        if headOrder.count - headOrderStart > 2 * connections.count + 1024 {
-            headOrder = headOrder[headOrderStart...].filter { entry in
-                guard let c = connections[entry.id] else { return false }
-                return c.isReadingHead && c.headStarted == entry.started
-            }
-            headOrderStart = 0
-        }
+    func headStarted(_ connection: Connection) {
+        heads.append(connection)
     }
 
-    /// The connection that has spent longest on its current, incomplete head, dropping stale entries.
+    /// The connection that has spent longest on its current, incomplete head.
     func oldestHead() -> Connection? {
-        while headOrderStart < headOrder.count {
-            let (started, id) = headOrder[headOrderStart]
-            if let c = connections[id], c.isReadingHead, c.headStarted == started { return c }
-            headOrderStart += 1
-        }
-        headOrder.removeAll(keepingCapacity: true)
-        headOrderStart = 0
-        return nil
+        heads.oldestReadingHead()
     }
 
     /// At MaxConnections, the connection that has spent longest on an incomplete head, if it has had at least
     /// `Admission.evictionGraceSeconds`: taking its slot, a new client waits at most as long as it took.
     func evictionCandidate() -> Connection? {
-        if headOrderStart > 4096 && headOrderStart * 2 > headOrder.count {
-            headOrder.removeFirst(headOrderStart)
-            headOrderStart = 0
-        }
         guard let victim = oldestHead(),
             EventLoop.monotonicSeconds() - victim.headStarted >= Admission.evictionGraceSeconds
         else { return nil }
@@ -450,6 +428,7 @@ public final class Server {
     /// Called by a connection once it has closed.
     func connectionClosed(_ id: UInt64) {
         guard let connection = connections.removeValue(forKey: id) else { return }
+        heads.remove(connection)
         admission.release(connection.peer)
         updatePressure()
         // A lookup still queued for it is no longer wanted: a worker skips it.

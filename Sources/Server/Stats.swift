@@ -17,8 +17,14 @@ struct ServerStats {
     /// Connections dropped under pressure because their head did not arrive in time.
     var droppedUnderPressure = 0
     var requests = 0
-    /// Responses by status code.
-    var byCode: [Int: Int] = [:]
+    /// Responses by status code (100-599), one slot each: counting one is an index, not a hash.
+    var codeCounts = [Int](repeating: 0, count: 600)
+    /// Responses by status code, the codes seen only.
+    var byCode: [Int: Int] {
+        var counts: [Int: Int] = [:]
+        for (code, n) in codeCounts.enumerated() where n > 0 { counts[code] = n }
+        return counts
+    }
     /// Body bytes sent (Apache's Total kBytes) and whole responses (head + body).
     var bodyBytes = 0
     var responseBytes = 0
@@ -31,7 +37,7 @@ struct ServerStats {
 
     mutating func recordResponse(code: Int, bodyBytes: Int, totalBytes: Int, seconds: Double) {
         requests += 1
-        byCode[code, default: 0] += 1
+        codeCounts[min(max(code, 0), codeCounts.count - 1)] += 1
         self.bodyBytes += bodyBytes
         responseBytes += totalBytes
         durationSum += seconds

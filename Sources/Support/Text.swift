@@ -101,6 +101,12 @@ public struct ByteWriter {
 /// Byte equality of two strings' UTF-8 (never Unicode equivalence): lengths first, then one memcmp.
 public func sameBytes(_ a: String, _ b: String) -> Bool {
     guard a.utf8.count == b.utf8.count else { return false }
+    // Native strings lend their storage without a copy; small ones are copied to the stack.
+    if let equal = a.utf8.withContiguousStorageIfAvailable({ x in
+        b.utf8.withContiguousStorageIfAvailable { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+    }), let equal {
+        return equal
+    }
     var a = a
     var b = b
     return a.withUTF8 { x in b.withUTF8 { y in x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 } }

@@ -152,6 +152,11 @@ final class MemoryTransport: Transport {
         if bytes.count > 0 { output.append(.bytes(Array(bytes))) }
     }
 
+    func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
+        write(first)
+        write(second)
+    }
+
     func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool {
         guard offset >= 0, length >= 0, offset + length <= segment.length else { return false }
         if length > 0 { output.append(.file(segment, offset: offset, length: length)) }
@@ -284,7 +289,7 @@ final class FakeHost: ConnectionHost {
     let exchanges = ExchangePool()
 
     private(set) var headStarts: [Double] = []
-    func headStarted(_ id: UInt64, at time: Double) { headStarts.append(time) }
+    func headStarted(_ connection: Connection) { headStarts.append(connection.headStarted) }
 }
 
 /// A connection, its transport, host and clock, started and reading.
