@@ -16,6 +16,13 @@ public final class EventLoop {
     /// libevent's cached wall time when `cachedMonotonic` was read.
     var cachedWall = timeval()
     var cachedMonotonic = 0.0
+    /// Empty evbuffers given back by sockets between requests, lent to the next ones: input buffers, and
+    /// output buffers (flagged to drain to a descriptor only, which lets file segments go out with sendfile).
+    /// Loop thread only, never across a call: no dynamic exclusivity check.
+    @exclusivity(unchecked) var spareInputs: [OpaquePointer] = []
+    @exclusivity(unchecked) var spareOutputs: [OpaquePointer] = []
+    /// Spare buffers kept of each kind at most (the rest are freed).
+    static let spareBufferLimit = 128
 
     /// Creates the event base; call only after daemonizing (libevent state does not survive fork).
     public init() throws(StartupError) {
@@ -24,6 +31,7 @@ public final class EventLoop {
     }
 
     deinit {
+        for b in spareInputs + spareOutputs { evbuffer_free(b) }
         for ev in signalEvents { event_free(ev) }
         event_base_free(base)
     }
@@ -63,6 +71,27 @@ public final class EventLoop {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// An empty buffer for a socket's input or output: a spare one, or a new one. Its allocation failing is
+    /// out of memory, which Swift's own allocations treat as fatal too.
+    func takeBuffer(output: Bool) -> OpaquePointer {
+        if let b = output ? spareOutputs.popLast() : spareInputs.popLast() { return b }
+        guard let b = evbuffer_new() else { fatalError("libevent could not allocate a buffer: out of memory") }
+        if output { evbuffer_set_flags(b, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD)) }
+        return b
+    }
+
+    /// Takes back a socket's buffer (emptied), keeping up to `spareBufferLimit` of each kind.
+    func giveBuffer(_ b: OpaquePointer, output: Bool) {
+        evbuffer_drain(b, evbuffer_get_length(b))
+        if output && spareOutputs.count < Self.spareBufferLimit {
+            spareOutputs.append(b)
+        } else if !output && spareInputs.count < Self.spareBufferLimit {
+            spareInputs.append(b)
+        } else {
+            evbuffer_free(b)
+        }
     }
 
     /// Makes libevent's per-descriptor record for every descriptor below `limit` now, together. libevent

@@ -66,6 +66,9 @@ public protocol Transport: AnyObject {
     func enableReading()
     /// Stops reporting input.
     func disableReading()
+    /// Between requests, with nothing buffered: the transport may let its buffers go until the next read
+    /// or write.
+    func releaseIdleBuffers()
     /// Sends FIN but keeps reading (lingering close).
     func shutdownWrite()
     /// Closes at once, dropping queued output; no callback follows. Safe to call twice.

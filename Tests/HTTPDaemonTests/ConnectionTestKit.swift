@@ -142,6 +142,10 @@ final class MemoryTransport: Transport {
 
     func inputPending() -> Bool { !input.isEmpty }
 
+    /// How often the connection let the buffers go between requests.
+    private(set) var buffersReleased = 0
+    func releaseIdleBuffers() { buffersReleased += 1 }
+
     func withInput<T>(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         input.prefix(limit).withUnsafeBytes(body)
     }

@@ -356,7 +356,7 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         let borrowed = try #require(h.connection.exchange)
         h.transport.receive("Host: h\r\n\r\n")
         #expect(h.transport.takeSent() == ok("a"))
-        #expect(h.state == .idle && h.connection.exchange == nil)
+        #expect(h.state == .idle && h.connection.exchange == nil && h.transport.buffersReleased == 1)
         #expect(h.host.exchanges.spare == [borrowed])
         // The next request borrows the same one and gives it back.
         h.transport.receive(get)
@@ -371,8 +371,8 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         h.transport.receive(get + "GET /f.txt HTTP/1.1\r\nHo")
         #expect(h.state == .waitingForFile && h.connection.exchange != nil)
         h.host.completeLookup()
-        // The second head is partly parsed: the exchange stays.
-        #expect(h.state == .readingHead && h.connection.exchange != nil)
+        // The second head is partly parsed: the exchange and the buffers stay.
+        #expect(h.state == .readingHead && h.connection.exchange != nil && h.transport.buffersReleased == 0)
         h.transport.receive("st: h\r\n\r\n")
         h.host.completeLookup()
         #expect(h.transport.takeSent() == ok("a") + ok("a"))
