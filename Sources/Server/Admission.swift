@@ -17,13 +17,19 @@ struct Admission {
     /// Open connections per source address (IP peers only; local peers are not limited).
     private(set) var perClient: [[UInt8]: Int] = [:]
 
-    /// Takes a slot for `peer` unless it already holds `limit` (0 = no limit); false when refused.
-    mutating func admit(_ peer: PeerAddress, limit: Int) -> Bool {
-        guard case .ip(let bytes) = peer.kind else { return true }
-        let open = perClient[bytes, default: 0]
-        if limit > 0 && open >= limit { return false }
-        perClient[bytes] = open + 1
-        return true
+    /// Takes a slot for `peer` unless it already holds `limit` (0 = no limit); nil when refused. The peer
+    /// returned is the one to keep: its address bytes are the count's key, so the connections of one
+    /// client share one copy of them instead of holding one each.
+    mutating func admit(_ peer: PeerAddress, limit: Int) -> PeerAddress? {
+        guard case .ip(let bytes) = peer.kind else { return peer }
+        guard let i = perClient.index(forKey: bytes) else {
+            perClient[bytes] = 1
+            return peer
+        }
+        let open = perClient.values[i]
+        if limit > 0 && open >= limit { return nil }
+        perClient.values[i] = open + 1
+        return PeerAddress(kind: .ip(perClient.keys[i]), text: peer.text)
     }
 
     /// Gives back the slot `peer` took.

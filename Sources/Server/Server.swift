@@ -330,10 +330,10 @@ public final class Server {
 
     /// Makes a connection of the accepted `fd`, unless its address already holds MaxConnectionsPerClient
     /// (then it is closed at once).
-    func open(_ fd: Int32, peer: PeerAddress) {
-        guard admission.admit(peer, limit: config.maxConnectionsPerClient) else {
+    func open(_ fd: Int32, peer accepted: PeerAddress) {
+        guard let peer = admission.admit(accepted, limit: config.maxConnectionsPerClient) else {
             stats.refusedPerClient += 1
-            log.log(.debug, "[client \(peer)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
+            log.log(.debug, "[client \(accepted)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
             Glibc.close(fd)
             return
         }
