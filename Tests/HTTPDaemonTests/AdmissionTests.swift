@@ -33,6 +33,16 @@ private func admit(_ a: inout Admission, _ peer: PeerAddress, _ limit: Int) -> B
         #expect(one.withUnsafeBufferPointer { $0.baseAddress } == two.withUnsafeBufferPointer { $0.baseAddress })
     }
 
+    @Test func keysTellAddressesApart() {
+        let v4 = Admission.ClientKey(NumericAddress.bytes("192.0.2.1")!)
+        #expect(v4 == Admission.ClientKey(NumericAddress.bytes("::ffff:192.0.2.1")!))
+        #expect(v4 != Admission.ClientKey(NumericAddress.bytes("::192.0.2.1")!))
+        #expect(v4 != Admission.ClientKey(NumericAddress.bytes("192.0.2.2")!))
+        let v6 = Admission.ClientKey(NumericAddress.bytes("2001:db8::1")!)
+        #expect(v6 != Admission.ClientKey(NumericAddress.bytes("2001:db8::2")!))
+        #expect(v6 != Admission.ClientKey(NumericAddress.bytes("2001:db9::1")!))
+    }
+
     @Test func mappedIPv4CountsAsThatAddress() {
         var a = Admission()
         #expect(admit(&a, PeerAddress(numeric: "192.0.2.1"), 1) == true)
