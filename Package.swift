@@ -17,8 +17,8 @@ let strict: [SwiftSetting] = [
 
 /// How the release binary is linked, for a short start-up (inetd mode starts a process per connection) and
 /// few resident pages. With lld (shipped with the Swift toolchain):
-/// - the C++ library and libgcc linked statically (link/libstdc++.so is a linker script naming the archive):
-///   no libstdc++.so.6 and libgcc_s.so.1 to map and relocate at each start;
+/// - libevent, the C++ library and libgcc linked statically (link/libevent_core.so and link/libstdc++.so are
+///   linker scripts naming the archives): no libevent, libstdc++ and libgcc_s to map and relocate at each start;
 /// - relative relocations packed (RELR): a 4 KiB table instead of 500 KiB read at each start;
 /// - no symbols exported from the executable (the static runtime adds -export-dynamic, which only lengthens
 ///   every symbol lookup of the shared libraries);
@@ -46,9 +46,10 @@ let package = Package(
     ],
     targets: [
         // The only C: libevent's core library (no evhttp), through a module map and a shim header.
+        // No pkg-config: its -L/usr/lib/x86_64-linux-gnu would come before link/ on the release link's
+        // library path, where link/libevent_core.so makes libevent static (Debian's headers need no -I).
         .systemLibrary(
             name: "CLibevent",
-            pkgConfig: "libevent_core",
             providers: [.apt(["libevent-dev"])]
         ),
         // Helpers every layer shares, each once: errno text, syscall retry, ASCII and number syntax,
