@@ -64,16 +64,68 @@ public struct MIMETypes: Sendable {
 
     /// The type the last `type ext...` line listing `key` (lowercase) gives it, read as `parse` reads it; nil if none.
     static func lastType(of key: String, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        var found: Range<Int>?
-        let nonASCIIKey = key.utf8.allSatisfy { $0 < 0x80 } ? nil : key
         var utf8 = key
-        utf8.withUTF8 { k in
+        let found = utf8.withUTF8 { k -> Range<Int>? in
+            if searchable(k) { return lastLine(listing: k, in: bytes) }
+            var found: Range<Int>?
+            let nonASCIIKey = k.allSatisfy { $0 < 0x80 } ? nil : key
             forEachLine(bytes) { type, words in
                 for w in words where matches(bytes[w], k, nonASCIIKey) { found = type }
             }
+            return found
         }
         return found.map { String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self) }
     }
+
+    /// Whether only a word of the same ASCII bytes can equal `k` as a String, so that its occurrences can be
+    /// searched for: ASCII without uppercase letters, `;` and `` ` `` (U+212A, U+037E and U+1FEF are
+    /// canonically equivalent to `K`, `;` and `` ` ``; no other non-ASCII text is equivalent to ASCII text).
+    static func searchable(_ k: UnsafeBufferPointer<UInt8>) -> Bool {
+        !k.isEmpty && k.allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) && $0 != 0x3B && $0 != 0x60 }
+    }
+
+    /// The type word of the last line that lists `k` (searchable): its occurrences are tried from the end
+    /// of the text, so a known extension is usually found without reading the whole file.
+    static func lastLine(listing k: UnsafeBufferPointer<UInt8>, in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        let m = k.count
+        var p = bytes.count - m
+        let first = k[0]
+        while p >= 0 {
+            if asciiLowercased(bytes[p]) == first, isWord(k, at: p, in: bytes), let type = typeWord(ofLineListing: p, in: bytes) {
+                return type
+            }
+            p -= 1
+        }
+        return nil
+    }
+
+    /// Whether the bytes at `p`, lowercased, are `k` and a whole word (separators or the text's ends around it).
+    static func isWord(_ k: UnsafeBufferPointer<UInt8>, at p: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let end = p + k.count
+        if p > 0 && !isSeparator(bytes[p - 1]) { return false }
+        if end < bytes.count && !isSeparator(bytes[end]) && bytes[end] != 0x23 { return false }
+        for j in 0..<k.count where asciiLowercased(bytes[p + j]) != k[j] { return false }
+        return true
+    }
+
+    /// The type word of the line holding the word at `p`, when that line is a `type ext...` line and the word
+    /// one of its extensions (not its first word, not in a comment); else nil.
+    static func typeWord(ofLineListing p: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        var start = p
+        while start > 0 && bytes[start - 1] != 0x0A { start -= 1 }
+        var i = start
+        while i < p && bytes[i] != 0x23 { i += 1 }
+        if i < p { return nil }  // a comment started before it
+        i = start
+        while i < p && isSeparator(bytes[i]) { i += 1 }
+        if i == p { return nil }  // it is the line's first word
+        let type = i
+        while !isSeparator(bytes[i]) && bytes[i] != 0x23 { i += 1 }  // stops before p, at a separator
+        return bytes[type..<i].contains(0x2F) ? type..<i : nil
+    }
+
+    /// Space, tab, CR (which separate words) and LF (which ends a line).
+    static func isSeparator(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
 
     /// Whether `word`, lowercased as `parse` does, is the key `k`: bytes compared when both are ASCII,
     /// else the decoded strings (String equality, as the table's lookup uses). `key` is set when `k` is not ASCII.

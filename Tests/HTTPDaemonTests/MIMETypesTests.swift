@@ -175,6 +175,8 @@ private let builtin = MIMETypes(mimeTypesText: nil, defaultType: "application/oc
         "image/x-upper UPPER\nx/y \u{212A}elvin \u{37E} cafe\u{301} \u{E9}\n",
         "x/bad a\u{FF}b \u{FF}\nx/y\r\n a\r\nnotype ext\n/ slash\n",
         "application/x-custom html htm\napplication/javascript js mjs\n",
+        "html x/first\nx/y\thtml#c\n#x/z html\nx/w a#html css\nnotype html\n/ htm\r\nx/v htm\thtm\nx/end\tsvg",
+        "x/a b\nx/b\rb\rc\n\n\n x/c  c \nx/d\t# d\nx/e e#\nx/f f\r",
         "",
     ])
     func lazyLookupEqualsTheWholeTable(text: String) {
