@@ -84,6 +84,8 @@ public enum Startup {
         }
 
         let errorLog = opened.errorLog
+        // Before the worker pool's first thread: one malloc arena for all (a daemon at rest is mostly small).
+        Malloc.useOneArena()
         // The server logs "listening on" as it is made; a signal sent from then on waits for its handler.
         holdSignals(true)
         do throws(StartupError) {
@@ -103,6 +105,8 @@ public enum Startup {
             try dropPrivileges(opened.runAs, config, errorLog)
             logStarted(settings, inheritedListeners: inherited != nil ? opened.listeners.count : nil, errorLog)
             lifeline?.ready()
+            // What start-up allocated and freed (configuration text, parsing) goes back before serving.
+            Malloc.trim()
             server.run()
             opened.pidFile?.remove()
             errorLog.log(.notice, "stopped")
