@@ -117,10 +117,13 @@ struct Directive: Sendable {
     }
 
     /// The directive called `word` (ASCII case-insensitive), if any.
-    static func named(_ word: String) -> Directive? { byName[word.asciiLowercased] }
-
-    private static let byName: [String: Directive] = Dictionary(
-        uniqueKeysWithValues: all.map { ($0.name.asciiLowercased, $0) })
+    /// A linear search: a configuration names a few directives, and building a dictionary of all of them cost
+    /// more than the searches at every start (inetd mode starts per connection). The length test is exact:
+    /// names are ASCII, and no text of another length equals one (canonically) once ASCII-lowercased.
+    static func named(_ word: String) -> Directive? {
+        let key = word.asciiLowercased
+        return all.first { $0.name.utf8.count == key.utf8.count && $0.name.asciiLowercased == key }
+    }
 
     /// Every directive, in the README's order (also `httpd -L`'s).
     static let all: [Directive] = [
