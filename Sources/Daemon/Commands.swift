@@ -25,7 +25,7 @@ public enum Commands {
         }
         let settings: ServerSettings
         switch loadSettings(options) {
-        case .failure(let error):
+        case .failed(let error):
             if quiet {
                 let lines = ["--inetd: " + (error.lines.first ?? "")] + error.lines.dropFirst()
                 (try? ErrorLog(level: .error, target: .syslog))?.log(.error, lines: lines)
@@ -33,7 +33,7 @@ public enum Commands {
                 printToStderr(error.description)
             }
             return 1
-        case .success(let s):
+        case .loaded(let s):
             settings = s
         }
         if options.action == .checkConfig { return checkConfig(settings, options: options) }

@@ -30,17 +30,25 @@ public enum LoadError: Error, CustomStringConvertible {
     }
 }
 
+/// A configuration loaded and checked, or why it cannot be used. A plain enum rather than a `Result`: the
+/// runtime instantiates a generic Result's metadata at its first use, checking `Error` against every
+/// conformance in the binary, which inetd mode would pay at every connection.
+public enum LoadedSettings {
+    case loaded(ServerSettings)
+    case failed(LoadError)
+}
+
 /// Loads and checks the configuration named by the command line.
-public func loadSettings(_ options: CommandLineOptions) -> Result<ServerSettings, LoadError> {
+public func loadSettings(_ options: CommandLineOptions) -> LoadedSettings {
     switch ConfigLoader.load(file: options.configFile, directives: options.directives, startDirectory: options.startDirectory) {
     case .failure(let errors):
-        return .failure(.config(errors))
+        return .failed(.config(errors))
     case .success(var config):
         if options.foreground { config.foreground = true }
         do throws(StartupError) {
-            return .success(try ServerSettings.make(config))
+            return .loaded(try ServerSettings.make(config))
         } catch {
-            return .failure(.startup(error))
+            return .failed(.startup(error))
         }
     }
 }
@@ -202,9 +210,9 @@ public enum Startup {
             }
             errorLog.log(.notice, "SIGHUP: reloading \(options.configFile)")
             switch loadSettings(options) {
-            case .failure(let error):
+            case .failed(let error):
                 errorLog.log(.error, lines: ["reload failed, keeping the running configuration:"] + error.lines)
-            case .success(let new):
+            case .loaded(let new):
                 do throws(StartupError) {
                     try server.reload(new)
                     errorLog.log(.notice, "configuration reloaded (generation \(server.generation))")

@@ -213,8 +213,12 @@ final class TypesFile: Sendable {
     struct State {
         /// The file, until the whole table is built from it.
         var bytes: [UInt8]?
-        /// Extensions looked up in the text so far and their answers (nil: neither the file nor the built-in table).
-        var found: [String: String?] = [:]
+        /// Extensions looked up in the text so far, and their answers ("": neither the file nor the built-in
+        /// table has it; a type is never empty). Arrays searched in order, not a dictionary: they hold at most
+        /// `scansBeforeTable` entries, and the first use of a new generic type costs the runtime a lookup in
+        /// every protocol conformance of the binary, which inetd mode would pay at each connection.
+        var foundKeys: [String] = []
+        var foundTypes: [String] = []
         /// The whole table, once `MIMETypes.scansBeforeTable` extensions have been looked up.
         var table: [String: String]?
     }
@@ -227,14 +231,15 @@ final class TypesFile: Sendable {
     func type(forExtension key: String) -> String? {
         state.withLock { s in
             if let table = s.table { return table[key] }
-            if let known = s.found[key] { return known }
-            guard s.found.count < MIMETypes.scansBeforeTable else {
+            if let known = s.foundKeys.firstIndex(of: key) { return s.foundTypes[known].isEmpty ? nil : s.foundTypes[known] }
+            guard s.foundKeys.count < MIMETypes.scansBeforeTable else {
                 let table = MIMETypes.table(s.bytes)
                 s = State(bytes: nil, table: table)
                 return table[key]
             }
             let type = s.bytes!.withUnsafeBufferPointer { MIMETypes.lastType(of: key, in: $0) } ?? MIMETypes.builtin[key]
-            s.found[key] = type
+            s.foundKeys.append(key)
+            s.foundTypes.append(type ?? "")
             return type
         }
     }
