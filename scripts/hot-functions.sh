@@ -13,7 +13,11 @@ bin=$(readlink -f "${1:-.build/release/httpd}" || true)
 command -v valgrind >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hot-functions.XXXXXX")
 vg=""
-cleanup() { [ -z "$vg" ] || { kill "$vg" 2>/dev/null || true; wait "$vg" 2>/dev/null || true; }; rm -rf "$tmp"; }
+# KEEP=1 keeps the profiles (the folder is printed).
+cleanup() {
+    [ -z "$vg" ] || { kill "$vg" 2>/dev/null || true; wait "$vg" 2>/dev/null || true; }
+    if [ -n "${KEEP:-}" ]; then echo "hot-functions: profiles kept in $tmp" >&2; else rm -rf "$tmp"; fi
+}
 trap cleanup EXIT
 
 # Stand-alone: start-up (dump 1), then serving until stopped (the final dump).
@@ -92,7 +96,7 @@ def scan(paths):
                 current = objects.get(ident)
             elif kind == "fn" and current == binary:
                 fn = re.sub(r"'\d+$", "", names.get(ident, ""))
-                if fn and fn not in seen:
+                if fn and not fn.startswith("0x") and fn not in seen:  # 0x...: code without a symbol
                     seen.add(fn)
                     out.append(fn)
         found.append(out)
@@ -100,6 +104,10 @@ def scan(paths):
 split = sys.argv.index("--")
 startup, serving = scan(sys.argv[2:split])
 inetd, = scan(sys.argv[split + 1:])
+# Each profile must have run what it is for: reading a request (a truncated profile gives a short list).
+for name, functions in (("serving", serving), ("inetd", inetd)):
+    if not any("transportReadable" in fn for fn in functions):
+        sys.exit(f"hot-functions: the {name} profile has no request in it ({len(functions)} functions)")
 done = set()
 for fn in serving + inetd + startup:
     if fn not in done:
