@@ -37,7 +37,8 @@ public enum Commands {
             settings = s
         }
         if options.action == .checkConfig { return checkConfig(settings, options: options) }
-        return options.inetd ? Startup.serveInetd(settings, options: options) : Startup.serve(settings, options: options)
+        if options.inetd { return Startup.serveInetd(settings, options: options, socketOnStdio: quiet) }
+        return Startup.serve(settings, options: options)
     }
 
     /// `httpd -t`: the configuration has loaded; checks that its user may read the document root.

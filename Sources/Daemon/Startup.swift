@@ -250,14 +250,18 @@ public enum Startup {
 
     /// inetd mode: fd 0 (and 1) is the client's connected socket ("nowait"), or a listening socket
     /// ("wait"). Serves with the same engine, then exits. stdout and stderr are never written: they
-    /// may be the socket, so the error log goes to its file or to syslog.
-    public static func serveInetd(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
+    /// may be the socket, so the error log goes to its file or to syslog. `socketOnStdio`: the caller found
+    /// a socket on fd 0 and already pointed fds 1 and 2 at /dev/null (Commands does, before reading the
+    /// configuration), so that is not checked and done a second time.
+    public static func serveInetd(_ settings: ServerSettings, options: CommandLineOptions, socketOnStdio: Bool = false) -> Int32 {
         var config = settings.config
         config.foreground = true
         signal(SIGPIPE, SIG_IGN)
-        let isSocket = Sockets.isSocket(0)
-        Sockets.redirectToDevNull(1)
-        if isSocket { Sockets.redirectToDevNull(2) }
+        let isSocket = socketOnStdio || Sockets.isSocket(0)
+        if !socketOnStdio {
+            Sockets.redirectToDevNull(1)
+            if isSocket { Sockets.redirectToDevNull(2) }
+        }
         var target = config.errorLog ?? .syslog
         if target == .stderr { target = .syslog }
         let errorLog: ErrorLog
