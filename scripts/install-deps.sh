@@ -9,6 +9,8 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed" 
 
 want libevent-dev
 want pkg-config
+# The release link takes the C++ library's static archive (link/libstdc++.so names libstdc++.a).
+want libstdc++-12-dev
 # The integration tests run on python3 with pytest: Debian's own, unless a python3 that already has
 # pytest (or pip) comes first on PATH.
 need_pytest() {

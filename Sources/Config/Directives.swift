@@ -78,8 +78,9 @@ struct Directive: Sendable {
     /// The arguments as documented after the name (`on|off`, `[addr:]port`).
     let syntax: String
     let arity: Arity
-    /// Where it may appear.
-    let contexts: Set<DirectiveContext>
+    /// Where it may appear. An array, not a Set: a Set's first use costs the runtime a scan of every
+    /// protocol conformance (for Hashable), which every start would pay.
+    let contexts: [DirectiveContext]
     /// The name of the `Configuration` property it sets (the defaults check reads it through a Mirror).
     /// A name, not a key path: key paths are built at run time, which every start (an inetd process per
     /// connection) would pay for 40 directives.
@@ -92,7 +93,7 @@ struct Directive: Sendable {
 
     /// A directive whose arguments are applied by `apply`.
     init(
-        _ name: String, _ syntax: String, arity: Arity, contexts: Set<DirectiveContext>,
+        _ name: String, _ syntax: String, arity: Arity, contexts: [DirectiveContext],
         field: String, default defaultValue: DirectiveDefault, help: String,
         apply: @escaping @Sendable (inout Configuration, [String], ConfigReader) throws -> Void
     ) {
@@ -108,7 +109,7 @@ struct Directive: Sendable {
 
     /// A directive with one argument that `value` parses and `set` stores in the property `field`.
     init<T>(
-        _ name: String, _ syntax: String, contexts: Set<DirectiveContext>, field: String, _ value: ValueParser<T>,
+        _ name: String, _ syntax: String, contexts: [DirectiveContext], field: String, _ value: ValueParser<T>,
         _ set: @escaping @Sendable (inout Configuration, T) -> Void, default defaultValue: DirectiveDefault, help: String
     ) {
         self.init(
@@ -117,10 +118,13 @@ struct Directive: Sendable {
     }
 
     /// The directive called `word` (ASCII case-insensitive), if any.
-    static func named(_ word: String) -> Directive? { byName[word.asciiLowercased] }
-
-    private static let byName: [String: Directive] = Dictionary(
-        uniqueKeysWithValues: all.map { ($0.name.asciiLowercased, $0) })
+    /// A linear search: a configuration names a few directives, and building a dictionary of all of them cost
+    /// more than the searches at every start (inetd mode starts per connection). The length test is exact:
+    /// names are ASCII, and no text of another length equals one (canonically) once ASCII-lowercased.
+    static func named(_ word: String) -> Directive? {
+        let key = word.asciiLowercased
+        return all.first { $0.name.utf8.count == key.utf8.count && $0.name.asciiLowercased == key }
+    }
 
     /// Every directive, in the README's order (also `httpd -L`'s).
     static let all: [Directive] = [

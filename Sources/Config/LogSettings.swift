@@ -1,12 +1,27 @@
 // The logging settings a configuration holds: error-log level and target, access-log format.
 
 /// Severity levels, as Apache's LogLevel names them.
-public enum LogLevel: Int, Sendable, Comparable, CaseIterable {
+public enum LogLevel: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
     case emerg, alert, crit, error, warn, notice, info, debug
 
     public init?(name: String) {
-        guard let level = Self.allCases.first(where: { "\($0)" == name.lowercased() }) else { return nil }
+        let lower = name.lowercased()
+        guard let level = Self.allCases.first(where: { $0.description == lower }) else { return nil }
         self = level
+    }
+
+    /// The level's name, as `LogLevel` and the error log write it (a switch: no reflection at start-up).
+    public var description: String {
+        switch self {
+        case .emerg: "emerg"
+        case .alert: "alert"
+        case .crit: "crit"
+        case .error: "error"
+        case .warn: "warn"
+        case .notice: "notice"
+        case .info: "info"
+        case .debug: "debug"
+        }
     }
 
     public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }

@@ -25,7 +25,7 @@ public enum Commands {
         }
         let settings: ServerSettings
         switch loadSettings(options) {
-        case .failure(let error):
+        case .failed(let error):
             if quiet {
                 let lines = ["--inetd: " + (error.lines.first ?? "")] + error.lines.dropFirst()
                 (try? ErrorLog(level: .error, target: .syslog))?.log(.error, lines: lines)
@@ -33,11 +33,12 @@ public enum Commands {
                 printToStderr(error.description)
             }
             return 1
-        case .success(let s):
+        case .loaded(let s):
             settings = s
         }
         if options.action == .checkConfig { return checkConfig(settings, options: options) }
-        return options.inetd ? Startup.serveInetd(settings, options: options) : Startup.serve(settings, options: options)
+        if options.inetd { return Startup.serveInetd(settings, options: options, socketOnStdio: quiet) }
+        return Startup.serve(settings, options: options)
     }
 
     /// `httpd -t`: the configuration has loaded; checks that its user may read the document root.

@@ -30,17 +30,25 @@ public enum LoadError: Error, CustomStringConvertible {
     }
 }
 
+/// A configuration loaded and checked, or why it cannot be used. A plain enum rather than a `Result`: the
+/// runtime instantiates a generic Result's metadata at its first use, checking `Error` against every
+/// conformance in the binary, which inetd mode would pay at every connection.
+public enum LoadedSettings {
+    case loaded(ServerSettings)
+    case failed(LoadError)
+}
+
 /// Loads and checks the configuration named by the command line.
-public func loadSettings(_ options: CommandLineOptions) -> Result<ServerSettings, LoadError> {
+public func loadSettings(_ options: CommandLineOptions) -> LoadedSettings {
     switch ConfigLoader.load(file: options.configFile, directives: options.directives, startDirectory: options.startDirectory) {
     case .failure(let errors):
-        return .failure(.config(errors))
+        return .failed(.config(errors))
     case .success(var config):
         if options.foreground { config.foreground = true }
         do throws(StartupError) {
-            return .success(try ServerSettings.make(config))
+            return .loaded(try ServerSettings.make(config))
         } catch {
-            return .failure(.startup(error))
+            return .failed(.startup(error))
         }
     }
 }
@@ -84,6 +92,8 @@ public enum Startup {
         }
 
         let errorLog = opened.errorLog
+        // Before the worker pool's first thread: one malloc arena for all (a daemon at rest is mostly small).
+        Malloc.useOneArena()
         // The server logs "listening on" as it is made; a signal sent from then on waits for its handler.
         holdSignals(true)
         do throws(StartupError) {
@@ -103,6 +113,8 @@ public enum Startup {
             try dropPrivileges(opened.runAs, config, errorLog)
             logStarted(settings, inheritedListeners: inherited != nil ? opened.listeners.count : nil, errorLog)
             lifeline?.ready()
+            // What start-up allocated and freed (configuration text, parsing) goes back before serving.
+            Malloc.trim()
             server.run()
             opened.pidFile?.remove()
             errorLog.log(.notice, "stopped")
@@ -198,9 +210,9 @@ public enum Startup {
             }
             errorLog.log(.notice, "SIGHUP: reloading \(options.configFile)")
             switch loadSettings(options) {
-            case .failure(let error):
+            case .failed(let error):
                 errorLog.log(.error, lines: ["reload failed, keeping the running configuration:"] + error.lines)
-            case .success(let new):
+            case .loaded(let new):
                 do throws(StartupError) {
                     try server.reload(new)
                     errorLog.log(.notice, "configuration reloaded (generation \(server.generation))")
@@ -238,14 +250,18 @@ public enum Startup {
 
     /// inetd mode: fd 0 (and 1) is the client's connected socket ("nowait"), or a listening socket
     /// ("wait"). Serves with the same engine, then exits. stdout and stderr are never written: they
-    /// may be the socket, so the error log goes to its file or to syslog.
-    public static func serveInetd(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
+    /// may be the socket, so the error log goes to its file or to syslog. `socketOnStdio`: the caller found
+    /// a socket on fd 0 and already pointed fds 1 and 2 at /dev/null (Commands does, before reading the
+    /// configuration), so that is not checked and done a second time.
+    public static func serveInetd(_ settings: ServerSettings, options: CommandLineOptions, socketOnStdio: Bool = false) -> Int32 {
         var config = settings.config
         config.foreground = true
         signal(SIGPIPE, SIG_IGN)
-        let isSocket = Sockets.isSocket(0)
-        Sockets.redirectToDevNull(1)
-        if isSocket { Sockets.redirectToDevNull(2) }
+        let isSocket = socketOnStdio || Sockets.isSocket(0)
+        if !socketOnStdio {
+            Sockets.redirectToDevNull(1)
+            if isSocket { Sockets.redirectToDevNull(2) }
+        }
         var target = config.errorLog ?? .syslog
         if target == .stderr { target = .syslog }
         let errorLog: ErrorLog

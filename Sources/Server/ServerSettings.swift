@@ -30,17 +30,18 @@ public struct ServerSettings: Sendable {
         guard access(root, R_OK | X_OK) == 0 else { throw StartupError.errno("DocumentRoot \(root)") }
         guard let realRoot = FileLookup.realPath(root) else { throw StartupError.errno("DocumentRoot \(root)") }
 
-        var typesText: String?
+        // The types file is read now (a reload takes a new copy) but only looked into for the extensions asked for.
+        var typesFile: [UInt8]?
         switch config.typesConfig {
         case nil:
-            typesText = readTextFile("/etc/mime.types")
+            typesFile = readFile("/etc/mime.types")
         case .some(""):
-            typesText = nil
+            typesFile = nil
         case .some(let path):
-            guard let text = readTextFile(path) else { throw StartupError.errno("TypesConfig \(path)") }
-            typesText = text
+            guard let bytes = readFile(path) else { throw StartupError.errno("TypesConfig \(path)") }
+            typesFile = bytes
         }
-        let mime = MIMETypes(mimeTypesText: typesText, defaultType: config.defaultType, charset: config.defaultCharset)
+        let mime = MIMETypes(mimeTypesFile: typesFile, defaultType: config.defaultType, charset: config.defaultCharset)
         let lookup = LookupSettings(
             root: root == "/" ? "" : root, realRoot: realRoot, directoryIndex: config.directoryIndex, autoindex: config.autoindex,
             hideDotfiles: config.hideDotfiles, symlinks: config.followSymlinks, precompressed: config.precompressed,

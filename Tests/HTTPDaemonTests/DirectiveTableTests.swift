@@ -131,6 +131,11 @@ private func expectMatchesTheTable(_ documented: [Documented], _ source: String)
         // U+212A KELVIN SIGN lowercases to "k" in Unicode, but is not a directive's letter.
         #expect(Directive.named("\u{212A}eepAlive") == nil)
         #expect(Directive.named("KeepAlive ") == nil)
+        // Directive.named compares lengths first: exact only while names are printable ASCII without `;` and
+        // `` ` `` (the only ASCII characters another text is canonically equivalent to, besides `K`).
+        for d in Directive.all {
+            #expect(d.name.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != 0x3B && $0 != 0x60 }, "\(d.name)")
+        }
     }
 
     @Test func arityPhrases() {

@@ -1,5 +1,6 @@
 // MIMETypes: the mime.types parser, the built-in table, charsets and the default type.
 
+import Support
 import Testing
 
 @testable import Files
@@ -138,5 +139,76 @@ private let builtin = MIMETypes(mimeTypesText: nil, defaultType: "application/oc
         let types = MIMETypes(mimeTypesText: "", defaultType: "application/octet-stream", charset: nil)
         #expect(types.mediaType(forFile: "a.png") == "image/png")
         #expect(types.mediaType(forFile: "a.xyz") == "application/octet-stream")
+    }
+
+    /// Every extension a types text lists (lowercased as the parser does) plus some it does not, in both cases.
+    static func keys(of bytes: [UInt8]) -> [String] {
+        var keys: Set<String> = ["html", "js", "mjs", "png", "unknownext", "", "\u{FFFD}", "caf\u{E9}", ";", "k"]
+        keys.formUnion(MIMETypes.builtin.keys)
+        keys.formUnion(MIMETypes.table(bytes).keys)
+        return keys.sorted()
+    }
+
+    /// The lazy lookup answers what the whole table built at once answers, for every extension in the text.
+    static func expectLazyEqualsTable(_ bytes: [UInt8], part: Int = 0, of parts: Int = 1) {
+        let table = MIMETypes.table(bytes)
+        for (i, key) in keys(of: bytes).enumerated() where i % parts == part {
+            // A fresh table per key: each answer comes from scanning the text, not from an earlier one.
+            let lazy = MIMETypes(mimeTypesFile: bytes, defaultType: "x/default", charset: nil)
+            #expect(lazy.type(forExtension: key) == table[key], "\(key)")
+            if !key.isEmpty && !key.contains(".") && !key.contains("/") {
+                let upper = key.uppercased()
+                #expect(lazy.mediaType(forFile: Substring("f." + upper)) == table[upper.lowercased()] ?? "x/default", "\(key)")
+            }
+        }
+    }
+
+    /// In 8 parts, which run in parallel: each key is a scan of the whole file (slow in a debug build).
+    @Test(arguments: 0..<8) func lazyLookupEqualsTheWholeTableForEveryExtensionOfTheSystemFile(part: Int) throws {
+        guard let bytes = readFile("/etc/mime.types") else { return }
+        #expect(MIMETypes.table(bytes).count > 500)
+        Self.expectLazyEqualsTable(bytes, part: part, of: 8)
+    }
+
+    @Test(arguments: [
+        "text/x-a a A\ntext/x-b a\n# text/x-c a\ntext/x-d\ta#x\n",
+        "image/x-upper UPPER\nx/y \u{212A}elvin \u{37E} cafe\u{301} \u{E9}\n",
+        "x/bad a\u{FF}b \u{FF}\nx/y\r\n a\r\nnotype ext\n/ slash\n",
+        "application/x-custom html htm\napplication/javascript js mjs\n",
+        "html x/first\nx/y\thtml#c\n#x/z html\nx/w a#html css\nnotype html\n/ htm\r\nx/v htm\thtm\nx/end\tsvg",
+        "x/a b\nx/b\rb\rc\n\n\n x/c  c \nx/d\t# d\nx/e e#\nx/f f\r",
+        "",
+    ])
+    func lazyLookupEqualsTheWholeTable(text: String) {
+        // Each 0xC3 byte (\u{FF}, \u{E9}) becomes 0xFF, which is never valid UTF-8: the file is read as bytes.
+        Self.expectLazyEqualsTable(Array(text.utf8).map { $0 == 0xC3 ? 0xFF : $0 })
+    }
+
+    @Test func unicodeKeysCompareAsStrings() {
+        // String equality (canonical equivalence), as the table's lookup compares keys.
+        let text = "x/nfd cafe\u{301}\nx/semi \u{37E}\n"
+        let types = MIMETypes(mimeTypesFile: Array(text.utf8), defaultType: "x/default", charset: nil)
+        #expect(types.mediaType(forFile: "a.caf\u{E9}") == "x/nfd")
+        #expect(types.mediaType(forFile: "a.;") == "x/semi")
+    }
+
+    @Test func afterManyExtensionsTheWholeTableAnswers() {
+        let bytes = Array("text/x-a a\ntext/x-b b\n".utf8)
+        let types = MIMETypes(mimeTypesFile: bytes, defaultType: "x/default", charset: nil)
+        for i in 0..<(MIMETypes.scansBeforeTable + 5) {
+            #expect(types.mediaType(forFile: Substring("f.x\(i)")) == "x/default")
+        }
+        #expect(types.file!.state.withLock { $0.table != nil && $0.bytes == nil })
+        #expect(types.mediaType(forFile: "f.a") == "text/x-a")
+        #expect(types.mediaType(forFile: "f.B") == "text/x-b")
+        #expect(types.mediaType(forFile: "f.css") == "text/css")
+        #expect(types.mediaType(forFile: "f.js") == "text/javascript")
+    }
+
+    @Test func copiesShareWhatWasLookedUp() {
+        let types = MIMETypes(mimeTypesFile: Array("text/x-a a\n".utf8), defaultType: "x/default", charset: nil)
+        let copy = types
+        #expect(copy.mediaType(forFile: "f.a") == "text/x-a")
+        #expect(types.file!.state.withLock { $0.foundKeys == ["a"] && $0.foundTypes == ["text/x-a"] })
     }
 }
