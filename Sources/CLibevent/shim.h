@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include <malloc.h>
 #include <event2/event.h>
 #include <event2/buffer.h>
 #include <event2/listener.h>
@@ -44,10 +43,6 @@ static inline ssize_t httpd_evbuffer_read_once(struct evbuffer *buf, int fd, siz
     if (r > 0 && evbuffer_add(buf, bytes, (size_t)r) != 0) { errno = ENOMEM; return -1; }
     return r;
 }
-
-/// glibc's malloc_trim(0): the heap's free memory back to the kernel (the top shrunk, free pages inside
-/// released with madvise). 1 when some memory was released.
-static inline int httpd_malloc_trim(void) { return malloc_trim(0); }
 
 /// The event flag values are macros, which Swift imports as `Int32`; these name them as `short`.
 static const short HTTPD_EV_READ = EV_READ;

@@ -517,12 +517,10 @@ public final class Server {
     /// watching for the next peak.
     func trimHeap() {
         let started = EventLoop.monotonicSeconds()
-        let released = Heap.trim()
-        let ms = (EventLoop.monotonicSeconds() - started) * 1000
+        Malloc.trim()
+        let us = Int((EventLoop.monotonicSeconds() - started) * 1e6)
         log.log(
-            .debug,
-            "heap trimmed (\(released ? "memory released" : "nothing to release")) in \(Int(ms * 1000)) us: "
-                + "\(connections.count) connections open, \(connectionsPeak) at the peak")
+            .debug, "heap trimmed in \(us) us: \(connections.count) connections open, \(connectionsPeak) at the peak")
         connectionsPeak = connections.count
     }
 
