@@ -40,8 +40,7 @@ struct Exchange {
 /// behind accessors would cost on every use in the request path.
 final class ExchangePool {
     static let capacity = 64
-    /// Loop thread only, never across a call: no dynamic exclusivity check.
-    @exclusivity(unchecked) private(set) var spare: [UnsafeMutablePointer<Exchange>] = []
+    private(set) var spare: [UnsafeMutablePointer<Exchange>] = []
 
     deinit {
         for e in spare { free(e) }
