@@ -104,6 +104,9 @@ public final class EventLoop {
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         let count = Int32(clamping: min(wanted, Int(clamping: limit.rlim_cur)))
         guard let probe = httpd_event_new(base, -1, 0, { _, _, _ in }, nil) else { return }
+        // libevent logs every refused epoll_ctl to stderr: silenced while probing, then its default again.
+        event_set_log_callback { _, _ in }
+        defer { event_set_log_callback(nil) }
         for fd in 0..<count {
             event_assign(probe, base, fd, HTTPD_EV_READ, { _, _, _ in }, nil)
             if event_add(probe, nil) == 0 { event_del(probe) }

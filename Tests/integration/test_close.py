@@ -65,6 +65,15 @@ def test_unread_upload_does_not_reset_a_large_response(server):
         c.expect_closed(3.0)
 
 
+def test_start_up_writes_nothing_but_its_own_lines(server):
+    """Making libevent's per-descriptor records at start (each descriptor not open is refused by epoll)
+    leaves no libevent warning on stderr: every line is httpd's own."""
+    srv = server(files=FILES, conf_lines=["MaxConnections 64"])
+    assert srv.get("/a.txt").status == 200
+    lines = [line for line in srv.stderr().splitlines() if line.strip()]
+    assert lines and all(line.startswith("[") and "] [pid " in line for line in lines), lines
+
+
 def _send_quietly(sock: socket.socket, data: bytes):
     """Sends DATA; the server may stop reading after its lingering close, which is not an error here."""
     try:
