@@ -148,21 +148,9 @@ public final class Server {
 
     /// Runs the event loop until the server has stopped.
     public func run() {
-        if mode == .standalone { reserveDescriptors() }
         scheduleIdleExit()
         loop.run()
         accessLog?.flush()
-    }
-
-    /// Makes libevent's per-descriptor records for every descriptor the connections and their files may
-    /// use, before any connection's memory (see `EventLoop.reserveDescriptors`), so that the heap can be
-    /// trimmed once connections close. Not in inetd mode, which serves one connection.
-    func reserveDescriptors() {
-        let started = EventLoop.monotonicSeconds()
-        let wanted = 2 * config.maxConnections + config.fileCacheEntries + 64
-        loop.reserveDescriptors(below: wanted)
-        let us = Int((EventLoop.monotonicSeconds() - started) * 1e6)
-        log.log(.debug, "libevent records made for descriptors below \(wanted) (or the open-file limit) in \(us) us")
     }
 
     // MARK: Life cycle
@@ -340,6 +328,9 @@ public final class Server {
         let id = nextID
         nextID += 1
         stats.connectionsAccepted += 1
+        // Stand-alone: libevent's records for this descriptor's block, made together (not in inetd mode,
+        // which serves one connection).
+        if mode == .standalone { loop.reserveDescriptors(covering: fd) }
         guard let socket = BufferedSocket(loop, fd: fd) else {
             log.log(.error, "cannot set up a connection (libevent buffers or events): closing it")
             Glibc.close(fd)

@@ -1,4 +1,4 @@
-// EventLoop: libevent's per-descriptor records made up front leave open descriptors open and watchable.
+// EventLoop: libevent's per-descriptor records made a block at a time leave open descriptors open and watchable.
 
 import Testing
 
@@ -23,7 +23,8 @@ private final class Reader: TransportDelegate {
         var fds: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
         defer { Glibc.close(fds[1]) }
-        loop.reserveDescriptors(below: Int(fds[1]) + 16)
+        loop.reserveDescriptors(covering: fds[1])
+        #expect(loop.reservedDescriptors > fds[1] && loop.reservedDescriptors % EventLoop.descriptorBlock == 0)
         #expect(fcntl(fds[0], F_GETFD) >= 0 && fcntl(fds[1], F_GETFD) >= 0)
         let socket = try #require(BufferedSocket(loop, fd: fds[0]))
         let reader = Reader()
