@@ -31,16 +31,16 @@ static inline int httpd_event_add_ms(struct event *ev, int64_t ms) {
     return event_add(ev, &tv);
 }
 
-/// One read(2) straight into `buf`: evbuffer_read would first ask the kernel how much is waiting
-/// (an ioctl per read), which a keep-alive request does not need. Returns read(2)'s result, errno kept.
+/// One read(2) of up to `size` bytes (at most 16 KiB) into `buf`, as read(2) answers (errno kept): evbuffer_read
+/// would first ask the kernel how much is waiting (an ioctl per read), which a keep-alive request does not
+/// need. The bytes land on the stack and are then added to `buf`: reserving the space in `buf` first
+/// would allocate a 32 KiB chain for every read (16 KiB and the chain's header, rounded up to a power of
+/// two), even a read that finds only the end of the stream, while a request of a few hundred bytes
+/// fits in a 1 KiB chain.
 static inline ssize_t httpd_evbuffer_read_once(struct evbuffer *buf, int fd, size_t size) {
-    struct evbuffer_iovec v[1];
-    if (evbuffer_reserve_space(buf, (ev_ssize_t)size, v, 1) < 1) { errno = ENOMEM; return -1; }
-    ssize_t r = read(fd, v[0].iov_base, v[0].iov_len < size ? v[0].iov_len : size);
-    int saved = errno;
-    v[0].iov_len = r > 0 ? (size_t)r : 0;
-    evbuffer_commit_space(buf, v, 1);
-    errno = saved;
+    char bytes[16384];
+    ssize_t r = read(fd, bytes, size < sizeof bytes ? size : sizeof bytes);
+    if (r > 0 && evbuffer_add(buf, bytes, (size_t)r) != 0) { errno = ENOMEM; return -1; }
     return r;
 }
 

@@ -1,6 +1,11 @@
 // A connected socket with input and output buffers, on two libevent events of our own
 // (not a bufferevent): the read event stays registered for the connection's life and writes are
 // tried at once, so a keep-alive request that fits the socket buffer costs no epoll_ctl at all.
+// The write event is made on the first write that has to wait: most connections never need one. The
+// buffers are the loop's, lent while the connection reads or writes: between requests an idle
+// connection gives its empty ones back (`releaseIdleBuffers`), and holds none.
+// TCP_NODELAY is not set here: accepted sockets inherit it from the listener, an adopted one gets it
+// from `Sockets.setNoDelay`.
 // Ownership: the BufferedSocket owns the fd (closed by `close()` or deinit); C callbacks reach it
 // through an unretained pointer, so it must outlive its own callbacks (the Server frees closed
 // connections on the next loop iteration).
@@ -15,12 +20,18 @@ public import Support
 /// A non-blocking stream socket with buffered input and output: the plain-TCP `Transport`.
 public final class BufferedSocket: Transport {
     public let fd: Int32
-    public weak var delegate: (any TransportDelegate)?
-    let input: OpaquePointer
-    let output: OpaquePointer
-    /// Both set by init (a failed init returns nil); optional only so that init can pass `self` to libevent.
+    /// The owner, which holds this socket for as long as it lives (so no weak reference, and no side
+    /// table allocated per connection for one).
+    public unowned(unsafe) var delegate: (any TransportDelegate)?
+    /// The loop, held so that it outlives the socket's events and buffers.
+    let loop: EventLoop
+    /// The input and output buffers while held (see `input`, `output`).
+    var heldInput: OpaquePointer?
+    var heldOutput: OpaquePointer?
+    /// Set by init (a failed init returns nil); optional only so that init can pass `self` to libevent.
     var readEvent: OpaquePointer?
-    var writeEvent: OpaquePointer?
+    /// The write event once made (`writeEvent`).
+    var madeWriteEvent: OpaquePointer?
     var readingEnabled = false
     var readPaused = false
     var writePending = false
@@ -39,45 +50,58 @@ public final class BufferedSocket: Transport {
     public static let inputCap = 64 * 1024
 
     /// Wraps an accepted, non-blocking `fd` and starts buffering its input; nil when libevent cannot
-    /// allocate the buffers or events (the caller still owns `fd` then).
+    /// allocate the read event (the caller still owns `fd` then).
     public init?(_ loop: EventLoop, fd: Int32) {
-        guard let input = evbuffer_new() else { return nil }
-        guard let output = evbuffer_new() else {
-            evbuffer_free(input)
-            return nil
-        }
         self.fd = fd
-        self.input = input
-        self.output = output
-        let arg = Unmanaged.passUnretained(self).toOpaque()
-        let read = httpd_event_new(
+        self.loop = loop
+        readEvent = httpd_event_new(
             loop.base, fd, HTTPD_EV_READ | HTTPD_EV_PERSIST,
             { _, _, arg in
                 Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().readReady()
-            }, arg)
-        let write = httpd_event_new(
-            loop.base, fd, HTTPD_EV_WRITE | HTTPD_EV_PERSIST,
-            { _, _, arg in
-                Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().writeReady()
-            }, arg)
-        readEvent = read
-        writeEvent = write
-        guard read != nil, write != nil else {
+            }, Unmanaged.passUnretained(self).toOpaque())
+        guard readEvent != nil else {
             closed = true  // deinit frees what was made, but the fd stays the caller's
             return nil
         }
-        evbuffer_set_flags(output, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD))
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         event_add(readEvent, nil)
     }
 
     deinit {
         close()
         if let readEvent { event_free(readEvent) }
-        if let writeEvent { event_free(writeEvent) }
-        evbuffer_free(input)
-        evbuffer_free(output)
+        if let madeWriteEvent { event_free(madeWriteEvent) }
+        if let heldInput { loop.giveBuffer(heldInput, output: false) }
+        if let heldOutput { loop.giveBuffer(heldOutput, output: true) }
+    }
+
+    /// The input buffer, borrowed from the loop when none is held. A buffer failing to allocate is out of
+    /// memory, which Swift's own allocations treat as fatal too.
+    var input: OpaquePointer {
+        if let heldInput { return heldInput }
+        let b = loop.takeBuffer(output: false)
+        heldInput = b
+        return b
+    }
+
+    /// The output buffer, borrowed from the loop when none is held.
+    var output: OpaquePointer {
+        if let heldOutput { return heldOutput }
+        let b = loop.takeBuffer(output: true)
+        heldOutput = b
+        return b
+    }
+
+    /// Between requests: gives the buffers back to the loop when they are empty (taken again by the next
+    /// read or write), so an idle connection holds none.
+    public func releaseIdleBuffers() {
+        if let b = heldInput, evbuffer_get_length(b) == 0 {
+            heldInput = nil
+            loop.giveBuffer(b, output: false)
+        }
+        if let b = heldOutput, evbuffer_get_length(b) == 0 {
+            heldOutput = nil
+            loop.giveBuffer(b, output: true)
+        }
     }
 
     /// Closes the socket at once and drops queued output (releasing file segments); no callback follows.
@@ -85,9 +109,24 @@ public final class BufferedSocket: Transport {
         guard !closed else { return }
         closed = true
         event_del(readEvent)
-        event_del(writeEvent)
-        evbuffer_drain(output, evbuffer_get_length(output))
+        if let madeWriteEvent { event_del(madeWriteEvent) }
+        if let heldOutput { evbuffer_drain(heldOutput, evbuffer_get_length(heldOutput)) }
         Glibc.close(fd)
+    }
+
+    /// The write event, made on first use. Its allocation failing is out of memory, which Swift's own
+    /// allocations treat as fatal too.
+    var writeEvent: OpaquePointer? {
+        if let madeWriteEvent { return madeWriteEvent }
+        guard
+            let made = httpd_event_new(
+                loop.base, fd, HTTPD_EV_WRITE | HTTPD_EV_PERSIST,
+                { _, _, arg in
+                    Unmanaged<BufferedSocket>.fromOpaque(arg!).takeUnretainedValue().writeReady()
+                }, Unmanaged.passUnretained(self).toOpaque())
+        else { fatalError("libevent could not allocate a write event: out of memory") }
+        madeWriteEvent = made
+        return made
     }
 
     /// Stops sending (FIN) but keeps reading, for a lingering close.
@@ -134,23 +173,32 @@ public final class BufferedSocket: Transport {
     public var peer: PeerAddress { Sockets.peerAddress(fd) }
 
     /// Bytes waiting in the input buffer.
-    public var inputCount: Int { evbuffer_get_length(input) }
+    public var inputCount: Int { heldInput.map { evbuffer_get_length($0) } ?? 0 }
 
     /// Bytes not yet handed to the kernel.
-    public var outputCount: Int { evbuffer_get_length(output) }
+    public var outputCount: Int { heldOutput.map { evbuffer_get_length($0) } ?? 0 }
+
+    /// True when input waits in the buffer or in the kernel (a non-blocking MSG_PEEK of one byte: a
+    /// close on unread bytes would send a reset).
+    public func inputPending() -> Bool {
+        if inputCount > 0 { return true }
+        if sawEOF || closed { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
+    }
 
     /// Calls `body` with the first `limit` bytes of input (all of it when fewer) as one contiguous region
     /// (no copy when they already are). Only that prefix is pulled together, so a head parser passing its
     /// head-size limit never makes libevent allocate a contiguous copy of more than that.
     public func withInput<T>(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
-        let n = min(evbuffer_get_length(input), limit)
+        let n = min(inputCount, limit)
         if n == 0 { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         return body(UnsafeRawBufferPointer(start: evbuffer_pullup(input, n), count: n))
     }
 
     /// Removes `count` bytes from the front of the input buffer.
     public func consumeInput(_ count: Int) {
-        evbuffer_drain(input, count)
+        if count > 0, let heldInput { evbuffer_drain(heldInput, count) }
     }
 
     /// Queues bytes for output (copied).
@@ -163,7 +211,7 @@ public final class BufferedSocket: Transport {
     /// allocate and free: the common keep-alive response); what the kernel does not take is queued, and
     /// an error is kept for `flush`.
     public func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
-        guard evbuffer_get_length(output) == 0, writeError == 0, !outputLost, !closed else {
+        guard outputCount == 0, writeError == 0, !outputLost, !closed else {
             write(first)
             write(second)
             return

@@ -16,6 +16,12 @@ public final class EventLoop {
     /// libevent's cached wall time when `cachedMonotonic` was read.
     var cachedWall = timeval()
     var cachedMonotonic = 0.0
+    /// Empty evbuffers given back by sockets between requests, lent to the next ones: input buffers, and
+    /// output buffers (flagged to drain to a descriptor only, which lets file segments go out with sendfile).
+    var spareInputs: [OpaquePointer] = []
+    var spareOutputs: [OpaquePointer] = []
+    /// Spare buffers kept of each kind at most (the rest are freed).
+    static let spareBufferLimit = 128
 
     /// Creates the event base; call only after daemonizing (libevent state does not survive fork).
     public init() throws(StartupError) {
@@ -24,6 +30,7 @@ public final class EventLoop {
     }
 
     deinit {
+        for b in spareInputs + spareOutputs { evbuffer_free(b) }
         for ev in signalEvents { event_free(ev) }
         event_base_free(base)
     }
@@ -63,6 +70,48 @@ public final class EventLoop {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// An empty buffer for a socket's input or output: a spare one, or a new one. Its allocation failing is
+    /// out of memory, which Swift's own allocations treat as fatal too.
+    func takeBuffer(output: Bool) -> OpaquePointer {
+        if let b = output ? spareOutputs.popLast() : spareInputs.popLast() { return b }
+        guard let b = evbuffer_new() else { fatalError("libevent could not allocate a buffer: out of memory") }
+        if output { evbuffer_set_flags(b, UInt64(EVBUFFER_FLAG_DRAINS_TO_FD)) }
+        return b
+    }
+
+    /// Takes back a socket's buffer (emptied), keeping up to `spareBufferLimit` of each kind.
+    func giveBuffer(_ b: OpaquePointer, output: Bool) {
+        evbuffer_drain(b, evbuffer_get_length(b))
+        if output && spareOutputs.count < Self.spareBufferLimit {
+            spareOutputs.append(b)
+        } else if !output && spareInputs.count < Self.spareBufferLimit {
+            spareInputs.append(b)
+        } else {
+            evbuffer_free(b)
+        }
+    }
+
+    /// Makes libevent's per-descriptor record for every descriptor below `limit` now, together. libevent
+    /// makes one (a small block) the first time a descriptor is watched and keeps it for the loop's life:
+    /// made as connections arrive, they land between the connections' own blocks and pin those pages
+    /// after the connections close, so the heap cannot be trimmed. Watching a descriptor that is not
+    /// open fails (EBADF) after the record is made; one that is open is unwatched at once. Descriptors at
+    /// or above the open-file limit can never be opened and are skipped. About 50 bytes per descriptor.
+    public func reserveDescriptors(below wanted: Int) {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        let count = Int32(clamping: min(wanted, Int(clamping: limit.rlim_cur)))
+        guard let probe = httpd_event_new(base, -1, 0, { _, _, _ in }, nil) else { return }
+        // libevent logs every refused epoll_ctl to stderr: silenced while probing, then its default again.
+        event_set_log_callback { _, _ in }
+        defer { event_set_log_callback(nil) }
+        for fd in 0..<count {
+            event_assign(probe, base, fd, HTTPD_EV_READ, { _, _, _ in }, nil)
+            if event_add(probe, nil) == 0 { event_del(probe) }
+        }
+        event_free(probe)
     }
 
     /// Calls `handler` on the loop thread whenever `signal` arrives; throws when libevent cannot watch it.

@@ -64,6 +64,13 @@ public enum Sockets {
         return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &length) == 0 && value != 0
     }
 
+    /// Sets TCP_NODELAY: small responses leave at once. On a listening socket, the sockets it accepts
+    /// inherit it. Harmless on a socket that is not TCP (it fails there).
+    public static func setNoDelay(_ fd: Int32) {
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Makes `fd` non-blocking and close-on-exec (for descriptors inherited from inetd or systemd).
     public static func prepareInherited(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)
@@ -104,8 +111,7 @@ public enum Sockets {
         return ok == 0 ? describe(&storage, withPort: true) : "?"
     }
 
-    /// The peer of a connected socket: its address bytes (taken from the sockaddr, not parsed back from
-    /// the text) and numeric text, a local (Unix-domain) peer, or unknown.
+    /// The peer of a connected socket (getpeername), as `peerAddress(_:length:)` names it.
     public static func peerAddress(_ fd: Int32) -> PeerAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -113,6 +119,21 @@ public enum Sockets {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
         }
         guard ok == 0 else { return .unknown }
+        return peerAddress(&storage)
+    }
+
+    /// The peer named by `address` (as accept(2) filled it, `length` bytes): its address bytes (taken from
+    /// the sockaddr, not parsed back from the text) and numeric text, a local (Unix-domain) peer, or unknown.
+    static func peerAddress(_ address: UnsafePointer<sockaddr>?, length: Int32) -> PeerAddress {
+        guard let address, length > 0 else { return .unknown }
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { to in
+            to.copyMemory(from: UnsafeRawBufferPointer(start: address, count: min(Int(length), to.count)))
+        }
+        return peerAddress(&storage)
+    }
+
+    static func peerAddress(_ storage: inout sockaddr_storage) -> PeerAddress {
         switch Int32(storage.ss_family) {
         case AF_UNIX:
             return .local
@@ -122,7 +143,7 @@ public enum Sockets {
                     withUnsafeBytes(of: sin.pointee.sin_addr) { Array($0) }
                 }
             }
-            return PeerAddress(kind: .ip(bytes), text: describe(&storage, withPort: false))
+            return PeerAddress(kind: .ip(bytes), text: dottedQuad(bytes))
         case AF_INET6:
             var bytes = withUnsafePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
@@ -135,6 +156,19 @@ public enum Sockets {
         default:
             return .unknown
         }
+    }
+
+    /// `a.b.c.d` for 4 address bytes, written directly (inet_ntop formats through sprintf).
+    static func dottedQuad(_ bytes: [UInt8]) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(15)
+        for (i, b) in bytes.enumerated() {
+            if i > 0 { text.append(UInt8(ascii: ".")) }
+            if b >= 100 { text.append(UInt8(ascii: "0") + b / 100) }
+            if b >= 10 { text.append(UInt8(ascii: "0") + b / 10 % 10) }
+            text.append(UInt8(ascii: "0") + b % 10)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func describe(_ storage: inout sockaddr_storage, withPort: Bool) -> String {

@@ -45,6 +45,9 @@ public protocol Transport: AnyObject {
     var inputCount: Int { get }
     /// Bytes queued for output and not yet handed to the kernel.
     var outputCount: Int { get }
+    /// True when the peer has sent bytes not yet consumed: buffered, or still in the kernel (looked at,
+    /// not read). False once the peer has closed and everything it sent was consumed.
+    func inputPending() -> Bool
     /// Calls `body` with the first `limit` bytes of input (all of it when fewer) as one contiguous region.
     func withInput<T>(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T
     /// Removes `count` bytes from the front of the input buffer.
@@ -63,6 +66,9 @@ public protocol Transport: AnyObject {
     func enableReading()
     /// Stops reporting input.
     func disableReading()
+    /// Between requests, with nothing buffered: the transport may let its buffers go until the next read
+    /// or write.
+    func releaseIdleBuffers()
     /// Sends FIN but keeps reading (lingering close).
     func shutdownWrite()
     /// Closes at once, dropping queued output; no callback follows. Safe to call twice.

@@ -15,7 +15,7 @@ enum ConnectionActivity {
 }
 
 /// A client connection, owned by its host and used only on the loop thread.
-final class Connection: TransportDelegate {
+final class Connection: TransportDelegate, DeadlineOwner {
     enum State {
         /// Waiting for (the rest of) a request head; the head deadline runs.
         case readingHead
@@ -63,22 +63,22 @@ final class Connection: TransportDelegate {
     private(set) var state = State.readingHead
     /// The settings of the request in progress, taken from the host when its first bytes are parsed.
     var active: ActiveSettings
-    var parser: RequestParser
-    var request: Request?
-    var pendingRoute: Route?
-    var discarder: BodyDiscarder?
-    var purpose: Purpose?
+    /// The parser, request, route, body discarder, lookup purpose, response in flight and refused head of
+    /// the request in progress, borrowed from the host's pool while there is one (the properties below
+    /// reach them): an idle keep-alive connection holds none of it.
+    var exchange: UnsafeMutablePointer<Exchange>?
+    /// The host's pool of exchanges (the host owns it, and outlives the connection).
+    unowned(unsafe) let exchanges: ExchangePool
     var keepAliveAfterWrite = false
+    /// The close after this response may skip lingering when no input is left unread (`linger`).
+    var mayCloseAtOnce = false
     var peerClosed = false
     var requestsServed = 0
     var inReadHeads = false
     /// Close after the current response whatever else says (a request body was left unread).
     var mustClose = false
-    var inFlight: InFlight?
     var requestStart = 0.0
     var skipAccessLog = false
-    /// The head of a request refused by `Request.interpret`, for the logs.
-    var failedHead: RequestHead?
     /// The client's address, read once when the connection was accepted.
     let peer: PeerAddress
     /// When the head now being read began (its deadline counts from here), on the clock's scale.
@@ -94,7 +94,7 @@ final class Connection: TransportDelegate {
     private(set) var headDue = 0.0
     var config: Configuration { active.settings.config }
 
-    /// A connection over `transport`; nil when no deadline timer can be made (the caller closes the transport).
+    /// A connection over `transport`; nil when the clock has no deadline queue (the caller closes the transport).
     init?(id: UInt64, host: any ConnectionHost, clock: any ConnectionClock, transport: any Transport, peer: PeerAddress) {
         self.id = id
         self.peer = peer
@@ -102,14 +102,69 @@ final class Connection: TransportDelegate {
         self.clock = clock
         self.transport = transport
         active = host.active
-        parser = RequestParser(limits: active.settings.limits)
-        // The deadline's callback refers to the connection unowned: the connection owns the deadline, and
-        // the host owns connections.
-        var fire: (() -> Void)?
-        guard let deadline = LazyDeadline(clock: clock, fire: { fire?() }) else { return nil }
+        exchanges = host.exchanges
+        guard let deadline = LazyDeadline(clock: clock) else { return nil }
         self.deadline = deadline
-        fire = { [unowned self] in self.deadlinePassed() }
         transport.delegate = self
+        deadline.owner = self
+    }
+
+    deinit { releaseExchange() }
+
+    // MARK: The exchange
+
+    /// The exchange of the request in progress, borrowed from the host's pool when there is none. The
+    /// properties below are addressors of its fields: no copy, no coroutine frame, no exclusivity check.
+    var current: UnsafeMutablePointer<Exchange> {
+        if let exchange { return exchange }
+        let e = exchanges.take(limits: active.settings.limits)
+        exchange = e
+        return e
+    }
+
+    /// Gives the exchange back to the host's pool (between requests with nothing buffered, or at close).
+    func releaseExchange() {
+        guard let e = exchange else { return }
+        exchange = nil
+        exchanges.give(e)
+    }
+
+    /// True when no head is partly parsed (also when the connection holds no exchange).
+    var parserIsIdle: Bool { exchange?.pointee.parser.isIdle ?? true }
+
+    var parser: RequestParser {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.parser)! }
+        unsafeMutableAddress { current.pointer(to: \.parser)! }
+    }
+
+    var request: Request? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.request)! }
+        unsafeMutableAddress { current.pointer(to: \.request)! }
+    }
+
+    var inFlight: InFlight? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.inFlight)! }
+        unsafeMutableAddress { current.pointer(to: \.inFlight)! }
+    }
+
+    var pendingRoute: Route? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.pendingRoute)! }
+        unsafeMutableAddress { current.pointer(to: \.pendingRoute)! }
+    }
+
+    var discarder: BodyDiscarder? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.discarder)! }
+        unsafeMutableAddress { current.pointer(to: \.discarder)! }
+    }
+
+    var purpose: Purpose? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.purpose)! }
+        unsafeMutableAddress { current.pointer(to: \.purpose)! }
+    }
+
+    var failedHead: RequestHead? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.failedHead)! }
+        unsafeMutableAddress { current.pointer(to: \.failedHead)! }
     }
 
     /// Begins reading the first request under the head deadline (and the settings in force now).
@@ -311,7 +366,7 @@ final class Connection: TransportDelegate {
     /// The state shown by status pages: reading, writing, waiting (keep-alive) or closing.
     var monitorState: ConnectionActivity {
         switch state {
-        case .readingHead: parser.isIdle && transport.inputCount == 0 && requestsServed > 0 ? .waiting : .reading
+        case .readingHead: parserIsIdle && transport.inputCount == 0 && requestsServed > 0 ? .waiting : .reading
         case .readingBody: .reading
         case .waitingForFile, .writing: .writing
         case .idle: .waiting
@@ -422,6 +477,8 @@ final class Connection: TransportDelegate {
             responseForcesClose: response.forceClose, bodyLeftUnread: mustClose, draining: host.draining,
             requestsServed: requestsServed, maxRequests: config.maxKeepAliveRequests)
         keepAliveAfterWrite = keepAlive
+        mayCloseAtOnce = ConnectionPolicy.mayCloseAtOnce(
+            requestWants: request?.wantsKeepAlive, responseForcesClose: response.forceClose, bodyLeftUnread: mustClose)
         if request == nil && failedHead == nil { requestStart = clock.now() }
         let bodyBytes = response.sendsBody ? response.contentLength ?? 0 : 0
         var logEntry: AccessLogEntry?
@@ -528,6 +585,10 @@ final class Connection: TransportDelegate {
         }
         state = .idle
         deadline.schedule(after: config.keepAliveTimeout)
+        if transport.inputCount == 0 {
+            releaseExchange()
+            transport.releaseIdleBuffers()
+        }
         transport.enableReading()
     }
 
@@ -549,9 +610,14 @@ final class Connection: TransportDelegate {
     }
 
     /// Half-closes and reads until the client closes (at most `lingerSeconds`), so unread input cannot
-    /// turn our close into a reset that destroys the response in flight (nginx's lingering close).
+    /// turn our close into a reset that destroys the response in flight (nginx's lingering close). A client
+    /// that asked to close and left nothing unread (buffered or in the kernel) is closed at once.
     func linger() {
         state = .lingering
+        if mayCloseAtOnce && !transport.inputPending() {
+            close()
+            return
+        }
         transport.shutdownWrite()
         transport.consumeInput(transport.inputCount)
         if peerClosed {
@@ -584,7 +650,7 @@ final class Connection: TransportDelegate {
         switch state {
         case .readingHead:
             let seconds = headDue - headStarted
-            if parser.isIdle && transport.inputCount == 0 {
+            if parserIsIdle && transport.inputCount == 0 {
                 close()
             } else if seconds < config.requestHeaderTimeout {
                 // Under pressure a dribbling head gives its slot back at once: no answer, no lingering.
@@ -613,7 +679,7 @@ final class Connection: TransportDelegate {
     func closeIfIdle() {
         switch state {
         case .idle: close()
-        case .readingHead where parser.isIdle && transport.inputCount == 0: close()
+        case .readingHead where parserIsIdle && transport.inputCount == 0: close()
         default: break
         }
     }
@@ -628,6 +694,7 @@ final class Connection: TransportDelegate {
         transport.close()
         // A response cut short: count and log what reached the kernel.
         endResponse(unsent: unsent)
+        releaseExchange()
         host.connectionClosed(id)
     }
 }

@@ -14,12 +14,16 @@ final class ActiveSettings: Sendable {
     init(_ settings: ServerSettings) { self.settings = settings }
 }
 
-/// Time as a connection sees it: a monotonic clock and one-shot timers that fire on the loop thread.
+/// Time as a connection sees it: a monotonic clock, one-shot timers that fire on the loop thread, and the
+/// queue that keeps every connection's deadline on one of them.
 protocol ConnectionClock: AnyObject {
     /// Monotonic seconds (deadlines, durations).
     func now() -> Double
-    /// A one-shot timer that calls `fire`; nil when none can be made (the connection then closes).
+    /// A one-shot timer that calls `fire`; nil when none can be made.
     func makeTimer(_ fire: @escaping () -> Void) -> (any DeadlineTimer)?
+    /// The connections' deadlines, on one timer of this clock; nil when it could not be made (a new
+    /// connection then closes).
+    var deadlines: DeadlineQueue? { get }
 }
 
 /// A one-shot timer.
@@ -34,6 +38,7 @@ extension Timer: DeadlineTimer {}
 /// The real clock: CLOCK_MONOTONIC read once per loop iteration, and libevent timers on `loop`.
 final class LoopClock: ConnectionClock {
     let loop: EventLoop
+    private(set) lazy var deadlines: DeadlineQueue? = DeadlineQueue(clock: self)
 
     init(_ loop: EventLoop) { self.loop = loop }
 
@@ -75,6 +80,8 @@ protocol ConnectionHost: AnyObject {
     var underPressure: Bool { get }
     /// True when responses go to an access log (so connections build log entries).
     var logsAccess: Bool { get }
+    /// Exchanges lent to connections for the requests they serve.
+    var exchanges: ExchangePool { get }
     /// The `Date` header value for now.
     func dateHeader() -> String
     /// Writes an error-log line when `level` is enabled.

@@ -1,5 +1,5 @@
 // The decisions a connection takes about its responses, as pure functions: whether the connection
-// stays open, how loudly an error is logged, and which ErrorDocument replaces a built-in error page.
+// stays open, whether its close may skip lingering, how loudly an error is logged, and which ErrorDocument replaces a built-in error page.
 
 import Config
 import HTTPCore
@@ -15,6 +15,14 @@ enum ConnectionPolicy {
     ) -> Bool {
         if !enabled || !requestWants || responseForcesClose || bodyLeftUnread || draining { return false }
         return maxRequests == 0 || requestsServed < maxRequests
+    }
+
+    /// Whether closing after this response may skip the lingering close (as nginx's `lingering_close on`):
+    /// only when the client said it sends nothing more (a whole request asking to close: `requestWants`
+    /// false; nil when no request was understood), the response is not an error that cut the exchange short,
+    /// and no request body was left unread. Unread input still makes the close linger (`Connection.linger`).
+    static func mayCloseAtOnce(requestWants keepAlive: Bool?, responseForcesClose: Bool, bodyLeftUnread: Bool) -> Bool {
+        keepAlive == false && !responseForcesClose && !bodyLeftUnread
     }
 
     /// The error-log level for answering with `status`: server faults at error, refused requests at info,

@@ -43,10 +43,16 @@ public final class Server {
     var cache: FileCache
     /// What each connection waiting for a worker asked for, and under which settings (for the cache).
     var pendingLookups: [UInt64: (path: String, settings: ActiveSettings)] = [:]
+    /// Request state lent to connections while they serve a request.
+    let exchanges = ExchangePool()
     /// Once-a-second chores (flush the access log, prune the file cache), scheduled only while
     /// there is something to do, so an idle daemon never wakes up.
     var housekeeping: Timer!
     var housekeepingScheduled = false
+    /// The most connections open at once since the heap was last trimmed (see `heapShouldShrink`).
+    var connectionsPeak = 0
+    /// A peak of connections that makes the heap worth trimming once they have closed.
+    static let trimPeak = 256
     var acceptRetry: Timer!
     /// At MaxConnections: looks again when the oldest incomplete head may be evicted.
     var evictionCheck: Timer!
@@ -130,7 +136,7 @@ public final class Server {
     /// A Listener on the bound socket `b` (which it takes over, even when this throws).
     func makeListener(_ b: BoundListener, enabled: Bool = true) throws(StartupError) -> (ListenAddress?, Listener) {
         let l = try Listener(
-            loop, fd: b.fd, enabled: enabled, onAccept: { [unowned self] in self.accept($0) },
+            loop, fd: b.fd, enabled: enabled, onAccept: { [unowned self] in self.accept($0, peer: $1) },
             onError: { [unowned self] in self.acceptFailed($0) })
         return (b.address, l)
     }
@@ -142,9 +148,21 @@ public final class Server {
 
     /// Runs the event loop until the server has stopped.
     public func run() {
+        if mode == .standalone { reserveDescriptors() }
         scheduleIdleExit()
         loop.run()
         accessLog?.flush()
+    }
+
+    /// Makes libevent's per-descriptor records for every descriptor the connections and their files may
+    /// use, before any connection's memory (see `EventLoop.reserveDescriptors`), so that the heap can be
+    /// trimmed once connections close. Not in inetd mode, which serves one connection.
+    func reserveDescriptors() {
+        let started = EventLoop.monotonicSeconds()
+        let wanted = 2 * config.maxConnections + config.fileCacheEntries + 64
+        loop.reserveDescriptors(below: wanted)
+        let us = Int((EventLoop.monotonicSeconds() - started) * 1e6)
+        log.log(.debug, "libevent records made for descriptors below \(wanted) (or the open-file limit) in \(us) us")
     }
 
     // MARK: Life cycle
@@ -167,7 +185,7 @@ public final class Server {
         guard !stopping else { return }
         stopping = true
         listeners.removeAll()
-        for fd in waitingForSlot { Glibc.close(fd) }
+        for waiting in waitingForSlot { Glibc.close(waiting.fd) }
         waitingForSlot.removeAll()
         for c in Array(connections.values) { c.closeIfIdle() }
         log.log(.notice, "stopping: \(connections.count) connection(s) finishing, at most \(config.shutdownTimeout) s")
@@ -252,7 +270,8 @@ public final class Server {
     /// Serves an already-connected socket (inetd mode: fd 0).
     public func adopt(_ fd: Int32) {
         Sockets.prepareInherited(fd)
-        accept(fd)
+        Sockets.setNoDelay(fd)
+        accept(fd, peer: Sockets.peerAddress(fd))
     }
 
     /// inetd "wait" style: stop when idle for `idleExit` seconds.
@@ -263,7 +282,7 @@ public final class Server {
 
     /// Takes a new connection. At MaxConnections it takes the slot of the connection longest on an
     /// incomplete head; when none has had its grace yet, the new one waits (unread) until a slot frees.
-    func accept(_ fd: Int32) {
+    func accept(_ fd: Int32, peer: PeerAddress) {
         if stopping {
             Glibc.close(fd)
             updateAccepting()
@@ -272,7 +291,7 @@ public final class Server {
         if connections.count >= config.maxConnections {
             guard let victim = evictionCandidate() else {
                 if waitingForSlot.count < Self.maxWaitingForSlot {
-                    waitingForSlot.append(fd)
+                    waitingForSlot.append((fd, peer))
                 } else {
                     Glibc.close(fd)
                 }
@@ -281,12 +300,12 @@ public final class Server {
             }
             evict(victim)
         }
-        open(fd)
+        open(fd, peer: peer)
         updateAccepting()
     }
 
     /// Accepted sockets waiting for a slot, oldest first (at most `maxWaitingForSlot`; the listener pauses).
-    var waitingForSlot: [Int32] = []
+    var waitingForSlot: [(fd: Int32, peer: PeerAddress)] = []
     static let maxWaitingForSlot = 64
 
     /// Closes `victim` to give its slot to a new client.
@@ -304,17 +323,17 @@ public final class Server {
                 evict(victim)
                 if connections.count >= config.maxConnections { return }  // the victim is not closed yet
             }
-            open(waitingForSlot.removeFirst())
+            let next = waitingForSlot.removeFirst()
+            open(next.fd, peer: next.peer)
         }
     }
 
     /// Makes a connection of the accepted `fd`, unless its address already holds MaxConnectionsPerClient
     /// (then it is closed at once).
-    func open(_ fd: Int32) {
-        let peer = Sockets.peerAddress(fd)
-        guard admission.admit(peer, limit: config.maxConnectionsPerClient) else {
+    func open(_ fd: Int32, peer accepted: PeerAddress) {
+        guard let peer = admission.admit(accepted, limit: config.maxConnectionsPerClient) else {
             stats.refusedPerClient += 1
-            log.log(.debug, "[client \(peer)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
+            log.log(.debug, "[client \(accepted)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
             Glibc.close(fd)
             return
         }
@@ -336,6 +355,7 @@ public final class Server {
             return
         }
         connections[id] = connection
+        connectionsPeak = max(connectionsPeak, connections.count)
         idleTimer.cancel()
         updatePressure()
         connection.start()
@@ -414,9 +434,10 @@ public final class Server {
         // A lookup still queued for it is no longer wanted: a worker skips it.
         if pendingLookups.removeValue(forKey: id) != nil { pool.cancel(id) }
         // Keep the object alive until the current callback (often one of its own events) has returned.
+        if graveyard.isEmpty { reaper.schedule(after: 0) }
         graveyard.append(connection)
-        reaper.schedule(after: 0)
         stats.connectionsHandled += 1
+        if heapShouldShrink { scheduleHousekeeping() }
         if exitWhenEmpty && connections.isEmpty {
             loop.stop()
             return
@@ -478,7 +499,29 @@ public final class Server {
         housekeepingScheduled = false
         cache.prune(now: EventLoop.monotonicSeconds())
         accessLog?.flush()
+        if heapShouldShrink { trimHeap() }
         if !cache.entries.isEmpty { scheduleHousekeeping() }
+    }
+
+    /// True once the open connections have fallen to half of a peak of at least `trimPeak` since the last
+    /// trim: the memory those connections used is free but kept by malloc (nginx frees its connections'
+    /// pools; glibc keeps freed blocks for reuse, and most lie between blocks still in use).
+    var heapShouldShrink: Bool { Self.trimDue(open: connections.count, peak: connectionsPeak) }
+
+    /// The rule of `heapShouldShrink`: `open` connections have fallen to half of `peak`, a peak of at least `trimPeak`.
+    static func trimDue(open: Int, peak: Int) -> Bool {
+        peak >= trimPeak && open * 2 <= peak
+    }
+
+    /// Gives the free heap back to the kernel (at most once a second, from housekeeping), and starts
+    /// watching for the next peak.
+    func trimHeap() {
+        let started = EventLoop.monotonicSeconds()
+        Malloc.trim()
+        let us = Int((EventLoop.monotonicSeconds() - started) * 1e6)
+        log.log(
+            .debug, "heap trimmed in \(us) us: \(connections.count) connections open, \(connectionsPeak) at the peak")
+        connectionsPeak = connections.count
     }
 
     /// Delivers finished lookups to their connections (those still open).

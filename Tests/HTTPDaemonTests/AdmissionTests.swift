@@ -7,7 +7,7 @@ import Testing
 
 /// `a.admit(peer, limit:)` outside the expectation macro (which cannot call a mutating method).
 private func admit(_ a: inout Admission, _ peer: PeerAddress, _ limit: Int) -> Bool {
-    a.admit(peer, limit: limit)
+    a.admit(peer, limit: limit) != nil
 }
 
 @Suite struct AdmissionTests {
@@ -21,6 +21,26 @@ private func admit(_ a: inout Admission, _ peer: PeerAddress, _ limit: Int) -> B
         a.release(one)
         #expect(admit(&a, one, 3) == true)
         #expect(admit(&a, one, 3) == false)
+    }
+
+    @Test func aClientsConnectionsShareOneCopyOfItsAddress() throws {
+        var a = Admission()
+        let admitted = (0..<2).compactMap { _ in a.admit(PeerAddress(numeric: "192.0.2.1"), limit: 0) }
+        let first = try #require(admitted.first)
+        let second = try #require(admitted.last)
+        #expect(admitted.count == 2 && first == second && second.text == "192.0.2.1")
+        guard case .ip(let one) = first.kind, case .ip(let two) = second.kind else { throw AdmissionTestError.notIP }
+        #expect(one.withUnsafeBufferPointer { $0.baseAddress } == two.withUnsafeBufferPointer { $0.baseAddress })
+    }
+
+    @Test func keysTellAddressesApart() {
+        let v4 = Admission.ClientKey(NumericAddress.bytes("192.0.2.1")!)
+        #expect(v4 == Admission.ClientKey(NumericAddress.bytes("::ffff:192.0.2.1")!))
+        #expect(v4 != Admission.ClientKey(NumericAddress.bytes("::192.0.2.1")!))
+        #expect(v4 != Admission.ClientKey(NumericAddress.bytes("192.0.2.2")!))
+        let v6 = Admission.ClientKey(NumericAddress.bytes("2001:db8::1")!)
+        #expect(v6 != Admission.ClientKey(NumericAddress.bytes("2001:db8::2")!))
+        #expect(v6 != Admission.ClientKey(NumericAddress.bytes("2001:db9::1")!))
     }
 
     @Test func mappedIPv4CountsAsThatAddress() {
@@ -54,3 +74,5 @@ private func admit(_ a: inout Admission, _ peer: PeerAddress, _ limit: Int) -> B
         #expect(!Admission.underPressure(open: 7, maxConnections: 10))
     }
 }
+
+private enum AdmissionTestError: Error { case notIP }

@@ -1,5 +1,6 @@
 // BufferedSocket's direct write of a head and a body: whole when the socket takes it, the rest queued
-// in order when it does not, behind anything already queued, and an error kept for flush.
+// in order when it does not, behind anything already queued, and an error kept for flush; its buffers
+// borrowed from the loop and given back between requests.
 
 import Testing
 
@@ -101,5 +102,27 @@ private func write(_ s: BufferedSocket, _ a: [UInt8], _ b: [UInt8]) {
         p.closePeer()
         write(p.socket, bytes(5, 7), bytes(5, 8))
         #expect(p.socket.flush() == .failed(EPIPE))
+    }
+
+    @Test func buffersAreBorrowedFromTheLoopAndGivenBackWhenIdle() throws {
+        let p = try Pair()
+        #expect(p.socket.heldInput == nil && p.socket.heldOutput == nil)
+        #expect(Glibc.write(p.peer, "GET", 3) == 3)
+        p.socket.readReady()
+        #expect(p.socket.inputCount == 3 && p.socket.heldInput != nil)
+        // Not empty: kept.
+        p.socket.releaseIdleBuffers()
+        #expect(p.socket.heldInput != nil && p.loop.spareInputs.isEmpty)
+        p.socket.consumeInput(3)
+        let queued = bytes(10, 1)
+        queued.withUnsafeBytes { p.socket.write($0) }
+        #expect(p.socket.flush() == .drained && p.drainPeer() == queued)
+        p.socket.releaseIdleBuffers()
+        #expect(p.socket.heldInput == nil && p.socket.heldOutput == nil)
+        #expect(p.loop.spareInputs.count == 1 && p.loop.spareOutputs.count == 1)
+        // The next read borrows the spare input buffer again.
+        #expect(Glibc.write(p.peer, "x", 1) == 1)
+        p.socket.readReady()
+        #expect(p.socket.inputCount == 1 && p.loop.spareInputs.isEmpty)
     }
 }

@@ -30,6 +30,16 @@ import Testing
         #expect(keep(served: 1_000_000, max: 0))
     }
 
+    @Test func closingAtOnceNeedsAWholeRequestThatAskedToClose() {
+        #expect(ConnectionPolicy.mayCloseAtOnce(requestWants: false, responseForcesClose: false, bodyLeftUnread: false))
+        // The client expects to send more (keep-alive refused by the server), or nothing was understood.
+        #expect(!ConnectionPolicy.mayCloseAtOnce(requestWants: true, responseForcesClose: false, bodyLeftUnread: false))
+        #expect(!ConnectionPolicy.mayCloseAtOnce(requestWants: nil, responseForcesClose: true, bodyLeftUnread: false))
+        // An error cut the exchange short, or the body is still on its way.
+        #expect(!ConnectionPolicy.mayCloseAtOnce(requestWants: false, responseForcesClose: true, bodyLeftUnread: false))
+        #expect(!ConnectionPolicy.mayCloseAtOnce(requestWants: false, responseForcesClose: false, bodyLeftUnread: true))
+    }
+
     @Test func logLevels() {
         #expect(ConnectionPolicy.logLevel(for: .internalServerError) == .error)
         #expect(ConnectionPolicy.logLevel(for: .serviceUnavailable) == .error)

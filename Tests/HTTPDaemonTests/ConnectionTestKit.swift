@@ -21,6 +21,8 @@ final class ManualClock: ConnectionClock {
 
     struct WeakTimer { weak var timer: ManualTimer? }
 
+    private(set) lazy var deadlines: DeadlineQueue? = DeadlineQueue(clock: self)
+
     func now() -> Double { time }
 
     func makeTimer(_ fire: @escaping () -> Void) -> (any DeadlineTimer)? {
@@ -137,6 +139,12 @@ final class MemoryTransport: Transport {
 
     var inputCount: Int { input.count }
     var outputCount: Int { output.reduce(0) { $0 + $1.count } }
+
+    func inputPending() -> Bool { !input.isEmpty }
+
+    /// How often the connection let the buffers go between requests.
+    private(set) var buffersReleased = 0
+    func releaseIdleBuffers() { buffersReleased += 1 }
 
     func withInput<T>(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         input.prefix(limit).withUnsafeBytes(body)
@@ -281,6 +289,8 @@ final class FakeHost: ConnectionHost {
     func connectionClosed(_ id: UInt64) { closedIDs.append(id) }
 
     func connectionDropped() { dropped += 1 }
+
+    let exchanges = ExchangePool()
 
     private(set) var headStarts: [Double] = []
     func headStarted(_ connection: Connection) { headStarts.append(connection.headStarted) }

@@ -119,7 +119,8 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         #expect(h.state == .idle)
         h.transport.receive("GET /f.txt HTTP/1.0\r\n\r\n")
         #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
-        #expect(h.state == .lingering)
+        // It asked for nothing more and sent nothing more: no lingering.
+        #expect(h.closed && !h.transport.writeShut)
     }
 
     @Test func maxKeepAliveRequestsClosesAfterTheLast() throws {
@@ -287,6 +288,41 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         #expect(h.closed)
     }
 
+    @Test func closeAskedWithNothingMoreSentClosesAtOnce() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
+        #expect(h.closed && !h.transport.writeShut)
+        #expect(h.host.outcomes.map(\.code) == [200])
+    }
+
+    @Test func closeAskedAfterASlowResponseClosesOnceItDrains() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("abcdef")
+        h.transport.window = 10
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        #expect(h.state == .writing)
+        h.transport.clientReads(1000)
+        #expect(h.transport.takeSent() == ok("abcdef", extra: "Connection: close\r\n"))
+        #expect(h.closed && !h.transport.writeShut)
+    }
+
+    @Test func closeWantedByTheServerNotTheClientLingers() throws {
+        let h = try Harness { $0.keepAlive = false }
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.transport.receive(get)
+        #expect(h.transport.takeSent() == ok("a", extra: "Connection: close\r\n"))
+        #expect(h.state == .lingering && h.transport.writeShut)
+    }
+
+    @Test func errorAfterACloseRequestStillLingers() throws {
+        let h = try Harness { $0.limitRequestBody = 2 }
+        h.transport.receive("POST /f.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\nContent-Length: 3\r\n\r\n")
+        #expect(h.transport.takeSent().hasPrefix("HTTP/1.1 413 "))
+        #expect(h.state == .lingering && h.transport.writeShut)
+    }
+
     @Test func lingeringCloseEndsAfterTwoSeconds() throws {
         let h = try Harness()
         h.transport.receive("GET / HTTP/1.1\r\n\r\n")  // no Host: 400, close
@@ -308,6 +344,58 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         h.host.completeLookup()
         #expect(h.transport.takeSent() == ok("a") + ok("a"))
         #expect(h.closed)
+    }
+
+    // MARK: Request state borrowed per request
+
+    @Test func anIdleConnectionHoldsNoRequestState() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        #expect(h.connection.exchange == nil)
+        h.transport.receive("GET /f.txt HTTP/1.1\r\n")
+        let borrowed = try #require(h.connection.exchange)
+        h.transport.receive("Host: h\r\n\r\n")
+        #expect(h.transport.takeSent() == ok("a"))
+        #expect(h.state == .idle && h.connection.exchange == nil && h.transport.buffersReleased == 1)
+        #expect(h.host.exchanges.spare == [borrowed])
+        // The next request borrows the same one and gives it back.
+        h.transport.receive(get)
+        #expect(h.transport.takeSent() == ok("a"))
+        #expect(h.connection.exchange == nil && h.host.exchanges.spare.count == 1)
+    }
+
+    @Test func theExchangeStaysWhileALookupOrPipelinedBytesAreWaiting() throws {
+        let h = try Harness()
+        h.host.files["/f.txt"] = memoryFile("a")
+        h.host.deferLookups = true
+        h.transport.receive(get + "GET /f.txt HTTP/1.1\r\nHo")
+        #expect(h.state == .waitingForFile && h.connection.exchange != nil)
+        h.host.completeLookup()
+        // The second head is partly parsed: the exchange and the buffers stay.
+        #expect(h.state == .readingHead && h.connection.exchange != nil && h.transport.buffersReleased == 0)
+        h.transport.receive("st: h\r\n\r\n")
+        h.host.completeLookup()
+        #expect(h.transport.takeSent() == ok("a") + ok("a"))
+        #expect(h.state == .idle && h.connection.exchange == nil)
+    }
+
+    @Test func closingGivesTheExchangeBack() throws {
+        let h = try Harness()
+        h.transport.receive("GET /f.txt HTT")
+        h.transport.breaks(ECONNRESET)
+        #expect(h.closed && h.connection.exchange == nil && h.host.exchanges.spare.count == 1)
+        #expect(h.host.exchanges.spare[0].pointee.parser.isIdle)
+    }
+
+    @Test func thePoolKeepsAtMostItsCapacityAndFollowsTheLimits() {
+        let pool = ExchangePool()
+        let lent = (0..<(ExchangePool.capacity + 6)).map { _ in pool.take(limits: HeadLimits()) }
+        for e in lent { pool.give(e) }
+        #expect(pool.spare.count == ExchangePool.capacity)
+        let small = HeadLimits(requestLine: 100, fieldLine: 100, fieldCount: 5, headSize: 1000)
+        let e = pool.take(limits: small)
+        #expect(e.pointee.parser.limits.headSize == 1000 && pool.spare.count == ExchangePool.capacity - 1)
+        pool.give(e)
     }
 
     // MARK: Graceful drain
