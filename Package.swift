@@ -13,11 +13,6 @@ let strict: [SwiftSetting] = [
     .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
     // A section per function, so that the release link can place the functions serving uses side by side.
     .unsafeFlags(["-Xfrontend", "-function-sections"], .when(configuration: .release)),
-    // No run-time exclusivity checks in release builds: every access to a class's stored property that the
-    // compiler cannot prove alone otherwise calls swift_beginAccess (12 % of the instructions of a request on
-    // a new connection, 6 % with keep-alive). Debug builds, and so the unit and integration tests, keep the
-    // checks: an overlapping access still traps there.
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
 /// How the release binary is linked, for a short start-up (inetd mode starts a process per connection) and

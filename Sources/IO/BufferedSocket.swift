@@ -25,9 +25,10 @@ public final class BufferedSocket: Transport {
     public unowned(unsafe) var delegate: (any TransportDelegate)?
     /// The loop, held so that it outlives the socket's events and buffers.
     let loop: EventLoop
-    /// The input and output buffers while held (see `input`, `output`).
-    var heldInput: OpaquePointer?
-    var heldOutput: OpaquePointer?
+    /// The input and output buffers while held (see `input`, `output`). Reached on every read and write,
+    /// on the loop thread only and never across a call: no dynamic exclusivity check.
+    @exclusivity(unchecked) var heldInput: OpaquePointer?
+    @exclusivity(unchecked) var heldOutput: OpaquePointer?
     /// Set by init (a failed init returns nil); optional only so that init can pass `self` to libevent.
     var readEvent: OpaquePointer?
     /// The write event once made (`writeEvent`).

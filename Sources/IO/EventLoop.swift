@@ -18,8 +18,9 @@ public final class EventLoop {
     var cachedMonotonic = 0.0
     /// Empty evbuffers given back by sockets between requests, lent to the next ones: input buffers, and
     /// output buffers (flagged to drain to a descriptor only, which lets file segments go out with sendfile).
-    var spareInputs: [OpaquePointer] = []
-    var spareOutputs: [OpaquePointer] = []
+    /// Loop thread only, never across a call: no dynamic exclusivity check.
+    @exclusivity(unchecked) var spareInputs: [OpaquePointer] = []
+    @exclusivity(unchecked) var spareOutputs: [OpaquePointer] = []
     /// Spare buffers kept of each kind at most (the rest are freed).
     static let spareBufferLimit = 128
     /// Descriptors below this have their libevent record (`reserveDescriptors(covering:)`).

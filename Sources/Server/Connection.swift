@@ -65,8 +65,9 @@ final class Connection: TransportDelegate, DeadlineOwner {
     var active: ActiveSettings
     /// The parser, request, route, body discarder, lookup purpose, response in flight and refused head of
     /// the request in progress, borrowed from the host's pool while there is one (the properties below
-    /// reach them): an idle keep-alive connection holds none of it.
-    var exchange: UnsafeMutablePointer<Exchange>?
+    /// reach them): an idle keep-alive connection holds none of it. Read on every use of those properties,
+    /// on the loop thread only and never across a call: no dynamic exclusivity check.
+    @exclusivity(unchecked) var exchange: UnsafeMutablePointer<Exchange>?
     /// The host's pool of exchanges (the host owns it, and outlives the connection).
     unowned(unsafe) let exchanges: ExchangePool
     var keepAliveAfterWrite = false

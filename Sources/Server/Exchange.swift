@@ -40,7 +40,8 @@ struct Exchange {
 /// behind accessors would cost on every use in the request path.
 final class ExchangePool {
     static let capacity = 64
-    private(set) var spare: [UnsafeMutablePointer<Exchange>] = []
+    /// Loop thread only, never across a call: no dynamic exclusivity check.
+    @exclusivity(unchecked) private(set) var spare: [UnsafeMutablePointer<Exchange>] = []
 
     deinit {
         for e in spare { free(e) }
