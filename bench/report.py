@@ -396,13 +396,7 @@ class Standalone:
         if logs:
             say("")
             say("## Log lines written during the run")
-        for name in logs:
-            say("")
-            say(f"`{name}` ({m[f'loglines:{name}']} lines; the first 5):")
-            say("")
-            say("```")
-            say(m[f"log:{name}"])
-            say("```")
+        say_log_lines(say, m, logs)
         return "\n".join(L) + "\n"
 
     # --- the chart's data ---
@@ -488,6 +482,29 @@ class Standalone:
         write(doc_path, "\n".join(lines))
         return True
 
+
+
+def say_configurations(say, m, servers):
+    """Every server's configuration files from the run's metadata (`conf:NAME`), in fenced blocks."""
+    for srv in servers:
+        for key in (k for k in m if k.startswith("conf:") and k[len("conf:"):].startswith(srv + ".")):
+            say("")
+            say(f"`{key[len('conf:'):]}` ({srv}):")
+            say("")
+            say("```")
+            say(m[key])
+            say("```")
+
+
+def say_log_lines(say, m, logs):
+    """The first lines of each log the run kept (`log:NAME`), with how many lines it had."""
+    for name in logs:
+        say("")
+        say(f"`{name}` ({m[f'loglines:{name}']} lines; the first 5):")
+        say("")
+        say("```")
+        say(m[f"log:{name}"])
+        say("```")
 
 def write(path, text):
     tmp = path + ".tmp"
@@ -879,14 +896,7 @@ class Peers:
             for srv in self.servers:
                 say("%-90s # %s" % (m[f"client:{w}:{srv}"], srv))
         say("```")
-        for srv in self.servers:
-            for key in (k for k in m if k.startswith("conf:") and k[len("conf:"):].startswith(srv + ".")):
-                say("")
-                say(f"`{key[len('conf:'):]}` ({srv}):")
-                say("")
-                say("```")
-                say(m[key])
-                say("```")
+        say_configurations(say, m, self.servers)
         logs = [k[len("log:"):] for k in m if k.startswith("log:")]
         if logs:
             say("")
@@ -895,13 +905,7 @@ class Peers:
                 say("")
                 say("The servers' restarts between rounds (SIGTERM) are logged too: lighttpd's `server stopped`, h2o's")
                 say("`received SIGTERM`.")
-        for name in logs:
-            say("")
-            say(f"`{name}` ({m[f'loglines:{name}']} lines; the first 5):")
-            say("")
-            say("```")
-            say(m[f"log:{name}"])
-            say("```")
+        say_log_lines(say, m, logs)
         return "\n".join(L) + "\n"
 
 
@@ -1103,25 +1107,12 @@ class Instructions:
                 say("%-75s # %s, callgrind" % (m.get(f"client:{w}:{srv}", NA), srv))
                 say("%-75s # %s, strace" % (m.get(f"client-strace:{w}:{srv}", NA), srv))
         say("```")
-        for srv in self.servers:
-            for key in (k for k in m if k.startswith("conf:") and k[len("conf:"):].startswith(srv + ".")):
-                say("")
-                say(f"`{key[len('conf:'):]}` ({srv}):")
-                say("")
-                say("```")
-                say(m[key])
-                say("```")
+        say_configurations(say, m, self.servers)
         logs = [k[len("log:"):] for k in m if k.startswith("log:")]
         if logs:
             say("")
             say("## Log lines written during the run")
-        for name in logs:
-            say("")
-            say(f"`{name}` ({m[f'loglines:{name}']} lines; the first 5):")
-            say("")
-            say("```")
-            say(m[f"log:{name}"])
-            say("```")
+        say_log_lines(say, m, logs)
         return "\n".join(L) + "\n"
 
     def functions(self, say):
