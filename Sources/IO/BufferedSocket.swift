@@ -43,8 +43,10 @@ public final class BufferedSocket: Transport {
     var outputLost = false
     /// The errno of a failed direct write (0: none), for `flush` to report.
     var writeError: Int32 = 0
-    /// The most one read takes (the shim's stack buffer).
-    static let readSize = 16384
+    /// Whether the last read filled its buffer (more is likely waiting: read in large pieces).
+    var readLarge = false
+    static let smallRead = 928
+    static let largeRead = 16384
     /// Input kept while the owner is not reading (pipelined requests) before reading pauses.
     public static let inputCap = 64 * 1024
 
@@ -148,8 +150,12 @@ public final class BufferedSocket: Transport {
     }
 
     func readReady() {
-        // Into a stack buffer, then a chain of the size read (see the shim): no size to guess.
-        let n = httpd_evbuffer_read_once(input, fd, Self.readSize)
+        // A read sized to what usually comes (a request head) keeps libevent's chain within malloc's
+        // per-thread cache (chains of up to 1 KiB, header included); a read that fills it is followed by
+        // large ones until a read comes back short.
+        let size = readLarge ? Self.largeRead : Self.smallRead
+        let n = httpd_evbuffer_read_once(input, fd, size)
+        readLarge = n == size
         if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
             let event: TransportEvent = n == 0 ? .eof : .error(errno)
             sawEOF = true
