@@ -273,11 +273,7 @@ for w in $WORKLOADS; do
         client_argv "$w" "$s" "$STRACE_DURATION"; meta "client-strace:$w:$s" "$(shell_line "${CLIENT_ARGV[@]}")"
     done
 done
-for s in $SERVERS; do
-    for lf in $(peer_logs "$s"); do
-        meta_log "$(basename "$lf")" "$lf" 'is ready to serve requests|\(server\.c\.[0-9]+\) server started|\(server\.c\.[0-9]+\) server stopped|received SIGTERM'
-    done
-done
+meta_logs 'is ready to serve requests|\(server\.c\.[0-9]+\) server started|\(server\.c\.[0-9]+\) server stopped|received SIGTERM' $SERVERS
 for lf in "$TMP"/valgrind-*.log; do
     [ -e "$lf" ] || continue
     meta_log "$(basename "$lf" | sed 's/\.[0-9]*\.log$/.log/')" "$lf" \

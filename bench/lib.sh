@@ -751,6 +751,12 @@ meta_log() { # meta_log NAME FILE [IGNORE_REGEX]: how many lines a log has (thos
     meta "loglines:$1" "$n"
     meta "log:$1" "$(grep -vE "${3:-^\$}" "$2" | head -n 5)"
 }
+meta_logs() { # meta_logs IGNORE_REGEX SERVER...: meta_log of every log of every server named
+    local re=$1 s lf; shift
+    for s in "$@"; do
+        for lf in $(peer_logs "$s"); do meta_log "$(basename "$lf")" "$lf" "$re"; done
+    done
+}
 # publish_results FILE...: move this run's TSVs from $TMP into $RESULTS_DIR at once (a failed or
 # interrupted run leaves the previous results alone).
 publish_results() {

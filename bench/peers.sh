@@ -220,11 +220,7 @@ meta version:python3 "$(python3 -V 2>&1)"
 for w in $WORKLOADS; do
     for s in $SERVERS; do client_argv "$w" "$s"; meta "client:$w:$s" "$(shell_line "${CLIENT_ARGV[@]}")"; done
 done
-for s in $SERVERS; do
-    for lf in $(peer_logs "$s"); do
-        meta_log "$(basename "$lf")" "$lf" 'raised RLIMIT_NOFILE|is ready to serve requests|\(server\.c\.[0-9]+\) server started'
-    done
-done
+meta_logs 'raised RLIMIT_NOFILE|is ready to serve requests|\(server\.c\.[0-9]+\) server started' $SERVERS
 cp "$META" "$TMP/peers-meta.tsv"
 
 # --- report ----------------------------------------------------------------------------------------

@@ -236,11 +236,7 @@ meta version:gnuplot "$(gnuplot -V 2>&1 | head -n 1)"
 for w in $WORKLOADS; do
     for s in $SERVERS; do meta "client:$w:$s" "$(client_cmd "$w" "$s")"; done
 done
-for s in $SERVERS; do
-    for lf in $(peer_logs "$s"); do
-        meta_log "$(basename "$lf")" "$lf" 'NOTICE: (2\.3|Started working|Exiting|Reading included)|xinetd\[[0-9]+\]: NOTICE'
-    done
-done
+meta_logs 'NOTICE: (2\.3|Started working|Exiting|Reading included)|xinetd\[[0-9]+\]: NOTICE' $SERVERS
 cp "$META" "$TMP/standalone-vs-inetd-meta.tsv"
 
 # ================================ report ===========================================================
