@@ -103,12 +103,14 @@ def listener(backlog: int = 16) -> socket.socket:
 
 
 def connection_refused(port: int, host: str = HOST, timeout: float = 2.0) -> bool:
-    """True when a TCP connect to HOST:PORT is refused (False when it is accepted)."""
+    """True when a TCP connect to HOST:PORT is refused (False when it is accepted).
+
+    A reset during connect counts as refused: the listener closed while the handshake was queued on it."""
     s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
         s.connect((host, port))
-    except ConnectionRefusedError:
+    except (ConnectionRefusedError, ConnectionResetError):
         return True
     finally:
         s.close()
