@@ -11,6 +11,9 @@ want libevent-dev
 want pkg-config
 # The release link takes the C++ library's static archive (link/libstdc++.so names libstdc++.a).
 want libstdc++-12-dev
+# TLS: OpenSSL 3's headers and libraries (the COpenSSL shim), and the openssl tool that -t's checks are tested against.
+want libssl-dev
+want openssl
 # The integration tests run on python3 with pytest: Debian's own, unless a python3 that already has
 # pytest (or pip) comes first on PATH.
 need_pytest() {
@@ -20,7 +23,8 @@ need_pytest() {
 }
 
 case "${1:-build}" in
-  test) need_pytest; want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate ;;
+  test) need_pytest; want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate
+        want testssl.sh; want sslscan ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl
          want lighttpd; want h2o; want valgrind; want strace ;;
 esac
