@@ -1,7 +1,8 @@
 // swift-tools-version: 6.0
 // httpd: a small stand-alone HTTP/1.1 daemon on libevent (see README.md).
 // The targets are layers; a dependency may only point down this list (README: Architecture):
-//   httpd → Daemon → Server → IO, Files → HTTPCore, Config → Support;  IO → CLibevent (the only C user).
+//   httpd → Daemon → Server → TLS → IO, Files → HTTPCore, Config → Support;  IO → CLibevent, TLS → COpenSSL
+//   (the only C users, each of one C library).
 import PackageDescription
 
 /// Every Swift target: Swift 6 mode, and imports are internal unless written `public import`,
@@ -62,18 +63,26 @@ let package = Package(
         .target(name: "Config", dependencies: ["Support"], swiftSettings: strict),
         // Blocking file-system work: O_PATH resolution, open files and their metadata, the open-file cache.
         .target(name: "Files", dependencies: ["HTTPCore", "Config", "Support"], swiftSettings: strict),
+        // OpenSSL 3 (Debian's libssl-dev), through a module map and a shim header; imported only by TLS.
+        .systemLibrary(
+            name: "COpenSSL",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // The event loop and sockets: the only target that imports CLibevent.
         .target(name: "IO", dependencies: ["CLibevent", "Support"], swiftSettings: strict),
+        // HTTPS: OpenSSL's contexts (certificates, SNI, protocols, tickets), certificate checks, and the TLS
+        // transport. The only target that imports COpenSSL.
+        .target(name: "TLS", dependencies: ["COpenSSL", "IO", "Support"], swiftSettings: strict),
         // Connections (over a Transport), routing, the worker pool, logs, statistics, status pages.
-        .target(name: "Server", dependencies: ["IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
+        .target(name: "Server", dependencies: ["IO", "TLS", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
         // The process: start-up order, daemonizing, PID file, privileges, signals, inetd mode.
-        .target(name: "Daemon", dependencies: ["Server", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
+        .target(name: "Daemon", dependencies: ["Server", "TLS", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
         // Thin entry point: arguments, configuration, mode, exit status.
         .executableTarget(
             name: "httpd", dependencies: ["Daemon", "Config", "Support"], swiftSettings: strict, linkerSettings: releaseLink),
         .testTarget(
             name: "HTTPDaemonTests",
-            dependencies: ["Support", "HTTPCore", "Config", "Files", "IO", "Server", "Daemon"],
+            dependencies: ["Support", "HTTPCore", "Config", "Files", "IO", "TLS", "Server", "Daemon"],
             swiftSettings: strict
         ),
     ],

@@ -4,6 +4,7 @@
 public import Config
 import IO
 import Server
+import TLS
 import Support
 
 #if canImport(Glibc)
@@ -55,6 +56,19 @@ public enum Commands {
                 return 1
             }
         }
+        // TLS: the pairs were read and the fatal checks passed while loading; problems (an incomplete
+        // chain, a certificate not valid now) fail the check too, warnings (expiring soon) are printed.
+        var failed = false
+        for finding in settings.tls?.findings ?? [] {
+            switch finding.severity {
+            case .fatal, .problem:
+                printToStderr("httpd: error: \(finding.message)")
+                failed = true
+            case .warning:
+                printToStderr("httpd: warning: \(finding.message)")
+            }
+        }
+        if failed { return 1 }
         print("\(options.configFile): Syntax OK")
         return 0
     }

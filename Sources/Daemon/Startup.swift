@@ -112,6 +112,7 @@ public enum Startup {
             try opened.pidFile?.write()
             try dropPrivileges(opened.runAs, config, errorLog)
             logStarted(settings, inheritedListeners: inherited != nil ? opened.listeners.count : nil, errorLog)
+            logTLS(settings, errorLog)
             lifeline?.ready()
             // What start-up allocated and freed (configuration text, parsing) goes back before serving.
             Malloc.trim()
@@ -141,7 +142,12 @@ public enum Startup {
             pidFile = try config.pidFile.map { path throws(StartupError) in try PidFile(path: path) }
             var listeners: [BoundListener] = []
             if let inherited {
-                listeners = inherited.map { BoundListener(address: nil, fd: $0) }
+                // An inherited socket speaks TLS when a `Listen … tls` names its port.
+                let tlsPorts = config.effectiveListen.filter(\.tls).map { ":\($0.port)" }
+                listeners = inherited.map { fd in
+                    let local = Sockets.localAddress(fd)
+                    return BoundListener(address: nil, fd: fd, tls: tlsPorts.contains { local.hasSuffix($0) })
+                }
             } else {
                 for address in config.effectiveListen {
                     let fd = try Sockets.bindListener(host: address.host, port: address.port)
@@ -248,6 +254,16 @@ public enum Startup {
         )
     }
 
+    /// The certificates served and what their checks found (a start serves despite problems; `-t` fails on them).
+    static func logTLS(_ settings: ServerSettings, _ errorLog: ErrorLog) {
+        guard let tls = settings.tls else { return }
+        for line in tls.summary { errorLog.log(.info, "TLS certificate \(line)") }
+        for finding in tls.findings { errorLog.log(.warn, finding.message) }
+        if !settings.config.effectiveListen.contains(where: \.tls) {
+            errorLog.log(.warn, "TLSCertificateFile is set but no Listen has `tls`: the certificates are not used")
+        }
+    }
+
     /// inetd mode: fd 0 (and 1) is the client's connected socket ("nowait"), or a listening socket
     /// ("wait"). Serves with the same engine, then exits. stdout and stderr are never written: they
     /// may be the socket, so the error log goes to its file or to syslog. `socketOnStdio`: the caller found
@@ -283,7 +299,8 @@ public enum Startup {
             var s = settings
             s.config = config
             let (loop, server) = try makeServer(
-                s, listeners: waitStyle ? [BoundListener(address: nil, fd: 0)] : [], inherited: true, errorLog: errorLog,
+                s, listeners: waitStyle ? [BoundListener(address: nil, fd: 0, tls: settings.tls != nil)] : [], inherited: true,
+                errorLog: errorLog,
                 accessLog: accessLog)
             server.mode = .inetd
             server.inlineLookups = !waitStyle
@@ -292,7 +309,8 @@ public enum Startup {
                 server.idleExit = config.idleExit
             } else {
                 server.exitWhenEmpty = true
-                server.adopt(0)
+                // With certificates configured, the socket inetd passes speaks TLS.
+                server.adopt(0, tls: settings.tls != nil)
             }
             server.run()
             return 0

@@ -12,6 +12,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
     public static let partialContent = HTTPStatus(206)
     public static let movedPermanently = HTTPStatus(301)
     public static let notModified = HTTPStatus(304)
+    public static let permanentRedirect = HTTPStatus(308)
     public static let badRequest = HTTPStatus(400)
     public static let forbidden = HTTPStatus(403)
     public static let notFound = HTTPStatus(404)
@@ -38,6 +39,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
         case 301: "Moved Permanently"
         case 302: "Found"
         case 304: "Not Modified"
+        case 308: "Permanent Redirect"
         case 400: "Bad Request"
         case 403: "Forbidden"
         case 404: "Not Found"

@@ -73,11 +73,12 @@ public struct Response: Sendable {
 
     /// Calls `body` with the serialized head in a buffer on the stack (no allocation: this runs once per
     /// response), and returns what `body` returns.
+    /// `extraLines` are whole field lines (each ending in CRLF) added after the fields, such as HSTS on TLS.
     public func withHead<T>(
-        date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int,
+        date: String, server: String, keepAlive: Bool, http11: Bool, keepAliveTimeout: Int, extraLines: String = "",
         _ body: (UnsafeRawBufferPointer) -> T
     ) -> T {
-        var bound = 96 + status.line.utf8.count + date.utf8.count
+        var bound = 96 + status.line.utf8.count + date.utf8.count + extraLines.utf8.count
         if let renderedFields {
             bound += renderedFields.count
         } else {
@@ -94,6 +95,7 @@ public struct Response: Sendable {
             } else {
                 Self.writeFields(&out, server: server, headers: headers, contentLength: contentLength)
             }
+            if !extraLines.isEmpty { out.put(extraLines) }
             if !keepAlive {
                 out.put("Connection: close\r\n")
             } else if !http11 {

@@ -73,9 +73,33 @@ public protocol Transport: AnyObject {
     func shutdownWrite()
     /// Closes at once, dropping queued output; no callback follows. Safe to call twice.
     func close()
+    /// The TLS session once its handshake has completed; nil on plain TCP.
+    var security: TransportSecurity? { get }
+    /// True when a client of a TLS listener spoke plain HTTP: the bytes are plain, the answer must be too.
+    var spokePlainHTTP: Bool { get }
+    /// Why the stream failed, when the transport can say more than an errno (a TLS alert's reason).
+    var failure: String? { get }
+}
+
+/// What a connection knows of its TLS session (the access log's protocol and cipher, HSTS).
+public struct TransportSecurity: Sendable, Equatable {
+    /// `TLSv1.2`, `TLSv1.3`.
+    public var version: String
+    /// OpenSSL's cipher name (`TLS_AES_128_GCM_SHA256`, `ECDHE-ECDSA-AES128-GCM-SHA256`).
+    public var cipher: String
+
+    public init(version: String, cipher: String) {
+        self.version = version
+        self.cipher = cipher
+    }
 }
 
 extension Transport {
+    /// Plain TCP: no TLS session.
+    public var security: TransportSecurity? { nil }
+    public var spokePlainHTTP: Bool { false }
+    public var failure: String? { nil }
+
     /// Queues a copy of `bytes` for output.
     public func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { write($0) }

@@ -276,7 +276,17 @@ final class Connection: TransportDelegate, DeadlineOwner {
             request = r
         }
         self.request = request
-        let route = Router.route(request, hideDotfiles: config.hideDotfiles, monitoring: active.settings.monitoring)
+        if transport.spokePlainHTTP {
+            host.log(.info, "[client \(peer)] 400 \(requestLine(head)): plain HTTP request sent to a TLS port")
+            send(Router.plainHTTPOnTLSPort(request, isHead: request.method == .head))
+            return
+        }
+        var route = Router.route(request, hideDotfiles: config.hideDotfiles, monitoring: active.settings.monitoring)
+        if let port = active.settings.httpsRedirectPort, transport.security == nil,
+            let redirect = Router.httpsRedirect(request, route: route, httpsPort: port)
+        {
+            route = redirect
+        }
         guard request.body != .none else {
             perform(route)
             return
@@ -489,13 +499,15 @@ final class Connection: TransportDelegate, DeadlineOwner {
                 client: peer.text,
                 requestLine: h.map { "\($0.method) \($0.target) HTTP/\($0.version.major).\($0.version.minor)" },
                 status: response.status.code, bodyBytes: bodyBytes, referer: h?.field("referer"),
-                userAgent: h?.field("user-agent"))
+                userAgent: h?.field("user-agent"), tlsProtocol: transport.security?.version,
+                tlsCipher: transport.security?.cipher)
         }
         // A body that is one region of a file held in memory leaves with the head, in one write.
         let inMemory = response.sendsBody ? Self.memoryRegion(response.body, of: file) : nil
         let headCount = response.withHead(
             date: host.dateHeader(), server: active.settings.serverHeader, keepAlive: keepAlive,
-            http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout)
+            http11: request?.isHTTP11 ?? true, keepAliveTimeout: Int(config.keepAliveTimeout),
+            extraLines: transport.security == nil ? "" : active.settings.hstsLine
         ) { head in
             if let inMemory {
                 inMemory.withUnsafeBytes { transport.write(head, $0) }
@@ -641,7 +653,11 @@ final class Connection: TransportDelegate, DeadlineOwner {
             default: close()
             }
         case .error(let code):
-            host.log(.debug, "[client \(peer)] connection error: \(errnoText(code))")
+            if let why = transport.failure {
+                host.log(.info, "[client \(peer)] \(why)")
+            } else {
+                host.log(.debug, "[client \(peer)] connection error: \(errnoText(code))")
+            }
             close()
         }
     }

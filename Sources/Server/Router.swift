@@ -81,4 +81,50 @@ public enum Router {
             return .file(normalized.path)
         }
     }
+
+    /// `RedirectToHTTPS`: on a plain listener, every request but health and readiness gets 308 to the same
+    /// host and target over https (`httpsPort` written unless it is 443). Nil when the request keeps its
+    /// route; a request without a host (HTTP/1.0) cannot be redirected and gets 400.
+    public static func httpsRedirect(_ request: Request, route: Route, httpsPort: Int) -> Route? {
+        switch route {
+        case .health, .ready: return nil
+        default: break
+        }
+        guard !request.host.isEmpty else {
+            return .error(RequestError(.badRequest, "RedirectToHTTPS: no Host to redirect to"))
+        }
+        let host = request.host.contains(":") ? "[\(request.host)]" : request.host
+        let port = httpsPort == 443 ? "" : ":\(httpsPort)"
+        let target = request.isAsterisk ? "/" : request.path + (request.query.map { "?" + $0 } ?? "")
+        let location = "https://\(host)\(port)\(target)"
+        let html = "<!DOCTYPE html>\n<html><head><title>308 Permanent Redirect</title></head>\n"
+            + "<body><h1>Permanent Redirect</h1><p><a href=\"\(HTMLEscape.escape(location))\">\(HTMLEscape.escape(location))</a></p></body></html>\n"
+        return .respond(
+            Response(
+                status: .permanentRedirect, headers: [("Location", location), ("Content-Type", "text/html; charset=utf-8")],
+                body: [.bytes(Array(html.utf8))], sendsBody: request.method != .head))
+    }
+
+    /// A byte of a plain `host[:port]` (letters, digits, `.-:[]`).
+    static func isHostByte(_ c: UInt8) -> Bool {
+        isASCIIDigit(c) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || c == 0x2E || c == 0x2D || c == 0x3A || c == 0x5B || c == 0x5D
+    }
+
+    /// The answer to a plain HTTP request sent to a TLS port (as nginx's "The plain HTTP request was sent to
+    /// HTTPS port"): 400, saying where to go, and the connection closes.
+    public static func plainHTTPOnTLSPort(_ request: Request?, isHead: Bool) -> Response {
+        // The Host field as sent (with its port, which is this TLS port), when it is a plain host[:port].
+        var address = ""
+        if let host = request?.head.field("host"), !host.isEmpty,
+            host.utf8.allSatisfy(isHostByte)
+        {
+            address = host
+        }
+        let text = "400 Bad Request: this port speaks HTTPS (TLS), not plain HTTP. Use https://\(address)/\n"
+        var r = Response(
+            status: .badRequest, headers: [("Content-Type", "text/plain; charset=utf-8")], body: [.bytes(Array(text.utf8))],
+            sendsBody: !isHead)
+        r.forceClose = true
+        return r
+    }
 }

@@ -6,19 +6,23 @@ import Files
 import HTTPCore
 public import IO
 public import Support
+import TLS
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// A bound listening socket and the address it was configured as (nil when inherited).
+/// A bound listening socket, the address it was configured as (nil when inherited), and whether its
+/// connections speak TLS.
 public struct BoundListener {
     public var address: ListenAddress?
     public var fd: Int32
+    public var tls: Bool
 
-    public init(address: ListenAddress?, fd: Int32) {
+    public init(address: ListenAddress?, fd: Int32, tls: Bool? = nil) {
         self.address = address
         self.fd = fd
+        self.tls = tls ?? address?.tls ?? false
     }
 }
 
@@ -33,6 +37,10 @@ public final class Server {
     public let log: ErrorLog
     public private(set) var accessLog: AccessLog?
     var listeners: [(address: ListenAddress?, listener: Listener)] = []
+    /// TLS handshake counters (kept across reloads).
+    let tlsStats = TLSStats()
+    /// Replaces the newest session-ticket key every `TLSContext.ticketRotationSeconds` while TLS is configured.
+    var ticketRotation: Timer!
     var connections: [UInt64: Connection] = [:]
     /// Connections per client address, and whether the server is under pressure.
     var admission = Admission()
@@ -123,6 +131,11 @@ public final class Server {
         idleTimer = try Timer.make(loop, for: "idle exit") { [unowned self] in
             if self.connections.isEmpty { self.loop.stop() }
         }
+        ticketRotation = try Timer.make(loop, for: "session-ticket key rotation") { [unowned self] in
+            TLSContext.rotateTicketKeys()
+            self.scheduleTicketRotation()
+        }
+        scheduleTicketRotation()
         for (i, b) in bound.enumerated() {
             do throws(StartupError) {
                 try addListener(makeListener(b))
@@ -135,15 +148,30 @@ public final class Server {
 
     /// A Listener on the bound socket `b` (which it takes over, even when this throws).
     func makeListener(_ b: BoundListener, enabled: Bool = true) throws(StartupError) -> (ListenAddress?, Listener) {
+        let tls = b.tls
         let l = try Listener(
-            loop, fd: b.fd, enabled: enabled, onAccept: { [unowned self] in self.accept($0, peer: $1) },
+            loop, fd: b.fd, enabled: enabled, onAccept: { [unowned self] in self.accept($0, peer: $1, tls: tls) },
             onError: { [unowned self] in self.acceptFailed($0) })
+        tlsListeners[b.fd] = tls
         return (b.address, l)
     }
 
+    /// Which listening descriptors speak TLS (for the start-up line).
+    var tlsListeners: [Int32: Bool] = [:]
+
     func addListener(_ entry: (ListenAddress?, Listener)) {
         listeners.append(entry)
-        log.log(.notice, "listening on http://\(Sockets.localAddress(entry.1.fd))/")
+        let scheme = tlsListeners[entry.1.fd] == true ? "https" : "http"
+        log.log(.notice, "listening on \(scheme)://\(Sockets.localAddress(entry.1.fd))/")
+    }
+
+    /// Session-ticket keys rotate only while TLS with tickets is configured (an idle plain daemon never wakes).
+    func scheduleTicketRotation() {
+        if settings.tls != nil && config.tlsSessionTickets {
+            ticketRotation.schedule(after: TLSContext.ticketRotationSeconds)
+        } else {
+            ticketRotation.cancel()
+        }
     }
 
     /// Runs the event loop until the server has stopped.
@@ -204,6 +232,9 @@ public final class Server {
         }
         active = ActiveSettings(new)
         for entry in prepared.listeners { addListener(entry) }
+        scheduleTicketRotation()
+        for line in new.tls?.summary ?? [] { log.log(.info, "TLS certificate \(line)") }
+        for finding in new.tls?.findings ?? [] { log.log(.warn, finding.message) }
         cache = FileCache(validity: new.config.fileCacheValidity, capacity: new.config.fileCacheEntries)
         pool.size = new.config.workers
         pool.limit = new.config.workerQueueLimit
@@ -256,10 +287,10 @@ public final class Server {
     // MARK: Connections
 
     /// Serves an already-connected socket (inetd mode: fd 0).
-    public func adopt(_ fd: Int32) {
+    public func adopt(_ fd: Int32, tls: Bool = false) {
         Sockets.prepareInherited(fd)
         Sockets.setNoDelay(fd)
-        accept(fd, peer: Sockets.peerAddress(fd))
+        accept(fd, peer: Sockets.peerAddress(fd), tls: tls)
     }
 
     /// inetd "wait" style: stop when idle for `idleExit` seconds.
@@ -270,7 +301,7 @@ public final class Server {
 
     /// Takes a new connection. At MaxConnections it takes the slot of the connection longest on an
     /// incomplete head; when none has had its grace yet, the new one waits (unread) until a slot frees.
-    func accept(_ fd: Int32, peer: PeerAddress) {
+    func accept(_ fd: Int32, peer: PeerAddress, tls: Bool) {
         if stopping {
             Glibc.close(fd)
             updateAccepting()
@@ -279,7 +310,7 @@ public final class Server {
         if connections.count >= config.maxConnections {
             guard let victim = evictionCandidate() else {
                 if waitingForSlot.count < Self.maxWaitingForSlot {
-                    waitingForSlot.append((fd, peer))
+                    waitingForSlot.append((fd, peer, tls))
                 } else {
                     Glibc.close(fd)
                 }
@@ -288,12 +319,12 @@ public final class Server {
             }
             evict(victim)
         }
-        open(fd, peer: peer)
+        open(fd, peer: peer, tls: tls)
         updateAccepting()
     }
 
     /// Accepted sockets waiting for a slot, oldest first (at most `maxWaitingForSlot`; the listener pauses).
-    var waitingForSlot: [(fd: Int32, peer: PeerAddress)] = []
+    var waitingForSlot: [(fd: Int32, peer: PeerAddress, tls: Bool)] = []
     static let maxWaitingForSlot = 64
 
     /// Closes `victim` to give its slot to a new client.
@@ -312,13 +343,13 @@ public final class Server {
                 if connections.count >= config.maxConnections { return }  // the victim is not closed yet
             }
             let next = waitingForSlot.removeFirst()
-            open(next.fd, peer: next.peer)
+            open(next.fd, peer: next.peer, tls: next.tls)
         }
     }
 
     /// Makes a connection of the accepted `fd`, unless its address already holds MaxConnectionsPerClient
     /// (then it is closed at once).
-    func open(_ fd: Int32, peer accepted: PeerAddress) {
+    func open(_ fd: Int32, peer accepted: PeerAddress, tls: Bool) {
         guard let peer = admission.admit(accepted, limit: config.maxConnectionsPerClient) else {
             stats.refusedPerClient += 1
             log.log(.debug, "[client \(accepted)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
@@ -331,8 +362,8 @@ public final class Server {
         // Stand-alone: libevent's records for this descriptor's block, made together (not in inetd mode,
         // which serves one connection).
         if mode == .standalone { loop.reserveDescriptors(covering: fd) }
-        guard let socket = BufferedSocket(loop, fd: fd) else {
-            log.log(.error, "cannot set up a connection (libevent buffers or events): closing it")
+        guard let socket = makeTransport(fd, tls: tls) else {
+            log.log(.error, "cannot set up a connection (libevent events or OpenSSL): closing it")
             Glibc.close(fd)
             admission.release(peer)
             stats.connectionsHandled += 1
@@ -350,6 +381,13 @@ public final class Server {
         idleTimer.cancel()
         updatePressure()
         connection.start()
+    }
+
+    /// The transport for an accepted socket: TLS over a TLS listener (with the certificates in force now), else plain.
+    func makeTransport(_ fd: Int32, tls: Bool) -> (any Transport)? {
+        guard tls else { return BufferedSocket(loop, fd: fd) }
+        guard let context = settings.tls else { return nil }
+        return TLSSocket(loop, fd: fd, context: context, stats: tlsStats)
     }
 
     /// Connections in the order their current head began: finding an eviction victim costs no scan.
@@ -556,7 +594,7 @@ public final class Server {
         let pool = self.pool.counts
         let process = ProcessUsage.current()
         let now = loop.nowSeconds()
-        return StatusSnapshot(
+        var snapshot = StatusSnapshot(
             version: httpdVersion, mode: mode, pid: getpid(), ppid: getppid(), now: now, startTime: startTime,
             localNow: LocalTime(now), localStartTime: LocalTime(startTime),
             localLastReload: stats.lastReload.map { LocalTime($0) }, loadAverage: .current(),
@@ -572,6 +610,12 @@ public final class Server {
             queueDelaySum: stats.queueDelaySum, queueDelayCount: stats.queueDelayCount,
             residentBytes: process.residentBytes, cpuUserSeconds: process.user, cpuSystemSeconds: process.system,
             maxConnections: config.maxConnections)
+        if let tls = settings.tls {
+            snapshot.tls = TLSStatus(
+                handshakes: tlsStats.handshakes, resumed: tlsStats.resumed, versions: tlsStats.versions,
+                failures: tlsStats.failures, filePath: tlsStats.filePath, certificates: tls.summary)
+        }
+        return snapshot
     }
 
     /// True when responses are written to an access log.

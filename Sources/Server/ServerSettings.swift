@@ -5,6 +5,7 @@ public import Config
 public import Files
 public import HTTPCore
 public import Support
+public import TLS
 
 #if canImport(Glibc)
     import Glibc
@@ -19,6 +20,12 @@ public struct ServerSettings: Sendable {
     public var monitoring: MonitoringPaths
     /// The `Server` header value, built once.
     public var serverHeader: String
+    /// The TLS contexts (certificates read and checked), made when certificates are configured; nil otherwise.
+    public var tls: TLSContext?
+    /// `Strict-Transport-Security: …` with its CRLF, sent on TLS responses; empty without `HSTS`.
+    public var hstsLine: String = ""
+    /// The port plain requests are redirected to (`RedirectToHTTPS on`: the first TLS listener's); nil when off.
+    public var httpsRedirectPort: Int?
 
     /// Checks the document root and types file and derives the settings; throws what is wrong.
     public static func make(_ config: Configuration) throws(StartupError) -> ServerSettings {
@@ -46,7 +53,11 @@ public struct ServerSettings: Sendable {
             root: root == "/" ? "" : root, realRoot: realRoot, directoryIndex: config.directoryIndex, autoindex: config.autoindex,
             hideDotfiles: config.hideDotfiles, symlinks: config.followSymlinks, precompressed: config.precompressed,
             mimeTypes: mime)
-        return ServerSettings(
+        var tls: TLSContext?
+        if !config.tlsCertificates.isEmpty {
+            tls = try TLSContext.make(tlsOptions(config))
+        }
+        var settings = ServerSettings(
             config: config, lookup: lookup,
             staticSettings: StaticSettings(cacheControl: config.cacheControl, precompressed: config.precompressed),
             limits: HeadLimits(
@@ -56,5 +67,25 @@ public struct ServerSettings: Sendable {
                 health: config.healthPath, ready: config.readyPath, status: config.statusPath,
                 metrics: config.metricsPath),
             serverHeader: config.serverHeader)
+        settings.tls = tls
+        settings.hstsLine = config.hsts.map { "Strict-Transport-Security: \($0)\r\n" } ?? ""
+        if config.redirectToHTTPS, let first = config.effectiveListen.first(where: \.tls) {
+            settings.httpsRedirectPort = Int(first.port)
+        }
+        return settings
+    }
+
+    /// The TLS target's view of the configuration's TLS directives.
+    static func tlsOptions(_ config: Configuration) -> TLSOptions {
+        let versions = config.tlsProtocols.map { $0 == .tls12 ? 12 : 13 }
+        return TLSOptions(
+            certificates: config.tlsCertificates.map {
+                CertificateSource(
+                    certificateFile: $0.certificateFile, keyFile: $0.keyFile, certificateLocation: $0.certificateLocation,
+                    keyLocation: $0.keyLocation)
+            },
+            minVersion: versions.min() ?? 12, maxVersion: versions.max() ?? 13, ciphers: config.tlsCiphers,
+            cipherSuites: config.tlsCipherSuites, sessionTickets: config.tlsSessionTickets,
+            sessionCache: config.tlsSessionCache)
     }
 }

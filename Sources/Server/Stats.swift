@@ -53,8 +53,38 @@ public enum ServiceMode: String, Sendable, Equatable {
     case inetd
 }
 
+/// TLS counters and state, as status pages show them (only when TLS is configured).
+public struct TLSStatus: Sendable, Equatable {
+    public var handshakes: Int
+    public var resumed: Int
+    /// Completed handshakes by protocol version.
+    public var versions: [String: Int]
+    /// Failed handshakes by reason.
+    public var failures: [String: Int]
+    /// How file bodies are encrypted and sent: `kTLS sendfile` or `pread+SSL_write`.
+    public var filePath: String
+    /// One line per certificate: file, subject, names, expiry, serial.
+    public var certificates: [String]
+
+    public init(
+        handshakes: Int, resumed: Int, versions: [String: Int], failures: [String: Int], filePath: String,
+        certificates: [String]
+    ) {
+        self.handshakes = handshakes
+        self.resumed = resumed
+        self.versions = versions
+        self.failures = failures
+        self.filePath = filePath
+        self.certificates = certificates
+    }
+
+    public var failureCount: Int { failures.values.reduce(0, +) }
+}
+
 /// Everything the status renderers show, frozen at one moment.
 public struct StatusSnapshot: Sendable {
+    /// TLS counters; nil when no TLS is configured.
+    public var tls: TLSStatus? = nil
     public var version: String
     public var mode: ServiceMode
     public var pid: Int32

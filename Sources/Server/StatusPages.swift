@@ -112,6 +112,13 @@ public enum StatusPages {
             "ConnsAsyncClosing: \(s.closing)",
             "Scoreboard: \(scoreboard(s))",
         ]
+        if let t = s.tls {
+            lines += [
+                "TLSHandshakes: \(t.handshakes)", "TLSHandshakeFailures: \(t.failureCount)",
+                "TLSSessionsResumed: \(t.resumed)", "TLSFilePath: \(t.filePath)",
+            ]
+            lines += t.versions.keys.sorted().map { "TLSProtocol\($0): \(t.versions[$0]!)" }
+        }
         lines.append("")
         return lines.joined(separator: "\n")
     }
@@ -135,10 +142,35 @@ public enum StatusPages {
               "bytes": {"body": \(s.bodyBytes), "response": \(s.responseBytes)},
               "request_duration_seconds": {"sum": \(decimal(s.durationSum)), "count": \(s.requests)},
               "workers": {"size": \(s.workers), "busy": \(s.workersBusy), "queued": \(s.workersQueued), "completed": \(s.workersCompleted), "rejected": \(s.workersRejected), "skipped": \(s.workersSkipped), "queue_delay_seconds_sum": \(decimal(s.queueDelaySum)), "queue_delay_count": \(s.queueDelayCount)},
-              "process": {"resident_memory_bytes": \(s.residentBytes), "cpu_user_seconds": \(decimal(s.cpuUserSeconds)), "cpu_system_seconds": \(decimal(s.cpuSystemSeconds))}
+              "process": {"resident_memory_bytes": \(s.residentBytes), "cpu_user_seconds": \(decimal(s.cpuUserSeconds)), "cpu_system_seconds": \(decimal(s.cpuSystemSeconds))}\(tlsJSON(s.tls))
             }
 
             """
+    }
+
+    /// The `"tls"` member of the JSON status (with its leading comma), or nothing without TLS.
+    static func tlsJSON(_ t: TLSStatus?) -> String {
+        guard let t else { return "" }
+        func object(_ d: [String: Int]) -> String {
+            "{" + d.keys.sorted().map { "\"\(jsonEscape($0))\": \(d[$0]!)" }.joined(separator: ", ") + "}"
+        }
+        return ",\n  \"tls\": {\"handshakes\": \(t.handshakes), \"resumed\": \(t.resumed), \"failures\": \(t.failureCount), "
+            + "\"failures_by_reason\": \(object(t.failures)), \"protocols\": \(object(t.versions)), "
+            + "\"file_path\": \"\(jsonEscape(t.filePath))\"}"
+    }
+
+    /// `text` as the inside of a JSON string.
+    static func jsonEscape(_ text: String) -> String {
+        var out = ""
+        for u in text.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where u.value < 0x20: out += "\\u00" + (u.value < 16 ? "0" : "") + String(u.value, radix: 16)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     /// Prometheus text exposition format 0.0.4.
@@ -216,6 +248,16 @@ public enum StatusPages {
         out += "# TYPE httpd_worker_pool_queue_delay_seconds summary\n"
         out += "httpd_worker_pool_queue_delay_seconds_sum \(decimal(s.queueDelaySum))\n"
         out += "httpd_worker_pool_queue_delay_seconds_count \(s.queueDelayCount)\n"
+        if let t = s.tls {
+            metric("httpd_tls_handshakes_total", "counter", "TLS handshakes completed.", [("", "\(t.handshakes)")])
+            metric(
+                "httpd_tls_handshake_failures_total", "counter", "TLS handshakes that failed, by reason.",
+                t.failures.keys.sorted().map { ("{reason=\"\(labelEscape($0))\"}", "\(t.failures[$0]!)") })
+            metric("httpd_tls_sessions_resumed_total", "counter", "TLS handshakes that resumed a session.", [("", "\(t.resumed)")])
+            metric(
+                "httpd_tls_protocol_handshakes_total", "counter", "TLS handshakes completed, by protocol version.",
+                t.versions.keys.sorted().map { ("{protocol=\"\(labelEscape($0))\"}", "\(t.versions[$0]!)") })
+        }
         metric(
             "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.",
             [("", "\(s.startTime)")])
@@ -223,6 +265,20 @@ public enum StatusPages {
         metric(
             "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.",
             [("", decimal(s.cpuUserSeconds + s.cpuSystemSeconds))])
+        return out
+    }
+
+    /// A Prometheus label value: backslash, double quote and newline escaped.
+    static func labelEscape(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
         return out
     }
 
@@ -261,6 +317,16 @@ public enum StatusPages {
             "\(s.workers) workers, \(s.workersBusy) busy, \(s.workersQueued) queued, \(s.workersCompleted) completed, "
                 + "\(s.workersRejected) refused (queue full), \(s.workersSkipped) skipped (client gone), mean queue delay "
                 + (s.queueDelayCount > 0 ? "\(decimal(s.queueDelaySum / Double(s.queueDelayCount) * 1000)) ms" : "-"))
+        if let t = s.tls {
+            let versions = t.versions.keys.sorted().map { "\($0) \(t.versions[$0]!)" }.joined(separator: ", ")
+            let failures = t.failures.keys.sorted().map { "\($0) \(t.failures[$0]!)" }.joined(separator: ", ")
+            rows += row(
+                "TLS handshakes",
+                "\(t.handshakes) (resumed \(t.resumed)\(versions.isEmpty ? "" : "; " + versions)), failed \(t.failureCount)"
+                    + (failures.isEmpty ? "" : " (\(failures))"))
+            rows += row("TLS file bodies", t.filePath)
+            for c in t.certificates { rows += row("TLS certificate", c) }
+        }
         rows += row("Resident memory", "\(s.residentBytes / 1024) KiB")
         rows += row("CPU time", "user \(decimal(s.cpuUserSeconds)) s, system \(decimal(s.cpuSystemSeconds)) s")
         let meta = refresh.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">\n" } ?? ""

@@ -1,0 +1,541 @@
+// The TLS transport: the same Transport contract as BufferedSocket, over OpenSSL on a non-blocking socket.
+// The handshake runs first (its WANT_READ/WANT_WRITE on the socket's events); then input is decrypted into
+// a buffer the connection parses, and output (bytes, and file regions read with pread into a staging
+// buffer) is encrypted by SSL_write, one record at a time, with the same flow control as plain TCP.
+// A client that speaks plain HTTP to the TLS port is detected from its first bytes: the transport then
+// carries plain bytes, so that the connection can answer 400 through its usual path (and log it).
+// Ownership: the TLSSocket owns the fd and the SSL object (freed by `close()`/deinit); it holds its
+// TLSContext, so a reload cannot free the context a handshake in progress uses.
+
+import COpenSSL
+public import IO
+public import Support
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A server-side TLS connection on an accepted socket.
+public final class TLSSocket: Transport, SocketEventsOwner {
+    enum Phase {
+        /// Waiting for the client's first bytes, or in the handshake.
+        case handshake
+        /// Handshake done: application data.
+        case open
+        /// The client spoke plain HTTP: plain bytes both ways until the connection answers and closes.
+        case plain
+    }
+
+    public let fd: Int32
+    public unowned(unsafe) var delegate: (any TransportDelegate)?
+    let context: TLSContext
+    let stats: TLSStats
+    var ssl: OpaquePointer?
+    let events: SocketEvents
+    var phase = Phase.handshake
+    var readingEnabled = false
+    var readPaused = false
+    var sawEOF = false
+    var closed = false
+    /// Any byte came from the client (a connection closed without one is a probe, not a failed handshake).
+    var sawBytes = false
+    /// A write waits for the socket to become readable (OpenSSL reading a post-handshake message).
+    var writeWantsRead = false
+    var writePending = false
+    /// The errno of a failed write met by `write(_:_:)`, reported by the next `flush`.
+    var writeError: Int32 = 0
+    /// The kernel encrypts what this connection sends (kTLS): file regions go out with SSL_sendfile.
+    var kernelTLS = false
+    /// Set when the handshake completes.
+    public private(set) var security: TransportSecurity?
+    /// Why the handshake or the stream failed, for the connection's log line.
+    public private(set) var failure: String?
+
+    /// Decrypted input: bytes [inStart, inEnd) of `inBuf` (capacity `inCapacity`), allocated on first read.
+    var inBuf: UnsafeMutableRawPointer?
+    var inCapacity = 0
+    var inStart = 0
+    var inEnd = 0
+
+    /// Output not yet given to OpenSSL, in order.
+    enum Pending {
+        case bytes([UInt8], Int)
+        case file(FileSegment, offset: Int, length: Int)
+    }
+    var queue: [Pending] = []
+    var queueHead = 0
+    var queuedBytes = 0
+    /// Plaintext handed to SSL_write and not yet taken: bytes [stageSent, stageCount) of `stage`. After
+    /// WANT_WRITE OpenSSL must be given the same bytes again.
+    var stage: UnsafeMutableRawPointer?
+    var stageSent = 0
+    var stageCount = 0
+    /// A staging buffer's size: one full TLS record.
+    static let stageCapacity = 16384
+    /// Input kept while the owner is not reading before reading pauses (as BufferedSocket).
+    static let inputCap = BufferedSocket.inputCap
+
+    /// A TLS server connection on the accepted, non-blocking `fd`; nil when OpenSSL or libevent cannot make
+    /// one (the caller still owns `fd` then).
+    public init?(_ loop: EventLoop, fd: Int32, context: TLSContext, stats: TLSStats) {
+        guard let events = SocketEvents(loop, fd: fd) else { return nil }
+        guard let ssl = context.newConnection(fd: fd) else {
+            ERR_clear_error()
+            return nil
+        }
+        self.fd = fd
+        self.context = context
+        self.stats = stats
+        self.ssl = ssl
+        self.events = events
+        events.owner = self
+        events.watchReading(true)
+    }
+
+    deinit {
+        close()
+        inBuf?.deallocate()
+        stage?.deallocate()
+    }
+
+    // MARK: Transport
+
+    public var peer: PeerAddress { Sockets.peerAddress(fd) }
+    public var inputCount: Int { inEnd - inStart }
+    public var outputCount: Int { queuedBytes + stageCount - stageSent }
+    public var spokePlainHTTP: Bool { phase == .plain }
+
+    public func inputPending() -> Bool {
+        if inputCount > 0 { return true }
+        if sawEOF || closed { return false }
+        if let ssl, phase == .open, SSL_pending(ssl) > 0 { return true }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) > 0
+    }
+
+    public func withInput<T>(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        let n = min(inputCount, limit)
+        guard n > 0, let inBuf else { return body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return body(UnsafeRawBufferPointer(start: inBuf + inStart, count: n))
+    }
+
+    public func consumeInput(_ count: Int) {
+        inStart += min(count, inputCount)
+        if inStart == inEnd {
+            inStart = 0
+            inEnd = 0
+        }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0, !closed else { return }
+        queue.append(.bytes(Array(bytes), 0))
+        queuedBytes += bytes.count
+    }
+
+    public func write(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer) {
+        // Both go into one record when they fit: the flush copies them into the staging buffer together.
+        write(first)
+        write(second)
+    }
+
+    public func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool {
+        guard length > 0 else { return true }
+        guard offset >= 0, offset + length <= segment.length, !closed else { return false }
+        queue.append(.file(segment, offset: offset, length: length))
+        queuedBytes += length
+        return true
+    }
+
+    public func flush() -> FlushResult {
+        if writeError != 0 { return .failed(writeError) }
+        let result = writeSome()
+        if case .drained = result { stopWriting() }
+        return result
+    }
+
+    public func enableReading() {
+        readingEnabled = true
+        if readPaused && !sawEOF && !closed {
+            readPaused = false
+            events.watchReading(true)
+            // Decrypted records may wait inside OpenSSL, where the kernel's readiness cannot tell.
+            events.activateRead()
+        }
+    }
+
+    public func disableReading() {
+        readingEnabled = false
+    }
+
+    public func releaseIdleBuffers() {
+        if inputCount == 0, let b = inBuf {
+            b.deallocate()
+            inBuf = nil
+            inCapacity = 0
+        }
+        if stageCount == 0, let s = stage {
+            s.deallocate()
+            stage = nil
+        }
+        if queue.isEmpty { queue = [] }
+    }
+
+    /// Sends TLS's close_notify, then FIN, and keeps reading (a lingering close).
+    public func shutdownWrite() {
+        if let ssl, phase == .open {
+            _ = SSL_shutdown(ssl)
+            ERR_clear_error()
+        }
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Closes at once (after a close_notify when the session is healthy and idle), dropping queued output.
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        events.stop()
+        if phase == .handshake {
+            stats.failed(sawBytes ? "handshake not completed" : "no ClientHello")
+        }
+        if let ssl {
+            if phase == .open && failure == nil && outputCount == 0 && !sawEOF {
+                SSL_set_quiet_shutdown(ssl, 0)
+                _ = SSL_shutdown(ssl)
+            }
+            ERR_clear_error()
+            SSL_free(ssl)
+            self.ssl = nil
+        }
+        queue.removeAll()
+        queueHead = 0
+        queuedBytes = 0
+        stageCount = 0
+        stageSent = 0
+        Glibc.close(fd)
+    }
+
+    // MARK: Events
+
+    public func socketReadable() {
+        if writeWantsRead {
+            writeWantsRead = false
+            socketWritable()
+            if closed { return }
+        }
+        switch phase {
+        case .handshake: handshake()
+        case .open: readRecords()
+        case .plain: readPlain()
+        }
+    }
+
+    public func socketWritable() {
+        if phase == .handshake {
+            handshake()
+            return
+        }
+        let before = outputCount
+        switch writeSome() {
+        case .failed(let e):
+            stopWriting()
+            delegate?.transportFailed(.error(e))
+        case .drained:
+            stopWriting()
+            delegate?.transportDrained()
+        case .pending:
+            if outputCount < before { delegate?.transportProgressed() }
+        }
+    }
+
+    func stopWriting() {
+        writePending = false
+        writeWantsRead = false
+        events.watchWriting(false)
+    }
+
+    // MARK: Handshake
+
+    func handshake() {
+        guard let ssl else { return }
+        if !sawBytes {
+            // The first bytes tell a TLS ClientHello (a handshake record, 0x16) from plain HTTP (a method's letters).
+            var first: UInt8 = 0
+            let n = recv(fd, &first, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+            if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
+                fail(n == 0 ? .eof : .error(errno), reason: nil)
+                return
+            }
+            if n < 0 { return }
+            sawBytes = true
+            if first >= 0x41 && first <= 0x5A {
+                phase = .plain
+                stats.failed("plain HTTP")
+                readPlain()
+                return
+            }
+        }
+        let r = SSL_do_handshake(ssl)
+        if r == 1 {
+            phase = .open
+            events.watchWriting(false)
+            let version = String(cString: SSL_get_version(ssl))
+            security = TransportSecurity(version: version, cipher: String(cString: SSL_CIPHER_get_name(SSL_get_current_cipher(ssl))))
+            stats.completed(version: version, resumed: SSL_session_reused(ssl) == 1)
+            if httpd_ssl_ktls_send(ssl) == 1 {
+                kernelTLS = true
+                stats.usedKernelTLS()
+            }
+            // The request may have come with the client's Finished message, already inside OpenSSL.
+            readRecords()
+            return
+        }
+        switch SSL_get_error(ssl, r) {
+        case SSL_ERROR_WANT_READ:
+            events.watchWriting(false)
+        case SSL_ERROR_WANT_WRITE:
+            events.watchWriting(true)
+        case let code:
+            let reason = sslFailureReason(code)
+            stats.failed(reason)
+            phase = .open  // counted: `close` must not count it again
+            failure = "TLS handshake failed: \(reason)"
+            fail(.error(EPROTO), reason: failure)
+        }
+    }
+
+    /// The reason OpenSSL gives for failing with `code`; clears its error queue.
+    func sslFailureReason(_ code: Int32) -> String {
+        let e = ERR_peek_last_error()
+        let savedErrno = errno
+        ERR_clear_error()
+        if e != 0, let text = ERR_reason_error_string(e) { return String(cString: text) }
+        if code == SSL_ERROR_SYSCALL { return savedErrno == 0 ? "unexpected eof" : errnoText(savedErrno) }
+        if code == SSL_ERROR_ZERO_RETURN { return "closed by the client" }
+        return "error \(code)"
+    }
+
+    func fail(_ event: TransportEvent, reason: String?) {
+        if case .eof = event { sawEOF = true }
+        events.watchReading(false)
+        events.watchWriting(false)
+        delegate?.transportFailed(event)
+    }
+
+    // MARK: Reading
+
+    /// Room for `want` more bytes of input at `inEnd` (compacting or growing the buffer).
+    func reserveInput(_ want: Int) {
+        if inBuf == nil {
+            inCapacity = max(want, Self.stageCapacity)
+            inBuf = UnsafeMutableRawPointer.allocate(byteCount: inCapacity, alignment: 16)
+            return
+        }
+        if inCapacity - inEnd >= want { return }
+        if inStart > 0 {
+            (inBuf! + 0).copyMemory(from: inBuf! + inStart, byteCount: inputCount)
+            inEnd -= inStart
+            inStart = 0
+        }
+        if inCapacity - inEnd < want {
+            let bigger = UnsafeMutableRawPointer.allocate(byteCount: inEnd + want, alignment: 16)
+            bigger.copyMemory(from: inBuf!, byteCount: inEnd)
+            inBuf!.deallocate()
+            inBuf = bigger
+            inCapacity = inEnd + want
+        }
+    }
+
+    /// Decrypts what has arrived, until OpenSSL wants more from the kernel or the input cap is reached.
+    func readRecords() {
+        guard let ssl else { return }
+        var got = false
+        while !closed {
+            if inputCount >= Self.inputCap && !readingEnabled {
+                readPaused = true
+                events.watchReading(false)
+                break
+            }
+            reserveInput(4096)
+            let room = Int32(min(inCapacity - inEnd, Int(Int32.max)))
+            let n = SSL_read(ssl, inBuf! + inEnd, room)
+            if n > 0 {
+                inEnd += Int(n)
+                got = true
+                continue
+            }
+            let code = SSL_get_error(ssl, n)
+            switch code {
+            case SSL_ERROR_WANT_READ:
+                break
+            case SSL_ERROR_WANT_WRITE:
+                events.watchWriting(true)
+            case SSL_ERROR_ZERO_RETURN:
+                ERR_clear_error()
+                if got && readingEnabled { delegate?.transportReadable() }
+                if !closed { fail(.eof, reason: nil) }
+                return
+            default:
+                let reason = sslFailureReason(code)
+                if got && readingEnabled { delegate?.transportReadable() }
+                guard !closed else { return }
+                // A client that closes without close_notify has ended its side all the same.
+                if reason == "unexpected eof" || reason == "unexpected eof while reading" {
+                    fail(.eof, reason: nil)
+                } else {
+                    failure = "TLS: \(reason)"
+                    fail(.error(EPROTO), reason: failure)
+                }
+                return
+            }
+            break
+        }
+        if got && readingEnabled { delegate?.transportReadable() }
+    }
+
+    /// Plain bytes from a client that did not speak TLS.
+    func readPlain() {
+        if inputCount >= Self.inputCap && !readingEnabled {
+            readPaused = true
+            events.watchReading(false)
+            return
+        }
+        reserveInput(4096)
+        let n = read(fd, inBuf! + inEnd, inCapacity - inEnd)
+        if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
+            fail(n == 0 ? .eof : .error(errno), reason: nil)
+            return
+        }
+        if n > 0 {
+            inEnd += n
+            if readingEnabled { delegate?.transportReadable() }
+        }
+    }
+
+    // MARK: Writing
+
+    /// Moves queued output into the staging buffer, up to a record: bytes copied, file regions read with pread.
+    /// Returns an errno when a file cannot be read (EIO when it shrank).
+    func fillStage() -> Int32 {
+        if stage == nil { stage = UnsafeMutableRawPointer.allocate(byteCount: Self.stageCapacity, alignment: 16) }
+        let s = stage!
+        stageCount = 0
+        stageSent = 0
+        while queueHead < queue.count && stageCount < Self.stageCapacity {
+            let room = Self.stageCapacity - stageCount
+            switch queue[queueHead] {
+            case .bytes(let bytes, let done):
+                let n = min(room, bytes.count - done)
+                bytes.withUnsafeBytes { (s + stageCount).copyMemory(from: $0.baseAddress! + done, byteCount: n) }
+                stageCount += n
+                queuedBytes -= n
+                if done + n == bytes.count {
+                    queueHead += 1
+                } else {
+                    queue[queueHead] = .bytes(bytes, done + n)
+                }
+            case .file(let segment, let offset, let length):
+                let n = min(room, length)
+                let r = pread(segment.fd, s + stageCount, n, off_t(offset))
+                if r < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                if r == 0 { return EIO }  // the file shrank: its length can never be sent
+                stageCount += r
+                queuedBytes -= r
+                if r == length {
+                    queueHead += 1
+                } else {
+                    queue[queueHead] = .file(segment, offset: offset + r, length: length - r)
+                }
+            }
+        }
+        if queueHead == queue.count {
+            queue.removeAll(keepingCapacity: true)
+            queueHead = 0
+        }
+        return 0
+    }
+
+    /// Encrypts and sends until everything is out or the socket would block.
+    func writeSome() -> FlushResult {
+        if phase == .plain { return writePlain() }
+        guard let ssl, phase == .open else { return outputCount == 0 ? .drained : .pending }
+        while true {
+            if stageSent == stageCount {
+                if queuedBytes == 0 && queueHead == queue.count { return .drained }
+                if kernelTLS, case .file(let segment, let offset, let length) = queue[queueHead] {
+                    // Kernel TLS: the file goes from the page cache to the socket, encrypted by the kernel.
+                    let n = SSL_sendfile(ssl, segment.fd, off_t(offset), length, 0)
+                    if n > 0 {
+                        queuedBytes -= n
+                        if n == length {
+                            queueHead += 1
+                        } else {
+                            queue[queueHead] = .file(segment, offset: offset + n, length: length - n)
+                        }
+                        continue
+                    }
+                    if SSL_get_error(ssl, Int32(truncatingIfNeeded: n)) == SSL_ERROR_WANT_WRITE {
+                        writePending = true
+                        events.watchWriting(true)
+                        return .pending
+                    }
+                    let e = errno
+                    failure = "TLS sendfile: \(sslFailureReason(SSL_ERROR_SYSCALL))"
+                    return .failed(e != 0 ? e : EPIPE)
+                }
+                let e = fillStage()
+                if e != 0 { return .failed(e) }
+                if stageCount == 0 { return .drained }
+            }
+            let n = SSL_write(ssl, stage! + stageSent, Int32(stageCount - stageSent))
+            if n > 0 {
+                stageSent += Int(n)
+                if stageSent == stageCount {
+                    stageSent = 0
+                    stageCount = 0
+                }
+                continue
+            }
+            let code = SSL_get_error(ssl, n)
+            switch code {
+            case SSL_ERROR_WANT_WRITE:
+                writePending = true
+                events.watchWriting(true)
+                return .pending
+            case SSL_ERROR_WANT_READ:
+                writePending = true
+                writeWantsRead = true
+                return .pending
+            default:
+                let e = errno
+                failure = "TLS write: \(sslFailureReason(code))"
+                return .failed(code == SSL_ERROR_SYSCALL && e != 0 ? e : EPIPE)
+            }
+        }
+    }
+
+    /// Plain bytes to a client that did not speak TLS (the connection's 400 answer).
+    func writePlain() -> FlushResult {
+        while true {
+            if stageSent == stageCount {
+                if outputCount == 0 { return .drained }
+                let e = fillStage()
+                if e != 0 { return .failed(e) }
+            }
+            let n = Glibc.write(fd, stage! + stageSent, stageCount - stageSent)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN {
+                    writePending = true
+                    events.watchWriting(true)
+                    return .pending
+                }
+                return .failed(errno)
+            }
+            stageSent += n
+        }
+    }
+}
