@@ -486,13 +486,14 @@ extension Directive {
         var includeSubDomains = false
         var preload = false
         let isDigit = { (b: UInt8) in b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        let isSpace = { (b: UInt8) in b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
         for part in args.joined(separator: " ").utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false) {
-            let isSpace = { (b: UInt8) in b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
             var bytes = part.drop(while: isSpace)
             while let last = bytes.last, isSpace(last) { bytes = bytes.dropLast() }
+            // An empty part (`31536000;`, `;;`) is allowed, as RFC 6797's grammar allows it.
+            if bytes.isEmpty { continue }
             let item = String(decoding: bytes, as: UTF8.self)
             let lower = item.asciiLowercased
-            if item.isEmpty { continue }
             if lower == "includesubdomains" {
                 guard !includeSubDomains else { throw DirectiveError.value("includeSubDomains is given twice") }
                 includeSubDomains = true
