@@ -21,16 +21,18 @@ public enum ConfigLoader {
         }
         let reader = ConfigReader(baseDirectory: absoluteDirectory(of: path))
         var config = reader.defaults
-        var errors = reader.apply(text, file: file, to: &config)
+        var errors = reader.read(text, file: file, to: &config)
         // A Listen given with -c replaces the file's Listen lines (e.g. -c "Listen 127.0.0.1:0" in tests).
         if directives.contains(where: { ConfigReader.words(of: Substring($0))?.first?.asciiLowercased == "listen" }) {
             config.listen = []
         }
         for (index, directive) in directives.enumerated() {
-            errors += reader.apply(directive, file: "-c", to: &config).map {
+            errors += reader.read(directive, file: "-c", firstLine: index + 1, to: &config).map {
                 ConfigError(file: "-c", line: index + 1, message: $0.message)
             }
         }
+        // What one directive needs from others is checked once, on the file and -c together.
+        errors += reader.check(config)
         return errors.isEmpty ? .success(config) : .failure(ConfigErrors(errors))
     }
 

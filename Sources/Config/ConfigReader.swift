@@ -14,16 +14,32 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(file):\(line): \(message)" }
+
+    /// An error at `location` as the reader records it (`httpd.conf:12`; the file may hold colons, the line
+    /// never does).
+    init(at location: String, message: String) {
+        if let colon = location.lastIndex(of: ":"), let line = Int(location[location.index(after: colon)...]) {
+            self.init(file: String(location[..<colon]), line: line, message: message)
+        } else {
+            self.init(file: location, line: 0, message: message)
+        }
+    }
 }
 
 /// Turns configuration text into a `Configuration`; pure apart from the base folder it is given.
 public struct ConfigReader {
     /// Folder that relative paths in the text are relative to (the config file's folder).
     public let baseDirectory: String
+    /// The file and line being applied, for directives that remember where they were written.
+    var file = ""
+    var line = 0
 
     public init(baseDirectory: String) {
         self.baseDirectory = baseDirectory
     }
+
+    /// Where the directive being applied was written: `httpd.conf:12`.
+    var location: String { "\(file):\(line)" }
 
     /// Splits one line into words: whitespace separates, double quotes group (with `\"` and `\\`),
     /// and an unquoted word starting with `#` ends the line. Returns nil on an unterminated quote.
@@ -66,16 +82,26 @@ public struct ConfigReader {
         return words
     }
 
-    /// Applies every directive in `text` to `config`; returns all errors found (empty on success).
+    /// Applies every directive in `text` to `config`, then checks the whole configuration (what one
+    /// directive needs from others, `ConfigurationCheck`); returns all errors found (empty on success).
     /// Block lines (`<Name args>` … `</Name>`) must nest and close by name; as no block directive
     /// exists yet, each is an unknown block and the lines inside it are checked for quotes and nesting only.
     public func apply(_ text: String, file: String, to config: inout Configuration) -> [ConfigError] {
+        read(text, file: file, to: &config) + check(config)
+    }
+
+    /// Applies every directive in `text` to `config` without the whole-configuration checks (the loader
+    /// reads the file and each `-c` this way, then checks once); its first line is numbered `firstLine`.
+    func read(_ text: String, file: String, firstLine: Int = 1, to config: inout Configuration) -> [ConfigError] {
         var errors: [ConfigError] = []
         var blocks: [OpenBlock] = []
-        var lineNumber = 0
+        var lineNumber = firstLine - 1
+        var reader = self
+        reader.file = file
         // "\r\n" is one Character in Swift, so CRLF files need it named as a separator too.
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
+            reader.line = lineNumber
             guard let words = Self.words(of: rawLine) else {
                 errors.append(ConfigError(file: file, line: lineNumber, message: "unterminated quoted value"))
                 continue
@@ -86,7 +112,7 @@ public struct ConfigReader {
             case .directive(let name, let args):
                 // Inside an unknown block nothing applies: the block itself is the error.
                 if blocks.contains(where: { $0.block == nil }) { continue }
-                message = applyDirective(name, args, in: blocks.last, to: &config)
+                message = reader.applyDirective(name, args, in: blocks.last, to: &config)
             case .open(let name, let args):
                 message = open(name, args, in: blocks.last, line: lineNumber, onto: &blocks)
             case .close(let name):
@@ -100,6 +126,14 @@ public struct ConfigReader {
             errors.append(ConfigError(file: file, line: block.line, message: "<\(block.name)> is not closed"))
         }
         return errors
+    }
+
+    /// The whole-configuration checks (`ConfigurationCheck.all`), made once every line is applied; each
+    /// error names the line of the directive at fault.
+    func check(_ config: Configuration) -> [ConfigError] {
+        ConfigurationCheck.all.flatMap { check in
+            check.problems(config).map { ConfigError(at: $0.location, message: $0.message) }
+        }
     }
 
     /// Applies one directive read inside `block` (nil: outside any); returns an error message, or nil when applied.

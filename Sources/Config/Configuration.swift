@@ -12,16 +12,49 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     public var host: String
     /// TCP port; 0 asks the kernel for a free one.
     public var port: UInt16
+    /// HTTPS (`Listen addr:port tls`): every connection starts with a TLS handshake. Default false.
+    public var tls: Bool = false
 
-    public init(host: String, port: UInt16) {
+    public init(host: String, port: UInt16, tls: Bool = false) {
         self.host = host
         self.port = port
+        self.tls = tls
     }
 
     /// True when `host` is an IPv6 literal.
     public var isIPv6: Bool { host.contains(":") }
 
+    /// `host:port` (`[::1]:8080` for IPv6), without the scheme: what `Listen` takes and the logs name.
     public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// The address as a URL: `https://127.0.0.1:8443/` with tls, `http://[::1]:8080/` without.
+    public var url: String { "\(tls ? "https" : "http")://\(description)/" }
+}
+
+/// A certificate and its private key (`TLSCertificateFile` then `TLSCertificateKeyFile`), with where each
+/// was written so that a later check of the files (TLS start-up) can report `file:line: message`.
+public struct TLSCertificatePair: Sendable, Equatable {
+    /// The certificate (chain) file, PEM; resolved against the configuration file's folder.
+    public var certificateFile: String
+    /// Its private key file, PEM; resolved likewise.
+    public var keyFile: String
+    /// Where `TLSCertificateFile` was written: `httpd.conf:12`, `-c:1`.
+    public var certificateLocation: String
+    /// Where `TLSCertificateKeyFile` was written.
+    public var keyLocation: String
+
+    public init(certificateFile: String, keyFile: String, certificateLocation: String, keyLocation: String) {
+        self.certificateFile = certificateFile
+        self.keyFile = keyFile
+        self.certificateLocation = certificateLocation
+        self.keyLocation = keyLocation
+    }
+}
+
+/// A TLS protocol version httpd may offer (`TLSProtocols`); older ones cannot be enabled.
+public enum TLSProtocolVersion: String, Sendable, CaseIterable {
+    case tls12 = "TLSv1.2"
+    case tls13 = "TLSv1.3"
 }
 
 /// How symbolic links under the document root are treated.
@@ -137,6 +170,35 @@ public struct Configuration: Sendable {
     /// connection, so the super-server takes the socket back (`IdleExit`). Default 30.
     public var idleExit: Double = 30
 
+    /// Certificates and their keys for the `Listen … tls` addresses (`TLSCertificateFile` then
+    /// `TLSCertificateKeyFile`, repeatable: an RSA and an ECDSA certificate side by side). None by default.
+    public var tlsCertificates: [TLSCertificatePair] = []
+    /// TLS versions offered (`TLSProtocols`), sorted and unique. Default TLSv1.2 and TLSv1.3.
+    public var tlsProtocols: [TLSProtocolVersion] = [.tls12, .tls13]
+    /// OpenSSL cipher list for TLS 1.2 (`TLSCiphers`). Default Mozilla's "intermediate" list (v5.7).
+    public var tlsCiphers: String = Configuration.mozillaIntermediateCiphers
+    /// OpenSSL cipher suites for TLS 1.3 (`TLSCipherSuites`). Default all three of TLS 1.3's usual suites.
+    public var tlsCipherSuites: String = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+    /// Stateless TLS session resumption with tickets (`TLSSessionTickets on|off`). Default on.
+    public var tlsSessionTickets: Bool = true
+    /// Sessions kept in the server-side cache for TLS 1.2 session-ID resumption (`TLSSessionCache`, 0 = off).
+    /// Default 20480.
+    public var tlsSessionCache: Int = 20480
+    /// `Strict-Transport-Security` header value sent on HTTPS responses (`HSTS`), in canonical spelling
+    /// (`max-age=31536000; includeSubDomains`); none by default (`HSTS off`).
+    public var hsts: String? = nil
+    /// Answer plain-HTTP requests with a redirect to the HTTPS address (`RedirectToHTTPS on|off`). Default off.
+    public var redirectToHTTPS: Bool = false
+
+    /// Where the directives that the whole-configuration checks report on were written; set by the reader.
+    var origins = DirectiveOrigins()
+
+    /// Mozilla's "intermediate" TLS 1.2 cipher list (server-side TLS guidelines, v5.7).
+    static let mozillaIntermediateCiphers =
+        "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+        + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+        + "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305"
+
     /// `::1` as address bytes.
     static let ipv6Loopback: [UInt8] = Array(repeating: 0, count: 15) + [1]
 
@@ -165,5 +227,24 @@ public struct Configuration: Sendable {
     /// Listen addresses actually used: the configured ones, or 127.0.0.1:8080.
     public var effectiveListen: [ListenAddress] {
         listen.isEmpty ? [ListenAddress(host: "127.0.0.1", port: 8080)] : listen
+    }
+
+    /// True when some listen address actually used is HTTPS (`Listen … tls`).
+    public var hasTLSListener: Bool { effectiveListen.contains { $0.tls } }
+}
+
+/// Where some directives were written (`httpd.conf:12`, `-c:1`), kept so that the checks made once the
+/// whole configuration is read (`ConfigurationCheck`) report the line at fault. Not part of what the
+/// configuration means: nothing outside the reader looks at it.
+struct DirectiveOrigins: Sendable {
+    /// Every `Listen … tls` applied, in order. A `-c` Listen that replaces the file's leaves these behind:
+    /// the checks look up the addresses still configured, the latest entry first.
+    var tlsListens: [(address: ListenAddress, location: String)] = []
+    /// The `RedirectToHTTPS on` in effect, if any.
+    var redirectToHTTPS: String? = nil
+
+    /// Where `address` (host and port) was last given with tls.
+    func location(ofTLS address: ListenAddress) -> String? {
+        tlsListens.last { $0.address.host == address.host && $0.address.port == address.port }?.location
     }
 }

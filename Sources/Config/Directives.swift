@@ -129,12 +129,93 @@ struct Directive: Sendable {
     /// Every directive, in the README's order (also `httpd -L`'s).
     static let all: [Directive] = [
         Directive(
-            "Listen", "[addr:]port", arity: .one, contexts: [.server], field: "listen", default: .unset("127.0.0.1:8080"),
-            help: "address and port to listen on; repeatable ([::1]:8080 for IPv6, *:8080 for every IPv4 address)"
+            "Listen", "[addr:]port [tls]", arity: .range(1...2), contexts: [.server], field: "listen",
+            default: .unset("127.0.0.1:8080"),
+            help: "address and port to listen on, tls for HTTPS; repeatable ([::1]:8080 for IPv6, *:8080 for every IPv4 address)"
         ) { c, args, reader in
-            let address = try ValueParser<ListenAddress>.listen.parse(args[0], reader)
-            guard !c.listen.contains(address) else { throw DirectiveError.sentence("Listen \(address) is given twice") }
+            var address = try ValueParser<ListenAddress>.listen.parse(args[0], reader)
+            if args.count == 2 {
+                guard args[1].asciiLowercased == "tls" else {
+                    throw DirectiveError.value("wants tls or nothing after the address, got '\(args[1])'")
+                }
+                address.tls = true
+            }
+            // An address is plain or tls, not both: host and port alone make it the same address.
+            guard !c.listen.contains(where: { $0.host == address.host && $0.port == address.port }) else {
+                throw DirectiveError.sentence("Listen \(address) is given twice")
+            }
             c.listen.append(address)
+            if address.tls { c.origins.tlsListens.append((address, reader.location)) }
+        },
+        Directive(
+            "TLSCertificateFile", "path", arity: .one, contexts: [.server], field: "tlsCertificates", default: .unset("none"),
+            help: "certificate (chain) file, PEM, for the tls addresses; repeatable, each followed by its TLSCertificateKeyFile"
+        ) { c, args, reader in
+            let path = try ValueParser<String>.filePath.parse(args[0], reader)
+            guard !c.tlsCertificates.contains(where: { $0.certificateFile == path }) else {
+                throw DirectiveError.sentence("TLSCertificateFile \(path) is given twice")
+            }
+            // Opens a pair; the next TLSCertificateKeyFile completes it (ConfigurationCheck reports one left open).
+            c.tlsCertificates.append(
+                TLSCertificatePair(certificateFile: path, keyFile: "", certificateLocation: reader.location, keyLocation: ""))
+        },
+        Directive(
+            "TLSCertificateKeyFile", "path", arity: .one, contexts: [.server], field: "tlsCertificates", default: .unset("none"),
+            help: "private key file, PEM, of the TLSCertificateFile just before it"
+        ) { c, args, reader in
+            let path = try ValueParser<String>.filePath.parse(args[0], reader)
+            guard let last = c.tlsCertificates.indices.last, c.tlsCertificates[last].keyFile.isEmpty else {
+                throw DirectiveError.sentence(
+                    "TLSCertificateKeyFile \(path) has no TLSCertificateFile before it (each key follows its certificate)")
+            }
+            c.tlsCertificates[last].keyFile = path
+            c.tlsCertificates[last].keyLocation = reader.location
+        },
+        Directive(
+            "TLSProtocols", "version...", arity: .atLeast(1), contexts: [.server], field: "tlsProtocols",
+            default: "TLSv1.2 TLSv1.3", help: "TLS versions offered: TLSv1.2, TLSv1.3 (older ones cannot be enabled)"
+        ) { c, args, _ in
+            var wanted: [TLSProtocolVersion] = []
+            for word in args {
+                let lower = word.asciiLowercased
+                if let version = TLSProtocolVersion.allCases.first(where: { $0.rawValue.asciiLowercased == lower }) {
+                    wanted.append(version)
+                } else if ["sslv2", "sslv3", "tlsv1", "tlsv1.0", "tlsv1.1"].contains(lower) {
+                    throw DirectiveError.value("\(word) cannot be enabled (insecure); use TLSv1.2 or TLSv1.3")
+                } else {
+                    throw DirectiveError.value("wants TLSv1.2 or TLSv1.3, got '\(word)'")
+                }
+            }
+            c.tlsProtocols = TLSProtocolVersion.allCases.filter { wanted.contains($0) }
+        },
+        Directive(
+            "TLSCiphers", "list", contexts: [.server], field: "tlsCiphers", .cipherList, { $0.tlsCiphers = $1 },
+            default: .value(Configuration.mozillaIntermediateCiphers),
+            help: "OpenSSL cipher list for TLS 1.2 (default: Mozilla intermediate)"),
+        Directive(
+            "TLSCipherSuites", "list", contexts: [.server], field: "tlsCipherSuites", .cipherList, { $0.tlsCipherSuites = $1 },
+            default: "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+            help: "OpenSSL cipher suites for TLS 1.3"),
+        Directive(
+            "TLSSessionTickets", "on|off", contexts: [.server], field: "tlsSessionTickets", .flag,
+            { $0.tlsSessionTickets = $1 }, default: "on",
+            help: "TLS session resumption with tickets (nothing kept on the server)"),
+        Directive(
+            "TLSSessionCache", "n", contexts: [.server], field: "tlsSessionCache", .integer(in: 0...1_000_000),
+            { $0.tlsSessionCache = $1 }, default: "20480",
+            help: "sessions kept on the server for TLS 1.2 session-ID resumption (0 = off)"),
+        Directive(
+            "HSTS", "max-age[; includeSubDomains][; preload]|off", arity: .atLeast(1), contexts: [.server], field: "hsts",
+            default: "off", help: "Strict-Transport-Security header on HTTPS responses (max-age in seconds)"
+        ) { c, args, _ in
+            c.hsts = try Directive.hstsValue(args)
+        },
+        Directive(
+            "RedirectToHTTPS", "on|off", arity: .one, contexts: [.server], field: "redirectToHTTPS", default: "off",
+            help: "answer plain-HTTP requests with a redirect to HTTPS (needs a Listen with tls)"
+        ) { c, args, reader in
+            c.redirectToHTTPS = try ValueParser<Bool>.flag.parse(args[0], reader)
+            c.origins.redirectToHTTPS = c.redirectToHTTPS ? reader.location : nil
         },
         Directive(
             "DocumentRoot", "path", contexts: [.server], field: "documentRoot", .path, { $0.documentRoot = $1 }, default: "www",
@@ -309,8 +390,9 @@ struct Directive: Sendable {
             }, { $0.errorLog = $1 }, default: .unset("stderr in the foreground, syslog as a daemon"),
             help: "where error-log lines go"),
         Directive(
-            "AccessLog", "path [combined|common]|off", arity: .range(1...2), contexts: [.server], field: "accessLog",
-            default: "off", help: "one line per response in Apache's Combined or Common Log Format"
+            "AccessLog", "path [combined|common|combined_tls]|off", arity: .range(1...2), contexts: [.server],
+            field: "accessLog", default: "off",
+            help: "one line per response in Apache's Combined or Common Log Format (combined_tls: with TLS protocol and cipher)"
         ) { c, args, reader in
             if args[0].asciiLowercased == "off" {
                 guard args.count == 1 else { throw DirectiveError.sentence("AccessLog off takes no format") }
@@ -320,7 +402,8 @@ struct Directive: Sendable {
             var format = AccessLogFormat.combined
             if args.count == 2 {
                 guard let f = AccessLogFormat(rawValue: args[1].asciiLowercased) else {
-                    throw DirectiveError.sentence("AccessLog format must be common or combined, got '\(args[1])'")
+                    throw DirectiveError.sentence(
+                        "AccessLog format must be common, combined or combined_tls, got '\(args[1])'")
                 }
                 format = f
             }
@@ -382,6 +465,96 @@ struct Directive: Sendable {
         Directive(
             "DrainDelay", "s", contexts: [.server], field: "drainDelay", .seconds, { $0.drainDelay = $1 }, default: "0",
             help: "after SIGTERM, keep serving this long while ReadyPath answers 503"),
+    ]
+}
+
+extension Directive {
+    /// Longest HSTS max-age accepted: 10 years.
+    static let hstsMaxAgeLimit = 315_360_000
+    /// Shortest max-age that `preload` accepts (hstspreload.org's requirement, with includeSubDomains): a year.
+    static let hstsPreloadMinimum = 31_536_000
+
+    /// The `Strict-Transport-Security` value for `HSTS`'s arguments, spelled `max-age=N; includeSubDomains;
+    /// preload`; nil for `off`. The reader splits at spaces, so the words are joined and split again at `;`;
+    /// max-age is `N` or `max-age=N`, the options match without regard to case, each at most once.
+    static func hstsValue(_ args: [String]) throws -> String? {
+        if args[0].asciiLowercased == "off" {
+            guard args.count == 1 else { throw DirectiveError.sentence("HSTS off takes nothing after it") }
+            return nil
+        }
+        var maxAge: Int?
+        var includeSubDomains = false
+        var preload = false
+        let isDigit = { (b: UInt8) in b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        let isSpace = { (b: UInt8) in b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+        for part in args.joined(separator: " ").utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false) {
+            var bytes = part.drop(while: isSpace)
+            while let last = bytes.last, isSpace(last) { bytes = bytes.dropLast() }
+            // An empty part (`31536000;`, `;;`) is allowed, as RFC 6797's grammar allows it.
+            if bytes.isEmpty { continue }
+            let item = String(decoding: bytes, as: UTF8.self)
+            let lower = item.asciiLowercased
+            if lower == "includesubdomains" {
+                guard !includeSubDomains else { throw DirectiveError.value("includeSubDomains is given twice") }
+                includeSubDomains = true
+            } else if lower == "preload" {
+                guard !preload else { throw DirectiveError.value("preload is given twice") }
+                preload = true
+            } else if lower.hasPrefix("max-age=") || isDigit(bytes.first ?? 0) {
+                guard maxAge == nil else { throw DirectiveError.value("max-age is given twice") }
+                let number = lower.hasPrefix("max-age=") ? String(decoding: bytes.dropFirst(8), as: UTF8.self) : item
+                guard !number.isEmpty, number.utf8.allSatisfy(isDigit), let n = Int(number), n <= hstsMaxAgeLimit else {
+                    throw DirectiveError.value(
+                        "max-age wants a whole number of seconds from 0 to \(hstsMaxAgeLimit) (10 years), got '\(number)'")
+                }
+                maxAge = n
+            } else {
+                throw DirectiveError.value("wants max-age[; includeSubDomains][; preload] or off, got '\(item)'")
+            }
+        }
+        guard let maxAge else {
+            throw DirectiveError.value("wants a max-age in seconds first, as in HSTS 31536000; includeSubDomains")
+        }
+        if preload && (maxAge < hstsPreloadMinimum || !includeSubDomains) {
+            throw DirectiveError.value(
+                "preload requires max-age of at least \(hstsPreloadMinimum) and includeSubDomains (as hstspreload.org requires)")
+        }
+        return "max-age=\(maxAge)" + (includeSubDomains ? "; includeSubDomains" : "") + (preload ? "; preload" : "")
+    }
+}
+
+/// A rule about the whole configuration, checked once every line (the file's, then each `-c`) is applied:
+/// what one directive needs from others, which a directive cannot check on its own line because the line
+/// that satisfies it may come later. Each problem names where the directive at fault was written.
+struct ConfigurationCheck: Sendable {
+    /// The rule, in a few words.
+    let rule: String
+    /// Each problem found: the location (`httpd.conf:12`) and the message.
+    let problems: @Sendable (Configuration) -> [(location: String, message: String)]
+
+    /// Every check, in the order their errors are reported (after the errors of single lines).
+    static let all: [ConfigurationCheck] = [
+        ConfigurationCheck(rule: "every TLSCertificateFile is followed by its TLSCertificateKeyFile") { c in
+            c.tlsCertificates.filter { $0.keyFile.isEmpty }.map {
+                (
+                    $0.certificateLocation,
+                    "TLSCertificateFile \($0.certificateFile) has no TLSCertificateKeyFile after it (each key follows its certificate)"
+                )
+            }
+        },
+        ConfigurationCheck(rule: "a Listen with tls has a certificate") { c in
+            guard c.tlsCertificates.isEmpty else { return [] }
+            return c.effectiveListen.filter { $0.tls }.map {
+                (
+                    c.origins.location(ofTLS: $0) ?? "configuration",
+                    "Listen \($0) tls needs a certificate: TLSCertificateFile and TLSCertificateKeyFile"
+                )
+            }
+        },
+        ConfigurationCheck(rule: "RedirectToHTTPS on has an HTTPS address to redirect to") { c in
+            guard c.redirectToHTTPS && !c.hasTLSListener else { return [] }
+            return [(c.origins.redirectToHTTPS ?? "configuration", "RedirectToHTTPS on needs a Listen with tls")]
+        },
     ]
 }
 
@@ -450,6 +623,25 @@ extension ValueParser where T == Double {
 extension ValueParser where T == String {
     /// A path, made absolute against the configuration file's folder.
     static var path: Self { ValueParser { v, reader in reader.resolve(v) } }
+
+    /// A file's path (not empty), made absolute against the configuration file's folder.
+    static var filePath: Self {
+        ValueParser { v, reader in
+            guard !v.isEmpty else { throw DirectiveError.value("wants a file path, got ''") }
+            return reader.resolve(v)
+        }
+    }
+
+    /// An OpenSSL cipher list (`NAME:NAME:...`): checked for shape only, printable ASCII without spaces;
+    /// OpenSSL checks the names when TLS starts.
+    static var cipherList: Self {
+        ValueParser { v, _ in
+            guard !v.isEmpty, v.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+                throw DirectiveError.value("wants an OpenSSL cipher list without spaces (NAME:NAME:...), got '\(v)'")
+            }
+            return v
+        }
+    }
 }
 
 extension ValueParser where T == String? {

@@ -36,5 +36,10 @@ public enum ErrorLogTarget: Sendable, Equatable {
 
 /// Which access-log line format to write.
 public enum AccessLogFormat: String, Sendable {
-    case common, combined
+    /// Apache's Common Log Format.
+    case common
+    /// Apache's Combined Log Format (Common, then the Referer and the User-Agent).
+    case combined
+    /// Combined, then the TLS protocol and cipher (`"%{SSL_PROTOCOL}x" "%{SSL_CIPHER}x"`; `-` on plain connections).
+    case combinedTLS = "combined_tls"
 }

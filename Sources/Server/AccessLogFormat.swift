@@ -1,6 +1,8 @@
-// Apache's Common and Combined Log Formats, byte for byte as mod_log_config writes them:
-//   common:   %h %l %u %t "%r" %>s %b
-//   combined: %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"
+// Apache's Common and Combined Log Formats, byte for byte as mod_log_config writes them, and Combined with
+// the TLS protocol and cipher as mod_ssl's variables name them:
+//   common:       %h %l %u %t "%r" %>s %b
+//   combined:     %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"
+//   combined_tls: %h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i" "%{SSL_PROTOCOL}x" "%{SSL_CIPHER}x"
 // Pure: the caller gives the time text and the values.
 
 public import Config
@@ -15,14 +17,23 @@ public struct AccessLogEntry: Sendable {
     public var bodyBytes: Int
     public var referer: String?
     public var userAgent: String?
+    /// The connection's TLS version (`TLSv1.3`), or nil on a plain connection (logged as `-`).
+    public var tlsProtocol: String?
+    /// The connection's cipher (`TLS_AES_128_GCM_SHA256`), or nil on a plain connection (logged as `-`).
+    public var tlsCipher: String?
 
-    public init(client: String, requestLine: String?, status: Int, bodyBytes: Int, referer: String?, userAgent: String?) {
+    public init(
+        client: String, requestLine: String?, status: Int, bodyBytes: Int, referer: String?, userAgent: String?,
+        tlsProtocol: String? = nil, tlsCipher: String? = nil
+    ) {
         self.client = client
         self.requestLine = requestLine
         self.status = status
         self.bodyBytes = bodyBytes
         self.referer = referer
         self.userAgent = userAgent
+        self.tlsProtocol = tlsProtocol
+        self.tlsCipher = tlsCipher
     }
 }
 
@@ -38,11 +49,18 @@ extension AccessLogFormat {
         s += String(entry.status)
         s += " "
         s += entry.bodyBytes > 0 ? String(entry.bodyBytes) : "-"
-        if self == .combined {
+        if self != .common {
             s += " \""
             s += entry.referer.map(Self.escape) ?? "-"
             s += "\" \""
             s += entry.userAgent.map(Self.escape) ?? "-"
+            s += "\""
+        }
+        if self == .combinedTLS {
+            s += " \""
+            s += entry.tlsProtocol.map(Self.escape) ?? "-"
+            s += "\" \""
+            s += entry.tlsCipher.map(Self.escape) ?? "-"
             s += "\""
         }
         s += "\n"

@@ -24,6 +24,39 @@ import Testing
                 == "127.0.0.1 - - [25/Nov/2026:14:35:35 +0000] \"GET /a.txt HTTP/1.1\" 200 6\n")
     }
 
+    @Test func combinedTLSLine() {
+        var e = entry
+        e.tlsProtocol = "TLSv1.3"
+        e.tlsCipher = "TLS_AES_128_GCM_SHA256"
+        #expect(
+            AccessLogFormat.combinedTLS.line(e, time: "25/Nov/2026:14:35:35 +0000")
+                == "127.0.0.1 - - [25/Nov/2026:14:35:35 +0000] \"GET /a.txt HTTP/1.1\" 200 6 \"http://ref/\" \"curl/8.0\" \"TLSv1.3\" \"TLS_AES_128_GCM_SHA256\"\n"
+        )
+        let e12 = AccessLogEntry(
+            client: "::1", requestLine: "GET / HTTP/1.1", status: 304, bodyBytes: 0, referer: nil, userAgent: "a\"b",
+            tlsProtocol: "TLSv1.2", tlsCipher: "ECDHE-RSA-AES128-GCM-SHA256")
+        #expect(
+            AccessLogFormat.combinedTLS.line(e12, time: "T")
+                == "::1 - - [T] \"GET / HTTP/1.1\" 304 - \"-\" \"a\\\"b\" \"TLSv1.2\" \"ECDHE-RSA-AES128-GCM-SHA256\"\n")
+    }
+
+    @Test func combinedTLSOnAPlainConnection() {
+        #expect(
+            AccessLogFormat.combinedTLS.line(entry, time: "25/Nov/2026:14:35:35 +0000")
+                == "127.0.0.1 - - [25/Nov/2026:14:35:35 +0000] \"GET /a.txt HTTP/1.1\" 200 6 \"http://ref/\" \"curl/8.0\" \"-\" \"-\"\n"
+        )
+    }
+
+    @Test func theOtherFormatsLeaveTheTLSValuesOut() {
+        var e = entry
+        e.tlsProtocol = "TLSv1.3"
+        e.tlsCipher = "TLS_AES_128_GCM_SHA256"
+        #expect(AccessLogFormat.combined.line(e, time: "T") == AccessLogFormat.combined.line(entry, time: "T"))
+        #expect(AccessLogFormat.common.line(e, time: "T") == AccessLogFormat.common.line(entry, time: "T"))
+        #expect(AccessLogFormat(rawValue: "combined_tls") == .combinedTLS)
+        #expect(entry.tlsProtocol == nil && entry.tlsCipher == nil)
+    }
+
     @Test func missingValuesAreDashes() {
         let e = AccessLogEntry(client: "::1", requestLine: nil, status: 400, bodyBytes: 0, referer: nil, userAgent: nil)
         #expect(AccessLogFormat.combined.line(e, time: "T") == "::1 - - [T] \"-\" 400 - \"-\" \"-\"\n")

@@ -99,7 +99,58 @@ private func errors(_ file: String, _ directives: [String] = []) -> [String] {
                 "-c:5: Listen 127.0.0.1:80 is given twice",
             ])
         #expect(errors(file, ["DocumentRoot \"/unterminated"]) == ["-c:1: unterminated quoted value"])
-        #expect(errors(file, ["Listen"]) == ["-c:1: Listen takes 1 argument, got 0"])
+        #expect(errors(file, ["Listen"]) == ["-c:1: Listen takes 1 to 2 arguments, got 0"])
+    }
+
+    // MARK: What one directive needs from another: checked on the file and -c together
+
+    @Test func aCertificateInTheFileServesATLSListenFromDashC() throws {
+        let dir = try TempDir()
+        let file = try dir.write("httpd.conf", "Listen 8080\nTLSCertificateFile a.crt\nTLSCertificateKeyFile a.key\n")
+        let c = try #require(loaded(file, ["Listen 127.0.0.1:8443 tls", "RedirectToHTTPS on"]))
+        #expect(c.listen == [ListenAddress(host: "127.0.0.1", port: 8443, tls: true)])
+        #expect(
+            c.tlsCertificates == [
+                TLSCertificatePair(
+                    certificateFile: dir.path + "/a.crt", keyFile: dir.path + "/a.key", certificateLocation: "\(file):2",
+                    keyLocation: "\(file):3")
+            ])
+    }
+
+    @Test func aPairMaySpanTheFileAndDashC() throws {
+        let dir = try TempDir()
+        let file = try dir.write("httpd.conf", "Listen 8443 tls\nTLSCertificateFile a.crt\n")
+        let c = try #require(loaded(file, ["Workers 2", "TLSCertificateKeyFile /k/a.key"]))
+        #expect(c.tlsCertificates.map(\.keyFile) == ["/k/a.key"])
+        #expect(c.tlsCertificates.map(\.keyLocation) == ["-c:2"])
+        let d = try #require(
+            loaded(file, ["TLSCertificateKeyFile a.key", "TLSCertificateFile b.crt", "TLSCertificateKeyFile b.key"]))
+        #expect(d.tlsCertificates.map(\.certificateLocation) == ["\(file):2", "-c:2"])
+        #expect(d.tlsCertificates.map(\.keyLocation) == ["-c:1", "-c:3"])
+    }
+
+    @Test func checksRunOnceAfterDashC() throws {
+        let dir = try TempDir()
+        let file = try dir.write("httpd.conf", "Listen 8443 tls\nTLSCertificateFile a.crt\nWorkers x\n")
+        // A file's error first, then -c's, then the whole-configuration checks.
+        #expect(
+            errors(file, ["Bogus", "RedirectToHTTPS on"]) == [
+                "\(file):3: Workers: wants a whole number from 1 to 1024, got 'x'",
+                "-c:1: unknown directive 'Bogus'",
+                "\(file):2: TLSCertificateFile \(dir.path)/a.crt has no TLSCertificateKeyFile after it (each key follows its certificate)",
+            ])
+        // A -c Listen replaces the file's: its tls address no longer needs a certificate, and RedirectToHTTPS
+        // has no tls address left.
+        let plain = try dir.write("plain.conf", "Listen 8443 tls\nRedirectToHTTPS on\n")
+        #expect(errors(plain, ["Listen 8080"]) == ["\(plain):2: RedirectToHTTPS on needs a Listen with tls"])
+        #expect(
+            errors(plain, ["Listen 8080", "Listen 8443 tls"]) == [
+                "-c:2: Listen 127.0.0.1:8443 tls needs a certificate: TLSCertificateFile and TLSCertificateKeyFile"
+            ])
+        #expect(
+            errors(plain) == [
+                "\(plain):1: Listen 127.0.0.1:8443 tls needs a certificate: TLSCertificateFile and TLSCertificateKeyFile"
+            ])
     }
 
     @Test func fileErrorsComeFirstWithTheFileName() throws {

@@ -80,8 +80,8 @@ private func error(_ text: String) -> String? {
     }
 
     @Test func wrongArgumentCounts() {
-        #expect(error("Listen") == "httpd.conf:1: Listen takes 1 argument, got 0")
-        #expect(error("Listen 80 81") == "httpd.conf:1: Listen takes 1 argument, got 2")
+        #expect(error("Listen") == "httpd.conf:1: Listen takes 1 to 2 arguments, got 0")
+        #expect(error("Listen 80 tls 81") == "httpd.conf:1: Listen takes 1 to 2 arguments, got 3")
         #expect(error("Workers 1 2 3") == "httpd.conf:1: Workers takes 1 argument, got 3")
         #expect(error("ErrorDocument 404") == "httpd.conf:1: ErrorDocument takes 2 arguments, got 1")
         #expect(error("ErrorDocument 404 /a /b") == "httpd.conf:1: ErrorDocument takes 2 arguments, got 3")
@@ -494,7 +494,14 @@ private func error(_ text: String) -> String? {
         withValue.accessLog = ("/x", .common)
         #expect(apply("AccessLog off", to: withValue).config.accessLog == nil)
         #expect(error("AccessLog off common") == "httpd.conf:1: AccessLog off takes no format")
-        #expect(error("AccessLog a.log fancy") == "httpd.conf:1: AccessLog format must be common or combined, got 'fancy'")
+        #expect(
+            error("AccessLog a.log fancy")
+                == "httpd.conf:1: AccessLog format must be common, combined or combined_tls, got 'fancy'")
+        #expect(config("AccessLog access.log combined_tls").accessLog?.format == .combinedTLS)
+        #expect(config("AccessLog access.log COMBINED_TLS").accessLog?.format == .combinedTLS)
+        #expect(
+            error("AccessLog access.log combinedtls")
+                == "httpd.conf:1: AccessLog format must be common, combined or combined_tls, got 'combinedtls'")
     }
 
     @Test func errorLog() {

@@ -51,5 +51,12 @@ import Testing
         #expect(ListenAddress(host: "::1", port: 8080).description == "[::1]:8080")
         #expect(ListenAddress(host: "::1", port: 8080).isIPv6)
         #expect(!ListenAddress(host: "0.0.0.0", port: 0).isIPv6)
+        #expect(ListenAddress(host: "127.0.0.1", port: 8443, tls: true).description == "127.0.0.1:8443")
+    }
+
+    @Test func listenAddressURL() {
+        #expect(ListenAddress(host: "127.0.0.1", port: 8443, tls: true).url == "https://127.0.0.1:8443/")
+        #expect(ListenAddress(host: "::1", port: 8080).url == "http://[::1]:8080/")
+        #expect(Configuration().effectiveListen.map(\.url) == ["http://127.0.0.1:8080/"])
     }
 }

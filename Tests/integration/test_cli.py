@@ -46,9 +46,9 @@ def test_list_directives():
     lines = r.stdout.decode().splitlines()
     assert len(lines) % 3 == 0 and len(lines) > 120
     assert lines[:3] == [
-        "Listen [addr:]port",
-        "    address and port to listen on; repeatable ([::1]:8080 for IPv6, *:8080 for every IPv4 address)",
-        "    takes 1 argument; default: 127.0.0.1:8080; in: server config",
+        "Listen [addr:]port [tls]",
+        "    address and port to listen on, tls for HTTPS; repeatable ([::1]:8080 for IPv6, *:8080 for every IPv4 address)",
+        "    takes 1 to 2 arguments; default: 127.0.0.1:8080; in: server config",
     ]
     assert "ErrorDocument code /path" in lines
     assert "    takes 2 arguments; default: none; in: server config" in lines
