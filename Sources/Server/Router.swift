@@ -120,7 +120,8 @@ public enum Router {
         {
             address = host
         }
-        let text = "400 Bad Request: this port speaks HTTPS (TLS), not plain HTTP. Use https://\(address)/\n"
+        let use = address.isEmpty ? "https:// on this port" : "https://\(address)/"
+        let text = "400 Bad Request: this port speaks HTTPS (TLS), not plain HTTP. Use \(use)\n"
         var r = Response(
             status: .badRequest, headers: [("Content-Type", "text/plain; charset=utf-8")], body: [.bytes(Array(text.utf8))],
             sendsBody: !isHead)

@@ -177,7 +177,8 @@ func openSSLFailure(_ fallback: String) -> String {
 extension LoadedPair {
     /// Every finding about this pair at `now` (seconds since the epoch); `expiryWarningDays` before expiry a
     /// warning gives the date.
-    func check(now: Int, expiryWarningDays: Int = 14) -> [CertificateFinding] {
+    /// `trustFile`: a PEM file of trusted roots to check the chain against instead of the system's (tests).
+    func check(now: Int, expiryWarningDays: Int = 14, trustFile: String? = nil) -> [CertificateFinding] {
         var findings: [CertificateFinding] = []
         let cert = "\(source.certificateLocation): TLSCertificateFile \(source.certificateFile)"
         let keyAt = "\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile)"
@@ -200,7 +201,7 @@ extension LoadedPair {
                 break
             }
         }
-        if let why = chainIncomplete() {
+        if let why = chainIncomplete(trustFile: trustFile) {
             findings.append(.init(severity: .problem, message: "\(cert): chain incomplete: \(why)"))
         }
         let notBefore = Self.seconds(X509_get0_notBefore(leaf))
@@ -221,7 +222,7 @@ extension LoadedPair {
 
     /// Why the chain does not reach a root the system trusts (OpenSSL's default paths, which honour
     /// SSL_CERT_FILE and SSL_CERT_DIR), or nil when it does or when the file itself ends with a self-signed root.
-    func chainIncomplete() -> String? {
+    func chainIncomplete(trustFile: String? = nil) -> String? {
         guard let store = X509_STORE_new(), let ctx = X509_STORE_CTX_new(), let chain = httpd_sk_x509_new() else {
             return "cannot check (out of memory)"
         }
@@ -230,7 +231,12 @@ extension LoadedPair {
             X509_STORE_CTX_free(ctx)
             X509_STORE_free(store)
         }
-        X509_STORE_set_default_paths(store)
+        if let trustFile {
+            _ = X509_STORE_load_file(store, trustFile)
+        } else {
+            X509_STORE_set_default_paths(store)
+        }
+        ERR_clear_error()
         for c in certificates.dropFirst() { _ = httpd_sk_x509_push(chain, c) }
         guard X509_STORE_CTX_init(ctx, store, leaf, chain) == 1 else { return "cannot check (\(openSSLFailure("OpenSSL")))" }
         X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), UInt(X509_V_FLAG_NO_CHECK_TIME))

@@ -67,7 +67,7 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// Builds the contexts: reads and checks every pair (a `.fatal` finding throws it), applies the options.
-    public static func make(_ options: TLSOptions, now: Int? = nil)
+    public static func make(_ options: TLSOptions, now: Int? = nil, trustFile: String? = nil)
         throws(StartupError) -> TLSContext
     {
         guard !options.certificates.isEmpty else { throw StartupError("TLS needs TLSCertificateFile and TLSCertificateKeyFile") }
@@ -75,7 +75,7 @@ public final class TLSContext: @unchecked Sendable {
         var findings: [CertificateFinding] = []
         for source in options.certificates {
             let pair = try LoadedPair.load(source)
-            let found = pair.check(now: now ?? Int(time(nil)))
+            let found = pair.check(now: now ?? Int(time(nil)), trustFile: trustFile)
             if let fatal = found.first(where: { $0.severity == .fatal }) { throw StartupError(fatal.message) }
             findings += found
             pairs.append(pair)
@@ -181,6 +181,15 @@ public final class TLSContext: @unchecked Sendable {
     /// Replaces the newest session-ticket key (tickets made with the previous two are still accepted, and renewed).
     public static func rotateTicketKeys() {
         if let ring = ticketRing { _ = httpd_ticket_ring_rotate(ring) }
+    }
+
+    /// The names of the ticket keys, newest first (for tests: the keys themselves never leave the ring).
+    static func ticketKeyNames() -> [[UInt8]] {
+        guard let ring = ticketRing else { return [] }
+        return withUnsafeBytes(of: &ring.pointee.keys) { raw in
+            let size = MemoryLayout<httpd_ticket_key>.stride
+            return (0..<Int(ring.pointee.count)).map { Array(raw[($0 * size)..<($0 * size + 16)]) }
+        }
     }
 
     /// A new server-side SSL object on `fd`, starting from the first context; nil when OpenSSL cannot make one.
