@@ -162,6 +162,9 @@ public struct RequestParser {
     /// True when no byte of a request (other than leading empty lines) has been seen yet.
     public var isIdle: Bool { state == .start }
 
+    /// True when the parser has seen no byte at all (not even an empty line): `parse` starts at offset 0.
+    public var isPristine: Bool { state == .start && position == 0 }
+
     /// Scans the bytes not seen yet and reports whether the head is complete; never looks past
     /// `limits.headSize` bytes, so a caller that stops reading there holds at most that much per head.
     public mutating func parse(_ buffer: UnsafeRawBufferPointer) -> ParseResult {

@@ -23,7 +23,9 @@ struct Exchange {
     /// Forgets the request, keeping the parser's storage for the next head. A connection that goes idle
     /// has cleared most of it already: only what is left is touched.
     mutating func clear() {
-        if !parser.isIdle { parser.reset() }
+        // Idle is not enough: leading empty lines leave the parser past offset 0, which the next
+        // connection's buffer must not inherit (it would skip that many bytes of its first request).
+        if !parser.isPristine { parser.reset() }
         if request != nil { request = nil }
         if pendingRoute != nil { pendingRoute = nil }
         if discarder != nil { discarder = nil }

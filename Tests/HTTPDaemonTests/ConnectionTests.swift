@@ -387,6 +387,23 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         #expect(h.host.exchanges.spare[0].pointee.parser.isIdle)
     }
 
+    @Test func emptyLinesBeforeACloseDoNotCarryIntoTheNextConnection() throws {
+        // A client that sends an empty line and closes: the parser has skipped it (idle, but at offset 1).
+        let h = try Harness()
+        h.transport.receive("\r\n")
+        h.transport.breaks(ECONNRESET)
+        #expect(h.closed && h.host.exchanges.spare.count == 1)
+        #expect(h.host.exchanges.spare[0].pointee.parser.isPristine)
+        // The next connection borrows the same exchange and parses its request from its first byte.
+        h.host.files["/f.txt"] = memoryFile("a")
+        let transport = MemoryTransport()
+        let next = try #require(Connection(id: 8, host: h.host, clock: h.clock, transport: transport, peer: transport.peer))
+        h.host.connection = next
+        next.start()
+        transport.receive(get)
+        #expect(transport.takeSent() == ok("a"))
+    }
+
     @Test func thePoolKeepsAtMostItsCapacityAndFollowsTheLimits() {
         let pool = ExchangePool()
         let lent = (0..<(ExchangePool.capacity + 6)).map { _ in pool.take(limits: HeadLimits()) }
