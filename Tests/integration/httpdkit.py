@@ -41,7 +41,7 @@ IMF_FIXDATE = re.compile(
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$"
 )
 ETAG = re.compile(r'^"[^"\s]+"$')
-LISTENING = re.compile(rb"listening on http://(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)/")
+LISTENING = re.compile(rb"listening on https?://(\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)/")
 # combined format: client - - [date] "request" status bytes "referer" "user-agent"
 ACCESS_LINE = re.compile(
     r'^(?P<client>\S+) - - \[(?P<date>[^\]]+)\] "(?P<request>[^"]*)" (?P<status>\d{3}) '
