@@ -129,6 +129,14 @@ public final class TLSSocket: Transport, SocketEventsOwner {
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0, !closed else { return }
+        // Behind what the staging buffer holds, when nothing else is queued and it fits: no copy to
+        // allocate, and a head and a small body leave in one record.
+        if queueHead == queue.count && stageCount + bytes.count <= Self.stageCapacity {
+            if stage == nil { stage = UnsafeMutableRawPointer.allocate(byteCount: Self.stageCapacity, alignment: 16) }
+            (stage! + stageCount).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            stageCount += bytes.count
+            return
+        }
         queue.append(.bytes(Array(bytes), 0))
         queuedBytes += bytes.count
     }
@@ -362,6 +370,9 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             if n > 0 {
                 inEnd += Int(n)
                 got = true
+                // Nothing left inside OpenSSL: stop here rather than meet EAGAIN with one more read(2); the
+                // read event fires again if the kernel holds more.
+                if SSL_has_pending(ssl) == 0 { break }
                 continue
             }
             let code = SSL_get_error(ssl, n)
@@ -376,11 +387,15 @@ public final class TLSSocket: Transport, SocketEventsOwner {
                 if !closed { fail(.eof, reason: nil) }
                 return
             default:
+                let savedErrno = errno
                 let reason = sslFailureReason(code)
                 if got && readingEnabled { delegate?.transportReadable() }
                 guard !closed else { return }
-                // A client that closes without close_notify has ended its side all the same.
-                if reason == "unexpected eof" || reason == "unexpected eof while reading" {
+                if code == SSL_ERROR_SYSCALL && savedErrno != 0 {
+                    // The socket failed (a reset): as on plain TCP, not a TLS matter.
+                    fail(.error(savedErrno), reason: nil)
+                } else if reason == "unexpected eof" || reason == "unexpected eof while reading" {
+                    // A client that closes without close_notify has ended its side all the same.
                     fail(.eof, reason: nil)
                 } else {
                     failure = "TLS: \(reason)"
@@ -511,8 +526,12 @@ public final class TLSSocket: Transport, SocketEventsOwner {
                 return .pending
             default:
                 let e = errno
+                if code == SSL_ERROR_SYSCALL && e != 0 {
+                    ERR_clear_error()
+                    return .failed(e)  // the socket failed, as on plain TCP
+                }
                 failure = "TLS write: \(sslFailureReason(code))"
-                return .failed(code == SSL_ERROR_SYSCALL && e != 0 ? e : EPIPE)
+                return .failed(EPIPE)
             }
         }
     }
