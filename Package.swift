@@ -44,6 +44,7 @@ let package = Package(
         .library(name: "HTTPCore", targets: ["HTTPCore"]),
         .library(name: "Config", targets: ["Config"]),
         .library(name: "Server", targets: ["Server"]),
+        .library(name: "TLS", targets: ["TLS"]),
     ],
     targets: [
         // The only C: libevent's core library (no evhttp), through a module map and a shim header.

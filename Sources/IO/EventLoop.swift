@@ -45,6 +45,12 @@ public final class EventLoop {
         event_base_dispatch(base)
     }
 
+    /// One pass of the loop: runs the callbacks of the events ready now and returns; `nonBlocking` false
+    /// first waits for at least one event. For tests and fuzzing, which drive a transport step by step.
+    public func runOnce(nonBlocking: Bool) {
+        event_base_loop(base, EVLOOP_ONCE | (nonBlocking ? EVLOOP_NONBLOCK : 0))
+    }
+
     /// Makes `run()` return after the current callbacks.
     public func stop() {
         event_base_loopbreak(base)
