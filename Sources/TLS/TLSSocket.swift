@@ -238,6 +238,8 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             SSL_free(ssl)
             self.ssl = nil
         }
+        // The collecting BIO, and the buffer `out` points to, went with the SSL object.
+        out = nil
         queue.removeAll()
         queueHead = 0
         queuedBytes = 0

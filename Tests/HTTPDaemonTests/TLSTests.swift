@@ -1,9 +1,11 @@
 // TLS without sockets: server-name matching (RFC 6125), certificate checks on fixture files
-// (Fixtures/tls/make.sh), contexts, and the HTTPS redirect and plain-on-TLS answers.
+// (Fixtures/tls/make.sh), contexts, and the HTTPS redirect and plain-on-TLS answers. Then the TLS transport
+// on a socket pair, against an OpenSSL client in the same process (cases fuzz-tls found).
 
 import Testing
 
 @testable import HTTPCore
+import IO
 @testable import Server
 @testable import TLS
 import Support
@@ -211,6 +213,78 @@ private let validNow = 1_798_761_600
         #expect(String(decoding: body, as: UTF8.self) == "400 Bad Request: this port speaks HTTPS (TLS), not plain HTTP. Use https://example.test:8443/\n")
         let odd = Router.plainHTTPOnTLSPort(nil, isHead: true)
         #expect(!odd.sendsBody && odd.contentLength == 89)
+    }
+}
+
+/// A TLSSocket on one end of a non-blocking socket pair and a TLSTestClient on the other, stepped by hand:
+/// one non-blocking pass of the loop, then the client.
+private final class TLSPair: TransportDelegate {
+    let loop: EventLoop
+    let server: TLSSocket
+    let client: TLSTestClient
+    let peer: Int32
+    var events: [String] = []
+
+    init(sendBuffer: Int32? = nil) throws {
+        signal(SIGPIPE, SIG_IGN)
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
+        if var size = sendBuffer {
+            setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        loop = try EventLoop()
+        let context = try TLSContext.make(options([source("ecdsa.pem", "ecdsa.key")]), now: validNow, trustFile: root)
+        server = try #require(TLSSocket(loop, fd: fds[0], context: context, stats: TLSStats()))
+        client = try #require(TLSTestClient(fd: fds[1]))
+        peer = fds[1]
+        server.delegate = self
+        server.enableReading()
+    }
+
+    deinit {
+        server.close()
+        close(peer)
+    }
+
+    func transportReadable() { events.append("readable") }
+    func transportProgressed() { events.append("progressed") }
+    func transportDrained() { events.append("drained") }
+    func transportFailed(_ event: TransportEvent) { events.append("failed \(event)") }
+
+    /// Steps until `done` (at most `passes` times); false when it never held.
+    func step(until done: () -> Bool, passes: Int = 1000) -> Bool {
+        for _ in 0..<passes {
+            if done() { return true }
+            loop.runOnce(nonBlocking: true)
+            if !client.handshakeDone { _ = client.handshake() }
+        }
+        return done()
+    }
+
+    func handshake() -> Bool { step { server.security != nil && client.handshakeDone } }
+
+    /// What the client can decrypt now.
+    func clientReads() -> [UInt8] {
+        var got: [UInt8] = []
+        while client.read(into: &got, limit: 1 << 16) == .done {}
+        return got
+    }
+}
+
+@Suite struct TLSSocketTests {
+    /// The collecting BIO, and its buffer, are freed with the SSL object: `outputCount` read freed memory after
+    /// `close()` (AddressSanitizer: heap-use-after-free), so did `flush` and `releaseIdleBuffers`.
+    @Test func nothingIsQueuedAfterClose() throws {
+        let p = try TLSPair()
+        #expect(p.handshake())
+        p.server.write(Array("hello".utf8))
+        #expect(p.server.flush() == .drained)
+        #expect(p.step { p.clientReads() == Array("hello".utf8) })
+        p.server.close()
+        #expect(p.server.outputCount == 0)
+        #expect(p.server.flush() == .drained)
+        p.server.releaseIdleBuffers()
+        p.server.close()
     }
 }
 
