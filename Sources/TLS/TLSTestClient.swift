@@ -28,7 +28,10 @@ public final class TLSTestClient {
 
     /// A client on `fd` offering TLS 1.2 and 1.3, or only `version` (12 or 13), and ALPN http/1.1.
     public init?(fd: Int32, version: Int? = nil) {
-        guard let ctx = Self.context(version), let ssl = SSL_new(ctx) else { return nil }
+        // A context of its own (OpenSSL counts the SSL object's reference): clients on several threads share nothing.
+        guard let ctx = Self.context(version) else { return nil }
+        defer { SSL_CTX_free(ctx) }
+        guard let ssl = SSL_new(ctx) else { return nil }
         guard SSL_set_fd(ssl, fd) == 1 else {
             SSL_free(ssl)
             return nil
@@ -39,12 +42,7 @@ public final class TLSTestClient {
 
     deinit { SSL_free(ssl) }
 
-    /// One client context per version offered, made on first use and kept for the process (loop thread only).
-    nonisolated(unsafe) static var contexts: [Int: OpaquePointer] = [:]
-
     static func context(_ version: Int?) -> OpaquePointer? {
-        let key = version ?? 0
-        if let ctx = contexts[key] { return ctx }
         guard let ctx = SSL_CTX_new(TLS_client_method()) else { return nil }
         _ = httpd_ssl_ctx_set_min_proto(ctx, version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION)
         _ = httpd_ssl_ctx_set_max_proto(ctx, version == 12 ? TLS1_2_VERSION : TLS1_3_VERSION)
@@ -52,7 +50,6 @@ public final class TLSTestClient {
         _ = httpd_ssl_ctx_set_session_cache_mode(ctx, HTTPD_SESS_CACHE_OFF)
         let alpn: [UInt8] = [8] + Array("http/1.1".utf8)
         _ = SSL_CTX_set_alpn_protos(ctx, alpn, UInt32(alpn.count))
-        contexts[key] = ctx
         return ctx
     }
 
