@@ -313,6 +313,8 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             if first >= 0x41 && first <= 0x5A {
                 phase = .plain
                 stats.failed("plain HTTP")
+                // Output queued before (its flush answered .pending) goes out in clear from the write event.
+                if outputCount > 0 { events.watchWriting(true) }
                 readPlain()
                 return
             }
@@ -335,7 +337,8 @@ public final class TLSSocket: Transport, SocketEventsOwner {
         }
         if r == 1 {
             phase = .open
-            if case .drained = pushed { events.watchWriting(false) }
+            // Output queued during the handshake (its flush answered .pending) goes out from the write event.
+            if case .drained = pushed, outputCount == 0 { events.watchWriting(false) } else { events.watchWriting(true) }
             let version = String(cString: SSL_get_version(ssl))
             security = TransportSecurity(version: version, cipher: String(cString: SSL_CIPHER_get_name(SSL_get_current_cipher(ssl))))
             stats.completed(version: version, resumed: SSL_session_reused(ssl) == 1)

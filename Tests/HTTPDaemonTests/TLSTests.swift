@@ -286,6 +286,19 @@ private final class TLSPair: TransportDelegate {
         p.server.releaseIdleBuffers()
         p.server.close()
     }
+
+    /// A flush during the handshake answers .pending, which promises a callback: the output must go out when the
+    /// handshake completes. It stayed queued, with the write event off, and nothing followed.
+    @Test func outputQueuedDuringTheHandshakeGoesOutAfterIt() throws {
+        let p = try TLSPair()
+        let body = (0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        p.server.write(body)
+        #expect(p.server.flush() == .pending)
+        #expect(p.handshake())
+        var got: [UInt8] = []
+        #expect(p.step { got += p.clientReads(); return got.count == body.count && p.events.contains("drained") })
+        #expect(got == body && p.server.outputCount == 0)
+    }
 }
 
 private func options(_ pairs: [CertificateSource]) -> TLSOptions {
