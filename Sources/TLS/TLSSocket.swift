@@ -168,7 +168,8 @@ public final class TLSSocket: Transport, SocketEventsOwner {
 
     public func write(_ segment: FileSegment, offset: Int, length: Int) -> Bool {
         guard length > 0 else { return true }
-        guard offset >= 0, offset + length <= segment.length, !closed else { return false }
+        // Compared without adding: a huge offset or length must answer false, not overflow.
+        guard offset >= 0, offset <= segment.length, length <= segment.length - offset, !closed else { return false }
         queue.append(.file(segment, offset: offset, length: length))
         queuedBytes += length
         return true

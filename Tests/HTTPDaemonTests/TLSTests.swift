@@ -287,6 +287,27 @@ private final class TLSPair: TransportDelegate {
         p.server.close()
     }
 
+    /// A region past the end of the file is refused, however large its offset or length (`offset + length`
+    /// overflowed and trapped).
+    @Test func regionsPastTheEndAreRefused() throws {
+        let p = try TLSPair()
+        var template = Array("/tmp/httpd-tls-region-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        #expect(fd >= 0)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        defer { close(fd) }
+        #expect(ftruncate(fd, 1000) == 0)
+        let segment = try #require(FileSegment(fd: fd, length: 1000))
+        #expect(p.server.write(segment, offset: 0, length: 1000))
+        #expect(p.server.write(segment, offset: 999, length: 1))
+        #expect(!p.server.write(segment, offset: 999, length: 2))
+        #expect(!p.server.write(segment, offset: 1001, length: 1))
+        #expect(!p.server.write(segment, offset: -1, length: 1))
+        #expect(!p.server.write(segment, offset: Int.max, length: 1))
+        #expect(!p.server.write(segment, offset: 1, length: Int.max))
+        #expect(p.server.outputCount == 1001)
+    }
+
     /// A flush during the handshake answers .pending, which promises a callback: the output must go out when the
     /// handshake completes. It stayed queued, with the write event off, and nothing followed.
     @Test func outputQueuedDuringTheHandshakeGoesOutAfterIt() throws {
