@@ -118,10 +118,13 @@ public final class TLSContext: @unchecked Sendable {
             SSL_CTX_free(ctx)
             return StartupError(message)
         }
+        // A client that half-closes without close_notify has ended its side, as over TCP: OpenSSL reports it as
+        // the end of the stream (not a fatal error with an alert, after which nothing more can be sent), so
+        // that requests it sent before are still answered. HTTP's own framing tells a truncated request.
         SSL_CTX_set_options(
             ctx,
             HTTPD_SSL_OP_NO_RENEGOTIATION | HTTPD_SSL_OP_SERVER_PREFERENCE | HTTPD_SSL_OP_NO_COMPRESSION
-                | HTTPD_SSL_OP_PRIORITIZE_CHACHA | HTTPD_SSL_OP_ENABLE_KTLS)
+                | HTTPD_SSL_OP_PRIORITIZE_CHACHA | HTTPD_SSL_OP_ENABLE_KTLS | HTTPD_SSL_OP_IGNORE_UNEXPECTED_EOF)
         _ = httpd_ssl_ctx_set_min_proto(ctx, options.minVersion == 13 ? TLS1_3_VERSION : TLS1_2_VERSION)
         _ = httpd_ssl_ctx_set_max_proto(ctx, options.maxVersion == 12 ? TLS1_2_VERSION : TLS1_3_VERSION)
         if SSL_CTX_set_cipher_list(ctx, options.ciphers) != 1 {

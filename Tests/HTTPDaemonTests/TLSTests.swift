@@ -225,7 +225,7 @@ private final class TLSPair: TransportDelegate {
     let peer: Int32
     var events: [String] = []
 
-    init(sendBuffer: Int32? = nil) throws {
+    init(sendBuffer: Int32? = nil, version: Int? = nil) throws {
         signal(SIGPIPE, SIG_IGN)
         var fds: [Int32] = [0, 0]
         #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
@@ -235,7 +235,7 @@ private final class TLSPair: TransportDelegate {
         loop = try EventLoop()
         let context = try TLSContext.make(options([source("ecdsa.pem", "ecdsa.key")]), now: validNow, trustFile: root)
         server = try #require(TLSSocket(loop, fd: fds[0], context: context, stats: TLSStats()))
-        client = try #require(TLSTestClient(fd: fds[1]))
+        client = try #require(TLSTestClient(fd: fds[1], version: version))
         peer = fds[1]
         server.delegate = self
         server.enableReading()
@@ -306,6 +306,22 @@ private final class TLSPair: TransportDelegate {
         #expect(!p.server.write(segment, offset: Int.max, length: 1))
         #expect(!p.server.write(segment, offset: 1, length: Int.max))
         #expect(p.server.outputCount == 1001)
+    }
+
+    /// A client that half-closes without close_notify has ended its side, and what it asked for is still
+    /// answered (the transport reports .eof, which leaves output usable). OpenSSL failed the session instead
+    /// ("unexpected eof while reading"): a fatal alert was queued and never sent (`outputCount` stayed at 24
+    /// with the write event off) and every later write failed with EPIPE.
+    @Test(arguments: [12, 13]) func aHalfCloseWithoutCloseNotifyLeavesOutputUsable(version: Int) throws {
+        let p = try TLSPair(version: version)
+        #expect(p.handshake())
+        shutdown(p.peer, Int32(SHUT_WR))
+        #expect(p.step { p.events.contains("failed eof") })
+        #expect(p.server.outputCount == 0)
+        p.server.write(Array("answer".utf8))
+        #expect(p.server.flush() == .drained)
+        #expect(p.clientReads() == Array("answer".utf8))
+        #expect(p.events == ["failed eof"] && p.server.failure == nil)
     }
 
     /// A flush during the handshake answers .pending, which promises a callback: the output must go out when the
