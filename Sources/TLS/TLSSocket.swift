@@ -370,9 +370,13 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     }
 
     func fail(_ event: TransportEvent, reason: String?) {
-        if case .eof = event { sawEOF = true }
         events.watchReading(false)
-        events.watchWriting(false)
+        if case .eof = event {
+            // The client ended its side: output still goes out (a response being sent is finished).
+            sawEOF = true
+        } else {
+            events.watchWriting(false)
+        }
         delegate?.transportFailed(event)
     }
 

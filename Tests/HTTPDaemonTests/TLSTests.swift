@@ -324,6 +324,21 @@ private final class TLSPair: TransportDelegate {
         #expect(p.events == ["failed eof"] && p.server.failure == nil)
     }
 
+    /// The client's close_notify (.eof) while a response is going out: the rest of it still goes out. The
+    /// write event was turned off with the read event, and the response stalled.
+    @Test(arguments: [12, 13]) func outputInFlightAtTheClientsCloseNotifyGoesOut(version: Int) throws {
+        let p = try TLSPair(sendBuffer: 4096, version: version)
+        #expect(p.handshake())
+        let body = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        p.server.write(body)
+        #expect(p.server.flush() == .pending)
+        #expect(p.client.shutdown() == .done)
+        var got: [UInt8] = []
+        #expect(p.step { got += p.clientReads(); return p.events.contains("drained") })
+        #expect(got == body && p.server.outputCount == 0)
+        #expect(p.events.contains("failed eof") && p.events.last == "drained")
+    }
+
     /// A flush during the handshake answers .pending, which promises a callback: the output must go out when the
     /// handshake completes. It stayed queued, with the write event off, and nothing followed.
     @Test func outputQueuedDuringTheHandshakeGoesOutAfterIt() throws {
