@@ -44,6 +44,8 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     var writePending = false
     /// The errno of a failed write met by `write(_:_:)`, reported by the next `flush`.
     var writeError: Int32 = 0
+    /// `shutdownWrite` sent FIN: nothing more can be sent.
+    var writeShut = false
     /// The kernel encrypts what this connection sends (kTLS): file regions go out with SSL_sendfile.
     var kernelTLS = false
     /// Set when the handshake completes.
@@ -219,6 +221,7 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             pushCipherOnce()
         }
         shutdown(fd, Int32(SHUT_WR))
+        writeShut = true
     }
 
     /// Closes at once (after a close_notify when the session is healthy and idle), dropping queued output.
@@ -500,6 +503,13 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     /// no more now.
     func pushCipher() -> FlushResult {
         guard let o = out else { return .drained }
+        if writeShut {
+            // Records OpenSSL makes while the connection lingers (the answer to a client's KeyUpdate) cannot
+            // be sent after FIN: they are dropped, and reading goes on.
+            o.pointee.start = 0
+            o.pointee.end = 0
+            return .drained
+        }
         while o.pointee.end > o.pointee.start {
             let n = Glibc.write(fd, o.pointee.data + o.pointee.start, o.pointee.end - o.pointee.start)
             if n < 0 {

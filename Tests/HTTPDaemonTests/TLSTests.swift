@@ -339,6 +339,25 @@ private final class TLSPair: TransportDelegate {
         #expect(p.events.contains("failed eof") && p.events.last == "drained")
     }
 
+    /// After shutdownWrite (a lingering close) the server keeps reading; a client's KeyUpdate read then makes
+    /// OpenSSL answer with one of its own, which cannot be sent after FIN. Writing it failed with EPIPE, and the
+    /// connection closed at once instead of lingering.
+    @Test func aKeyUpdateReadWhileLingeringIsNoFailure() throws {
+        let p = try TLSPair(version: 13)
+        #expect(p.handshake())
+        // Two: OpenSSL answers a request when it reads the next message (here the second request).
+        for _ in 0..<2 {
+            #expect(p.client.keyUpdate(requestPeer: true))
+            #expect(p.client.handshake() == .done)
+        }
+        p.server.shutdownWrite()
+        let (n, _) = Array("more".utf8).withUnsafeBytes { p.client.write($0) }
+        #expect(n == 4)
+        #expect(p.step { !p.events.isEmpty })
+        #expect(p.events == ["readable"] && p.server.inputCount == 4 && p.server.failure == nil)
+        #expect(p.server.outputCount == 0)
+    }
+
     /// A flush during the handshake answers .pending, which promises a callback: the output must go out when the
     /// handshake completes. It stayed queued, with the write event off, and nothing followed.
     @Test func outputQueuedDuringTheHandshakeGoesOutAfterIt() throws {
