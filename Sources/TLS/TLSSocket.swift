@@ -437,7 +437,13 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             case SSL_ERROR_ZERO_RETURN:
                 ERR_clear_error()
                 if got && readingEnabled { delegate?.transportReadable() }
-                if !closed { fail(.eof, reason: nil) }
+                guard !closed else { return }
+                // Output stays usable after .eof: what reading made (the answer to a KeyUpdate) goes out too.
+                if cipherPending > 0, case .failed(let e) = pushCipher() {
+                    fail(.error(e), reason: nil)
+                    return
+                }
+                fail(.eof, reason: nil)
                 return
             default:
                 let savedErrno = errno

@@ -358,6 +358,23 @@ private final class TLSPair: TransportDelegate {
         #expect(p.server.outputCount == 0)
     }
 
+    /// Records OpenSSL makes while reading (its answer to a client's KeyUpdate) are sent even when the same read
+    /// meets the client's close_notify: they stayed in the buffer (`outputCount` 27 for ever, no write event).
+    @Test func whatAReadMakesGoesOutWhenItEndsAtTheClientsCloseNotify() throws {
+        let p = try TLSPair(version: 13)
+        #expect(p.handshake())
+        for _ in 0..<2 {
+            #expect(p.client.keyUpdate(requestPeer: true))
+            #expect(p.client.handshake() == .done)
+        }
+        #expect(p.client.shutdown() == .done)
+        #expect(p.step { p.events.contains("failed eof") })
+        #expect(p.step(until: { p.server.outputCount == 0 }, passes: 20))
+        p.server.write(Array("after".utf8))
+        #expect(p.server.flush() == .drained)
+        #expect(p.clientReads() == Array("after".utf8))
+    }
+
     /// A flush during the handshake answers .pending, which promises a callback: the output must go out when the
     /// handshake completes. It stayed queued, with the write event off, and nothing followed.
     @Test func outputQueuedDuringTheHandshakeGoesOutAfterIt() throws {
