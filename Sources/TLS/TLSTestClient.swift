@@ -25,22 +25,30 @@ public final class TLSTestClient {
     }
 
     let ssl: OpaquePointer
+    /// Where reads land: one record's bytes at most come from one SSL_read.
+    let scratch: UnsafeMutableRawPointer
 
     /// A client on `fd` offering TLS 1.2 and 1.3, or only `version` (12 or 13), and ALPN http/1.1.
     public init?(fd: Int32, version: Int? = nil) {
-        // A context of its own (OpenSSL counts the SSL object's reference): clients on several threads share nothing.
-        guard let ctx = Self.context(version) else { return nil }
-        defer { SSL_CTX_free(ctx) }
-        guard let ssl = SSL_new(ctx) else { return nil }
+        guard let ctx = Self.contexts[version == 12 ? 1 : version == 13 ? 2 : 0], let ssl = SSL_new(ctx) else { return nil }
         guard SSL_set_fd(ssl, fd) == 1 else {
             SSL_free(ssl)
             return nil
         }
         SSL_set_connect_state(ssl)
         self.ssl = ssl
+        scratch = UnsafeMutableRawPointer.allocate(byteCount: 16384, alignment: 16)
     }
 
-    deinit { SSL_free(ssl) }
+    deinit {
+        SSL_free(ssl)
+        scratch.deallocate()
+    }
+
+    /// The client contexts (both versions, TLS 1.2 only, TLS 1.3 only), made once for the process: making one
+    /// costs about a millisecond, more than a handshake. Immutable once made, so clients on several threads
+    /// (tests run in parallel) may share them.
+    nonisolated(unsafe) static let contexts: [OpaquePointer?] = [context(nil), context(12), context(13)]
 
     static func context(_ version: Int?) -> OpaquePointer? {
         guard let ctx = SSL_CTX_new(TLS_client_method()) else { return nil }
@@ -64,12 +72,11 @@ public final class TLSTestClient {
         outcome(SSL_do_handshake(ssl))
     }
 
-    /// Decrypts up to `limit` bytes into `buffer` (appended): `.done` when some came.
+    /// Decrypts up to `limit` bytes (at most a record's, 16 KiB) into `buffer` (appended): `.done` when some came.
     public func read(into buffer: inout [UInt8], limit: Int) -> Outcome {
-        var chunk = [UInt8](repeating: 0, count: max(1, min(limit, 1 << 20)))
-        let n = chunk.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+        let n = SSL_read(ssl, scratch, Int32(max(1, min(limit, 16384))))
         if n > 0 {
-            buffer += chunk[0..<Int(n)]
+            buffer += UnsafeRawBufferPointer(start: scratch, count: Int(n))
             return .done
         }
         return outcome(n)
