@@ -534,13 +534,19 @@ final class Session: TransportDelegate {
 
     /// Both sides exchange everything queued, then the connection ends as `ending` says.
     func finish(_ ending: Ending) {
+        // As a connection does once it has answered: read everything (a client's handshake step, such as a
+        // KeyUpdate, may wait behind input the server has not read).
+        if !closed && !readingEnabled { setReading(true) }
+        consumePerCallback = Int.max
         if !closed && !clientBroken && clientFailure == nil {
-            pump("the handshake") { closed || (server.security != nil && client!.handshakeDone) }
+            pump("the handshake") {
+                if !closed { consume(upTo: Int.max, taking: Int.max) }
+                return closed || (server.security != nil && client!.handshakeDone)
+            }
         }
         if !closed && clientBroken {
             // A client that broke the session (a refused renegotiation) may wait for nothing: it leaves, and
             // the server must see the end.
-            if !readingEnabled { setReading(true) }
             closeClientFD()
             pump("the server to see a broken client leave") {
                 consume(upTo: Int.max, taking: Int.max)
@@ -552,8 +558,6 @@ final class Session: TransportDelegate {
             drainClientAfterServerClosed()
             return
         }
-        if !readingEnabled { setReading(true) }
-        consumePerCallback = Int.max
         if server.outputCount > 0 && !flushPending { flush() }
         pump("everything to be exchanged") {
             if closed { return true }
@@ -680,9 +684,10 @@ func runSession(_ r: inout FuzzReader, flags: UInt8) {
         case 12:
             for _ in 0..<(1 + Int(op >> 4)) { session.step(reading: false) }
         case 13:
-            // As a connection does: a flush, then the callbacks until the output is out.
+            // As a connection does: a flush, then the callbacks until the output is out (a broken client may
+            // read nothing more: only the end waits for it).
             if session.server.outputCount > 0 && !session.flushPending { session.flush() }
-            if session.closed { break }
+            if session.closed || session.clientBroken || session.clientFailure != nil { break }
             session.pump("the client to read everything") {
                 session.closed || (session.server.outputCount == 0 && session.clientGot == session.serverWrote.count && !session.flushPending)
             }
