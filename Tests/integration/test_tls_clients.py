@@ -1,0 +1,287 @@
+"""HTTPS with real clients: curl, Python's ssl and openssl s_client against a server with a plain and a
+TLS listener (same answers, byte for byte), protocol versions, ALPN, SNI and the RSA/ECDSA choice,
+session resumption, testssl.sh's verdict, bad input over TLS, and the memory of failed handshakes."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from httpdkit import (HOST, Client, Server, assert_common_head, fetch, http_date, proc_status,
+                      stop_servers, wait_for, without_date)
+from tlskit import (CA, SClient, client_hello, context, curl, listener_ports, s_client, tls_client,
+                    tls_lines, tls_listen)
+
+MTIME = 1700000000  # Tue, 14 Nov 2023 22:13:20 GMT
+DATA = bytes((i * 7 + 3) % 256 for i in range(1000))
+BIG = random.Random(11).randbytes(3 * 1024 * 1024 + 517)  # many records, and a short last one
+FILES = {
+    "a.txt": "hello over TLS\n",
+    "d.bin": DATA,
+    "big.bin": BIG,
+    "index.html": "<!DOCTYPE html><title>home</title>\n",
+    "dir/index.html": "<p>dir index</p>\n",
+}
+PLAIN_ON_TLS = "400 Bad Request: this port speaks HTTPS (TLS), not plain HTTP. Use https://127.0.0.1:{port}/\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Certificates and servers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PKI:
+    ca: CA
+    site: tuple[Path, Path]      # ECDSA P-256, localhost and 127.0.0.1
+    site_rsa: tuple[Path, Path]  # RSA 2048, the same names
+    a: tuple[Path, Path]         # a.test
+    b: tuple[Path, Path]         # *.b.test
+    scan: tuple[Path, Path]      # as site, with a CRL distribution point (what testssl expects of a public leaf)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> PKI:
+    """One test CA and the certificates of every test in this file."""
+    ca = CA(tmp_path_factory.mktemp("pki"))
+    return PKI(ca=ca, site=ca.issue("site"), site_rsa=ca.issue("site-rsa", key="rsa"),
+               a=ca.issue("a", cn="a.test", sans=["a.test"]),
+               b=ca.issue("b", cn="*.b.test", sans=["*.b.test"]),
+               scan=ca.issue("scan", crl="http://127.0.0.1:9/test.crl"))
+
+
+def set_mtimes(root: Path):
+    for rel in FILES:
+        os.utime(root / rel, (MTIME, MTIME))
+
+
+@pytest.fixture(scope="module")
+def site(pki, tmp_path_factory):
+    """A server with a plain and a TLS listener and the default TLS settings, shared by the tests that
+    only read (its port is the plain one: status and metrics are read there)."""
+    srv = Server(tmp_path_factory.mktemp("site"),
+                 ["DocumentRoot www", "LogLevel info", *tls_lines(*pki.site)], FILES)
+    set_mtimes(srv.root)
+    srv.start(listen=tls_listen(), expect_listens=2)
+    srv.port = listener_ports(srv)[0]
+    yield srv
+    failures = stop_servers([srv])
+    assert not failures, "\n".join(failures)
+
+
+def start_tls(server, conf_lines, files=None) -> tuple[Server, int, int]:
+    """A server (the `server` fixture) with a plain and a TLS listener: (server, plain port, TLS port).
+    Its `port` is the plain one."""
+    srv = server(conf_lines=conf_lines, files=files if files is not None else FILES,
+                 listen=tls_listen(), expect_listens=2, setup=set_mtimes)
+    plain, tls = listener_ports(srv)
+    srv.port = plain
+    return srv, plain, tls
+
+
+def mark(srv: Server) -> int:
+    """Where the error log ends now (for `logged`)."""
+    return len(srv.log_path.read_bytes())
+
+
+def logged(srv: Server, since: int, text: str, timeout: float = 3.0) -> str:
+    """The error-log text written after SINCE, once it holds TEXT (asserted)."""
+    out = wait_for(lambda: srv.log_path.read_bytes()[since:].decode("utf-8", "replace"),
+                   lambda t: text in t, timeout)
+    assert text in out, f"error log lacks {text!r}; new lines:\n{out}"
+    return out
+
+
+def tls_counters(srv: Server) -> dict:
+    """The "tls" member of /server-status?format=json."""
+    return srv.status_json()["tls"]
+
+
+def failures_by_reason(srv: Server) -> dict[str, float]:
+    """httpd_tls_handshake_failures_total by reason, from /metrics."""
+    return {labels["reason"]: v for labels, v in srv.metrics().values("httpd_tls_handshake_failures_total")}
+
+
+def wait_failures(srv: Server, want: dict[str, int], timeout: float = 3.0) -> dict[str, float]:
+    """The failure counters once they equal WANT (asserted; a connection is counted when it closes)."""
+    got = wait_for(lambda: failures_by_reason(srv), lambda f: f == want, timeout)
+    assert got == want
+    return got
+
+
+def get_ok(port: int, ca: CA, target: str = "/a.txt", body: bytes = b"hello over TLS\n"):
+    """A normal request over TLS still gets its answer."""
+    with tls_client(port, ca) as c:
+        r = c.get(target)
+    assert r.status_line == "HTTP/1.1 200 OK"
+    assert r.body == body
+
+
+def plain_etag(port: int, target: str = "/a.txt") -> str:
+    return fetch(port, target)["ETag"]
+
+
+# --------------------------------------------------------------------------------------------
+# 1. The same answers over TLS as over plain TCP
+# --------------------------------------------------------------------------------------------
+
+# name: (request head after the request line's target, the status expected)
+PARITY = {
+    "get": ("GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n", 200),
+    "head": ("HEAD /a.txt HTTP/1.1\r\nHost: t\r\n\r\n", 200),
+    "range": ("GET /d.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=10-19\r\n\r\n", 206),
+    "multirange": ("GET /d.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-4,100-109,-5\r\n\r\n", 206),
+    "if-none-match": ("GET /a.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: {etag}\r\n\r\n", 304),
+    "if-modified-since": (f"GET /a.txt HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: {http_date(MTIME)}\r\n\r\n", 304),
+    "modified-since-older": ("GET /a.txt HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: Thu, 01 Jan 1998 00:00:00 GMT\r\n\r\n", 200),
+    "not-found": ("GET /missing.txt HTTP/1.1\r\nHost: t\r\n\r\n", 404),
+    "directory-redirect": ("GET /dir?x=1 HTTP/1.1\r\nHost: t\r\n\r\n", 301),
+    "directory-index": ("GET /dir/ HTTP/1.1\r\nHost: t\r\n\r\n", 200),
+    "big": ("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n", 200),
+    "close": ("GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 200),
+}
+
+
+@pytest.mark.parametrize("name", list(PARITY))
+def test_python_ssl_answer_is_the_plain_answer(site, pki, name):
+    """Python's ssl over the TLS listener gets, byte for byte (Date aside), what a plain client gets on
+    the plain listener: GET, HEAD, single and multiple ranges, If-None-Match and If-Modified-Since (304),
+    a 404, a directory redirect, a 3 MiB file, and `Connection: close` (then the server closes)."""
+    plain, tls = listener_ports(site)
+    raw, status = PARITY[name]
+    raw = raw.replace("{etag}", plain_etag(plain))
+    answers = []
+    for conn in (Client(HOST, plain), tls_client(tls, pki.ca)):
+        with conn:
+            resp = conn.request(raw)
+            assert resp.status == status, resp.status_line
+            if name == "close":
+                assert resp["Connection"] == "close"
+                conn.expect_closed()
+            else:  # the connection stays usable
+                assert conn.get("/a.txt").body == b"hello over TLS\n"
+        answers.append(without_date(resp.raw))
+    assert answers[1] == answers[0]
+    if name == "big":
+        assert resp.body == BIG
+
+
+# name: (curl's options, target, status)
+CURL = {
+    "get": ([], "/a.txt", 200),
+    "head": (["-I"], "/a.txt", 200),
+    "range": (["-r", "10-19"], "/d.bin", 206),
+    "multirange": (["-r", "0-4,100-109,-5"], "/d.bin", 206),
+    "if-none-match": (["-H", "If-None-Match: {etag}"], "/a.txt", 304),
+    "if-modified-since": (["-z", http_date(MTIME)], "/a.txt", 304),
+    "not-found": ([], "/missing.txt", 404),
+    "directory-redirect": ([], "/dir", 301),
+    "big": ([], "/big.bin", 200),
+}
+
+
+@pytest.mark.parametrize("name", list(CURL))
+def test_curl_answer_is_the_plain_answer(site, pki, name):
+    """curl (verifying the server against the test CA, by the 127.0.0.1 in its names) prints over https
+    exactly what it prints over http (`-i --raw`, Date aside)."""
+    plain, tls = listener_ports(site)
+    options, target, status = CURL[name]
+    options = [o.replace("{etag}", plain_etag(plain)) for o in options]
+    outputs = []
+    for url in (f"http://127.0.0.1:{plain}{target}", f"https://127.0.0.1:{tls}{target}"):
+        p = curl("--http1.1", "-i", "--raw", "--cacert", str(pki.ca.root), *options, url)
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.startswith(f"HTTP/1.1 {status} ".encode()), p.stdout[:200]
+        outputs.append(without_date(p.stdout))
+    assert outputs[1] == outputs[0]
+    if name == "big":
+        assert outputs[1].endswith(BIG)
+
+
+def test_curl_verifies_by_name_with_resolve(site, pki):
+    """curl --resolve localhost:PORT:127.0.0.1 reaches https://localhost:PORT/ and verifies the
+    certificate by its DNS name; ALPN settles on http/1.1 even when curl offers h2."""
+    _, tls = listener_ports(site)
+    p = curl("--http2", "--cacert", str(pki.ca.root), "--resolve", f"localhost:{tls}:127.0.0.1",
+             "-w", "\n%{http_code} %{http_version} %{ssl_verify_result}", f"https://localhost:{tls}/a.txt")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == b"hello over TLS\n\n200 1.1 0"
+
+
+def test_pipelined_requests_over_tls(site, pki):
+    """Three requests sent in one write over TLS get their three answers in order, on one connection."""
+    _, tls = listener_ports(site)
+    with tls_client(tls, pki.ca) as c:
+        c.send("GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+               "GET /d.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\n\r\n"
+               "HEAD /index.html HTTP/1.1\r\nHost: t\r\n\r\n")
+        first, second, third = c.read_response(), c.read_response(), c.read_response("HEAD")
+        assert first.body == b"hello over TLS\n"
+        assert second.status == 206 and second.body == DATA[:10]
+        assert third.status == 200 and third["Content-Length"] == str(len(FILES["index.html"]))
+        c.expect_open()
+
+
+def test_hsts_only_on_tls_answers(server, pki):
+    """With HSTS, TLS answers carry `Strict-Transport-Security` after the other fields (before
+    `Connection: close`) and are otherwise the plain answers; plain answers never carry it."""
+    srv, plain, tls = start_tls(server, ["HSTS max-age=31536000; includeSubDomains", *tls_lines(*pki.site)])
+    hsts = b"Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n"
+    for raw in ("GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n",
+                "GET /missing HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                "GET /dir HTTP/1.1\r\nHost: t\r\n\r\n"):
+        with Client(HOST, plain) as c:
+            p = c.request(raw)
+        with tls_client(tls, pki.ca) as c:
+            t = c.request(raw)
+        assert not p.has("Strict-Transport-Security")
+        assert t["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        head = p.raw_head
+        if p.has("Connection"):
+            expected = head.replace(b"Connection: close\r\n", hsts + b"Connection: close\r\n")
+        else:
+            expected = head[:-2] + hsts + b"\r\n"
+        assert without_date(t.raw_head) == without_date(expected)
+        assert t.body == p.body
+
+
+def test_redirect_to_https_followed_by_curl(server, pki):
+    """RedirectToHTTPS on: curl -L goes from http://localhost:PLAIN/ to https://localhost:TLS/ (308
+    with the TLS port) and gets the file there, certificate verified."""
+    srv, plain, tls = start_tls(server, ["RedirectToHTTPS on", *tls_lines(*pki.site)])
+    p = curl("-L", "-i", "--cacert", str(pki.ca.root), "-w", "%{url_effective}",
+             f"http://localhost:{plain}/a.txt?q=1")
+    assert p.returncode == 0, p.stderr
+    out = p.stdout.decode()
+    assert out.startswith("HTTP/1.1 308 Permanent Redirect\r\n"), out
+    assert f"\r\nLocation: https://localhost:{tls}/a.txt?q=1\r\n" in out
+    assert "\r\n\r\nHTTP/1.1 200 OK\r\n" in out
+    assert out.endswith(f"\r\n\r\nhello over TLS\nhttps://localhost:{tls}/a.txt?q=1")
+
+
+def test_access_log_combined_tls(server, pki):
+    """AccessLog FILE combined_tls: a TLS 1.3 and a TLS 1.2 request end their lines with the protocol and
+    the cipher in quotes, a plain one with "-" "-"."""
+    srv, plain, tls = start_tls(server, ["AccessLog access.log combined_tls", *tls_lines(*pki.site)])
+    ca = str(pki.ca.root)
+    for args in ([f"https://127.0.0.1:{tls}/a.txt"], ["--tls-max", "1.2", f"https://127.0.0.1:{tls}/a.txt"],
+                 [f"http://127.0.0.1:{plain}/a.txt"]):
+        p = curl("--cacert", ca, "-A", "tester", *args)
+        assert p.returncode == 0 and p.stdout == b"hello over TLS\n", p.stderr
+    log = srv.dir / "access.log"
+    lines = wait_for(lambda: log.read_text().splitlines() if log.exists() else [], lambda l: len(l) >= 3)
+    tail = ' "GET /a.txt HTTP/1.1" 200 15 "-" "tester"'
+    assert re.fullmatch(r'127\.0\.0\.1 - - \[[^\]]+\]' + re.escape(tail + ' "TLSv1.3" "TLS_AES_128_GCM_SHA256"'),
+                        lines[0]), lines
+    assert lines[1].endswith(tail + ' "TLSv1.2" "ECDHE-ECDSA-AES128-GCM-SHA256"'), lines
+    assert lines[2].endswith(tail + ' "-" "-"'), lines
