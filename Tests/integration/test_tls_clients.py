@@ -285,3 +285,213 @@ def test_access_log_combined_tls(server, pki):
                         lines[0]), lines
     assert lines[1].endswith(tail + ' "TLSv1.2" "ECDHE-ECDSA-AES128-GCM-SHA256"'), lines
     assert lines[2].endswith(tail + ' "-" "-"'), lines
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Protocol versions
+# --------------------------------------------------------------------------------------------
+
+
+def handshake_refused(out: str, alert: int, name: str):
+    """s_client's output for a handshake the server refused with the fatal alert ALERT (NAME)."""
+    assert "Cipher is (NONE)" in out, out
+    assert f"alert {name}" in out and f"SSL alert number {alert}" in out, out
+
+
+@pytest.mark.parametrize("option,version", [("-tls1_2", "TLSv1.2"), ("-tls1_3", "TLSv1.3")])
+def test_tls12_and_tls13_accepted(site, pki, option, version):
+    """s_client limited to TLS 1.2, then to 1.3, completes the handshake with that version and verifies
+    the chain (leaf and intermediate sent, root from the test CA)."""
+    _, tls = listener_ports(site)
+    out = s_client(tls, option, "-CAfile", str(pki.ca.root), "-servername", "localhost")
+    # s_client prints the session (`Protocol  : ...`) of TLS 1.3 only once a ticket came: its summary line
+    # is there in both versions.
+    assert f"New, {version}, Cipher is " in out, out
+    if version == "TLSv1.2":
+        assert "Protocol  : TLSv1.2" in out
+    assert "Verify return code: 0 (ok)" in out
+    assert "subject=CN = localhost" in out
+    assert "1 s:CN = httpd integration test intermediate" in out
+
+
+@pytest.mark.parametrize("option", ["-tls1", "-tls1_1"])
+def test_tls10_and_tls11_refused(site, pki, option):
+    """A client that offers only TLS 1.0, or only 1.1 (s_client at security level 0, so that it can),
+    is refused with the protocol_version alert (70); the error log says why, /metrics counts it."""
+    _, tls = listener_ports(site)
+    since = mark(site)
+    before = failures_by_reason(site).get("unsupported protocol", 0)
+    out = s_client(tls, option, "-cipher", "DEFAULT@SECLEVEL=0", "-CAfile", str(pki.ca.root))
+    handshake_refused(out, 70, "protocol version")
+    logged(site, since, "[client 127.0.0.1] TLS handshake failed: unsupported protocol")
+    assert wait_for(lambda: failures_by_reason(site).get("unsupported protocol", 0),
+                    lambda n: n == before + 1) == before + 1
+    get_ok(tls, pki.ca)
+
+
+def sslv3_client_hello() -> bytes:
+    """A ClientHello of SSL 3.0 (record and client version 3.0, AES128-SHA and DES-CBC3-SHA, no
+    extensions): openssl 3 cannot send one (no -ssl3), so it is written byte by byte."""
+    body = b"\x03\x00" + bytes(range(32)) + b"\x00" + b"\x00\x04\x00\x2f\x00\x0a" + b"\x01\x00"
+    handshake = b"\x01" + len(body).to_bytes(3, "big") + body
+    return b"\x16\x03\x00" + len(handshake).to_bytes(2, "big") + handshake
+
+
+def test_sslv3_refused(site, pki):
+    """SSLv3 (which openssl 3's s_client cannot offer: see also testssl's result in
+    test_testssl_finds_nothing_high) is answered with one fatal alert and a close; the log says why."""
+    _, tls = listener_ports(site)
+    since = mark(site)
+    with Client(HOST, tls) as c:
+        c.send(sslv3_client_hello())
+        answer = c.read_to_eof()
+    assert answer[:1] == b"\x15" and len(answer) == 7, answer  # one alert record
+    assert answer[5] == 2, answer  # fatal
+    logged(site, since, "[client 127.0.0.1] TLS handshake failed: version too low")
+    get_ok(tls, pki.ca)
+
+
+def test_tls13_only_refuses_tls12(server, pki):
+    """TLSProtocols TLSv1.3: a TLS 1.2 client is refused (protocol_version), a TLS 1.3 one served."""
+    srv, plain, tls = start_tls(server, ["TLSProtocols TLSv1.3", *tls_lines(*pki.site)])
+    handshake_refused(s_client(tls, "-tls1_2", "-CAfile", str(pki.ca.root)), 70, "protocol version")
+    assert "New, TLSv1.3, Cipher is " in s_client(tls, "-tls1_3", "-CAfile", str(pki.ca.root))
+    get_ok(tls, pki.ca)
+    assert failures_by_reason(srv) == {"unsupported protocol": 1}
+
+
+def test_tls12_only_refuses_tls13(server, pki):
+    """TLSProtocols TLSv1.2: a client limited to TLS 1.3 is refused, one allowing 1.2 gets 1.2 (curl too)."""
+    srv, plain, tls = start_tls(server, ["TLSProtocols TLSv1.2", *tls_lines(*pki.site)])
+    handshake_refused(s_client(tls, "-tls1_3", "-CAfile", str(pki.ca.root)), 70, "protocol version")
+    assert "Protocol  : TLSv1.2" in s_client(tls, "-CAfile", str(pki.ca.root))
+    p = curl("--cacert", str(pki.ca.root), "-w", "%{http_code}", f"https://127.0.0.1:{tls}/a.txt")
+    assert p.returncode == 0 and p.stdout == b"hello over TLS\n200", p.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# 3. ALPN
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("offer", ["http/1.1", "h2,http/1.1", "http/1.0,http/1.1,h2"])
+def test_alpn_picks_http11(site, pki, offer):
+    """ALPN: whatever else the client offers with it, the server picks http/1.1."""
+    _, tls = listener_ports(site)
+    out = s_client(tls, "-alpn", offer, "-CAfile", str(pki.ca.root))
+    assert "ALPN protocol: http/1.1" in out, out
+    assert "New, TLSv1.3, Cipher is " in out
+
+
+def test_alpn_h2_only_refused(site, pki):
+    """A client offering only h2 is refused with the no_application_protocol alert (120, RFC 7301 3.2),
+    and the error log says so; Python's ssl sees the same."""
+    _, tls = listener_ports(site)
+    since = mark(site)
+    handshake_refused(s_client(tls, "-alpn", "h2", "-CAfile", str(pki.ca.root)), 120, "no application protocol")
+    logged(site, since, "[client 127.0.0.1] TLS handshake failed: no application protocol")
+    ctx = context(pki.ca)
+    ctx.set_alpn_protocols(["h2"])
+    with pytest.raises(ssl.SSLError, match="no application protocol"):
+        tls_client(tls, pki.ca, ctx=ctx)
+    get_ok(tls, pki.ca)
+
+
+def test_no_alpn_is_fine(site, pki):
+    """A client that offers no ALPN at all is served (no protocol named in the handshake)."""
+    _, tls = listener_ports(site)
+    out = s_client(tls, "-CAfile", str(pki.ca.root), "-ign_eof",
+                   stdin=b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    assert "No ALPN negotiated" in out
+    assert "HTTP/1.1 200 OK\r\n" in out and out.count("hello over TLS\n") == 1, out
+
+
+def test_python_alpn(site, pki):
+    """Python's ssl offering h2 and http/1.1 gets http/1.1, then its request answered."""
+    _, tls = listener_ports(site)
+    ctx = context(pki.ca)
+    ctx.set_alpn_protocols(["h2", "http/1.1"])
+    with tls_client(tls, pki.ca, ctx=ctx) as c:
+        assert c.sock.selected_alpn_protocol() == "http/1.1"
+        assert c.get("/a.txt").body == b"hello over TLS\n"
+
+
+# --------------------------------------------------------------------------------------------
+# 4. SNI and the certificate's key type
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sni(server, pki):
+    """A server with 4 pairs: ECDSA and RSA for localhost/127.0.0.1 (the first: the default), a.test,
+    *.b.test."""
+    return start_tls(server, [*tls_lines(*pki.site), *tls_lines(*pki.site_rsa), *tls_lines(*pki.a),
+                              *tls_lines(*pki.b)])
+
+
+def served(port: int, ca: CA, *args: str) -> str:
+    out = s_client(port, "-CAfile", str(ca.root), *args)
+    m = re.search(r"^subject=(.*)$", out, re.M)
+    assert m, out
+    return m.group(1)
+
+
+@pytest.mark.parametrize("name,subject", [
+    ("a.test", "CN = a.test"),
+    ("A.Test", "CN = a.test"),  # names compare without regard to case
+    ("x.b.test", "CN = *.b.test"),
+    ("b.test", "CN = localhost"),  # *.b.test covers one label, not b.test itself...
+    ("y.x.b.test", "CN = localhost"),  # ...nor two
+    ("unknown.test", "CN = localhost"),
+    ("localhost", "CN = localhost"),
+])
+def test_sni_picks_the_certificate(sni, pki, name, subject):
+    """s_client -servername NAME gets the certificate whose names cover NAME (exact, or a *. wildcard
+    of one label), else the first configured one."""
+    _, _, tls = sni
+    assert served(tls, pki.ca, "-servername", name) == subject
+
+
+def test_no_sni_gets_the_first_certificate(sni, pki):
+    """A client that sends no server name gets the first configured certificate."""
+    _, _, tls = sni
+    assert served(tls, pki.ca, "-noservername") == "CN = localhost"
+
+
+def test_sni_with_verifying_clients(sni, pki):
+    """curl (--resolve) and Python's ssl, both checking the name, are served a.test and x.b.test."""
+    _, _, tls = sni
+    for host in ("a.test", "x.b.test"):
+        p = curl("--cacert", str(pki.ca.root), "--resolve", f"{host}:{tls}:127.0.0.1",
+                 "-w", "%{ssl_verify_result}", f"https://{host}:{tls}/a.txt")
+        assert p.returncode == 0 and p.stdout == b"hello over TLS\n0", p.stderr
+        with tls_client(tls, pki.ca, server_name=host) as c:
+            assert c.get("/a.txt").body == b"hello over TLS\n"
+
+
+@pytest.mark.parametrize("args,bits,signature", [
+    (["-tls1_2", "-sigalgs", "RSA-PSS+SHA256"], 2048, "RSA-PSS"),
+    (["-tls1_2", "-sigalgs", "RSA+SHA256"], 2048, "RSA"),
+    (["-tls1_2", "-sigalgs", "ECDSA+SHA256"], 256, "ECDSA"),
+    (["-tls1_3", "-sigalgs", "rsa_pss_rsae_sha256"], 2048, "RSA-PSS"),
+    (["-tls1_3", "-sigalgs", "ecdsa_secp256r1_sha256"], 256, "ECDSA"),
+    (["-tls1_3"], 256, "ECDSA"),
+])
+def test_rsa_or_ecdsa_by_signature_algorithms(sni, pki, args, bits, signature):
+    """With an RSA and an ECDSA pair for the same names, the client's signature algorithms pick the
+    certificate (RSA 2048 or P-256), in TLS 1.2 and 1.3; ECDSA when the client accepts both."""
+    _, _, tls = sni
+    out = s_client(tls, "-CAfile", str(pki.ca.root), "-servername", "localhost", *args)
+    assert f"Server public key is {bits} bit" in out, out
+    assert f"Peer signature type: {signature}\n" in out
+    assert "Verify return code: 0 (ok)" in out
+
+
+def test_no_rsa_for_a_name_with_only_ecdsa(sni, pki):
+    """a.test has only an ECDSA certificate: a client accepting only RSA signatures is refused (alert
+    handshake failure), and the log says why."""
+    srv, _, tls = sni
+    since = mark(srv)
+    handshake_refused(s_client(tls, "-tls1_2", "-sigalgs", "RSA-PSS+SHA256", "-servername", "a.test"),
+                      40, "handshake failure")
+    logged(srv, since, "[client 127.0.0.1] TLS handshake failed: no shared cipher")
