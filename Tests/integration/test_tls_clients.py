@@ -495,3 +495,105 @@ def test_no_rsa_for_a_name_with_only_ecdsa(sni, pki):
     handshake_refused(s_client(tls, "-tls1_2", "-sigalgs", "RSA-PSS+SHA256", "-servername", "a.test"),
                       40, "handshake failure")
     logged(srv, since, "[client 127.0.0.1] TLS handshake failed: no shared cipher")
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Session resumption
+# --------------------------------------------------------------------------------------------
+
+REQUEST_CLOSE = b"GET /a.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+
+
+def s_client_session(port: int, ca: CA, session: Path, *args: str, resume: bool) -> str:
+    """s_client saving its session to SESSION (or, when RESUME, offering it): it sends one request and
+    stays until the server closes, so that a TLS 1.3 ticket, sent after the handshake, arrives."""
+    io = ["-sess_in" if resume else "-sess_out", str(session)]
+    out = s_client(port, "-CAfile", str(ca.root), "-ign_eof", *io, *args, stdin=REQUEST_CLOSE)
+    assert out.count("hello over TLS\n") == 1, out
+    return out
+
+
+def python_resumes(port: int, ca: CA, **ctx_options) -> bool:
+    """Python's ssl: one connection and request, then a second offering the first's session; whether the
+    server resumed it (both requests answered)."""
+    ctx = context(ca, **ctx_options)
+    with tls_client(port, ca, ctx=ctx) as c:
+        assert c.get("/a.txt").body == b"hello over TLS\n"  # a TLS 1.3 ticket comes with the answer
+        session = c.sock.session
+        assert not c.sock.session_reused
+    with tls_client(port, ca, ctx=ctx, session=session) as c:
+        assert c.get("/a.txt").body == b"hello over TLS\n"
+        return c.sock.session_reused
+
+
+def assert_tls_counters(srv: Server, handshakes: int, resumed: int, protocols: dict[str, int]):
+    t = tls_counters(srv)
+    assert (t["handshakes"], t["resumed"], t["protocols"], t["failures"]) == (handshakes, resumed, protocols, 0), t
+
+
+def test_tls12_resumes_from_the_session_cache(server, pki, tmp_path):
+    """TLSSessionTickets off: a TLS 1.2 session is resumed by its ID from the server's cache (s_client
+    -sess_out, then -sess_in: `Reused`), and the status counts 2 handshakes, 1 resumed."""
+    srv, _, tls = start_tls(server, ["TLSSessionTickets off", *tls_lines(*pki.site)])
+    session = tmp_path / "s12"
+    first = s_client_session(tls, pki.ca, session, "-tls1_2", resume=False)
+    assert "New, TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256" in first
+    assert "TLS session ticket:" not in first
+    assert re.search(r"Session-ID: [0-9A-F]{64}\n", first), first
+    second = s_client_session(tls, pki.ca, session, "-tls1_2", resume=True)
+    assert "Reused, TLSv1.2, Cipher is ECDHE-ECDSA-AES128-GCM-SHA256" in second, second
+    assert_tls_counters(srv, 2, 1, {"TLSv1.2": 2})
+
+
+def test_tls12_resumes_with_a_ticket(server, pki, tmp_path):
+    """TLSSessionCache 0 (tickets on): a TLS 1.2 session comes back in its ticket (`Reused`); a client
+    that refuses tickets (-no_ticket) has nothing to resume, as the server keeps no session."""
+    srv, _, tls = start_tls(server, ["TLSSessionCache 0", *tls_lines(*pki.site)])
+    session = tmp_path / "t12"
+    first = s_client_session(tls, pki.ca, session, "-tls1_2", resume=False)
+    assert "New, TLSv1.2" in first and "TLS session ticket lifetime hint: 3600 (seconds)" in first, first
+    assert "Reused, TLSv1.2" in s_client_session(tls, pki.ca, session, "-tls1_2", resume=True)
+    no_ticket = tmp_path / "n12"
+    out = s_client_session(tls, pki.ca, no_ticket, "-tls1_2", "-no_ticket", resume=False)
+    assert "New, TLSv1.2" in out and "TLS session ticket:" not in out
+    assert re.search(r"Session-ID: \n", out), out  # no ID to come back with
+    assert not no_ticket.exists()  # s_client saves only a resumable session
+    assert_tls_counters(srv, 3, 1, {"TLSv1.2": 3})
+
+
+def test_tls13_resumes_with_a_ticket(server, pki, tmp_path):
+    """TLS 1.3 resumes with the ticket sent after the handshake: s_client (staying until the answer)
+    and Python's ssl (`session=`) both resume; status: 4 handshakes, 2 resumed, all TLS 1.3."""
+    srv, _, tls = start_tls(server, tls_lines(*pki.site))
+    session = tmp_path / "t13"
+    assert "New, TLSv1.3" in s_client_session(tls, pki.ca, session, "-tls1_3", resume=False)
+    assert "Reused, TLSv1.3" in s_client_session(tls, pki.ca, session, "-tls1_3", resume=True)
+    assert python_resumes(tls, pki.ca)
+    assert_tls_counters(srv, 4, 2, {"TLSv1.3": 4})
+
+
+def test_tls12_resumes_on_another_certificate(sni, pki, tmp_path):
+    """A session made under SNI a.test (not the first certificate) resumes too, from the cache and from
+    a ticket."""
+    srv, _, tls = sni
+    for options in (["-no_ticket"], []):
+        session = tmp_path / f"a{len(options)}"
+        args = ("-tls1_2", "-servername", "a.test", *options)
+        first = s_client_session(tls, pki.ca, session, *args, resume=False)
+        assert "subject=CN = a.test" in first
+        assert "Reused, TLSv1.2" in s_client_session(tls, pki.ca, session, *args, resume=True)
+
+
+def test_nothing_resumed_without_tickets_and_cache(server, pki, tmp_path):
+    """TLSSessionTickets off and TLSSessionCache 0: nothing resumes in TLS 1.2 or 1.3: the server sends
+    neither a session ID nor a ticket (s_client has nothing to save) and does not resume the session
+    Python's ssl offers; status: every handshake full."""
+    srv, _, tls = start_tls(server, ["TLSSessionTickets off", "TLSSessionCache 0", *tls_lines(*pki.site)])
+    for version in ("-tls1_2", "-tls1_3"):
+        session = tmp_path / f"none{version}"
+        out = s_client_session(tls, pki.ca, session, version, resume=False)
+        assert "New, TLSv1." in out and "TLS session ticket" not in out, out
+        assert not session.exists()  # s_client saves only a resumable session: none came
+    assert not python_resumes(tls, pki.ca)  # TLS 1.3
+    assert not python_resumes(tls, pki.ca, maximum_version=ssl.TLSVersion.TLSv1_2)
+    assert_tls_counters(srv, 6, 0, {"TLSv1.2": 3, "TLSv1.3": 3})

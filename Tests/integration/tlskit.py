@@ -127,10 +127,11 @@ def context(ca: CA, **kw) -> ssl.SSLContext:
 
 
 def tls_client(port: int, ca: CA, server_name: str = "localhost", timeout: float = TIMEOUT,
-               ctx: ssl.SSLContext | None = None) -> Client:
-    """A Client (httpdkit) over TLS to 127.0.0.1:PORT, with SNI SERVER_NAME."""
+               ctx: ssl.SSLContext | None = None, session: ssl.SSLSession | None = None) -> Client:
+    """A Client (httpdkit) over TLS to 127.0.0.1:PORT, with SNI SERVER_NAME; SESSION (an earlier
+    connection's `sock.session`, made with the same CTX) is offered for resumption."""
     raw = socket.create_connection((HOST, port), timeout=timeout)
-    wrapped = (ctx or context(ca)).wrap_socket(raw, server_hostname=server_name)
+    wrapped = (ctx or context(ca)).wrap_socket(raw, server_hostname=server_name, session=session)
     return Client.on(wrapped, timeout=timeout)
 
 
