@@ -104,6 +104,7 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     public var inputCount: Int { inEnd - inStart }
     public var outputCount: Int { queuedBytes + stageCount - stageSent }
     public var spokePlainHTTP: Bool { phase == .plain }
+    public var handshakeInProgress: Bool { phase == .handshake && sawBytes && !closed }
 
     public func inputPending() -> Bool {
         if inputCount > 0 { return true }
