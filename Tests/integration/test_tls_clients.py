@@ -692,3 +692,172 @@ def test_sslscan_sees_only_strong_ciphers(server, pki, tmp_path):
             assert int(c.get("dhebits") or c.get("ecdhebits")) >= 253, (name, c.attrib)
     preferred = {c.get("sslversion"): c.get("cipher") for c in ciphers.values() if c.get("status") == "preferred"}
     assert preferred == {"TLSv1.3": "TLS_AES_128_GCM_SHA256", "TLSv1.2": "ECDHE-ECDSA-AES128-GCM-SHA256"}
+
+
+# --------------------------------------------------------------------------------------------
+# 7. Bad input over TLS
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def guarded(server, pki):
+    """A server with a plain and a TLS listener and RequestHeaderTimeout 1 (which bounds handshakes)."""
+    return start_tls(server, ["RequestHeaderTimeout 1", *tls_lines(*pki.site)])
+
+
+def send_raw(port: int, data: bytes, timeout: float = 5.0) -> tuple[bytes, float]:
+    """DATA on a fresh TCP connection to PORT: every byte the server sends until it closes, and the
+    seconds from the send to the close."""
+    with Client(HOST, port, timeout=timeout) as c:
+        start = time.monotonic()
+        if data:
+            c.send(data)
+        answer = c.read_to_eof(timeout)
+        return answer, time.monotonic() - start
+
+
+def alert_of(answer: bytes) -> int | None:
+    """The description of the one fatal alert record ANSWER is, or None when ANSWER is empty."""
+    if not answer:
+        return None
+    assert len(answer) == 7 and answer[:1] == b"\x15" and answer[5] == 2, answer
+    return answer[6]
+
+
+GARBAGE = {
+    # name: (bytes, the alert the server answers with (None: it just closes), the reason logged)
+    "0x16-then-garbage": (b"\x16" + random.Random(1).randbytes(300), None, "wrong version number"),
+    "handshake-record-of-garbage": (b"\x16\x03\x01\x00\x40" + random.Random(2).randbytes(64), 10,
+                                    "unexpected message"),
+    "binary-garbage": (b"\x00\xff" + random.Random(3).randbytes(300), None, "wrong version number"),
+    "lower-case-text": (b"get / http/1.1\r\nhost: t\r\n\r\n", None, "wrong version number"),
+}
+
+
+@pytest.mark.parametrize("name", list(GARBAGE))
+def test_garbage_before_the_handshake(guarded, pki, name):
+    """Garbage instead of a ClientHello (a handshake byte 0x16 then noise, a record of noise, bytes that
+    are neither TLS nor a method's capitals, lower-case text) is closed at once, with at most one alert;
+    the error log gives OpenSSL's reason, /metrics counts it, and the next client is served."""
+    srv, _, tls = guarded
+    data, alert, reason = GARBAGE[name]
+    since = mark(srv)
+    answer, seconds = send_raw(tls, data)
+    assert alert_of(answer) == alert
+    assert seconds < 0.5, seconds  # not the header timeout
+    logged(srv, since, f"[client 127.0.0.1] TLS handshake failed: {reason}\n")
+    wait_failures(srv, {reason: 1})
+    get_ok(tls, pki.ca)
+
+
+def test_client_stops_mid_handshake(guarded, pki):
+    """A client that sends half a ClientHello and closes, and one that sends a whole ClientHello, reads
+    the start of the server's flight and closes (its kernel resets the connection: bytes were left
+    unread): each is logged with its cause and counted at once, and the server keeps serving."""
+    srv, _, tls = guarded
+    hello = client_hello(pki.ca)
+    since = mark(srv)
+    with Client(HOST, tls) as c:
+        c.send(hello[:len(hello) // 2])
+    logged(srv, since, "[client 127.0.0.1] TLS handshake failed: unexpected eof while reading\n", timeout=0.5)
+    since = mark(srv)
+    with Client(HOST, tls) as c:
+        c.send(hello)
+        assert c.sock.recv(5)[:1] == b"\x16"  # the ServerHello's record
+    logged(srv, since, "[client 127.0.0.1] TLS handshake failed: Connection reset by peer\n", timeout=0.5)
+    wait_failures(srv, {"unexpected eof while reading": 1, "Connection reset by peer": 1})
+    get_ok(tls, pki.ca)
+
+
+def test_stalled_handshake_closed_at_header_timeout(guarded, pki):
+    """Half a ClientHello, then silence: the server closes at RequestHeaderTimeout (1 s) without a byte,
+    logs that the handshake did not complete, and counts it."""
+    srv, _, tls = guarded
+    hello = client_hello(pki.ca)
+    since = mark(srv)
+    answer, seconds = send_raw(tls, hello[:len(hello) // 2])
+    assert answer == b""
+    assert 0.9 <= seconds < 2.5, seconds
+    logged(srv, since, "[client 127.0.0.1] TLS handshake not completed within 1.0 s\n")
+    wait_failures(srv, {"handshake not completed": 1})
+    get_ok(tls, pki.ca)
+
+
+def test_silent_client_closed_at_header_timeout(guarded, pki):
+    """A client that connects and sends nothing is closed at RequestHeaderTimeout (1 s), as on plain TCP
+    without a log line (a browser's spare connection is no error); /metrics counts `no ClientHello`."""
+    srv, plain, tls = guarded
+    since = mark(srv)
+    answer, seconds = send_raw(tls, b"")
+    assert answer == b""
+    assert 0.9 <= seconds < 2.5, seconds
+    wait_failures(srv, {"no ClientHello": 1})
+    assert "[client" not in srv.log_path.read_bytes()[since:].decode()
+    get_ok(tls, pki.ca)
+
+
+def plain_on_tls(port: int, head_only: bool = False, body: str | None = None) -> bytes:
+    text = body if body is not None else PLAIN_ON_TLS.format(port=port)
+    head = ("HTTP/1.1 400 Bad Request\r\nDate: *\r\nServer: httpd/0.1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(text)}\r\nConnection: close\r\n\r\n")
+    return (head + ("" if head_only else text)).encode()
+
+
+def test_plain_http_request_to_the_tls_port(guarded, pki):
+    """A plain HTTP request to the TLS port gets the exact 400 that names the https:// address (HEAD: its
+    head), then the close; without a Host the answer says `https:// on this port`. Each is logged and
+    counted (`plain HTTP`), and curl shows the text."""
+    srv, _, tls = guarded
+    since = mark(srv)
+    answer, _ = send_raw(tls, f"GET /a.txt HTTP/1.1\r\nHost: 127.0.0.1:{tls}\r\n\r\n".encode())
+    assert without_date(answer) == plain_on_tls(tls)
+    answer, _ = send_raw(tls, f"HEAD /a.txt HTTP/1.1\r\nHost: 127.0.0.1:{tls}\r\n\r\n".encode())
+    assert without_date(answer) == plain_on_tls(tls, head_only=True)
+    answer, _ = send_raw(tls, b"GET / HTTP/1.0\r\n\r\n")
+    no_host = "400 Bad Request: this port speaks HTTPS (TLS), not plain HTTP. Use https:// on this port\n"
+    assert without_date(answer) == plain_on_tls(tls, body=no_host).replace(b"HTTP/1.1 400", b"HTTP/1.1 400")
+    p = curl("-w", "%{http_code}", f"http://127.0.0.1:{tls}/a.txt")
+    assert p.returncode == 0 and p.stdout == PLAIN_ON_TLS.format(port=tls).encode() + b"400", p.stderr
+    log = logged(srv, since, '[client 127.0.0.1] 400 "GET / HTTP/1.0": plain HTTP request sent to a TLS port\n')
+    assert log.count('"GET /a.txt HTTP/1.1": plain HTTP request sent to a TLS port\n') == 2
+    assert '[client 127.0.0.1] 400 "HEAD /a.txt HTTP/1.1": plain HTTP request sent to a TLS port\n' in log
+    wait_failures(srv, {"plain HTTP": 4})
+    get_ok(tls, pki.ca)
+
+
+def test_renegotiation_refused(guarded, pki):
+    """A TLS 1.2 client asking to renegotiate (s_client's `R`) is refused: no second handshake (the
+    server answers no_renegotiation, the client gives up and closes), the log says so, the counters show
+    one handshake, and the server keeps serving."""
+    srv, _, tls = guarded
+    since = mark(srv)
+    client = SClient(tls, "-tls1_2", "-CAfile", str(pki.ca.root))
+    try:
+        assert client.wait_for("Extended master secret: yes\n---\n"), client.output  # the session printed
+        client.send(b"R\n")
+        assert client.exited(5), client.output
+    finally:
+        out = client.finish()
+    assert "RENEGOTIATING" in out and "no renegotiation" in out, out
+    logged(srv, since, "[client 127.0.0.1] TLS: sslv3 alert handshake failure\n")
+    t = tls_counters(srv)
+    assert (t["handshakes"], t["failures"]) == (1, 0), t
+    get_ok(tls, pki.ca)
+
+
+def test_tls13_key_update_keeps_serving(guarded, pki):
+    """TLS 1.3 key updates (s_client's `K`: ours, and the server asked to update its own) are no
+    renegotiation: the connection goes on and its next request is answered."""
+    srv, _, tls = guarded
+    client = SClient(tls, "-tls1_3", "-CAfile", str(pki.ca.root))
+    try:
+        assert client.wait_for("Verify return code: 0 (ok)\n---\n"), client.output
+        assert client.send(b"K\n")
+        assert client.wait_for("KEYUPDATE"), client.output
+        assert client.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert client.wait_for("hello over TLS\n"), client.output
+    finally:
+        out = client.finish()
+    assert "HTTP/1.1 200 OK\r\n" in out
+    assert tls_counters(srv)["failures"] == 0
