@@ -14,6 +14,7 @@ import shutil
 import socket
 import ssl
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -744,7 +745,7 @@ def test_garbage_before_the_handshake(guarded, pki, name):
     since = mark(srv)
     answer, seconds = send_raw(tls, data)
     assert alert_of(answer) == alert
-    assert seconds < 0.5, seconds  # not the header timeout
+    assert seconds < 0.8, seconds  # not the header timeout (1 s)
     logged(srv, since, f"[client 127.0.0.1] TLS handshake failed: {reason}\n")
     wait_failures(srv, {reason: 1})
     get_ok(tls, pki.ca)
@@ -816,7 +817,7 @@ def test_plain_http_request_to_the_tls_port(guarded, pki):
     assert without_date(answer) == plain_on_tls(tls, head_only=True)
     answer, _ = send_raw(tls, b"GET / HTTP/1.0\r\n\r\n")
     no_host = "400 Bad Request: this port speaks HTTPS (TLS), not plain HTTP. Use https:// on this port\n"
-    assert without_date(answer) == plain_on_tls(tls, body=no_host).replace(b"HTTP/1.1 400", b"HTTP/1.1 400")
+    assert without_date(answer) == plain_on_tls(tls, body=no_host)
     p = curl("-w", "%{http_code}", f"http://127.0.0.1:{tls}/a.txt")
     assert p.returncode == 0 and p.stdout == PLAIN_ON_TLS.format(port=tls).encode() + b"400", p.stderr
     log = logged(srv, since, '[client 127.0.0.1] 400 "GET / HTTP/1.0": plain HTTP request sent to a TLS port\n')
@@ -861,3 +862,97 @@ def test_tls13_key_update_keeps_serving(guarded, pki):
         out = client.finish()
     assert "HTTP/1.1 200 OK\r\n" in out
     assert tls_counters(srv)["failures"] == 0
+
+
+# --------------------------------------------------------------------------------------------
+# 8. Memory: failed handshakes leave nothing behind
+# --------------------------------------------------------------------------------------------
+
+
+def old_protocol_context() -> ssl.SSLContext:
+    """A client context that offers only TLS 1.0 and 1.1 (security level 0, no certificate check)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers("DEFAULT@SECLEVEL=0")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+    return ctx
+
+
+def failing_clients(port: int, ca: CA) -> list:
+    """Clients whose handshakes fail in different places, each a callable, with the reason counted."""
+    hello = client_hello(ca)
+    h2 = context(ca)
+    h2.set_alpn_protocols(["h2"])
+    untrusting = ssl.create_default_context()  # the system's roots: not the test CA
+    old = old_protocol_context()
+
+    def tls_fails(ctx):
+        def run():
+            with pytest.raises(ssl.SSLError):
+                tls_client(port, ca, ctx=ctx)
+        return run
+
+    def half_hello():
+        with Client(HOST, port) as c:
+            c.send(hello[:len(hello) // 2])
+
+    def reset_after_server_flight():
+        with Client(HOST, port) as c:
+            c.send(hello)
+            c.sock.recv(5)
+
+    def connect_and_close():
+        Client(HOST, port).close()
+
+    return [
+        (lambda: send_raw(port, GARBAGE["0x16-then-garbage"][0]), "wrong version number"),
+        (lambda: send_raw(port, GARBAGE["handshake-record-of-garbage"][0]), "unexpected message"),
+        (half_hello, "unexpected eof while reading"),
+        (reset_after_server_flight, "Connection reset by peer"),
+        (tls_fails(h2), "no application protocol"),
+        (tls_fails(untrusting), "tlsv1 alert unknown ca"),
+        (tls_fails(old), "unsupported protocol"),
+        (lambda: send_raw(port, b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"), "plain HTTP"),
+        (connect_and_close, "no ClientHello"),
+    ]
+
+
+def rss_kib(pid: int) -> int:
+    return int(proc_status(pid)["VmRSS"].split()[0])
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_failed_handshakes_do_not_grow_memory(server, pki):
+    """200 handshakes that fail in 9 ways (garbage, half a ClientHello, a reset, ALPN h2 only, a client
+    that does not trust the certificate, TLS 1.0/1.1, plain HTTP, a connect without bytes) after a
+    warm-up: the daemon's resident memory grows by less than 8 MiB, no descriptor is left open, each
+    failure is counted by its reason, and a normal client is served."""
+    srv, _, tls = start_tls(server, tls_lines(*pki.site))
+    kinds = failing_clients(tls, pki.ca)
+    counted: dict[str, int] = {}
+
+    def run(n: int):
+        for i in range(n):
+            client, reason = kinds[i % len(kinds)]
+            client()
+            counted[reason] = counted.get(reason, 0) + 1
+
+    run(3 * len(kinds))
+    wait_failures(srv, counted)
+    get_ok(tls, pki.ca)
+    rss, fds = rss_kib(srv.pid), open_fds(srv.pid)
+    run(200)
+    wait_failures(srv, counted)
+    get_ok(tls, pki.ca)
+    grown = rss_kib(srv.pid) - rss
+    print(f"RSS {rss} KiB before 200 failed handshakes, grown by {grown} KiB")
+    assert grown < 8 * 1024, f"RSS grew by {grown} KiB over 200 failed handshakes"
+    assert wait_for(lambda: open_fds(srv.pid), lambda n: n == fds) == fds
+    assert tls_counters(srv)["handshakes"] == 2
