@@ -5,23 +5,22 @@ session resumption, testssl.sh's verdict, bad input over TLS, and the memory of 
 from __future__ import annotations
 
 import json
-import subprocess
-import xml.etree.ElementTree as ET
 import os
 import random
 import re
 import shutil
-import socket
 import ssl
+import subprocess
 import time
 import warnings
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from httpdkit import (HOST, Client, Server, assert_common_head, fetch, http_date, proc_status,
-                      stop_servers, wait_for, without_date)
+from httpdkit import (HOST, Client, Server, fetch, http_date, proc_status, stop_servers, wait_for,
+                      without_date)
 from tlskit import (CA, SClient, client_hello, context, curl, listener_ports, s_client, tls_client,
                     tls_lines, tls_listen)
 
@@ -372,6 +371,23 @@ def test_tls12_only_refuses_tls13(server, pki):
     assert "Protocol  : TLSv1.2" in s_client(tls, "-CAfile", str(pki.ca.root))
     p = curl("--cacert", str(pki.ca.root), "-w", "%{http_code}", f"https://127.0.0.1:{tls}/a.txt")
     assert p.returncode == 0 and p.stdout == b"hello over TLS\n200", p.stderr
+
+
+def test_configured_ciphers_are_the_only_ones(server, pki):
+    """TLSCiphers and TLSCipherSuites replace the defaults: TLS 1.2 and 1.3 negotiate the one cipher
+    configured for each; a client offering only another is refused (no shared cipher, logged)."""
+    srv, _, tls = start_tls(server, ["TLSCiphers ECDHE-ECDSA-AES256-GCM-SHA384",
+                                     "TLSCipherSuites TLS_CHACHA20_POLY1305_SHA256", *tls_lines(*pki.site)])
+    root = str(pki.ca.root)
+    assert "New, TLSv1.2, Cipher is ECDHE-ECDSA-AES256-GCM-SHA384" in s_client(tls, "-tls1_2", "-CAfile", root)
+    assert "New, TLSv1.3, Cipher is TLS_CHACHA20_POLY1305_SHA256" in s_client(tls, "-tls1_3", "-CAfile", root)
+    since = mark(srv)
+    handshake_refused(s_client(tls, "-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256", "-CAfile", root),
+                      40, "handshake failure")
+    handshake_refused(s_client(tls, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256", "-CAfile", root),
+                      40, "handshake failure")
+    log = logged(srv, since, "[client 127.0.0.1] TLS handshake failed: no shared cipher\n")
+    assert wait_for(lambda: failures_by_reason(srv), lambda f: f == {"no shared cipher": 2}) == {"no shared cipher": 2}, log
 
 
 # --------------------------------------------------------------------------------------------
