@@ -1041,6 +1041,16 @@ class Tls:
             f" every workload against every server in turn (workloads in the order {', '.join(self.workloads)}); the servers'"
             " order rotates from one round to the next")
         say("")
+        short = int(s["ROUNDS"]) < 2 or int(s["DURATION"]) < 8
+        load = m.get("load_start", "").split()
+        busy = load and float(load[0]) >= 0.75 * int(m["nproc"])
+        if short or busy:
+            say("**Caution:** " + " ".join(x for x in (
+                f"a short run (ROUNDS={s['ROUNDS']}, DURATION={s['DURATION']} s): a check that the benchmark works." if short else "",
+                f"The machine was busy (load average {load[0]} on {m['nproc']} CPUs before the first round):"
+                " the rates and even the CPU figures move by tens of percent from run to run." if busy else "",
+                "Not figures to quote; rerun with the defaults on a quiet machine.") if x))
+            say("")
         say("What each server negotiated with the clients (checked before measuring: `openssl s_client` with the clients'")
         say("configuration):")
         say("")
