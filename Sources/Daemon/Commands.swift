@@ -4,8 +4,8 @@
 public import Config
 import IO
 import Server
-import TLS
 import Support
+import TLS
 
 #if canImport(Glibc)
     import Glibc

@@ -73,7 +73,8 @@ final class LoadedPair {
         let certs = try readCertificates(source)
         guard let key = readKey(source.keyFile) else {
             for c in certs { X509_free(c) }
-            throw StartupError("\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile): \(openSSLFailure("no PEM private key"))")
+            throw StartupError(
+                "\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile): \(openSSLFailure("no PEM private key"))")
         }
         return LoadedPair(source: source, certificates: certs, key: key)
     }
@@ -189,7 +190,8 @@ extension LoadedPair {
             findings.append(.init(severity: .fatal, message: "\(keyAt): neither an RSA nor an ECDSA key"))
         } else if X509_check_private_key(leaf, key) != 1 {
             ERR_clear_error()
-            findings.append(.init(severity: .fatal, message: "\(keyAt): does not match the certificate in \(source.certificateFile)"))
+            findings.append(
+                .init(severity: .fatal, message: "\(keyAt): does not match the certificate in \(source.certificateFile)"))
         }
         for i in 0..<(certificates.count - 1) {
             let (child, parent) = (certificates[i], certificates[i + 1])
@@ -212,12 +214,14 @@ extension LoadedPair {
         } else if now >= notAfter {
             findings.append(.init(severity: .problem, message: "\(cert): expired on \(utcText(notAfter))"))
         } else if notAfter - now < expiryWarningDays * 86400 {
-            findings.append(.init(severity: .warning, message: "\(cert): expires on \(utcText(notAfter)), within \(expiryWarningDays) days"))
+            findings.append(
+                .init(severity: .warning, message: "\(cert): expires on \(utcText(notAfter)), within \(expiryWarningDays) days"))
         }
         var st = stat()
         if stat(source.keyFile, &st) == 0 && st.st_mode & 0o044 != 0 {
             let mode = String(st.st_mode & 0o777, radix: 8)
-            findings.append(.init(severity: .warning, message: "\(keyAt): readable by group or others (mode \(mode)): chmod 600 it"))
+            findings.append(
+                .init(severity: .warning, message: "\(keyAt): readable by group or others (mode \(mode)): chmod 600 it"))
         }
         return findings
     }
