@@ -70,6 +70,7 @@ final class LoadedPair {
 
     /// Reads the pair; throws `file:line: message` when a file cannot be read or holds no certificate or key.
     static func load(_ source: CertificateSource) throws(StartupError) -> LoadedPair {
+        try OpenSSLLibrary.load()
         let certs = try readCertificates(source)
         guard let key = readKey(source.keyFile) else {
             for c in certs { X509_free(c) }

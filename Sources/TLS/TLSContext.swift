@@ -72,6 +72,7 @@ public final class TLSContext: @unchecked Sendable {
         throws(StartupError) -> TLSContext
     {
         guard !options.certificates.isEmpty else { throw StartupError("TLS needs TLSCertificateFile and TLSCertificateKeyFile") }
+        try OpenSSLLibrary.load()
         var pairs: [LoadedPair] = []
         var findings: [CertificateFinding] = []
         for source in options.certificates {
@@ -174,6 +175,7 @@ public final class TLSContext: @unchecked Sendable {
     /// The process's ticket-key ring, made (with its first key) on first use.
     static func ticketKeys() -> UnsafeMutablePointer<httpd_ticket_ring>? {
         if let ring = ticketRing { return ring }
+        guard (try? OpenSSLLibrary.load()) != nil else { return nil }
         let ring = UnsafeMutablePointer<httpd_ticket_ring>.allocate(capacity: 1)
         ring.initialize(to: httpd_ticket_ring())
         guard httpd_ticket_ring_rotate(ring) == 1 else {
