@@ -46,7 +46,7 @@ public func loadSettings(_ options: CommandLineOptions) -> LoadedSettings {
     case .success(var config):
         if options.foreground { config.foreground = true }
         do throws(StartupError) {
-            return .loaded(try ServerSettings.make(config))
+            return .loaded(try ServerSettings.make(config, checkTLSChain: !options.inetd || options.action == .checkConfig))
         } catch {
             return .failed(.startup(error))
         }

@@ -67,7 +67,8 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// Builds the contexts: reads and checks every pair (a `.fatal` finding throws it), applies the options.
-    public static func make(_ options: TLSOptions, now: Int? = nil, trustFile: String? = nil)
+    /// `checkChain` false skips the chain-completeness check (see `LoadedPair.check`).
+    public static func make(_ options: TLSOptions, now: Int? = nil, trustFile: String? = nil, checkChain: Bool = true)
         throws(StartupError) -> TLSContext
     {
         guard !options.certificates.isEmpty else { throw StartupError("TLS needs TLSCertificateFile and TLSCertificateKeyFile") }
@@ -75,7 +76,7 @@ public final class TLSContext: @unchecked Sendable {
         var findings: [CertificateFinding] = []
         for source in options.certificates {
             let pair = try LoadedPair.load(source)
-            let found = pair.check(now: now ?? Int(time(nil)), trustFile: trustFile)
+            let found = pair.check(now: now ?? Int(time(nil)), trustFile: trustFile, checkChain: checkChain)
             if let fatal = found.first(where: { $0.severity == .fatal }) { throw StartupError(fatal.message) }
             findings += found
             pairs.append(pair)
@@ -192,15 +193,27 @@ public final class TLSContext: @unchecked Sendable {
         }
     }
 
-    /// A new server-side SSL object on `fd`, starting from the first context; nil when OpenSSL cannot make one.
-    func newConnection(fd: Int32) -> OpaquePointer? {
+    /// A new server-side SSL object on `fd`, starting from the first context, and the buffer its records are
+    /// written into (nil when it writes to the socket itself: with kernel TLS possible, which needs OpenSSL's
+    /// socket BIO); nil when OpenSSL cannot make them.
+    func newConnection(fd: Int32, socketWrites: Bool) -> (OpaquePointer, UnsafeMutablePointer<httpd_outbuf>?)? {
         guard let ssl = SSL_new(contexts[0]) else { return nil }
-        guard SSL_set_fd(ssl, fd) == 1 else {
-            SSL_free(ssl)
-            return nil
+        var out: UnsafeMutablePointer<httpd_outbuf>?
+        if socketWrites {
+            guard SSL_set_fd(ssl, fd) == 1 else {
+                SSL_free(ssl)
+                return nil
+            }
+        } else {
+            var bio: OpaquePointer?
+            guard httpd_ssl_set_bios(ssl, fd, &bio) == 1, let bio else {
+                SSL_free(ssl)
+                return nil
+            }
+            out = httpd_outbio_buffer(bio)
         }
         SSL_set_accept_state(ssl)
-        return ssl
+        return (ssl, out)
     }
 
     /// The context whose certificate names cover `host`, if another than the first.

@@ -70,8 +70,26 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     var stage: UnsafeMutableRawPointer?
     var stageSent = 0
     var stageCount = 0
-    /// A staging buffer's size: one full TLS record.
-    static let stageCapacity = 16384
+    /// The staging buffer's size: one full TLS record of bytes, or four when a file is read into it.
+    var stageCapacity = 0
+    static let smallStage = 16384
+    static let fileStage = 65536
+    /// Ciphertext collected before one write(2) (four full records): `out` holds the records OpenSSL made
+    /// and not yet written (nil when OpenSSL writes to the socket itself, for kernel TLS).
+    static let batchBytes = 65536
+    var out: UnsafeMutablePointer<httpd_outbuf>?
+    var cipherPending: Int { out.map { $0.pointee.end - $0.pointee.start } ?? 0 }
+    /// The kernel offers TLS (`tls` in tcp_available_ulp): connections let OpenSSL write to the socket, so
+    /// that it can hand the session to the kernel (kTLS, SSL_sendfile). Otherwise records are batched.
+    static let kernelOffersTLS: Bool = {
+        let fd = open("/proc/sys/net/ipv4/tcp_available_ulp", O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        var buf = [UInt8](repeating: 0, count: 256)
+        let n = read(fd, &buf, buf.count)
+        guard n > 0 else { return false }
+        return buf[0..<n].split(whereSeparator: { $0 == 0x20 || $0 == 0x0A }).contains { $0.elementsEqual("tls".utf8) }
+    }()
     /// Input kept while the owner is not reading before reading pauses (as BufferedSocket).
     static let inputCap = BufferedSocket.inputCap
 
@@ -79,10 +97,11 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     /// one (the caller still owns `fd` then).
     public init?(_ loop: EventLoop, fd: Int32, context: TLSContext, stats: TLSStats) {
         guard let events = SocketEvents(loop, fd: fd) else { return nil }
-        guard let ssl = context.newConnection(fd: fd) else {
+        guard let (ssl, out) = context.newConnection(fd: fd, socketWrites: Self.kernelOffersTLS) else {
             ERR_clear_error()
             return nil
         }
+        self.out = out
         self.fd = fd
         self.context = context
         self.stats = stats
@@ -102,7 +121,7 @@ public final class TLSSocket: Transport, SocketEventsOwner {
 
     public var peer: PeerAddress { Sockets.peerAddress(fd) }
     public var inputCount: Int { inEnd - inStart }
-    public var outputCount: Int { queuedBytes + stageCount - stageSent }
+    public var outputCount: Int { queuedBytes + stageCount - stageSent + cipherPending }
     public var spokePlainHTTP: Bool { phase == .plain }
 
     public func inputPending() -> Bool {
@@ -129,6 +148,14 @@ public final class TLSSocket: Transport, SocketEventsOwner {
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0, !closed else { return }
+        // Behind what the staging buffer holds, when nothing else is queued and it fits: no copy to
+        // allocate, and a head and a small body leave in one record.
+        if queueHead == queue.count && stageCount + bytes.count <= max(stageCapacity, Self.smallStage) {
+            reserveStage(Self.smallStage)
+            (stage! + stageCount).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            stageCount += bytes.count
+            return
+        }
         queue.append(.bytes(Array(bytes), 0))
         queuedBytes += bytes.count
     }
@@ -177,7 +204,9 @@ public final class TLSSocket: Transport, SocketEventsOwner {
         if stageCount == 0, let s = stage {
             s.deallocate()
             stage = nil
+            stageCapacity = 0
         }
+        if let out { httpd_outbuf_release(out) }
         if queue.isEmpty { queue = [] }
     }
 
@@ -186,6 +215,7 @@ public final class TLSSocket: Transport, SocketEventsOwner {
         if let ssl, phase == .open {
             _ = SSL_shutdown(ssl)
             ERR_clear_error()
+            pushCipherOnce()
         }
         shutdown(fd, Int32(SHUT_WR))
     }
@@ -202,6 +232,7 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             if phase == .open && failure == nil && outputCount == 0 && !sawEOF {
                 SSL_set_quiet_shutdown(ssl, 0)
                 _ = SSL_shutdown(ssl)
+                pushCipherOnce()
             }
             ERR_clear_error()
             SSL_free(ssl)
@@ -232,7 +263,16 @@ public final class TLSSocket: Transport, SocketEventsOwner {
 
     public func socketWritable() {
         if phase == .handshake {
-            handshake()
+            guard out != nil else {
+                handshake()
+                return
+            }
+            // The server's flight did not fit the socket at once: the rest of it.
+            switch pushCipher() {
+            case .failed(let e): fail(.error(e), reason: nil)
+            case .drained: events.watchWriting(false)
+            case .pending: break
+            }
             return
         }
         let before = outputCount
@@ -276,9 +316,24 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             }
         }
         let r = SSL_do_handshake(ssl)
+        let code = r == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl, r)
+        let reason = r == 1 || code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE ? nil : sslFailureReason(code)
+        // What OpenSSL wrote (the server's flight, or an alert) goes out now.
+        let pushed = pushCipher()
+        if let reason {
+            stats.failed(reason)
+            phase = .open  // counted: `close` must not count it again
+            failure = "TLS handshake failed: \(reason)"
+            fail(.error(EPROTO), reason: failure)
+            return
+        }
+        if case .failed(let e) = pushed {
+            fail(.error(e), reason: nil)
+            return
+        }
         if r == 1 {
             phase = .open
-            events.watchWriting(false)
+            if case .drained = pushed { events.watchWriting(false) }
             let version = String(cString: SSL_get_version(ssl))
             security = TransportSecurity(version: version, cipher: String(cString: SSL_CIPHER_get_name(SSL_get_current_cipher(ssl))))
             stats.completed(version: version, resumed: SSL_session_reused(ssl) == 1)
@@ -290,17 +345,10 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             readRecords()
             return
         }
-        switch SSL_get_error(ssl, r) {
-        case SSL_ERROR_WANT_READ:
-            events.watchWriting(false)
-        case SSL_ERROR_WANT_WRITE:
+        if code == SSL_ERROR_WANT_WRITE {
             events.watchWriting(true)
-        case let code:
-            let reason = sslFailureReason(code)
-            stats.failed(reason)
-            phase = .open  // counted: `close` must not count it again
-            failure = "TLS handshake failed: \(reason)"
-            fail(.error(EPROTO), reason: failure)
+        } else if case .drained = pushed {
+            events.watchWriting(false)
         }
     }
 
@@ -327,7 +375,7 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     /// Room for `want` more bytes of input at `inEnd` (compacting or growing the buffer).
     func reserveInput(_ want: Int) {
         if inBuf == nil {
-            inCapacity = max(want, Self.stageCapacity)
+            inCapacity = max(want, Self.smallStage)
             inBuf = UnsafeMutableRawPointer.allocate(byteCount: inCapacity, alignment: 16)
             return
         }
@@ -362,6 +410,9 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             if n > 0 {
                 inEnd += Int(n)
                 got = true
+                // Nothing left inside OpenSSL: stop here rather than meet EAGAIN with one more read(2); the
+                // read event fires again if the kernel holds more.
+                if SSL_has_pending(ssl) == 0 { break }
                 continue
             }
             let code = SSL_get_error(ssl, n)
@@ -376,11 +427,15 @@ public final class TLSSocket: Transport, SocketEventsOwner {
                 if !closed { fail(.eof, reason: nil) }
                 return
             default:
+                let savedErrno = errno
                 let reason = sslFailureReason(code)
                 if got && readingEnabled { delegate?.transportReadable() }
                 guard !closed else { return }
-                // A client that closes without close_notify has ended its side all the same.
-                if reason == "unexpected eof" || reason == "unexpected eof while reading" {
+                if code == SSL_ERROR_SYSCALL && savedErrno != 0 {
+                    // The socket failed (a reset): as on plain TCP, not a TLS matter.
+                    fail(.error(savedErrno), reason: nil)
+                } else if reason == "unexpected eof" || reason == "unexpected eof while reading" {
+                    // A client that closes without close_notify has ended its side all the same.
                     fail(.eof, reason: nil)
                 } else {
                     failure = "TLS: \(reason)"
@@ -389,6 +444,11 @@ public final class TLSSocket: Transport, SocketEventsOwner {
                 return
             }
             break
+        }
+        // Reading may have made records to send (an alert, a key update): they go out now.
+        if cipherPending > 0, case .failed(let e) = pushCipher() {
+            fail(.error(e), reason: nil)
+            return
         }
         if got && readingEnabled { delegate?.transportReadable() }
     }
@@ -414,15 +474,60 @@ public final class TLSSocket: Transport, SocketEventsOwner {
 
     // MARK: Writing
 
+    /// A staging buffer of at least `size` bytes (its content kept).
+    func reserveStage(_ size: Int) {
+        guard stageCapacity < size else { return }
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        if let stage {
+            bigger.copyMemory(from: stage, byteCount: stageCount)
+            stage.deallocate()
+        }
+        stage = bigger
+        stageCapacity = size
+    }
+
+    /// Writes the collected records to the socket: `.pending` (the write event on) when the kernel takes
+    /// no more now.
+    func pushCipher() -> FlushResult {
+        guard let o = out else { return .drained }
+        while o.pointee.end > o.pointee.start {
+            let n = Glibc.write(fd, o.pointee.data + o.pointee.start, o.pointee.end - o.pointee.start)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN {
+                    writePending = true
+                    events.watchWriting(true)
+                    return .pending
+                }
+                return .failed(errno)
+            }
+            o.pointee.start += n
+        }
+        o.pointee.start = 0
+        o.pointee.end = 0
+        return .drained
+    }
+
+    /// One write(2) of the collected records, whatever it takes (a close_notify on the way out).
+    func pushCipherOnce() {
+        guard let o = out, o.pointee.end > o.pointee.start else { return }
+        let n = Glibc.write(fd, o.pointee.data + o.pointee.start, o.pointee.end - o.pointee.start)
+        if n > 0 { o.pointee.start += n }
+    }
+
     /// Moves queued output into the staging buffer, up to a record: bytes copied, file regions read with pread.
     /// Returns an errno when a file cannot be read (EIO when it shrank).
     func fillStage() -> Int32 {
-        if stage == nil { stage = UnsafeMutableRawPointer.allocate(byteCount: Self.stageCapacity, alignment: 16) }
-        let s = stage!
         stageCount = 0
         stageSent = 0
-        while queueHead < queue.count && stageCount < Self.stageCapacity {
-            let room = Self.stageCapacity - stageCount
+        if case .file(_, _, let length) = queue[queueHead], length > Self.smallStage {
+            reserveStage(Self.fileStage)
+        } else {
+            reserveStage(Self.smallStage)
+        }
+        let s = stage!
+        while queueHead < queue.count && stageCount < stageCapacity {
+            let room = stageCapacity - stageCount
             switch queue[queueHead] {
             case .bytes(let bytes, let done):
                 let n = min(room, bytes.count - done)
@@ -463,8 +568,13 @@ public final class TLSSocket: Transport, SocketEventsOwner {
         if phase == .plain { return writePlain() }
         guard let ssl, phase == .open else { return outputCount == 0 ? .drained : .pending }
         while true {
+            // Everything is encrypted: what remains is ciphertext. Else a full batch goes out first.
+            if stageSent == stageCount && queueHead == queue.count { return pushCipher() }
+            if cipherPending >= Self.batchBytes {
+                let pushed = pushCipher()
+                guard case .drained = pushed else { return pushed }
+            }
             if stageSent == stageCount {
-                if queuedBytes == 0 && queueHead == queue.count { return .drained }
                 if kernelTLS, case .file(let segment, let offset, let length) = queue[queueHead] {
                     // Kernel TLS: the file goes from the page cache to the socket, encrypted by the kernel.
                     let n = SSL_sendfile(ssl, segment.fd, off_t(offset), length, 0)
@@ -488,7 +598,7 @@ public final class TLSSocket: Transport, SocketEventsOwner {
                 }
                 let e = fillStage()
                 if e != 0 { return .failed(e) }
-                if stageCount == 0 { return .drained }
+                if stageCount == 0 { continue }
             }
             let n = SSL_write(ssl, stage! + stageSent, Int32(stageCount - stageSent))
             if n > 0 {
@@ -511,8 +621,12 @@ public final class TLSSocket: Transport, SocketEventsOwner {
                 return .pending
             default:
                 let e = errno
+                if code == SSL_ERROR_SYSCALL && e != 0 {
+                    ERR_clear_error()
+                    return .failed(e)  // the socket failed, as on plain TCP
+                }
                 failure = "TLS write: \(sslFailureReason(code))"
-                return .failed(code == SSL_ERROR_SYSCALL && e != 0 ? e : EPIPE)
+                return .failed(EPIPE)
             }
         }
     }
