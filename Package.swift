@@ -76,7 +76,9 @@ let package = Package(
         // Connections (over a Transport), routing, the worker pool, logs, statistics, status pages.
         .target(name: "Server", dependencies: ["IO", "TLS", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
         // The process: start-up order, daemonizing, PID file, privileges, signals, inetd mode.
-        .target(name: "Daemon", dependencies: ["Server", "TLS", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
+        .target(
+            name: "Daemon", dependencies: ["Server", "TLS", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict
+        ),
         // Thin entry point: arguments, configuration, mode, exit status.
         .executableTarget(
             name: "httpd", dependencies: ["Daemon", "Config", "Support"], swiftSettings: strict, linkerSettings: releaseLink),

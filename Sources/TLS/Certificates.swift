@@ -240,8 +240,7 @@ extension LoadedPair {
             findings.append(.init(severity: .problem, message: "\(cert): expired on \(utcText(notAfter))"))
         } else if notAfter - now < expiryWarningDays * 86400 {
             findings.append(
-                .init(
-                    severity: .warning, message: "\(cert): expires on \(utcText(notAfter)), within \(expiryWarningDays) days"))
+                .init(severity: .warning, message: "\(cert): expires on \(utcText(notAfter)), within \(expiryWarningDays) days"))
         }
         var st = stat()
         if stat(source.keyFile, &st) == 0 && st.st_mode & 0o044 != 0 {
