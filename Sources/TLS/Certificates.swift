@@ -72,19 +72,32 @@ final class LoadedPair {
     static func load(_ source: CertificateSource) throws(StartupError) -> LoadedPair {
         try OpenSSLLibrary.load()
         let certs = try readCertificates(source)
-        guard let key = readKey(source.keyFile) else {
+        do throws(StartupError) {
+            return LoadedPair(source: source, certificates: certs, key: try readKey(source))
+        } catch {
             for c in certs { X509_free(c) }
-            throw StartupError(
-                "\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile): \(openSSLFailure("no PEM private key"))")
+            throw error
         }
-        return LoadedPair(source: source, certificates: certs, key: key)
+    }
+
+    /// Why a file could not be opened: `strerror(code)`, and for EACCES in a process that is not root (a
+    /// reload after the privilege drop) who could not read it and what to do.
+    static func openFailure(_ code: Int32) -> String {
+        var text = errnoText(code)
+        let uid = geteuid()
+        if code == EACCES && uid != 0 {
+            let user = getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(uid)"
+            text += " (httpd runs as \(user) now: make the file readable by \(user), or restart httpd to read it as root)"
+        }
+        return text
     }
 
     static func readCertificates(_ source: CertificateSource) throws(StartupError) -> [OpaquePointer] {
         let path = source.certificateFile
         guard let bio = BIO_new_file(path, "r") else {
+            let code = errno
             ERR_clear_error()
-            throw StartupError("\(source.certificateLocation): TLSCertificateFile \(path): \(errnoText(errno))")
+            throw StartupError("\(source.certificateLocation): TLSCertificateFile \(path): \(openFailure(code))")
         }
         defer { BIO_free(bio) }
         var certs: [OpaquePointer] = []
@@ -100,10 +113,20 @@ final class LoadedPair {
         return certs
     }
 
-    static func readKey(_ path: String) -> OpaquePointer? {
-        guard let bio = BIO_new_file(path, "r") else { return nil }
+    /// The pair's private key; throws `file:line: message`: an unopenable file with its errno (OpenSSL's own
+    /// text for a failed fopen is only "system lib"), a file without a key with OpenSSL's reason.
+    static func readKey(_ source: CertificateSource) throws(StartupError) -> OpaquePointer {
+        let at = "\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile)"
+        guard let bio = BIO_new_file(source.keyFile, "r") else {
+            let code = errno
+            ERR_clear_error()
+            throw StartupError("\(at): \(openFailure(code))")
+        }
         defer { BIO_free(bio) }
-        return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+        guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+            throw StartupError("\(at): \(openSSLFailure("no PEM private key"))")
+        }
+        return key
     }
 
     /// The certificate's DNS names: its subjectAltNames, or its subject's common name when it has none.
@@ -186,14 +209,8 @@ extension LoadedPair {
         var findings: [CertificateFinding] = []
         let cert = "\(source.certificateLocation): TLSCertificateFile \(source.certificateFile)"
         let keyAt = "\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile)"
-        let type = EVP_PKEY_get_base_id(key)
-        if type != EVP_PKEY_RSA && type != EVP_PKEY_EC {
-            findings.append(.init(severity: .fatal, message: "\(keyAt): neither an RSA nor an ECDSA key"))
-        } else if X509_check_private_key(leaf, key) != 1 {
-            ERR_clear_error()
-            findings.append(
-                .init(severity: .fatal, message: "\(keyAt): does not match the certificate in \(source.certificateFile)"))
-        }
+        // The order first: with the issuer before the certificate, the key cannot match the first certificate
+        // either, and "does not match" alone (the first fatal finding is the one reported) would mislead.
         for i in 0..<(certificates.count - 1) {
             let (child, parent) = (certificates[i], certificates[i + 1])
             if X509_check_issued(parent, child) != X509_V_OK || X509_verify(child, X509_get0_pubkey(parent)) != 1 {
@@ -205,6 +222,14 @@ extension LoadedPair {
                             + "(\(Self.subject(child))): the file must hold the certificate first, then each issuer in turn"))
                 break
             }
+        }
+        let type = EVP_PKEY_get_base_id(key)
+        if type != EVP_PKEY_RSA && type != EVP_PKEY_EC {
+            findings.append(.init(severity: .fatal, message: "\(keyAt): neither an RSA nor an ECDSA key"))
+        } else if X509_check_private_key(leaf, key) != 1 {
+            ERR_clear_error()
+            findings.append(
+                .init(severity: .fatal, message: "\(keyAt): does not match the certificate in \(source.certificateFile)"))
         }
         if checkChain, let why = chainIncomplete(trustFile: trustFile) {
             findings.append(.init(severity: .problem, message: "\(cert): chain incomplete: \(why)"))
