@@ -271,7 +271,8 @@ public final class Server {
     func prepareReload(_ new: ServerSettings) throws(StartupError) -> PreparedReload {
         var prepared = PreparedReload(accessLog: accessLog)
         let current = listeners.compactMap(\.address)
-        for address in new.config.effectiveListen where !current.contains(where: { $0.sameSocket(address) }) && !listenersInherited {
+        for address in new.config.effectiveListen
+        where !current.contains(where: { $0.sameSocket(address) }) && !listenersInherited {
             let fd = try Sockets.bindListener(host: address.host, port: address.port)
             prepared.listeners.append(try makeListener(BoundListener(address: address, fd: fd), enabled: false))
         }

@@ -335,7 +335,8 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             phase = .open
             if case .drained = pushed { events.watchWriting(false) }
             let version = String(cString: SSL_get_version(ssl))
-            security = TransportSecurity(version: version, cipher: String(cString: SSL_CIPHER_get_name(SSL_get_current_cipher(ssl))))
+            security = TransportSecurity(
+                version: version, cipher: String(cString: SSL_CIPHER_get_name(SSL_get_current_cipher(ssl))))
             stats.completed(version: version, resumed: SSL_session_reused(ssl) == 1)
             if httpd_ssl_ktls_send(ssl) == 1 {
                 kernelTLS = true
