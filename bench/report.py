@@ -1026,7 +1026,7 @@ class Tls:
         versions = [f"{m['version:httpd']} (commit {m['commit']}, `{m['bin:httpd']}`)" if "version:httpd" in m else None]
         versions += [m.get(f"version:{x}") for x in ("nginx", "lighttpd", "h2o")]
         say("- servers: " + "; ".join(v for v in versions if v))
-        say(f"- TLS library: {m['version:openssl']} (the `openssl` tool); linked by the servers: "
+        say(f"- TLS library: {m['version:openssl']} (the `openssl` tool); mapped by the running servers: "
             + ", ".join(f"{x} `{m.get('libssl:' + x) or NA}`" for x in self.servers))
         ulp = m.get("ktls_ulp", NA)
         say(f"- kernel TLS: the kernel's available TCP upper-layer protocols are `{ulp or 'none'}`"

@@ -272,9 +272,8 @@ for v in DURATION WARMUP ROUNDS HANDSHAKE_CLIENTS CERT CLIENT_SUITE SERVERS WORK
 done
 meta_peer_versions $SERVERS
 meta version:openssl "$(openssl version)"
-for s in $SERVERS; do   # the libssl each server is linked with
-    case $s in httpd) b=$HTTPD_BIN ;; nginx) b=$NGINX_BIN ;; lighttpd) b=$libdir/mod_openssl.so ;; h2o) b=$H2O_BIN ;; esac
-    meta "libssl:$s" "$(ldd "$b" 2>/dev/null | awk '/libssl/ { print $3; exit }')"
+for s in $SERVERS; do   # the libssl each running server has mapped (httpd loads it with dlopen, lighttpd with mod_openssl)
+    meta "libssl:$s" "$(for p in $(svc_pids "$s"); do awk '$6 ~ /libssl/ { print $6; exit }' "/proc/$p/maps" 2>/dev/null; done | sort -u | paste -sd ' ')"
 done
 meta version:wrk "wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
 meta ktls_ulp "$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null || echo '?')"
