@@ -10,6 +10,9 @@
 #                 (busybox httpd -i under xinetd), lighttpd (1.4, one process, -D), h2o (2.2, one thread)
 #                 PEER_CONNECTIONS, PEER_KEEPALIVE, PEER_NOFILE: connection limit, idle keep-alive timeout
 #                 and open-file limit written into every configuration (unset: each server's usual values)
+#                 PEER_TLS_CERT, PEER_TLS_KEY: every server (httpd, nginx, lighttpd, h2o) listens with TLS
+#                 instead, with the same TLS settings (see peer_tls below); peer_url is then https and
+#                 curl checks the certificate against PEER_TLS_CERT (peer_curl_tls)
 #   accounting    svc_ticks (CPU, /proc/PID/stat), svc_mem (RSS/PSS/USS), svc_rss_max, svc_sched,
 #                 svc_switches, settle
 #   clients       run_client, pause, shell_line, warm_up, parse_wrk, parse_ab, load_run (one measured run:
@@ -20,8 +23,8 @@
 #   builds        baseline_build COMMIT: the release binary of another commit, built once in a git worktree
 # The scripts start servers, measure and append TSV rows; bench/report.py does all the arithmetic and
 # writes the reports. Every process started here is stopped by PID on exit (bench_cleanup).
-# shellcheck shell=bash disable=SC2086,SC2015
-# (word splitting of space-separated lists is deliberate; A && B || die is meant)
+# shellcheck shell=bash disable=SC2086,SC2015,SC2046
+# (word splitting of space-separated lists and of $(peer_curl_tls) is deliberate; A && B || die is meant)
 
 BENCH_NAME=bench
 die() { echo "$BENCH_NAME: error: $*" >&2; exit 1; }
@@ -136,9 +139,30 @@ write_random() { head -c "$2" /dev/urandom > "$1"; }   # write_random FILE BYTES
 #                     worker_rlimit_nofile, lighttpd's server.max-fds
 PEER_CONNECTIONS=${PEER_CONNECTIONS:-} PEER_KEEPALIVE=${PEER_KEEPALIVE:-} PEER_NOFILE=${PEER_NOFILE:-}
 
+# TLS, when PEER_TLS_CERT (PEM: the certificate, self-signed, so no chain) and PEER_TLS_KEY (its private key)
+# are set: each server's one listener speaks TLS, with the same settings everywhere (bench/tls.sh):
+#   protocols         TLS 1.2 and 1.3
+#   TLS 1.2 ciphers   PEER_TLS_CIPHERS (httpd's default TLSCiphers, Mozilla's "intermediate"), server's order
+#   TLS 1.3 suites    PEER_TLS_SUITES (httpd's default TLSCipherSuites), server's order; h2o 2.2 cannot set
+#                     them (OpenSSL's default list, TLS_AES_256_GCM_SHA384 first): tls.sh's clients offer
+#                     one suite only, so that every server negotiates the same
+#   resumption        session tickets on (each server's own in-memory keys) and a server-side session cache
+#                     (httpd 20480 sessions, nginx shared:SSL:10m, h2o internal, lighttpd its default),
+#                     sessions valid 1 h
+#   ALPN, OCSP        ALPN as each server does it (http/1.1); no OCSP stapling (a self-signed certificate)
+PEER_TLS_CERT=${PEER_TLS_CERT:-} PEER_TLS_KEY=${PEER_TLS_KEY:-}
+PEER_TLS_CIPHERS=${PEER_TLS_CIPHERS:-ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305}
+PEER_TLS_SUITES=${PEER_TLS_SUITES:-TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256}
+peer_tls() { [ -n "$PEER_TLS_CERT" ]; }   # the servers listen with TLS
+peer_curl_tls() { ! peer_tls || echo "--cacert $PEER_TLS_CERT"; }   # curl's options for the servers' URLs
+
 httpd_conf() { # httpd_conf BIN DOCROOT [PORT]: httpd's benchmark settings (no Listen line without PORT)
-    [ -z "${3:-}" ] || echo "Listen 127.0.0.1:$3"
+    [ -z "${3:-}" ] || echo "Listen 127.0.0.1:$3${PEER_TLS_CERT:+ tls}"
     printf 'DocumentRoot %s\nLogLevel warn\nKeepAlive on\nMaxKeepAliveRequests 0\n' "$2"
+    if peer_tls; then
+        printf 'TLSCertificateFile %s\nTLSCertificateKeyFile %s\nTLSProtocols TLSv1.2 TLSv1.3\n' "$PEER_TLS_CERT" "$PEER_TLS_KEY"
+        printf 'TLSCiphers %s\nTLSCipherSuites %s\nTLSSessionTickets on\nTLSSessionCache 20480\n' "$PEER_TLS_CIPHERS" "$PEER_TLS_SUITES"
+    fi
     [ -z "$PEER_KEEPALIVE" ] || echo "KeepAliveTimeout $PEER_KEEPALIVE"
     [ -z "$PEER_CONNECTIONS" ] || printf 'MaxConnections %s\nMaxConnectionsPerClient %s\n' "$PEER_CONNECTIONS" "$PEER_CONNECTIONS"
     # no access log (none by default; said explicitly when this httpd build knows the directive)
@@ -182,8 +206,20 @@ http {
     uwsgi_temp_path nginx-tmp/uwsgi;
     scgi_temp_path nginx-tmp/scgi;
     server {
-        listen 127.0.0.1:$1;
-        root $2;
+        listen 127.0.0.1:$1${PEER_TLS_CERT:+ ssl};
+        root $2;$(peer_tls && cat <<EOF3
+
+        ssl_certificate $PEER_TLS_CERT;
+        ssl_certificate_key $PEER_TLS_KEY;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers $PEER_TLS_CIPHERS;
+        ssl_conf_command Ciphersuites $PEER_TLS_SUITES;
+        ssl_prefer_server_ciphers on;
+        ssl_session_tickets on;
+        ssl_session_cache shared:SSL:10m;
+        ssl_session_timeout 1h;
+EOF3
+)
     }
 }
 EOF2
@@ -210,6 +246,15 @@ ${conns:+server.max-connections = $conns}
 index-file.names = ( "index.html" )
 mimetype.assign = ( ".html" => "text/html; charset=utf-8", ".bin" => "application/octet-stream" )
 EOF
+    # TLS: mod_openssl (Debian's lighttpd-mod-openssl); session tickets on by default (keys rotated in memory)
+    peer_tls || return 0
+    cat <<EOF
+server.modules = ( "mod_openssl" )
+ssl.engine = "enable"
+ssl.pemfile = "$PEER_TLS_CERT"
+ssl.privkey = "$PEER_TLS_KEY"
+ssl.openssl.ssl-conf-cmd = ( "MinProtocol" => "TLSv1.2", "CipherString" => "$PEER_TLS_CIPHERS", "Ciphersuites" => "$PEER_TLS_SUITES", "Options" => "ServerPreference" )
+EOF
 }
 
 # h2o 2.2: one event-loop thread (num-threads 1), files served by file.dir, no access log (no access-log
@@ -225,7 +270,22 @@ ${PEER_CONNECTIONS:+max-connections: $PEER_CONNECTIONS}
 http1-request-timeout: ${PEER_KEEPALIVE:-10}
 listen:
   host: 127.0.0.1
-  port: $1
+  port: $1$(peer_tls && cat <<EOF2
+
+  ssl:
+    certificate-file: $PEER_TLS_CERT
+    key-file: $PEER_TLS_KEY
+    minimum-version: TLSv1.2
+    cipher-suite: $PEER_TLS_CIPHERS
+    cipher-preference: server
+    ocsp-update-interval: 0
+ssl-session-resumption:
+  mode: all
+  cache-store: internal
+  ticket-store: internal
+  lifetime: 3600
+EOF2
+)
 hosts:
   default:
     paths:
@@ -354,7 +414,7 @@ peer_setup() {
 }
 peer_pid() { echo "${PEER_PID[$1]:-}"; }
 peer_cmd() { echo "${PEER_CMD[$1]}"; }
-peer_url() { echo "http://127.0.0.1:${PEER_PORT[$1]}/$2"; }   # peer_url NAME PATH
+peer_url() { echo "http${PEER_TLS_CERT:+s}://127.0.0.1:${PEER_PORT[$1]}/$2"; }   # peer_url NAME PATH
 peer_logs() { local f; for f in ${PEER_LOGS[$1]}; do echo "$TMP/$f"; done; }
 show_logs() { local f; for f in $(peer_logs "$1"); do [ -s "$f" ] && tail -n 20 "$f" >&2; done; true; }
 
@@ -385,7 +445,7 @@ peer_wait_ready() { # peer_wait_ready NAME PATH [SECONDS]: until it answers (def
     pid=$(peer_pid "$1"); u=$(peer_url "$1" "$2")
     for _ in $(seq $((limit * 10))); do
         kill -0 "$pid" 2>/dev/null || { show_logs "$1"; die "$1 exited while starting (log above)"; }
-        curl -s -o /dev/null --max-time 2 "$u" && return 0
+        curl -s $(peer_curl_tls) -o /dev/null --max-time 2 "$u" && return 0
         sleep 0.1
     done
     show_logs "$1"
@@ -403,17 +463,17 @@ peer_verify() {
     local name=$1 f got u; shift
     for f in "$@"; do
         u=$(peer_url "$name" "$f")
-        got=$(curl -s --max-time 30 -o "$TMP/got" -w '%{http_code} %{size_download}' "$u") || die "$name: curl $u failed"
+        got=$(curl -s $(peer_curl_tls) --max-time 30 -o "$TMP/got" -w '%{http_code} %{size_download}' "$u") || die "$name: curl $u failed"
         [ "$got" = "200 $(wc -c < "$WWW/$f")" ] || die "$name: GET $u gave status and size '$got', expected '200 $(wc -c < "$WWW/$f")'"
         cmp -s "$TMP/got" "$WWW/$f" || die "$name: GET $u returned different bytes than the file"
-        got=$(curl -s --max-time 30 -H 'Connection: close' -o "$TMP/got" -w '%{http_code}' "$u") || die "$name: curl -H 'Connection: close' $u failed"
+        got=$(curl -s $(peer_curl_tls) --max-time 30 -H 'Connection: close' -o "$TMP/got" -w '%{http_code}' "$u") || die "$name: curl -H 'Connection: close' $u failed"
         [ "$got" = 200 ] && cmp -s "$TMP/got" "$WWW/$f" || die "$name: GET $u with Connection: close gave '$got' or other bytes"
     done
     rm -f "$TMP/got"
     u=$(peer_url "$name" "$1")
     if [ "${PEER_KIND[$name]}" = busybox-inetd ]; then
         curl -s -D - -o /dev/null "$u" | grep -qi '^connection: *close' || die "$name: no 'Connection: close' in the response"
-    elif ! curl -sv -o /dev/null -o /dev/null "$u" "$u" 2>&1 | grep -Eqi 're-?using existing connection'; then
+    elif ! curl -sv $(peer_curl_tls) -o /dev/null -o /dev/null "$u" "$u" 2>&1 | grep -Eqi 're-?using existing connection'; then
         die "$name: a second request did not reuse the connection (no keep-alive)"
     fi
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """report.py: the benchmark reports, computed from the TSVs the benchmark scripts write.
 
-    bench/report.py [--results DIR] [--doc FILE] [--no-chart] [standalone-vs-inetd] [compare-nginx] [peers] [instructions]
+    bench/report.py [--results DIR] [--doc FILE] [--no-chart] [standalone-vs-inetd] [compare-nginx] [peers] [instructions] [tls]
 
-The scripts (bench/standalone-vs-inetd.sh, bench/compare-nginx.sh, bench/peers.sh, bench/instructions.sh) only start servers,
+The scripts (bench/standalone-vs-inetd.sh, bench/compare-nginx.sh, bench/peers.sh, bench/instructions.sh, bench/tls.sh) only start servers,
 measure and append rows; every figure derived from the rows (CPU per request, server CPU, medians, ratios, TTFB percentiles,
 the break-even rate) is computed here, reading the TSVs by column name. Python standard library only.
 
@@ -25,6 +25,11 @@ instructions reads DIR/instructions.tsv, DIR/instructions-httpd-top.tsv and DIR/
 DIR/instructions.md (also printed): user-space instructions per request (callgrind) and system calls per request
 (strace -c) per server and workload with the ratio to nginx, the most frequent system calls, httpd's top
 functions, every run, the machine, versions, commands and configuration files.
+
+tls reads DIR/tls.tsv, DIR/tls-handshakes.tsv and DIR/tls-meta.tsv and writes DIR/tls.md (also printed): over TLS,
+the median over rounds of each workload's figures per server (1 KiB keep-alive, 10 MiB, full handshakes, resumed
+sessions) with the ratio to nginx, issue 11's goals (met or not), every run, what each server negotiated, the
+machine, versions, commands and configuration files.
 
 With no report named, it writes those whose TSVs are in DIR (default bench/results).
 """
@@ -484,6 +489,50 @@ class Standalone:
 
 
 
+def say_figure_table(say, figures, servers, med):
+    """The main table of a peers-style report: one line per (workload, figure), one column per server, the
+    median (med(workload, server, function)) with its ratio to nginx's in brackets."""
+    say("| workload | figure | better | " + " | ".join(PEER_LABELS[x] for x in servers) + " |")
+    say("|---|---|---|" + "---:|" * len(servers))
+    last = None
+    for w, name, unit, better, f, spec in figures:
+        base = med(w, "nginx", f) if "nginx" in servers else None
+        cells = []
+        for srv in servers:
+            v = med(w, srv, f)
+            c = NA if v is None else f"{spec % v:s}"
+            if v is not None and srv != "nginx" and base and better:
+                c += f" ({v / base:.2f}×)"
+            cells.append(c)
+        wl = f"`{w}`" if w != last else ""
+        last = w
+        say(f"| {wl} | {name}{' (' + unit + ')' if unit else ''} | {better} | " + " | ".join(cells) + " |")
+
+
+def ratio_goal(G, val, fig, label, w, name, op, target):
+    """Appends to G the goal httpd/nginx op target (op ≥ or ≤) on figure (w, name); val(w, name, server)
+    is the median, fig[(w, name)] = (function, unit, format)."""
+    a, b = val(w, name, "httpd"), val(w, name, "nginx")
+    if a is None or not b:
+        G.append((label, f"{op} {target}× nginx", "not measured", None))
+        return
+    r = a / b
+    met = r >= target if op == "≥" else r <= target
+    _, unit, spec = fig[(w, name)]
+    G.append((label, f"{op} {target}× nginx", f"{r:.2f}× ({spec % a} vs {spec % b} {unit})", met))
+
+
+def say_goals(say, G):
+    """The goals table: (goal, target, measured, met True/False/None), and how many were met."""
+    say("| goal | target | measured (httpd vs nginx) | met |")
+    say("|---|---|---|---|")
+    for label, target, measured, met in G:
+        say(f"| {label} | {target} | {measured} | {'—' if met is None else ('**met**' if met else 'not met')} |")
+    say("")
+    counted = [g for g in G if g[3] is not None]
+    say(f"{sum(1 for g in counted if g[3])} of {len(counted)} measured goals met.")
+
+
 def say_configurations(say, m, servers):
     """Every server's configuration files from the run's metadata (`conf:NAME`), in fenced blocks."""
     for srv in servers:
@@ -705,15 +754,8 @@ class Peers:
             f = fig.get((w, name))
             return self.med(w, srv, f[0]) if f and srv in self.servers else None
 
-        def ratio_goal(label, w, name, op, target):
-            a, b = val(w, name, "httpd"), val(w, name, "nginx")
-            if a is None or not b:
-                G.append((label, f"{op} {target}× nginx", "not measured", None))
-                return
-            r = a / b
-            met = r >= target if op == "≥" else r <= target
-            _, unit, spec = fig[(w, name)]
-            G.append((label, f"{op} {target}× nginx", f"{r:.2f}× ({spec % a} vs {spec % b} {unit})", met))
+        def ratio(label, w, name, op, target):
+            ratio_goal(G, val, fig, label, w, name, op, target)
 
         def abs_goal(label, w, name, target, unit, spec):
             a = val(w, name, "httpd")
@@ -729,12 +771,12 @@ class Peers:
                 return
             G.append((label, "≤ nginx's", f"{spec % a} vs {spec % b} {unit}", a <= b))
 
-        ratio_goal("ka1k: req/s", "ka1k", "requests", "≥", 1.35)
-        ratio_goal("ka1k-c1: req/s", "ka1k-c1", "requests", "≥", 1.05)
-        ratio_goal("close1k: req/s", "close1k", "requests", "≥", 1.1)
-        ratio_goal("close1k: server CPU per request", "close1k", "server CPU per request", "≤", 0.9)
-        ratio_goal("100k: req/s", "100k", "requests", "≥", 1.05)
-        ratio_goal("10m: MiB/s", "10m", "transfer", "≥", 1.7)
+        ratio("ka1k: req/s", "ka1k", "requests", "≥", 1.35)
+        ratio("ka1k-c1: req/s", "ka1k-c1", "requests", "≥", 1.05)
+        ratio("close1k: req/s", "close1k", "requests", "≥", 1.1)
+        ratio("close1k: server CPU per request", "close1k", "server CPU per request", "≤", 0.9)
+        ratio("100k: req/s", "100k", "requests", "≥", 1.05)
+        ratio("10m: MiB/s", "10m", "transfer", "≥", 1.7)
         abs_goal("10m: server CPU per MiB", "10m", "server CPU per MiB", 150, "µs", "%.0f")
         abs_goal("idle: PSS of all processes", "idle", "PSS, all processes", 4, "MiB", "%.2f")
         abs_goal("idle: RSS of the serving process", "idle", "RSS of the serving process", 5, "MiB", "%.2f")
@@ -781,22 +823,7 @@ class Peers:
         say("connections open (the kernel's socket memory is not in it); *kept after the round's runs*: the memory the")
         say("server still holds, idle again, after all of the round's workloads.")
         say("")
-        cols = self.servers
-        say("| workload | figure | better | " + " | ".join(PEER_LABELS[x] for x in cols) + " |")
-        say("|---|---|---|" + "---:|" * len(cols))
-        last = None
-        for w, name, unit, better, f, spec in self.figures():
-            base = self.med(w, "nginx", f) if "nginx" in cols else None
-            cells = []
-            for srv in cols:
-                v = self.med(w, srv, f)
-                c = NA if v is None else f"{spec % v:s}"
-                if v is not None and srv != "nginx" and base and better:
-                    c += f" ({v / base:.2f}×)"
-                cells.append(c)
-            wl = f"`{w}`" if w != last else ""
-            last = w
-            say(f"| {wl} | {name}{' (' + unit + ')' if unit else ''} | {better} | " + " | ".join(cells) + " |")
+        say_figure_table(say, self.figures(), self.servers, self.med)
         say("")
         say("Workloads: " + "; ".join(f"`{w}` {PEER_WORKLOADS[w].format(**s)}" for w in self.workloads) + ".")
         errors = [(r["server"], r["workload"], r["round"], int(num(r, "errors")), int(num(r, "non2xx")))
@@ -815,14 +842,7 @@ class Peers:
         say("")
         say("httpd's targets against nginx, computed from the medians above.")
         say("")
-        say("| goal | target | measured (httpd vs nginx) | met |")
-        say("|---|---|---|---|")
-        G = self.goals()
-        for label, target, measured, met in G:
-            say(f"| {label} | {target} | {measured} | {'—' if met is None else ('**met**' if met else 'not met')} |")
-        say("")
-        counted = [g for g in G if g[3] is not None]
-        say(f"{sum(1 for g in counted if g[3])} of {len(counted)} measured goals met.")
+        say_goals(say, self.goals())
         say("")
         say("## Every run")
         say("")
@@ -912,6 +932,261 @@ class Peers:
 def peers(results):
     text = Peers(results).report()
     out = os.path.join(results, "peers.md")
+    write(out, text)
+    sys.stdout.write(text)
+    print(f"report.py: written: {out}", file=sys.stderr)
+
+
+# --- tls -----------------------------------------------------------------------------------------------
+TLS_WORKLOADS = {
+    "ka1k": "1 KiB over TLS, keep-alive, `wrk -t1 -c64`",
+    "10m": "10 MiB over TLS, keep-alive, `wrk -t1 -c4`",
+    "full": "a new TLS connection per request, full handshake (no resumption), {HANDSHAKE_CLIENTS} × `openssl s_time -new -www /1k.html`",
+    "resumed": "a new TLS connection per request, the session resumed, {HANDSHAKE_CLIENTS} × `openssl s_time -reuse -www /1k.html`",
+}
+
+
+class Tls:
+    """bench/tls.sh's runs: tls.tsv (wrk: ka1k, 10m), tls-handshakes.tsv (s_time: full, resumed), tls-meta.tsv."""
+
+    def __init__(self, results):
+        p = lambda name: os.path.join(results, name)
+        self.meta = read_meta(p("tls-meta.tsv"))
+        self.load = read_tsv(p("tls.tsv"))
+        self.hs = read_tsv(p("tls-handshakes.tsv")) if os.path.exists(p("tls-handshakes.tsv")) else []
+        self.s = {k[len("setting:"):]: v for k, v in self.meta.items() if k.startswith("setting:")}
+        self.servers = self.s["SERVERS"].split()
+        self.workloads = self.s["WORKLOADS"].split()
+
+    def rows(self, w, srv):
+        table = self.hs if w in ("full", "resumed") else self.load
+        return sorted((r for r in table if r["server"] == srv and r["workload"] == w), key=lambda r: int(r["round"]))
+
+    def med(self, w, srv, f):
+        return median(f(r) for r in self.rows(w, srv))
+
+    @staticmethod
+    def cpu_s(r):
+        return num(r, "cpu_ticks") / num(r, "clk_tck")
+
+    def figures(self):
+        """(workload, figure, unit, better, function, format) for the main table."""
+        us_req = lambda r: 1e6 * self.cpu_s(r) / num(r, "requests")
+        us_mib = lambda r: 1e6 * self.cpu_s(r) / (num(r, "mib_s") * num(r, "duration_s")) if num(r, "mib_s") else None
+        us_conn = lambda r: 1e6 * self.cpu_s(r) / num(r, "connections")
+        cpu_pct = lambda r: 100 * self.cpu_s(r) / num(r, "duration_s")
+        hs_pct = lambda r: 100 * self.cpu_s(r) / num(r, "wall_s")
+        F = []
+        for w in self.workloads:
+            if w == "ka1k":
+                F += [(w, "requests", "req/s", "higher", lambda r: num(r, "rps"), "%.0f"),
+                      (w, "server CPU per request", "µs", "lower", us_req, "%.1f"),
+                      (w, "server CPU", "%", "", cpu_pct, "%.0f")]
+            elif w == "10m":
+                F += [(w, "transfer", "MiB/s", "higher", lambda r: num(r, "mib_s"), "%.0f"),
+                      (w, "server CPU per MiB", "µs", "lower", us_mib, "%.0f"),
+                      (w, "server CPU", "%", "", cpu_pct, "%.0f")]
+            else:
+                what = "full handshake" if w == "full" else "resumed connection"
+                F += [(w, "connections (each one request)", "/s", "higher", lambda r: num(r, "rate"), "%.0f"),
+                      (w, f"server CPU per {what} (+ its request)", "µs", "lower", us_conn, "%.0f"),
+                      (w, "server CPU", "%", "", hs_pct, "%.0f"),
+                      (w, "resumed, as the client saw it", "%", "",
+                       lambda r: 100 * num(r, "resumed") / num(r, "connections"), "%.1f")]
+        return F
+
+    def goals(self):
+        G = []
+        fig = {(w, name): (f, unit, spec) for w, name, unit, _, f, spec in self.figures()}
+
+        def val(w, name, srv):
+            f = fig.get((w, name))
+            return self.med(w, srv, f[0]) if f and srv in self.servers else None
+
+        ratio_goal(G, val, fig, "1 KiB keep-alive over TLS: req/s", "ka1k", "requests", "≥", 1.1)
+        ratio_goal(G, val, fig, "full handshakes: server CPU per handshake", "full",
+                   "server CPU per full handshake (+ its request)", "≤", 1.0)
+        ratio_goal(G, val, fig, "10 MiB over TLS: MiB/s", "10m", "transfer", "≥", 1.2)
+        return G
+
+    def report(self):
+        m, s = self.meta, self.s
+        L = []
+        say = L.append
+        say("# HTTPS: httpd, nginx, lighttpd, h2o")
+        say("")
+        say(f"Generated by `bench/tls.sh` (figures: `bench/report.py tls`) on {m['date']}, httpd commit {m['commit']}.")
+        say("Raw measurements: `tls.tsv` (wrk runs), `tls-handshakes.tsv` (s_time runs), `tls-meta.tsv`, next to this file.")
+        say("")
+        say("## Machine, versions, settings")
+        say("")
+        say(f"- machine: {m['nproc']} CPUs ({m['cpu_model']}), {int(m['mem_total_kib']) / 1048576:.1f} GiB RAM, kernel {m['uname_srm']};"
+            " the clients and every server share these CPUs")
+        say(f"- load average (1, 5, 15 min) before the first round: {m.get('load_start', NA)}; after the last: {m.get('load_end', NA)}")
+        versions = [f"{m['version:httpd']} (commit {m['commit']}, `{m['bin:httpd']}`)" if "version:httpd" in m else None]
+        versions += [m.get(f"version:{x}") for x in ("nginx", "lighttpd", "h2o")]
+        say("- servers: " + "; ".join(v for v in versions if v))
+        say(f"- TLS library: {m['version:openssl']} (the `openssl` tool); mapped by the running servers: "
+            + ", ".join(f"{x} `{m.get('libssl:' + x) or NA}`" for x in self.servers))
+        ulp = m.get("ktls_ulp", NA)
+        say(f"- kernel TLS: the kernel's available TCP upper-layer protocols are `{ulp or 'none'}`"
+            + ("" if "tls" in (ulp or "").split() else " (no `tls`: no server can use kernel TLS here; every file body is encrypted in user space)"))
+        if "httpd_tls_file_path" in m:
+            say(f"- httpd's path for file bodies over TLS (its `/server-status`): {m['httpd_tls_file_path']}")
+        say(f"- clients: {m['version:wrk']}; `openssl s_time` ({m['version:openssl']})")
+        say(f"- certificate (CERT={s['CERT']}): {m.get('certificate', NA)}, self-signed, made by the script; the same files for every server")
+        say(f"- settings: ROUNDS={s['ROUNDS']}, DURATION={s['DURATION']}s per run, WARMUP={s['WARMUP']}s per server and round (1 KiB over TLS, 64 connections),"
+            f" HANDSHAKE_CLIENTS={s['HANDSHAKE_CLIENTS']}, CLIENT_SUITE={s['CLIENT_SUITE']}")
+        say("- each round starts every server afresh (round 1 from the checks, later rounds restarted), warms it up, then runs"
+            f" every workload against every server in turn (workloads in the order {', '.join(self.workloads)}); the servers'"
+            " order rotates from one round to the next")
+        say("")
+        short = int(s["ROUNDS"]) < 2 or int(s["DURATION"]) < 8
+        load = m.get("load_start", "").split()
+        busy = load and float(load[0]) >= 0.75 * int(m["nproc"])
+        if short or busy:
+            say("**Caution:** " + " ".join(x for x in (
+                f"a short run (ROUNDS={s['ROUNDS']}, DURATION={s['DURATION']} s): a check that the benchmark works." if short else "",
+                f"The machine was busy (load average {load[0]} on {m['nproc']} CPUs before the first round):"
+                " the rates and even the CPU figures move by tens of percent from run to run." if busy else "",
+                "Not figures to quote; rerun with the defaults on a quiet machine.") if x))
+            say("")
+        say("What each server negotiated with the clients (checked before measuring: `openssl s_client` with the clients'")
+        say("configuration):")
+        say("")
+        say("| server | protocol, suite, key exchange, signature |")
+        say("|---|---|")
+        for srv in self.servers:
+            say(f"| {srv} | {m.get('tls:' + srv, NA)} |")
+        say("")
+        say("## Results")
+        say("")
+        say(f"The median over {s['ROUNDS']} round(s) (with an even number of rounds, the mean of the middle two) of each figure,")
+        say("and in brackets the ratio to nginx's median. **better** says which way is better: for req/s, MiB/s and")
+        say("connections/s higher, for server CPU per request, per MiB or per connection **lower is better** (a ratio below 1")
+        say("is better there). Server CPU: user + system time of all the server's processes and threads during the run")
+        say("(`/proc/PID/stat`), per request, per MiB sent, per connection, or over the run's duration (100 % = one core).")
+        say("In `full` and `resumed` every connection carries one request (`GET /1k.html HTTP/1.0`, closed by the server),")
+        say("so the CPU per connection is a handshake plus a short request on a new TCP connection. The connection rates are")
+        say("bound by the clients' CPU (the s_time processes share the machine's CPUs with the server): compare the CPU per")
+        say("connection.")
+        say("")
+        say_figure_table(say, self.figures(), self.servers, self.med)
+        say("")
+        say("Workloads: " + "; ".join(f"`{w}` {TLS_WORKLOADS[w].format(**s)}" for w in self.workloads) + ".")
+        for r in self.load:
+            if num(r, "errors") or num(r, "non2xx"):
+                say("")
+                say(f"**Warning:** wrk saw {int(num(r, 'errors'))} socket errors and {int(num(r, 'non2xx'))} non-2xx/3xx responses"
+                    f" from {r['server']} in `{r['workload']}` round {r['round']} (counted in its req/s).")
+        for r in self.hs:
+            if num(r, "errors"):
+                say("")
+                say(f"**Warning:** {int(num(r, 'errors'))} of s_time's connections to {r['server']} in `{r['workload']}` round"
+                    f" {r['round']} were neither new nor resumed.")
+            if r["workload"] == "full" and num(r, "resumed"):
+                say("")
+                say(f"**Warning:** {int(num(r, 'resumed'))} connections to {r['server']} in `full` round {r['round']} were resumed.")
+            if r["workload"] == "full" and r.get("server_resumed") not in (None, "0"):
+                say("")
+                say(f"**Warning:** {r['server']} counted {r['server_resumed']} resumed sessions in `full` round {r['round']}.")
+        say("")
+        say("## Goals")
+        say("")
+        say("Issue 11's targets against nginx, computed from the medians above (CPU per full handshake: ≤ 1.0× is \"no more")
+        say("than nginx's\").")
+        say("")
+        say_goals(say, self.goals())
+        say("")
+        say("## Every run")
+        say("")
+        say("| workload | server | round | position | req/s | MiB/s | latency avg | p50 | p99 | server CPU | CPU/request | errors | non-2xx |")
+        say("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for w in self.workloads:
+            if w in ("full", "resumed"):
+                continue
+            for srv in self.servers:
+                for r in self.rows(w, srv):
+                    say("| %s | %s | %s | %s | %.0f | %.1f | %.2f ms | %s | %s | %.0f %% | %.1f µs | %d | %d |" % (
+                        w, srv, r["round"], r["position"], num(r, "rps"), num(r, "mib_s"), num(r, "latency_ms"),
+                        fmt(num(r, "p50_ms"), "%.2f ms"), fmt(num(r, "p99_ms"), "%.2f ms"),
+                        100 * self.cpu_s(r) / num(r, "duration_s"), 1e6 * self.cpu_s(r) / num(r, "requests"),
+                        num(r, "errors"), num(r, "non2xx")))
+        if self.hs:
+            say("")
+            say("s_time runs (connections: completed by all the clients; new / resumed: s_time's mark per connection; httpd")
+            say("counted: its own `tls.handshakes` and `tls.resumed` counters over the run, n/a for the other servers; with")
+            say("`-reuse` each client's first connection is a full handshake, the one it takes the session from, and is not")
+            say("counted by s_time; wall: from starting the clients to the last one's exit, start-up included, so the rate is a")
+            say("little low):")
+            say("")
+            say("| workload | server | round | position | clients | connections | new | resumed | httpd counted (handshakes / resumed) | wall | connections/s | server CPU | CPU/connection |")
+            say("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for w in self.workloads:
+                if w not in ("full", "resumed"):
+                    continue
+                for srv in self.servers:
+                    for r in self.rows(w, srv):
+                        counted = NA if r["server_handshakes"] is None else f"{r['server_handshakes']} / {r['server_resumed']}"
+                        say("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f s | %.0f | %.0f %% | %.0f µs |" % (
+                            w, srv, r["round"], r["position"], r["clients"], r["connections"], r["new"], r["resumed"], counted,
+                            num(r, "wall_s"), num(r, "rate"), 100 * self.cpu_s(r) / num(r, "wall_s"),
+                            1e6 * self.cpu_s(r) / num(r, "connections")))
+        say("")
+        say("## Notes")
+        say("")
+        say("- The clients and the servers share the machine's CPUs: req/s, MiB/s and connections/s are those of a machine")
+        say("  also running the clients (and, on a shared machine, other jobs); server CPU per request, per MiB and per")
+        say("  connection are the sturdier figures. CPU times have clock-tick resolution (10 ms), fine over thousands of")
+        say("  requests.")
+        say("- Every client runs with `OPENSSL_CONF` naming the file below, which makes it offer one TLS 1.3 suite,")
+        say(f"  {s['CLIENT_SUITE']}: h2o 2.2 has no setting for TLS 1.3 suites (it would choose OpenSSL's first,")
+        say("  TLS_AES_256_GCM_SHA384), so this is what gives every server the same cipher. The servers run without it.")
+        say("- wrk resumes a TLS session when it reconnects; in `ka1k` and `10m` it connects once per connection, so the")
+        say("  handshakes are a negligible part of those runs. `s_time -new` makes a new session for every connection.")
+        if "h2o" in self.servers:
+            say("- h2o 2.2 does the private-key operations in a separate process (neverbleed, on by default), one of its")
+            say("  processes, counted in its CPU, like its crash-handler process (perl).")
+        if "lighttpd" in self.servers:
+            say("- lighttpd 1.4 enables session tickets by itself (keys rotated in memory); it has no setting for the size of")
+            say("  OpenSSL's session cache. Its TLS settings are given as OpenSSL configuration commands (`ssl.openssl.ssl-conf-cmd`).")
+        say("")
+        say("## Exact commands and configurations")
+        say("")
+        say(f"Everything ran in a temporary folder (`{m['tmp']}`, removed afterwards) holding `www/1k.html` (1024 bytes),")
+        say("`www/10m.bin` (10485760 random bytes), the certificates (`tls/ecdsa.*`, `tls/rsa.*`) and the configuration files")
+        say("below. Ports were free loopback ports picked by the kernel. Before measuring, each server was checked over TLS")
+        say("(curl, verifying the certificate) to return 200 and exactly each file's bytes (with and without")
+        say("`Connection: close`) and to keep the connection alive.")
+        say("")
+        say("```sh")
+        for srv in self.servers:
+            say(f"# {srv} (started with OPENSSL_CONF unset)")
+            say(m[f"cmd:{srv}"])
+        say(f"# every client: OPENSSL_CONF=client-openssl.cnf; warm-up, per server: wrk -t1 -c64 -d{s['WARMUP']}s URL/1k.html")
+        for w in self.workloads:
+            say(f"# {w}: {TLS_WORKLOADS[w].format(**s).replace('`', '')}")
+            for srv in self.servers:
+                say("%-90s # %s" % (m[f"client:{w}:{srv}"], srv))
+        say("```")
+        say("")
+        say("`client-openssl.cnf` (every client):")
+        say("")
+        say("```")
+        say(m.get("client_conf", NA))
+        say("```")
+        say_configurations(say, m, self.servers)
+        logs = [k[len("log:"):] for k in m if k.startswith("log:")]
+        if logs:
+            say("")
+            say("## Log lines written during the run")
+        say_log_lines(say, m, logs)
+        return "\n".join(L) + "\n"
+
+
+def tls(results):
+    text = Tls(results).report()
+    out = os.path.join(results, "tls.md")
     write(out, text)
     sys.stdout.write(text)
     print(f"report.py: written: {out}", file=sys.stderr)
@@ -1160,17 +1435,17 @@ def instructions(results):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("reports", nargs="*", metavar="REPORT", help="standalone-vs-inetd, compare-nginx, peers, instructions (default: those whose TSVs are present)")
+    ap.add_argument("reports", nargs="*", metavar="REPORT", help="standalone-vs-inetd, compare-nginx, peers, instructions, tls (default: those whose TSVs are present)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"), help="folder of the TSVs and reports")
     ap.add_argument("--doc", default=None, help="page with the generated section (default docs/standalone-vs-inetd.md)")
     ap.add_argument("--no-chart", action="store_true", help="do not run gnuplot")
     a = ap.parse_args()
     for r in a.reports:
-        if r not in ("standalone-vs-inetd", "compare-nginx", "peers", "instructions"):
-            ap.error(f"unknown report {r!r} (standalone-vs-inetd, compare-nginx, peers, instructions)")
+        if r not in ("standalone-vs-inetd", "compare-nginx", "peers", "instructions", "tls"):
+            ap.error(f"unknown report {r!r} (standalone-vs-inetd, compare-nginx, peers, instructions, tls)")
     reports = a.reports or [r for r, f in (("standalone-vs-inetd", "standalone-vs-inetd.tsv"),
                                            ("compare-nginx", "compare-nginx.tsv"), ("peers", "peers.tsv"),
-                                           ("instructions", "instructions.tsv"))
+                                           ("instructions", "instructions.tsv"), ("tls", "tls.tsv"))
                             if os.path.exists(os.path.join(a.results, f))]
     if not reports:
         sys.exit(f"report.py: no benchmark TSVs in {a.results}")
@@ -1181,6 +1456,8 @@ def main():
             peers(a.results)
         elif r == "instructions":
             instructions(a.results)
+        elif r == "tls":
+            tls(a.results)
         else:
             compare_nginx(a.results)
 

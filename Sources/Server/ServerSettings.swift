@@ -28,7 +28,9 @@ public struct ServerSettings: Sendable {
     public var httpsRedirectPort: Int?
 
     /// Checks the document root and types file and derives the settings; throws what is wrong.
-    public static func make(_ config: Configuration) throws(StartupError) -> ServerSettings {
+    /// `checkTLSChain` false skips the check that certificate chains reach a trusted root (inetd mode:
+    /// reading the system's roots would cost every connection some 60 ms; `-t` and a stand-alone start check).
+    public static func make(_ config: Configuration, checkTLSChain: Bool = true) throws(StartupError) -> ServerSettings {
         var root = config.documentRoot
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
         var st = stat()
@@ -55,7 +57,7 @@ public struct ServerSettings: Sendable {
             mimeTypes: mime)
         var tls: TLSContext?
         if !config.tlsCertificates.isEmpty {
-            tls = try TLSContext.make(tlsOptions(config))
+            tls = try TLSContext.make(tlsOptions(config), checkChain: checkTLSChain)
         }
         var settings = ServerSettings(
             config: config, lookup: lookup,

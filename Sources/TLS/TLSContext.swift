@@ -67,15 +67,17 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// Builds the contexts: reads and checks every pair (a `.fatal` finding throws it), applies the options.
-    public static func make(_ options: TLSOptions, now: Int? = nil, trustFile: String? = nil)
+    /// `checkChain` false skips the chain-completeness check (see `LoadedPair.check`).
+    public static func make(_ options: TLSOptions, now: Int? = nil, trustFile: String? = nil, checkChain: Bool = true)
         throws(StartupError) -> TLSContext
     {
         guard !options.certificates.isEmpty else { throw StartupError("TLS needs TLSCertificateFile and TLSCertificateKeyFile") }
+        try OpenSSLLibrary.load()
         var pairs: [LoadedPair] = []
         var findings: [CertificateFinding] = []
         for source in options.certificates {
             let pair = try LoadedPair.load(source)
-            let found = pair.check(now: now ?? Int(time(nil)), trustFile: trustFile)
+            let found = pair.check(now: now ?? Int(time(nil)), trustFile: trustFile, checkChain: checkChain)
             if let fatal = found.first(where: { $0.severity == .fatal }) { throw StartupError(fatal.message) }
             findings += found
             pairs.append(pair)
@@ -112,7 +114,9 @@ public final class TLSContext: @unchecked Sendable {
 
     /// One SSL_CTX for `pairs` (same names) with every option applied; throws `file:line: message`.
     static func makeContext(_ options: TLSOptions, _ pairs: [LoadedPair]) throws(StartupError) -> OpaquePointer {
-        guard let ctx = SSL_CTX_new(TLS_server_method()) else { throw StartupError("cannot make a TLS context: \(openSSLFailure("out of memory"))") }
+        guard let ctx = SSL_CTX_new(TLS_server_method()) else {
+            throw StartupError("cannot make a TLS context: \(openSSLFailure("out of memory"))")
+        }
         func fail(_ message: String) -> StartupError {
             SSL_CTX_free(ctx)
             return StartupError(message)
@@ -144,7 +148,9 @@ public final class TLSContext: @unchecked Sendable {
             _ = httpd_ssl_ctx_set_session_cache_mode(ctx, HTTPD_SESS_CACHE_OFF)
         }
         if options.sessionTickets {
-            guard let ring = ticketKeys() else { throw fail("cannot make session-ticket keys: \(openSSLFailure("no randomness"))") }
+            guard let ring = ticketKeys() else {
+                throw fail("cannot make session-ticket keys: \(openSSLFailure("no randomness"))")
+            }
             _ = httpd_ssl_ctx_set_tickets(ctx, ring)
         } else {
             SSL_CTX_set_options(ctx, HTTPD_SSL_OP_NO_TICKET)
@@ -159,7 +165,8 @@ public final class TLSContext: @unchecked Sendable {
             httpd_sk_x509_free(chain)
             guard chained == 1 else { throw fail("\(at): \(openSSLFailure("chain refused by OpenSSL"))") }
             guard SSL_CTX_use_PrivateKey(ctx, p.key) == 1, SSL_CTX_check_private_key(ctx) == 1 else {
-                throw fail("\(p.source.keyLocation): TLSCertificateKeyFile \(p.source.keyFile): \(openSSLFailure("refused by OpenSSL"))")
+                throw fail(
+                    "\(p.source.keyLocation): TLSCertificateKeyFile \(p.source.keyFile): \(openSSLFailure("refused by OpenSSL"))")
             }
         }
         return ctx
@@ -168,6 +175,7 @@ public final class TLSContext: @unchecked Sendable {
     /// The process's ticket-key ring, made (with its first key) on first use.
     static func ticketKeys() -> UnsafeMutablePointer<httpd_ticket_ring>? {
         if let ring = ticketRing { return ring }
+        guard (try? OpenSSLLibrary.load()) != nil else { return nil }
         let ring = UnsafeMutablePointer<httpd_ticket_ring>.allocate(capacity: 1)
         ring.initialize(to: httpd_ticket_ring())
         guard httpd_ticket_ring_rotate(ring) == 1 else {
@@ -192,15 +200,27 @@ public final class TLSContext: @unchecked Sendable {
         }
     }
 
-    /// A new server-side SSL object on `fd`, starting from the first context; nil when OpenSSL cannot make one.
-    func newConnection(fd: Int32) -> OpaquePointer? {
+    /// A new server-side SSL object on `fd`, starting from the first context, and the buffer its records are
+    /// written into (nil when it writes to the socket itself: with kernel TLS possible, which needs OpenSSL's
+    /// socket BIO); nil when OpenSSL cannot make them.
+    func newConnection(fd: Int32, socketWrites: Bool) -> (OpaquePointer, UnsafeMutablePointer<httpd_outbuf>?)? {
         guard let ssl = SSL_new(contexts[0]) else { return nil }
-        guard SSL_set_fd(ssl, fd) == 1 else {
-            SSL_free(ssl)
-            return nil
+        var out: UnsafeMutablePointer<httpd_outbuf>?
+        if socketWrites {
+            guard SSL_set_fd(ssl, fd) == 1 else {
+                SSL_free(ssl)
+                return nil
+            }
+        } else {
+            var bio: OpaquePointer?
+            guard httpd_ssl_set_bios(ssl, fd, &bio) == 1, let bio else {
+                SSL_free(ssl)
+                return nil
+            }
+            out = httpd_outbio_buffer(bio)
         }
         SSL_set_accept_state(ssl)
-        return ssl
+        return (ssl, out)
     }
 
     /// The context whose certificate names cover `host`, if another than the first.

@@ -16,6 +16,10 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+/// Loads libssl.so.3 and libcrypto.so.3 (once); NULL when done, else why not. Every OpenSSL call must come
+/// after it: httpd does not link OpenSSL, its calls go through stubs (see openssl-stubs.S).
+const char *httpd_openssl_load(void);
+
 static inline long httpd_ssl_ctx_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 static inline int httpd_ssl_ctx_set_min_proto(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_min_proto_version(ctx, v); }
 static inline int httpd_ssl_ctx_set_max_proto(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_max_proto_version(ctx, v); }
@@ -139,6 +143,88 @@ static const uint64_t HTTPD_SSL_OP_PRIORITIZE_CHACHA = SSL_OP_PRIORITIZE_CHACHA;
 static const unsigned long HTTPD_XN_FLAG_RFC2253 = XN_FLAG_RFC2253;
 static const long HTTPD_SESS_CACHE_SERVER = SSL_SESS_CACHE_SERVER;
 static const long HTTPD_SESS_CACHE_OFF = SSL_SESS_CACHE_OFF;
+
+/// The write side of a connection as a BIO that only collects: OpenSSL's records are appended to a buffer
+/// (never "would block"), which the TLS transport writes to the socket itself, several records per write(2),
+/// with its own flow control. Bytes [start, end) of `data` (capacity `cap`) wait to be written.
+typedef struct {
+    unsigned char *data;
+    size_t start, end, cap;
+} httpd_outbuf;
+
+static inline int httpd_outbio_write(BIO *b, const char *in, int len) {
+    httpd_outbuf *o = (httpd_outbuf *)BIO_get_data(b);
+    if (o == NULL || len < 0) return -1;
+    size_t n = (size_t)len;
+    if (o->end + n > o->cap) {
+        if (o->start > 0) {
+            memmove(o->data, o->data + o->start, o->end - o->start);
+            o->end -= o->start;
+            o->start = 0;
+        }
+        if (o->end + n > o->cap) {
+            size_t cap = o->cap ? o->cap : 4096;
+            while (cap < o->end + n) cap *= 2;
+            unsigned char *bigger = (unsigned char *)realloc(o->data, cap);
+            if (bigger == NULL) return -1;
+            o->data = bigger;
+            o->cap = cap;
+        }
+    }
+    memcpy(o->data + o->end, in, n);
+    o->end += n;
+    return len;
+}
+static inline long httpd_outbio_ctrl(BIO *b, int cmd, long num, void *ptr) {
+    (void)num; (void)ptr;
+    httpd_outbuf *o = (httpd_outbuf *)BIO_get_data(b);
+    switch (cmd) {
+    case BIO_CTRL_FLUSH: return 1;
+    case BIO_CTRL_WPENDING: return o ? (long)(o->end - o->start) : 0;
+    default: return 0;
+    }
+}
+static inline int httpd_outbio_create(BIO *b) {
+    httpd_outbuf *o = (httpd_outbuf *)calloc(1, sizeof *o);
+    if (o == NULL) return 0;
+    BIO_set_data(b, o);
+    BIO_set_init(b, 1);
+    return 1;
+}
+static inline int httpd_outbio_destroy(BIO *b) {
+    httpd_outbuf *o = (httpd_outbuf *)BIO_get_data(b);
+    if (o) { free(o->data); free(o); }
+    BIO_set_data(b, NULL);
+    return 1;
+}
+/// A new collecting BIO (its method made on first use; callers are on one thread).
+static inline BIO *httpd_outbio_new(void) {
+    static BIO_METHOD *method = NULL;
+    if (method == NULL) {
+        BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "httpd output");
+        if (m == NULL) return NULL;
+        BIO_meth_set_write(m, httpd_outbio_write);
+        BIO_meth_set_ctrl(m, httpd_outbio_ctrl);
+        BIO_meth_set_create(m, httpd_outbio_create);
+        BIO_meth_set_destroy(m, httpd_outbio_destroy);
+        method = m;
+    }
+    return BIO_new(method);
+}
+static inline httpd_outbuf *httpd_outbio_buffer(BIO *b) { return (httpd_outbuf *)BIO_get_data(b); }
+/// Frees the buffer's memory when nothing waits in it (an idle connection).
+static inline void httpd_outbuf_release(httpd_outbuf *o) {
+    if (o->start == o->end) { free(o->data); o->data = NULL; o->start = o->end = o->cap = 0; }
+}
+/// Reads with a socket BIO, writes into a collecting BIO; false when OpenSSL cannot make them.
+static inline int httpd_ssl_set_bios(SSL *ssl, int fd, BIO **out) {
+    BIO *r = BIO_new_socket(fd, BIO_NOCLOSE);
+    BIO *w = httpd_outbio_new();
+    if (r == NULL || w == NULL) { BIO_free(r); BIO_free(w); return 0; }
+    SSL_set_bio(ssl, r, w);
+    *out = w;
+    return 1;
+}
 
 /// kTLS in use for sending on this connection (OpenSSL built with kTLS and the kernel's `tls` module loaded).
 static inline int httpd_ssl_ktls_send(SSL *ssl) { return BIO_get_ktls_send(SSL_get_wbio(ssl)); }
