@@ -681,7 +681,7 @@ def test_testssl_finds_nothing_high(server, pki, tmp_path):
 def test_sslscan_sees_only_strong_ciphers(server, pki, tmp_path):
     """sslscan (both certificates): SSLv2, SSLv3, TLS 1.0, 1.1 disabled; no renegotiation; not
     vulnerable to Heartbleed; every accepted cipher an AEAD of at least 128 bits with forward secrecy
-    (the Mozilla intermediate list), TLS 1.2's rated strong."""
+    (the Mozilla intermediate list), TLS 1.2's rated strong; key exchange by X25519, P-256 or P-384 only."""
     srv, _, tls = start_tls(server, [*tls_lines(*pki.site), *tls_lines(*pki.site_rsa)])
     xml = tmp_path / "sslscan.xml"
     p = subprocess.run(["sslscan", "--no-colour", f"--xml={xml}", f"127.0.0.1:{tls}"],
@@ -709,6 +709,9 @@ def test_sslscan_sees_only_strong_ciphers(server, pki, tmp_path):
             assert int(c.get("dhebits") or c.get("ecdhebits")) >= 253, (name, c.attrib)
     preferred = {c.get("sslversion"): c.get("cipher") for c in ciphers.values() if c.get("status") == "preferred"}
     assert preferred == {"TLSv1.3": "TLS_AES_128_GCM_SHA256", "TLSv1.2": "ECDHE-ECDSA-AES128-GCM-SHA256"}
+    # Key exchange: the groups of Mozilla's intermediate profile only (no finite-field groups in TLS 1.3).
+    groups = {(g.get("sslversion"), g.get("id")) for g in test.findall("group")}
+    assert groups == {(v, i) for v in ("TLSv1.2", "TLSv1.3") for i in ("0x0017", "0x0018", "0x001d")}, sorted(groups)
 
 
 # --------------------------------------------------------------------------------------------
