@@ -241,8 +241,9 @@ public final class TLSSocket: Transport, SocketEventsOwner {
                 pushCipherOnce()
             }
             ERR_clear_error()
-            SSL_free(ssl)
+            SSL_free(ssl)  // frees the write BIO, and with it `out`
             self.ssl = nil
+            out = nil
         }
         queue.removeAll()
         queueHead = 0

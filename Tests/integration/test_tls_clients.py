@@ -973,5 +973,6 @@ def test_failed_handshakes_do_not_grow_memory(server, pki):
     grown = rss_kib(srv.pid) - rss
     print(f"RSS {rss} KiB before 200 failed handshakes, grown by {grown} KiB")
     assert grown < 8 * 1024, f"RSS grew by {grown} KiB over 200 failed handshakes"
-    assert wait_for(lambda: open_fds(srv.pid), lambda n: n == fds) == fds
+    # No descriptor left open (there may be fewer: a connection of the warm-up may still have been closing).
+    assert wait_for(lambda: open_fds(srv.pid), lambda n: n <= fds) <= fds
     assert tls_counters(srv)["handshakes"] == 2
