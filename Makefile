@@ -57,9 +57,10 @@ fuzz-smoke: deps
 	@rm -rf .build/fuzz/smoke-corpus
 	FUZZ_SECONDS=3 FUZZ_CORPUS=.build/fuzz/smoke-corpus scripts/fuzz.sh
 
-# make bench: stand-alone vs inetd (httpd, httpd --inetd under xinetd, nginx, busybox httpd -i);
-# writes the TSVs in bench/results and, through bench/report.py, bench/results/REPORT.md, the chart and
-# the figures in docs/standalone-vs-inetd.md (see bench/README.md).
+# make bench: stand-alone vs inetd (httpd, httpd --inetd under xinetd, nginx, busybox httpd -i), then over
+# HTTPS (httpd, httpd --inetd over TLS, nginx; HTTPS=0 skips it, HTTPS=only runs it alone); writes the TSVs in
+# bench/results and, through bench/report.py, bench/results/REPORT.md, the chart and the figures in
+# docs/standalone-vs-inetd.md (see bench/README.md).
 bench:
 	@scripts/install-deps.sh bench
 	$(RELEASE_BUILD)

@@ -92,17 +92,8 @@ PEER_NOFILE=$(raise_nofile)
 
 # --- certificates, the clients' OpenSSL configuration -----------------------------------------------
 CERTS=$TMP/tls
-mkdir -p "$CERTS"
-make_cert() { # make_cert NAME OPENSSL_REQ_KEY_OPTIONS...: a self-signed certificate for 127.0.0.1 and localhost
-    local name=$1; shift
-    openssl req -x509 "$@" -nodes -days 30 -subj "/CN=localhost" \
-        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-        -keyout "$CERTS/$name.key" -out "$CERTS/$name.crt" > "$TMP/openssl-req.log" 2>&1 \
-        || { cat "$TMP/openssl-req.log" >&2; die "openssl could not make the $name certificate"; }
-    chmod 600 "$CERTS/$name.key"
-}
-make_cert ecdsa -newkey ec -pkeyopt ec_paramgen_curve:P-256
-make_cert rsa -newkey rsa:2048
+tls_make_cert "$CERTS" ecdsa -newkey ec -pkeyopt ec_paramgen_curve:P-256
+tls_make_cert "$CERTS" rsa -newkey rsa:2048
 PEER_TLS_CERT=$CERTS/$CERT.crt PEER_TLS_KEY=$CERTS/$CERT.key
 
 # Every client of this script (wrk, s_time, s_client, curl) reads this file: libssl loads OPENSSL_CONF
@@ -137,27 +128,7 @@ for s in $SERVERS; do peer_start "$s" "${SERVER_ENV[@]}"; done
 for s in $SERVERS; do peer_wait_ready "$s" 1k.html; done
 for s in $SERVERS; do peer_verify "$s" 1k.html 10m.bin; done
 
-# s_client NAME [ARG...]: openssl s_client to the server (stdin closed), its output
-s_client() {
-    local name=$1; shift
-    timeout 10 openssl s_client -connect "127.0.0.1:${PEER_PORT[$name]}" -servername localhost "$@" < /dev/null 2>&1 || true
-}
-# tls_check NAME: TLS 1.3 with CLIENT_SUITE negotiated; s_time's request (HTTP/1.0, no Host) answered 200.
-# Records what was negotiated (protocol, suite, key exchange, signature) as tls:NAME.
-tls_check() {
-    local name=$1 out proto suite group sig status
-    out=$(s_client "$name" -brief)
-    proto=$(sed -n 's/^Protocol version: *//p' <<< "$out" | head -n 1)
-    suite=$(sed -n 's/^Ciphersuite: *//p' <<< "$out" | head -n 1)
-    group=$(sed -n 's/^Server Temp Key: *//p' <<< "$out" | head -n 1)
-    sig=$(sed -n 's/^Peer signature type: *//p;s/^Signature type: *//p' <<< "$out" | head -n 1)
-    [ "$proto" = TLSv1.3 ] && [ "$suite" = "$CLIENT_SUITE" ] \
-        || { echo "$out" >&2; die "$name: negotiated '$proto' '$suite', expected TLSv1.3 and $CLIENT_SUITE"; }
-    status=$(printf 'GET /1k.html HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -quiet -connect "127.0.0.1:${PEER_PORT[$name]}" 2>/dev/null | head -n 1 | tr -d '\r') || true
-    case $status in "HTTP/1."[01]" 200"*) ;; *) die "$name: s_time's request (GET /1k.html HTTP/1.0, no Host) got '$status'" ;; esac
-    meta "tls:$name" "$proto, $suite, ${group:-?}, ${sig:-?}"
-}
-for s in $SERVERS; do tls_check "$s"; done
+for s in $SERVERS; do tls_check "$s" "$CLIENT_SUITE"; done
 note "all servers speak TLS 1.3 ($CLIENT_SUITE) and serve the files byte for byte: $SERVERS"
 
 # --- clients ---------------------------------------------------------------------------------------
@@ -170,67 +141,6 @@ client_argv() { # client_argv WORKLOAD SERVER: the client's command line (one of
         *)       CLIENT_ARGV=(wrk -t1 -c"$(conns_of "$1")" -d"${DURATION}s" --latency "$(peer_url "$2" "$(file_of "$1")")") ;;
     esac
 }
-# s_time_clients N CMD...: N copies of CMD at once; prints the wall time (ns) and each one's output. A
-# signal (the clean-up trap stopping the client) stops them all.
-s_time_clients() {
-    local n=$1 i t0 t1 rc=0 pids=()
-    shift
-    trap 'kill "${pids[@]}" 2>/dev/null; exit 143' TERM INT
-    t0=$(date +%s%N)
-    for i in $(seq "$n"); do "$@" > "$TMP/s_time.$i" 2>&1 & pids+=("$!"); done
-    for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=$?; done
-    t1=$(date +%s%N)
-    echo "wall_ns $((t1 - t0))"
-    for i in $(seq "$n"); do echo "--- client $i"; cat "$TMP/s_time.$i"; done
-    return "$rc"
-}
-# parse_s_time FILE → CONNECTIONS NEW RESUMED BYTES WALL_S: connections completed (s_time's "N connections
-# in" summed over the clients), those with a full handshake ('*') and those resumed ('r') as s_time printed
-# them, bytes read, wall time
-parse_s_time() {
-    awk '
-        /^wall_ns / { wall = $2 / 1e9; next }
-        /^[*rt3]+$/ { n = split($0, c, ""); for (i = 1; i <= n; i++) { if (c[i] == "r") res++; else full++ }; next }
-        / connections in .*user sec, bytes read / { conns += $1; bytes += $NF }
-        END { printf "%d %d %d %d %.3f\n", conns, full, res, bytes, wall }' "$1"
-}
-# httpd_tls_counts NAME → HANDSHAKES RESUMED from httpd's /server-status?format=json (this request's own
-# handshake included); "- -" for the other servers
-httpd_tls_counts() {
-    [ "${PEER_KIND[$1]}" = httpd ] || { echo "- -"; return 0; }
-    curl -s $(peer_curl_tls) --max-time 10 "$(peer_url "$1" 'server-status?format=json')" \
-        | python3 -c 'import json, sys; t = json.load(sys.stdin)["tls"]; print(t["handshakes"], t["resumed"])' \
-        || die "$1: no TLS counters in /server-status?format=json"
-}
-
-HS_COLUMNS="server workload round position tool clients duration_s connections new resumed bytes wall_s rate cpu_ticks clk_tck server_handshakes server_resumed errors"
-# handshake_run TSV SERVER WORKLOAD ROUND POSITION: HANDSHAKE_CLIENTS s_time clients for DURATION s; one row
-handshake_run() {
-    local tsv=$1 s=$2 w=$3 round=$4 pos=$5 out before after c0 c1 h0 r0 h1 r1 conns new res bytes wall rate rc=0 shs="-" sres="-"
-    out="$TMP/run-$w-$s-$round.txt"
-    client_argv "$w" "$s"
-    c0=$(httpd_tls_counts "$s")
-    settle "$s"
-    before=$(svc_ticks "$s")
-    note "measuring $s: $w, round $round (${DURATION}s, $HANDSHAKE_CLIENTS s_time clients)"
-    run_client "$out" s_time_clients "$HANDSHAKE_CLIENTS" "${CLIENT_ARGV[@]}" || rc=$?
-    peer_alive "$s"
-    settle "$s"
-    after=$(svc_ticks "$s")
-    c1=$(httpd_tls_counts "$s")
-    read -r conns new res bytes wall <<< "$(parse_s_time "$out")"
-    [ "$rc" -eq 0 ] && [ "${conns:-0}" -gt 0 ] || { cat "$out" >&2; die "s_time failed against $s ($w): exit status $rc, $conns connections"; }
-    # every connection read at least the 1 KiB file
-    [ "$bytes" -ge $((conns * 1024)) ] || { cat "$out" >&2; die "s_time read $bytes bytes in $conns connections from $s ($w): not the file each time"; }
-    rate=$(awk -v n="$conns" -v t="$wall" 'BEGIN { printf "%.1f", n / t }')
-    if [ "${c0%% *}" != - ]; then
-        read -r h0 r0 <<< "$c0"; read -r h1 r1 <<< "$c1"
-        shs=$((h1 - h0 - 1)) sres=$((r1 - r0))   # minus the handshake of the second status request
-    fi
-    tsv_row "$tsv" "$s" "$w" "$round" "$pos" s_time "$HANDSHAKE_CLIENTS" "$DURATION" "$conns" "$new" "$res" "$bytes" "$wall" "$rate" \
-        $((after - before)) "$HZ" "$shs" "$sres" $((conns - new - res))
-}
-
 start_round() { # start_round ROUND: later rounds restart every server first; then the warm-up
     local s
     if [ "$1" -gt 1 ]; then
@@ -255,7 +165,8 @@ for round in $(seq "$ROUNDS"); do
         pos=1
         for s in $order; do
             case $w in
-                full|resumed) handshake_run "$TMP/$HS" "$s" "$w" "$round" "$pos" ;;
+                full|resumed) client_argv "$w" "$s"
+                              handshake_run "$TMP/$HS" "$s" "$w" "$round" "$pos" "$HANDSHAKE_CLIENTS" "${CLIENT_ARGV[@]}" ;;
                 *) client_argv "$w" "$s"
                    load_run "$TMP/$LOAD" "$s" "$w" "$round" "$pos" "$(conns_of "$w")" no "${CLIENT_ARGV[@]}" ;;
             esac
@@ -278,11 +189,10 @@ done
 meta version:wrk "wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
 meta ktls_ulp "$(cat /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null || echo '?')"
 case " $SERVERS " in
-    *" httpd "*) meta httpd_tls_file_path "$(curl -s $(peer_curl_tls) "$(peer_url httpd 'server-status?format=json')" \
+    *" httpd "*) meta httpd_tls_file_path "$(curl -s $(peer_curl_tls httpd) "$(peer_url httpd 'server-status?format=json')" \
                      | python3 -c 'import json, sys; print(json.load(sys.stdin)["tls"].get("file_path", "?"))' || echo '?')" ;;
 esac
-cert_text() { openssl x509 -in "$PEER_TLS_CERT" -noout "$@" 2>/dev/null; }
-meta certificate "$(case $CERT in ecdsa) echo "ECDSA P-256" ;; rsa) echo "RSA 2048" ;; esac), $(cert_text -subject -nameopt RFC2253 | sed 's/^subject=//'), SAN $(cert_text -ext subjectAltName | tail -n +2 | tr -d ' '), signature $(cert_text -text | sed -n 's/^ *Signature Algorithm: //p' | head -n 1)"
+meta certificate "$(tls_cert_summary "$PEER_TLS_CERT" "$(case $CERT in ecdsa) echo "ECDSA P-256" ;; rsa) echo "RSA 2048" ;; esac)")"
 meta client_conf "$(grep -v '^#' "$CLIENT_CONF")"
 for w in $WORKLOADS; do
     for s in $SERVERS; do
