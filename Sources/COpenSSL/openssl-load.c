@@ -20,12 +20,19 @@ static void httpd_openssl_unloaded(void) {
 
 __attribute__((visibility("hidden"))) void *httpd_openssl_table[count] = {[0 ... count - 1] = (void *)httpd_openssl_unloaded};
 
+extern const unsigned long httpd_openssl_stub_count;
+
 static int loaded = 0;
 static char failure[256];
 
 const char *httpd_openssl_load(void) {
     if (loaded) return NULL;
     if (failure[0]) return failure;
+    if (httpd_openssl_stub_count != count) {
+        snprintf(failure, sizeof failure, "httpd was built with %lu OpenSSL stubs for %d functions (a stale build)",
+                 httpd_openssl_stub_count, count);
+        return failure;
+    }
     // libcrypto first (libssl needs it); local: OpenSSL's symbols stay out of the global namespace.
     void *crypto = dlopen("libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
     void *ssl = crypto ? dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL) : NULL;

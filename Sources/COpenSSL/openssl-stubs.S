@@ -36,6 +36,15 @@
 #include "functions.h"
 #undef F
 
+// How many stubs were made, for the loader to check against its own list (a build that recompiled only
+// one of the two files would otherwise jump through the wrong slots).
+    .section .rodata
+    .globl httpd_openssl_stub_count
+    .hidden httpd_openssl_stub_count
+    .p2align 3
+httpd_openssl_stub_count:
+    .quad stub_index
+
 #if defined(__linux__)
     .section .note.GNU-stack,"",%progbits
 #endif

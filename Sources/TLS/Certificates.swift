@@ -266,7 +266,13 @@ extension LoadedPair {
         if let trustFile {
             _ = X509_STORE_load_file(store, trustFile)
         } else {
-            X509_STORE_set_default_paths(store)
+            // OpenSSL's default places, but the bundle file only when SSL_CERT_FILE names it: the system's
+            // roots are found by their hashed names (SSL_CERT_DIR, else /usr/lib/ssl/certs), so only the
+            // issuers asked for are read. X509_STORE_set_default_paths also loads the whole default bundle,
+            // parsing every root at each start and reload (about 200 M instructions).
+            if let file = getenv(X509_get_default_cert_file_env()) { _ = X509_STORE_load_file(store, file) }
+            let dir = getenv(X509_get_default_cert_dir_env()).map { UnsafePointer($0) } ?? X509_get_default_cert_dir()
+            _ = X509_STORE_load_path(store, dir)
         }
         ERR_clear_error()
         for c in certificates.dropFirst() { _ = httpd_sk_x509_push(chain, c) }
