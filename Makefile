@@ -10,7 +10,7 @@ SWIFT ?= swift
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath
 CONF ?= httpd.conf
 
-.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx bench-peers bench-instructions clean
+.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx bench-peers bench-instructions bench-tls clean
 
 all: build
 
@@ -57,9 +57,10 @@ fuzz-smoke: deps
 	@rm -rf .build/fuzz/smoke-corpus
 	FUZZ_SECONDS=3 FUZZ_CORPUS=.build/fuzz/smoke-corpus scripts/fuzz.sh
 
-# make bench: stand-alone vs inetd (httpd, httpd --inetd under xinetd, nginx, busybox httpd -i);
-# writes the TSVs in bench/results and, through bench/report.py, bench/results/REPORT.md, the chart and
-# the figures in docs/standalone-vs-inetd.md (see bench/README.md).
+# make bench: stand-alone vs inetd (httpd, httpd --inetd under xinetd, nginx, busybox httpd -i), then over
+# HTTPS (httpd, httpd --inetd over TLS, nginx; HTTPS=0 skips it, HTTPS=only runs it alone); writes the TSVs in
+# bench/results and, through bench/report.py, bench/results/REPORT.md, the chart and the figures in
+# docs/standalone-vs-inetd.md (see bench/README.md).
 bench:
 	@scripts/install-deps.sh bench
 	$(RELEASE_BUILD)
@@ -93,6 +94,16 @@ bench-instructions:
 	@scripts/install-deps.sh bench
 	$(RELEASE_BUILD)
 	bench/instructions.sh
+
+# make bench-tls: HTTPS, httpd against nginx, lighttpd and h2o with the same certificate (ECDSA P-256 made by the
+# script; CERT=rsa for RSA 2048) and the same TLS settings, interleaved over ROUNDS rounds (default 2) of
+# DURATION s runs (default 8): 1 KiB keep-alive (wrk -c64), 10 MiB (wrk -c4), full handshakes and resumed
+# sessions (a new connection per request, openssl s_time -new / -reuse). Writes bench/results/tls.tsv,
+# tls-handshakes.tsv, tls-meta.tsv and tls.md, with issue 11's goals against nginx (see bench/README.md).
+bench-tls:
+	@scripts/install-deps.sh bench
+	$(RELEASE_BUILD)
+	bench/tls.sh
 
 clean:
 	rm -rf .build

@@ -64,11 +64,10 @@ let package = Package(
         .target(name: "Config", dependencies: ["Support"], swiftSettings: strict),
         // Blocking file-system work: O_PATH resolution, open files and their metadata, the open-file cache.
         .target(name: "Files", dependencies: ["HTTPCore", "Config", "Support"], swiftSettings: strict),
-        // OpenSSL 3 (Debian's libssl-dev), through a module map and a shim header; imported only by TLS.
-        .systemLibrary(
-            name: "COpenSSL",
-            providers: [.apt(["libssl-dev"])]
-        ),
+        // OpenSSL 3 (Debian's libssl-dev headers), through a shim header; imported only by TLS. Not linked:
+        // a stub per function jumps through a table filled by dlopen when TLS is first configured, so a
+        // server without TLS never maps OpenSSL (README: Architecture).
+        .target(name: "COpenSSL"),
         // The event loop and sockets: the only target that imports CLibevent.
         .target(name: "IO", dependencies: ["CLibevent", "Support"], swiftSettings: strict),
         // HTTPS: OpenSSL's contexts (certificates, SNI, protocols, tickets), certificate checks, and the TLS
@@ -77,7 +76,9 @@ let package = Package(
         // Connections (over a Transport), routing, the worker pool, logs, statistics, status pages.
         .target(name: "Server", dependencies: ["IO", "TLS", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
         // The process: start-up order, daemonizing, PID file, privileges, signals, inetd mode.
-        .target(name: "Daemon", dependencies: ["Server", "TLS", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
+        .target(
+            name: "Daemon", dependencies: ["Server", "TLS", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict
+        ),
         // Thin entry point: arguments, configuration, mode, exit status.
         .executableTarget(
             name: "httpd", dependencies: ["Daemon", "Config", "Support"], swiftSettings: strict, linkerSettings: releaseLink),

@@ -10,6 +10,13 @@
 #                 (busybox httpd -i under xinetd), lighttpd (1.4, one process, -D), h2o (2.2, one thread)
 #                 PEER_CONNECTIONS, PEER_KEEPALIVE, PEER_NOFILE: connection limit, idle keep-alive timeout
 #                 and open-file limit written into every configuration (unset: each server's usual values)
+#                 PEER_TLS_CERT, PEER_TLS_KEY: every server (httpd, httpd-inetd, nginx, lighttpd, h2o) set up
+#                 while they are set listens with TLS instead, with the same TLS settings (see peer_tls below);
+#                 its peer_url is then https and curl checks the certificate against that PEER_TLS_CERT
+#                 (peer_curl_tls NAME). Servers set up without them stay plain: one script can run both.
+#   TLS clients   tls_make_cert, tls_check (s_client: what a server negotiated), handshake_run (parallel
+#                 openssl s_time clients, a new connection per request: one TSV row of HS_COLUMNS),
+#                 httpd_tls_counts (httpd's own handshake counters)
 #   accounting    svc_ticks (CPU, /proc/PID/stat), svc_mem (RSS/PSS/USS), svc_rss_max, svc_sched,
 #                 svc_switches, settle
 #   clients       run_client, pause, shell_line, warm_up, parse_wrk, parse_ab, load_run (one measured run:
@@ -20,8 +27,8 @@
 #   builds        baseline_build COMMIT: the release binary of another commit, built once in a git worktree
 # The scripts start servers, measure and append TSV rows; bench/report.py does all the arithmetic and
 # writes the reports. Every process started here is stopped by PID on exit (bench_cleanup).
-# shellcheck shell=bash disable=SC2086,SC2015
-# (word splitting of space-separated lists is deliberate; A && B || die is meant)
+# shellcheck shell=bash disable=SC2086,SC2015,SC2046
+# (word splitting of space-separated lists and of $(peer_curl_tls NAME) is deliberate; A && B || die is meant)
 
 BENCH_NAME=bench
 die() { echo "$BENCH_NAME: error: $*" >&2; exit 1; }
@@ -30,7 +37,7 @@ note() { echo "$BENCH_NAME: $*" >&2; }
 # --- set-up and clean-up -----------------------------------------------------------------------------
 BENCH_PIDS=()           # every long-running process started (servers, super-servers), stopped on exit
 CLIENT_PID="" SLEEP_PID="" BASELINE_WT=""
-declare -A PEER_KIND PEER_PORT PEER_CMD PEER_PID PEER_LOGS PEER_CONFS
+declare -A PEER_KIND PEER_PORT PEER_CMD PEER_PID PEER_LOGS PEER_CONFS PEER_TLS
 
 bench_init() { # bench_init NAME: cd to the repository root, make $TMP, install the clean-up trap
     BENCH_NAME=$1
@@ -136,9 +143,36 @@ write_random() { head -c "$2" /dev/urandom > "$1"; }   # write_random FILE BYTES
 #                     worker_rlimit_nofile, lighttpd's server.max-fds
 PEER_CONNECTIONS=${PEER_CONNECTIONS:-} PEER_KEEPALIVE=${PEER_KEEPALIVE:-} PEER_NOFILE=${PEER_NOFILE:-}
 
+# TLS, when PEER_TLS_CERT (PEM: the certificate, self-signed, so no chain) and PEER_TLS_KEY (its private key)
+# are set: each server's one listener speaks TLS, with the same settings everywhere (bench/tls.sh):
+#   protocols         TLS 1.2 and 1.3
+#   TLS 1.2 ciphers   PEER_TLS_CIPHERS (httpd's default TLSCiphers, Mozilla's "intermediate"), server's order
+#   TLS 1.3 suites    PEER_TLS_SUITES (httpd's default TLSCipherSuites), server's order; h2o 2.2 cannot set
+#                     them (OpenSSL's default list, TLS_AES_256_GCM_SHA384 first): tls.sh's clients offer
+#                     one suite only, so that every server negotiates the same
+#   resumption        session tickets on (each server's own in-memory keys) and a server-side session cache
+#                     (httpd 20480 sessions, nginx shared:SSL:10m, h2o internal, lighttpd its default),
+#                     sessions valid 1 h
+#   ALPN, OCSP        ALPN as each server does it (http/1.1); no OCSP stapling (a self-signed certificate)
+PEER_TLS_CERT=${PEER_TLS_CERT:-} PEER_TLS_KEY=${PEER_TLS_KEY:-}
+PEER_TLS_CIPHERS=${PEER_TLS_CIPHERS:-ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305}
+PEER_TLS_SUITES=${PEER_TLS_SUITES:-TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256}
+peer_tls() { [ -n "$PEER_TLS_CERT" ]; }   # the servers being set up listen with TLS
+# peer_curl_tls [NAME]: curl's options for NAME's URLs (the certificate it was set up with); without NAME, for
+# servers set up with the current PEER_TLS_CERT
+peer_curl_tls() {
+    local c=$PEER_TLS_CERT
+    [ $# -eq 0 ] || c=${PEER_TLS[$1]:-}
+    [ -z "$c" ] || echo "--cacert $c"
+}
+
 httpd_conf() { # httpd_conf BIN DOCROOT [PORT]: httpd's benchmark settings (no Listen line without PORT)
-    [ -z "${3:-}" ] || echo "Listen 127.0.0.1:$3"
+    [ -z "${3:-}" ] || echo "Listen 127.0.0.1:$3${PEER_TLS_CERT:+ tls}"
     printf 'DocumentRoot %s\nLogLevel warn\nKeepAlive on\nMaxKeepAliveRequests 0\n' "$2"
+    if peer_tls; then
+        printf 'TLSCertificateFile %s\nTLSCertificateKeyFile %s\nTLSProtocols TLSv1.2 TLSv1.3\n' "$PEER_TLS_CERT" "$PEER_TLS_KEY"
+        printf 'TLSCiphers %s\nTLSCipherSuites %s\nTLSSessionTickets on\nTLSSessionCache 20480\n' "$PEER_TLS_CIPHERS" "$PEER_TLS_SUITES"
+    fi
     [ -z "$PEER_KEEPALIVE" ] || echo "KeepAliveTimeout $PEER_KEEPALIVE"
     [ -z "$PEER_CONNECTIONS" ] || printf 'MaxConnections %s\nMaxConnectionsPerClient %s\n' "$PEER_CONNECTIONS" "$PEER_CONNECTIONS"
     # no access log (none by default; said explicitly when this httpd build knows the directive)
@@ -149,7 +183,7 @@ httpd_conf() { # httpd_conf BIN DOCROOT [PORT]: httpd's benchmark settings (no L
 # tcp_nopush on, open_file_cache (the counterpart of httpd's open-file cache: 1024 entries checked again
 # after 1 s), access log off, keep-alive requests unlimited, every temporary path inside the prefix (-p)
 # so nothing outside it is touched.
-nginx_conf() { # nginx_conf PORT ROOT MASTER_PROCESS(on|off)
+nginx_conf() { # nginx_conf PORT ROOT MASTER_PROCESS(on|off) [NAME]: NAME (default nginx) names its pid and error log files
     local mime='types { text/html html; }' user=""
     [ -r /etc/nginx/mime.types ] && mime='include /etc/nginx/mime.types;'
     # As root with a master process, the worker must still read the 0700 temporary folder.
@@ -160,8 +194,8 @@ worker_processes 1;
 ${PEER_NOFILE:+worker_rlimit_nofile $PEER_NOFILE;}
 daemon off;
 master_process $3;
-pid nginx.pid;
-error_log nginx-error.log warn;
+pid ${4:-nginx}.pid;
+error_log ${4:-nginx}-error.log warn;
 events { worker_connections ${PEER_CONNECTIONS:-1024}; }
 http {
     $mime
@@ -182,8 +216,20 @@ http {
     uwsgi_temp_path nginx-tmp/uwsgi;
     scgi_temp_path nginx-tmp/scgi;
     server {
-        listen 127.0.0.1:$1;
-        root $2;
+        listen 127.0.0.1:$1${PEER_TLS_CERT:+ ssl};
+        root $2;$(peer_tls && cat <<EOF3
+
+        ssl_certificate $PEER_TLS_CERT;
+        ssl_certificate_key $PEER_TLS_KEY;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers $PEER_TLS_CIPHERS;
+        ssl_conf_command Ciphersuites $PEER_TLS_SUITES;
+        ssl_prefer_server_ciphers on;
+        ssl_session_tickets on;
+        ssl_session_cache shared:SSL:10m;
+        ssl_session_timeout 1h;
+EOF3
+)
     }
 }
 EOF2
@@ -210,6 +256,15 @@ ${conns:+server.max-connections = $conns}
 index-file.names = ( "index.html" )
 mimetype.assign = ( ".html" => "text/html; charset=utf-8", ".bin" => "application/octet-stream" )
 EOF
+    # TLS: mod_openssl (Debian's lighttpd-mod-openssl); session tickets on by default (keys rotated in memory)
+    peer_tls || return 0
+    cat <<EOF
+server.modules = ( "mod_openssl" )
+ssl.engine = "enable"
+ssl.pemfile = "$PEER_TLS_CERT"
+ssl.privkey = "$PEER_TLS_KEY"
+ssl.openssl.ssl-conf-cmd = ( "MinProtocol" => "TLSv1.2", "CipherString" => "$PEER_TLS_CIPHERS", "Ciphersuites" => "$PEER_TLS_SUITES", "Options" => "ServerPreference" )
+EOF
 }
 
 # h2o 2.2: one event-loop thread (num-threads 1), files served by file.dir, no access log (no access-log
@@ -225,7 +280,22 @@ ${PEER_CONNECTIONS:+max-connections: $PEER_CONNECTIONS}
 http1-request-timeout: ${PEER_KEEPALIVE:-10}
 listen:
   host: 127.0.0.1
-  port: $1
+  port: $1$(peer_tls && cat <<EOF2
+
+  ssl:
+    certificate-file: $PEER_TLS_CERT
+    key-file: $PEER_TLS_KEY
+    minimum-version: TLSv1.2
+    cipher-suite: $PEER_TLS_CIPHERS
+    cipher-preference: server
+    ocsp-update-interval: 0
+ssl-session-resumption:
+  mode: all
+  cache-store: internal
+  ticket-store: internal
+  lifetime: 3600
+EOF2
+)
 hosts:
   default:
     paths:
@@ -294,7 +364,8 @@ peer_bins() {
 # before this library: NAME.conf, xinetd-SHORT.conf (SHORT: NAME without -inetd), NAME-stderr.log, ...
 peer_setup() {
     local name=$1 kind=$2 port=$3 bin=${4:-} arg=${5:-} short=${1%-inetd} check=$TMP/check.log
-    PEER_KIND[$name]=$kind PEER_PORT[$name]=$port
+    PEER_KIND[$name]=$kind PEER_PORT[$name]=$port PEER_TLS[$name]=$PEER_TLS_CERT
+    [ "$kind" != busybox-inetd ] || PEER_TLS[$name]=""   # busybox httpd has no TLS
     case $kind in
         httpd)
             bin=${bin:-$HTTPD_BIN}
@@ -312,7 +383,7 @@ peer_setup() {
             PEER_LOGS[$name]="xinetd-$short.log $name-error.log xinetd-$short-service.log $name-stderr.log" ;;
         nginx)
             bin=${bin:-$NGINX_BIN}
-            nginx_conf "$port" "$WWW" "${arg:-on}" > "$TMP/$name.conf"
+            nginx_conf "$port" "$WWW" "${arg:-on}" "$name" > "$TMP/$name.conf"
             mkdir -p "$TMP/nginx-tmp"
             PEER_CMD[$name]="$bin -p $TMP/ -e $TMP/$name-error.log -c $TMP/$name.conf"
             PEER_CONFS[$name]="$name.conf"
@@ -354,7 +425,7 @@ peer_setup() {
 }
 peer_pid() { echo "${PEER_PID[$1]:-}"; }
 peer_cmd() { echo "${PEER_CMD[$1]}"; }
-peer_url() { echo "http://127.0.0.1:${PEER_PORT[$1]}/$2"; }   # peer_url NAME PATH
+peer_url() { echo "http${PEER_TLS[$1]:+s}://127.0.0.1:${PEER_PORT[$1]}/$2"; }   # peer_url NAME PATH
 peer_logs() { local f; for f in ${PEER_LOGS[$1]}; do echo "$TMP/$f"; done; }
 show_logs() { local f; for f in $(peer_logs "$1"); do [ -s "$f" ] && tail -n 20 "$f" >&2; done; true; }
 
@@ -385,7 +456,7 @@ peer_wait_ready() { # peer_wait_ready NAME PATH [SECONDS]: until it answers (def
     pid=$(peer_pid "$1"); u=$(peer_url "$1" "$2")
     for _ in $(seq $((limit * 10))); do
         kill -0 "$pid" 2>/dev/null || { show_logs "$1"; die "$1 exited while starting (log above)"; }
-        curl -s -o /dev/null --max-time 2 "$u" && return 0
+        curl -s $(peer_curl_tls "$1") -o /dev/null --max-time 2 "$u" && return 0
         sleep 0.1
     done
     show_logs "$1"
@@ -403,17 +474,17 @@ peer_verify() {
     local name=$1 f got u; shift
     for f in "$@"; do
         u=$(peer_url "$name" "$f")
-        got=$(curl -s --max-time 30 -o "$TMP/got" -w '%{http_code} %{size_download}' "$u") || die "$name: curl $u failed"
+        got=$(curl -s $(peer_curl_tls "$name") --max-time 30 -o "$TMP/got" -w '%{http_code} %{size_download}' "$u") || die "$name: curl $u failed"
         [ "$got" = "200 $(wc -c < "$WWW/$f")" ] || die "$name: GET $u gave status and size '$got', expected '200 $(wc -c < "$WWW/$f")'"
         cmp -s "$TMP/got" "$WWW/$f" || die "$name: GET $u returned different bytes than the file"
-        got=$(curl -s --max-time 30 -H 'Connection: close' -o "$TMP/got" -w '%{http_code}' "$u") || die "$name: curl -H 'Connection: close' $u failed"
+        got=$(curl -s $(peer_curl_tls "$name") --max-time 30 -H 'Connection: close' -o "$TMP/got" -w '%{http_code}' "$u") || die "$name: curl -H 'Connection: close' $u failed"
         [ "$got" = 200 ] && cmp -s "$TMP/got" "$WWW/$f" || die "$name: GET $u with Connection: close gave '$got' or other bytes"
     done
     rm -f "$TMP/got"
     u=$(peer_url "$name" "$1")
     if [ "${PEER_KIND[$name]}" = busybox-inetd ]; then
         curl -s -D - -o /dev/null "$u" | grep -qi '^connection: *close' || die "$name: no 'Connection: close' in the response"
-    elif ! curl -sv -o /dev/null -o /dev/null "$u" "$u" 2>&1 | grep -Eqi 're-?using existing connection'; then
+    elif ! curl -sv $(peer_curl_tls "$name") -o /dev/null -o /dev/null "$u" "$u" 2>&1 | grep -Eqi 're-?using existing connection'; then
         die "$name: a second request did not reuse the connection (no keep-alive)"
     fi
 }
@@ -606,6 +677,113 @@ load_run() {
     [ "${requests:-0}" -gt 0 ] || { cat "$out" >&2; die "$tool completed no request against $s ($w)"; }
     tsv_row "$tsv" "$s" "$w" "$round" "$pos" "$tool" "$conns" "$DURATION" "$requests" "$rps" "$lat" "$p50" "$p99" \
         "$mib" "$err" "$non2xx" $((after - before)) "$HZ" "$rss" "$pss" "$procs"
+}
+
+# --- TLS clients -------------------------------------------------------------------------------------
+# tls_make_cert DIR NAME OPENSSL_REQ_KEY_OPTIONS...: a self-signed certificate for 127.0.0.1 and localhost,
+# valid 30 days: DIR/NAME.crt and its key DIR/NAME.key (mode 600). ECDSA P-256: -newkey ec -pkeyopt
+# ec_paramgen_curve:P-256; RSA: -newkey rsa:2048.
+tls_make_cert() {
+    local dir=$1 name=$2; shift 2
+    mkdir -p "$dir"
+    openssl req -x509 "$@" -nodes -days 30 -subj "/CN=localhost" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+        -keyout "$dir/$name.key" -out "$dir/$name.crt" > "$TMP/openssl-req.log" 2>&1 \
+        || { cat "$TMP/openssl-req.log" >&2; die "openssl could not make the $name certificate"; }
+    chmod 600 "$dir/$name.key"
+}
+# tls_cert_summary FILE KIND → "KIND, subject, SAN ..., signature ...": the certificate, for the reports
+tls_cert_summary() {
+    local subject san sig
+    subject=$(openssl x509 -in "$1" -noout -subject -nameopt RFC2253 2>/dev/null | sed 's/^subject=//')
+    san=$(openssl x509 -in "$1" -noout -ext subjectAltName 2>/dev/null | tail -n +2 | tr -d ' ')
+    sig=$(openssl x509 -in "$1" -noout -text 2>/dev/null | sed -n 's/^ *Signature Algorithm: //p' | head -n 1)
+    echo "$2, $subject, SAN $san, signature $sig"
+}
+# tls_s_client NAME [ARG...]: openssl s_client to the server (stdin closed), its output
+tls_s_client() {
+    local name=$1; shift
+    timeout 10 openssl s_client -connect "127.0.0.1:${PEER_PORT[$name]}" -servername localhost "$@" < /dev/null 2>&1 || true
+}
+# tls_check NAME [SUITE]: TLS 1.3 negotiated (with SUITE when given); s_time's request (HTTP/1.0, no Host)
+# answered 200. Records what was negotiated (protocol, suite, key exchange, signature) as meta tls:NAME.
+tls_check() {
+    local name=$1 want=${2:-} out proto suite group sig status
+    out=$(tls_s_client "$name" -brief)
+    proto=$(sed -n 's/^Protocol version: *//p' <<< "$out" | head -n 1)
+    suite=$(sed -n 's/^Ciphersuite: *//p' <<< "$out" | head -n 1)
+    group=$(sed -n 's/^Server Temp Key: *//p' <<< "$out" | head -n 1)
+    sig=$(sed -n 's/^Peer signature type: *//p;s/^Signature type: *//p' <<< "$out" | head -n 1)
+    [ "$proto" = TLSv1.3 ] && { [ -z "$want" ] || [ "$suite" = "$want" ]; } \
+        || { echo "$out" >&2; die "$name: negotiated '$proto' '$suite', expected TLSv1.3${want:+ and $want}"; }
+    status=$(printf 'GET /1k.html HTTP/1.0\r\n\r\n' | timeout 10 openssl s_client -quiet -connect "127.0.0.1:${PEER_PORT[$name]}" 2>/dev/null | head -n 1 | tr -d '\r') || true
+    case $status in "HTTP/1."[01]" 200"*) ;; *) die "$name: s_time's request (GET /1k.html HTTP/1.0, no Host) got '$status'" ;; esac
+    meta "tls:$name" "$proto, $suite, ${group:-?}, ${sig:-?}"
+}
+# s_time_clients N CMD...: N copies of CMD at once; prints the wall time (ns) and each one's output. A
+# signal (the clean-up trap stopping the client) stops them all.
+s_time_clients() {
+    local n=$1 i t0 t1 rc=0 pids=()
+    shift
+    trap 'kill "${pids[@]}" 2>/dev/null; exit 143' TERM INT
+    t0=$(date +%s%N)
+    for i in $(seq "$n"); do "$@" > "$TMP/s_time.$i" 2>&1 & pids+=("$!"); done
+    for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=$?; done
+    t1=$(date +%s%N)
+    echo "wall_ns $((t1 - t0))"
+    for i in $(seq "$n"); do echo "--- client $i"; cat "$TMP/s_time.$i"; done
+    return "$rc"
+}
+# parse_s_time FILE → CONNECTIONS NEW RESUMED BYTES WALL_S: connections completed (s_time's "N connections
+# in" summed over the clients), those with a full handshake ('*') and those resumed ('r') as s_time printed
+# them, bytes read, wall time
+parse_s_time() {
+    awk '
+        /^wall_ns / { wall = $2 / 1e9; next }
+        /^[*rt3]+$/ { n = split($0, c, ""); for (i = 1; i <= n; i++) { if (c[i] == "r") res++; else full++ }; next }
+        / connections in .*user sec, bytes read / { conns += $1; bytes += $NF }
+        END { printf "%d %d %d %d %.3f\n", conns, full, res, bytes, wall }' "$1"
+}
+# httpd_tls_counts NAME → HANDSHAKES RESUMED from a stand-alone httpd's /server-status?format=json (this
+# request's own handshake included); "- -" for the other servers (an inetd httpd's counters die with it)
+httpd_tls_counts() {
+    [ "${PEER_KIND[$1]}" = httpd ] && [ -n "${PEER_TLS[$1]:-}" ] || { echo "- -"; return 0; }
+    curl -s $(peer_curl_tls "$1") --max-time 10 "$(peer_url "$1" 'server-status?format=json')" \
+        | python3 -c 'import json, sys; t = json.load(sys.stdin)["tls"]; print(t["handshakes"], t["resumed"])' \
+        || die "$1: no TLS counters in /server-status?format=json"
+}
+
+# The handshake TSV's columns (bench/README.md)
+# shellcheck disable=SC2034
+HS_COLUMNS="server workload round position tool clients duration_s connections new resumed bytes wall_s rate cpu_ticks clk_tck server_handshakes server_resumed errors"
+# handshake_run TSV SERVER WORKLOAD ROUND POSITION CLIENTS CMD...: CLIENTS copies of CMD (openssl s_time
+# ... -time $DURATION, -new or -reuse) at once against SERVER; appends one row of HS_COLUMNS to TSV. The
+# service's CPU ticks are read before and after (after an inetd service's processes are reaped); every
+# connection must have read at least the 1 KiB file.
+handshake_run() {
+    local tsv=$1 s=$2 w=$3 round=$4 pos=$5 clients=$6 out before after c0 c1 h0 r0 h1 r1 conns new res bytes wall rate rc=0 shs="-" sres="-"
+    shift 6
+    out="$TMP/run-$w-$s-$round.txt"
+    c0=$(httpd_tls_counts "$s")
+    settle "$s"
+    before=$(svc_ticks "$s")
+    note "measuring $s: $w, round $round (${DURATION}s, $clients s_time clients)"
+    run_client "$out" s_time_clients "$clients" "$@" || rc=$?
+    peer_alive "$s"
+    settle "$s"
+    after=$(svc_ticks "$s")
+    c1=$(httpd_tls_counts "$s")
+    read -r conns new res bytes wall <<< "$(parse_s_time "$out")"
+    [ "$rc" -eq 0 ] && [ "${conns:-0}" -gt 0 ] || { cat "$out" >&2; die "s_time failed against $s ($w): exit status $rc, $conns connections"; }
+    # every connection read at least the 1 KiB file
+    [ "$bytes" -ge $((conns * 1024)) ] || { cat "$out" >&2; die "s_time read $bytes bytes in $conns connections from $s ($w): not the file each time"; }
+    rate=$(awk -v n="$conns" -v t="$wall" 'BEGIN { printf "%.1f", n / t }')
+    if [ "${c0%% *}" != - ]; then
+        read -r h0 r0 <<< "$c0"; read -r h1 r1 <<< "$c1"
+        shs=$((h1 - h0 - 1)) sres=$((r1 - r0))   # minus the handshake of the second status request
+    fi
+    tsv_row "$tsv" "$s" "$w" "$round" "$pos" s_time "$clients" "$DURATION" "$conns" "$new" "$res" "$bytes" "$wall" "$rate" \
+        $((after - before)) "$HZ" "$shs" "$sres" $((conns - new - res))
 }
 
 # --- counting: user-space instructions (callgrind) and system calls (strace) ---------------------------

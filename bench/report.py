@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
 """report.py: the benchmark reports, computed from the TSVs the benchmark scripts write.
 
-    bench/report.py [--results DIR] [--doc FILE] [--no-chart] [standalone-vs-inetd] [compare-nginx] [peers] [instructions]
+    bench/report.py [--results DIR] [--doc FILE] [--no-chart] [standalone-vs-inetd] [compare-nginx] [peers] [instructions] [tls]
 
-The scripts (bench/standalone-vs-inetd.sh, bench/compare-nginx.sh, bench/peers.sh, bench/instructions.sh) only start servers,
+The scripts (bench/standalone-vs-inetd.sh, bench/compare-nginx.sh, bench/peers.sh, bench/instructions.sh, bench/tls.sh) only start servers,
 measure and append rows; every figure derived from the rows (CPU per request, server CPU, medians, ratios, TTFB percentiles,
 the break-even rate) is computed here, reading the TSVs by column name. Python standard library only.
 
-standalone-vs-inetd reads DIR/standalone-vs-inetd{,-ttfb,-startup,-servers,-meta}.tsv and writes
-DIR/REPORT.md, DIR/standalone-vs-inetd.dat (the chart's data), DIR/standalone-vs-inetd.png (gnuplot,
-bench/standalone-vs-inetd.gp; skipped with --no-chart) and the part of FILE between its BEGIN/END
-GENERATED markers (FILE defaults to docs/standalone-vs-inetd.md; when FILE does not exist it starts as a
-copy of that page).
+standalone-vs-inetd reads DIR/standalone-vs-inetd{,-ttfb,-startup,-servers,-meta}.tsv and, when present, the
+HTTPS part's DIR/standalone-vs-inetd-tls{,-handshakes,-ttfb,-servers,-meta}.tsv (possibly from another run:
+HTTPS=only), and writes DIR/REPORT.md, DIR/standalone-vs-inetd.dat (the chart's data), DIR/standalone-vs-inetd.png
+(gnuplot, bench/standalone-vs-inetd.gp; skipped with --no-chart) and the part of FILE between its BEGIN/END
+GENERATED markers (FILE defaults to docs/standalone-vs-inetd.md when DIR is bench/results, else to
+DIR/standalone-vs-inetd.md, as the script does; when FILE does not exist it starts as a copy of
+docs/standalone-vs-inetd.md).
 
 compare-nginx reads DIR/compare-nginx.tsv and DIR/compare-nginx-meta.tsv and writes DIR/compare-nginx.txt
 (also printed): the median round per server, the ratio httpd/nginx and, when the run had an
@@ -25,6 +27,11 @@ instructions reads DIR/instructions.tsv, DIR/instructions-httpd-top.tsv and DIR/
 DIR/instructions.md (also printed): user-space instructions per request (callgrind) and system calls per request
 (strace -c) per server and workload with the ratio to nginx, the most frequent system calls, httpd's top
 functions, every run, the machine, versions, commands and configuration files.
+
+tls reads DIR/tls.tsv, DIR/tls-handshakes.tsv and DIR/tls-meta.tsv and writes DIR/tls.md (also printed): over TLS,
+the median over rounds of each workload's figures per server (1 KiB keep-alive, 10 MiB, full handshakes, resumed
+sessions) with the ratio to nginx, issue 11's goals (met or not), every run, what each server negotiated, the
+machine, versions, commands and configuration files.
 
 With no report named, it writes those whose TSVs are in DIR (default bench/results).
 """
@@ -140,7 +147,44 @@ LABELS = {
     "httpd-inetd": "httpd --inetd under xinetd",
     "nginx": "nginx (stand-alone)",
     "busybox-inetd": "busybox httpd -i under xinetd",
+    "httpd-tls": "httpd (stand-alone), TLS",
+    "httpd-inetd-tls": "httpd --inetd under xinetd, TLS",
+    "nginx-tls": "nginx (stand-alone), TLS",
 }
+
+
+def idle_figures(r):
+    """One row of a -servers.tsv → dict: rss_start, rss, pss, uss (MiB), processes, cpu_ms, method, wakeups_s."""
+    same = r["idle_same_threads"] == "1"
+    cpu = num(r, "idle_cpu_ns") / 1e6 if same else 1000 * num(r, "idle_cpu_ticks") / num(r, "clk_tck")
+    return {
+        "rss_start": mib(num(r, "rss_start_kib")), "rss": mib(num(r, "idle_rss_kib")),
+        "pss": mib(num(r, "idle_pss_kib")), "uss": mib(num(r, "idle_uss_kib")),
+        "processes": int(num(r, "idle_processes")), "cpu_ms": cpu,
+        "method": "schedstat" if same else "ticks", "wakeups_s": num(r, "idle_switches") / num(r, "idle_s"),
+    }
+
+
+def break_even(m_d, m_x, idle_cpu_ms, idle_s, gb_per_vcpu, e_ms):
+    """Connections/s at which the daemon's standing cost ((m_d - m_x) MiB priced at gb_per_vcpu GB per vCPU, plus
+    its idle CPU over idle_s) equals inetd's extra CPU per connection e_ms; None when a figure is missing or e ≤ 0."""
+    if None in (m_d, m_x, e_ms) or e_ms <= 0:
+        return None
+    idle_cores = (idle_cpu_ms or 0) / 1000 / idle_s
+    return ((max(m_d - m_x, 0) / 1024) / gb_per_vcpu + idle_cores) * 1000 / e_ms
+
+
+def load_caution(m, short_note):
+    """The caution sentence of a run (a short run: short_note; a busy machine: its load average), or None."""
+    loads = [float(x.split()[0]) for x in (m.get("load_start"), m.get("load_end")) if x]
+    busy = loads and max(loads) >= 0.75 * int(m["nproc"])
+    if not short_note and not busy:
+        return None
+    return "**Caution:** " + " ".join(x for x in (
+        short_note,
+        f"The machine was busy with other jobs (load average {' and '.join('%.2f' % x for x in loads)} on {m['nproc']} CPUs"
+        " before and after the runs): the rates and even the CPU figures move by tens of percent from run to run." if busy else "",
+        "Not figures to quote; rerun with the defaults on a quiet machine.") if x)
 SHORT = {
     "ka1k": "1 KiB\\nkeep-alive", "close1k": "1 KiB\\nnew conn. (wrk)", "close1k-ab": "1 KiB\\nnew conn. (ab)",
     "100k": "100 KiB\\nkeep-alive", "10m": "10 MiB\\nkeep-alive",
@@ -161,6 +205,7 @@ class Standalone:
         self.workloads = m["setting:WORKLOADS"].split()
         self.s = {k[len("setting:"):]: v for k, v in m.items() if k.startswith("setting:")}
         self.hz = float(m["clk_tck"])
+        self.tls = StandaloneTls.load_if_present(results)   # the HTTPS part, when it has been measured
 
     # the (median) run of a workload and server
     def run(self, w, s):
@@ -199,16 +244,7 @@ class Standalone:
     def idle(self, s):
         """dict: rss_start, rss, pss, uss (MiB), processes, cpu_ms, method, wakeups_s; or None."""
         r = self.per_server.get(s)
-        if not r:
-            return None
-        same = r["idle_same_threads"] == "1"
-        cpu = num(r, "idle_cpu_ns") / 1e6 if same else 1000 * num(r, "idle_cpu_ticks") / num(r, "clk_tck")
-        return {
-            "rss_start": mib(num(r, "rss_start_kib")), "rss": mib(num(r, "idle_rss_kib")),
-            "pss": mib(num(r, "idle_pss_kib")), "uss": mib(num(r, "idle_uss_kib")),
-            "processes": int(num(r, "idle_processes")), "cpu_ms": cpu,
-            "method": "schedstat" if same else "ticks", "wakeups_s": num(r, "idle_switches") / num(r, "idle_s"),
-        }
+        return idle_figures(r) if r else None
 
     def startup_ms(self, key):
         """(wall ms per run, CPU ms per run) of a start-up command, or (None, None)."""
@@ -397,6 +433,8 @@ class Standalone:
             say("")
             say("## Log lines written during the run")
         say_log_lines(say, m, logs)
+        if self.tls:
+            self.tls.report(say, m, d)
         return "\n".join(L) + "\n"
 
     # --- the chart's data ---
@@ -467,6 +505,8 @@ class Standalone:
              f"DURATION={s['DURATION']}s, IDLE_SECONDS={i}, TTFB_SAMPLES={s['TTFB_SAMPLES']}. Details in [bench/results/REPORT.md]({report_link})._",
              "", "| quantity | symbol | value |", "|---|---|---:|"]
         L += [f"| {q} | {sym} | {v} |".replace("|  |", "| |") for q, sym, v in rows]
+        if self.tls:
+            L += self.tls.doc_block(m, d)
         L += ["", END_MARK]
         return L
 
@@ -482,6 +522,379 @@ class Standalone:
         write(doc_path, "\n".join(lines))
         return True
 
+
+
+class StandaloneTls:
+    """The HTTPS part of bench/standalone-vs-inetd.sh: standalone-vs-inetd-tls.tsv (wrk: ka1k),
+    -tls-handshakes.tsv (s_time: full, resumed), -tls-ttfb.tsv, -tls-servers.tsv, -tls-meta.tsv. One round."""
+
+    FILES = ("standalone-vs-inetd-tls-meta.tsv", "standalone-vs-inetd-tls.tsv", "standalone-vs-inetd-tls-handshakes.tsv",
+             "standalone-vs-inetd-tls-ttfb.tsv", "standalone-vs-inetd-tls-servers.tsv")
+    SA, IN, NG = "httpd-tls", "httpd-inetd-tls", "nginx-tls"
+
+    @classmethod
+    def load_if_present(cls, results):
+        return cls(results) if all(os.path.exists(os.path.join(results, f)) for f in cls.FILES) else None
+
+    def __init__(self, results):
+        meta, load, hs, ttfb, servers = (os.path.join(results, f) for f in self.FILES)
+        self.meta = read_meta(meta)
+        self.load = read_tsv(load)
+        self.hs = read_tsv(hs)
+        self.ttfb = read_tsv(ttfb)
+        self.per_server = {r["server"]: r for r in read_tsv(servers)}
+        self.s = {k[len("setting:"):]: v for k, v in self.meta.items() if k.startswith("setting:")}
+        self.servers = self.s["HTTPS_SERVERS"].split()
+        self.workloads = self.s["HTTPS_WORKLOADS"].split()
+
+    def hs_run(self, w, srv):
+        return median_row([r for r in self.hs if r["workload"] == w and r["server"] == srv], "rate")
+
+    def load_run(self, w, srv):
+        return median_row([r for r in self.load if r["workload"] == w and r["server"] == srv])
+
+    def cpu_conn(self, w, srv):
+        """Server CPU ms per connection (s_time runs: each connection one request)."""
+        r = self.hs_run(w, srv)
+        return 1000 * num(r, "cpu_ticks") / num(r, "clk_tck") / num(r, "connections") if r else None
+
+    def ttfb_summary(self, srv):
+        """median, min, p90, max (ms), connect median, handshake-done median (ms), CPU ms per connection; or None."""
+        samples = [r for r in self.ttfb if r["server"] == srv]
+        if not samples:
+            return None
+        t = sorted(1000 * num(r, "ttfb_s") for r in samples)
+        n = len(t)
+        srow = self.per_server.get(srv)
+        cpu = 1000 * num(srow, "ttfb_cpu_ticks") / num(srow, "clk_tck") / num(srow, "ttfb_samples") if srow else None
+        return (t[(n + 1) // 2 - 1], t[0], t[math.ceil(0.9 * n) - 1], t[-1],
+                lower_median([1000 * num(r, "connect_s") for r in samples]),
+                lower_median([1000 * num(r, "appconnect_s") for r in samples]), cpu)
+
+    def idle(self, srv):
+        r = self.per_server.get(srv)
+        return idle_figures(r) if r else None
+
+    def caution(self):
+        s = self.s
+        short = int(s["DURATION"]) < 10 or int(s["TTFB_SAMPLES"]) < 21 or int(s["IDLE_SECONDS"]) < 60
+        note = (f"a short run (DURATION={s['DURATION']} s, TTFB_SAMPLES={s['TTFB_SAMPLES']}, IDLE_SECONDS={s['IDLE_SECONDS']}):"
+                " a check that the benchmark works." if short else "")
+        return load_caution(self.meta, note)
+
+    def other_run(self, plain_meta):
+        """A sentence when the plain part comes from another run (HTTPS=only), else None."""
+        if (plain_meta.get("date"), plain_meta.get("commit")) == (self.meta.get("date"), self.meta.get("commit")):
+            return None
+        return (f"This HTTPS part comes from another run ({self.meta['date']}, httpd commit {self.meta['commit']}) than the"
+                f" plain-HTTP part ({plain_meta['date']}, commit {plain_meta['commit']}): compare figures across the two"
+                " parts with care.")
+
+    def derived(self, plain=None):
+        """The HTTPS trade-off: extra CPU per inetd connection against full and resumed handshakes, break-even rates."""
+        d = {}
+        d["full_sa"], d["full_in"], d["full_ng"] = (self.cpu_conn("full", x) for x in (self.SA, self.IN, self.NG))
+        d["res_sa"], d["res_in"], d["res_ng"] = (self.cpu_conn("resumed", x) for x in (self.SA, self.IN, self.NG))
+        sub = lambda a, b: a - b if a is not None and b is not None else None
+        d["e_full"] = sub(d["full_in"], d["full_sa"])
+        d["e_res"] = sub(d["full_in"], d["res_sa"])   # an inetd process always makes a full handshake
+        for key, srv in (("sa", self.SA), ("in", self.IN), ("ng", self.NG)):
+            t = self.ttfb_summary(srv)
+            d["ttfb_" + key], d["hs_" + key], d["cold_" + key] = (t[0], t[5], t[6]) if t else (None, None, None)
+            r = self.load_run("ka1k", srv)
+            d["ka_rps_" + key] = num(r, "rps") if r else None
+            d["ka_cpu_" + key] = cpu_ms_per_request(r) if r else None
+            resumed = self.hs_run("resumed", srv)
+            d["resumed_pct_" + key] = 100 * num(resumed, "resumed") / num(resumed, "connections") if resumed else None
+        i_d, i_x = self.idle(self.SA) or {}, self.idle(self.IN) or {}
+        d["rss_d"], d["pss_d"], d["uss_d"], d["idlecpu_d"] = (i_d.get(k) for k in ("rss", "pss", "uss", "cpu_ms"))
+        d["rss_x"], d["uss_x"] = i_x.get("rss"), i_x.get("uss")
+        k, idle_s = float(self.s["GB_PER_VCPU"]), float(self.s["IDLE_SECONDS"])
+        be = lambda m_d, m_x, e: break_even(m_d, m_x, d["idlecpu_d"], idle_s, k, e)
+        d["drss"] = sub(d["rss_d"], d["rss_x"])
+        d["break_full"], d["break_res"] = be(d["rss_d"], d["rss_x"], d["e_full"]), be(d["rss_d"], d["rss_x"], d["e_res"])
+        d["break_full_shared"], d["break_res_shared"] = be(d["rss_d"], 0, d["e_full"]), be(d["rss_d"], 0, d["e_res"])
+        d["break_full_uss"], d["break_res_uss"] = be(d["uss_d"], d["uss_x"], d["e_full"]), be(d["uss_d"], d["uss_x"], d["e_res"])
+        e = d["e_full"]
+        d["rate1"], d["rate10"] = (10 / e, 100 / e) if e and e > 0 else (None, None)
+        d["perconn_rss"] = d["perconn_pss"] = None
+        ka = self.load_run("ka1k", self.IN)
+        i_x_pss = i_x.get("pss")
+        if ka and ka.get("rss_kib") and d["rss_x"] is not None and i_x_pss is not None and num(ka, "processes") > 1:
+            p = num(ka, "processes")
+            d["perconn_rss"] = (mib(num(ka, "rss_kib")) - d["rss_x"]) / (p - 1)
+            d["perconn_pss"] = (mib(num(ka, "pss_kib")) - i_x_pss) / (p - 1)
+        # the plain part's figures, for the comparison (the same run or not: other_run says)
+        pd = plain or {}
+        d["plain_in"], d["plain_break"] = pd.get("cpu_in"), pd.get("break")
+        d["tls_in_start"] = sub(d["full_in"], d["plain_in"])
+        return d
+
+    def breakeven_sentence(self, d, plain_same_run):
+        """The generated sentence on the break-even over HTTPS (REPORT.md and the page)."""
+        f = lambda x, spec="%.3f": fmt(x, spec)
+        per_day = lambda r: fmt(None if r is None else r * 86400, "%.0f")
+        text = (f"Over HTTPS, an inetd connection cost {f(d['full_in'], '%.2f')} ms of server CPU (process start, OpenSSL"
+                f" loaded, certificate and key read, a full handshake), {f(d['e_full'], '%.2f')} ms more than a full handshake on"
+                f" the resident daemon and {f(d['e_res'], '%.2f')} ms more than a resumed session there; so the resident daemon"
+                f" wins above **{f(d['break_full'])} connections/s** ({per_day(d['break_full'])} a day) when every client makes"
+                f" a full handshake, and above **{f(d['break_res'])} connections/s** ({per_day(d['break_res'])} a day) when"
+                " returning clients resume their sessions, as browsers do with a resident server")
+        if d["plain_break"] is not None:
+            text += (f" (plain HTTP: {f(d['plain_break'])} connections/s{'' if plain_same_run else ', from another run'})")
+        return text + "."
+
+    def report(self, say, plain_meta, plain_derived):
+        m, s = self.meta, self.s
+        d = self.derived(plain_derived)
+        other = self.other_run(plain_meta)
+        hz_ms = int(1000 / float(m["clk_tck"]))
+        say("")
+        say("## HTTPS: stand-alone vs inetd over TLS")
+        say("")
+        say(f"Measured on {m['date']}, httpd commit {m['commit']}: httpd stand-alone with a TLS listener, `httpd --inetd` with")
+        say("the TLS directives under xinetd (every connection starts a process that loads OpenSSL, reads the certificate and")
+        say("key and makes a full handshake: it cannot resume a session, each process having its own ticket keys), and nginx")
+        say("stand-alone over TLS as the reference; the same certificate and TLS settings for all three. Raw measurements:")
+        say("`standalone-vs-inetd-tls*.tsv` next to this file.")
+        say("")
+        say(f"- load average (1, 5, 15 min) before the HTTPS runs: {m.get('load_start', NA)}; after the idle measurement: {m.get('load_end', NA)}")
+        say(f"- {m['version:httpd']} (commit {m['commit']}), {m['version:nginx']}, {m['version:xinetd']}; {m['version:openssl']}"
+            f" (mapped by the resident servers: " + ", ".join(f"{x} `{m.get('libssl:' + x) or 'none resident'}`" for x in self.servers) + ")")
+        say(f"- clients: `openssl s_time` ({s['HANDSHAKE_CLIENTS']} at once, `-new` and `-reuse`), {m['version:wrk']}, {m['version:curl']}")
+        say(f"- certificate: {m.get('certificate', NA)}, self-signed, made by the script with openssl; TLS 1.2 and 1.3, session tickets and a session cache on every server")
+        ulp = m.get("ktls_ulp") or ""
+        say(f"- kernel TLS: available TCP upper-layer protocols `{ulp or 'none'}`"
+            + ("" if "tls" in ulp.split() else " (no `tls`: every file body is encrypted in user space)"))
+        say(f"- settings: DURATION={s['DURATION']}s per run, WARMUP={s['WARMUP']}s, CONNECTIONS={s['CONNECTIONS']} (keep-alive),"
+            f" HANDSHAKE_CLIENTS={s['HANDSHAKE_CLIENTS']}, TTFB_SAMPLES={s['TTFB_SAMPLES']} after {s['TTFB_PAUSE']}s pauses,"
+            f" IDLE_SECONDS={s['IDLE_SECONDS']}, GB_PER_VCPU={s['GB_PER_VCPU']}; one run per server and workload")
+        say("")
+        for x in (self.caution(), other and f"**Note:** {other}"):
+            if x:
+                say(x)
+                say("")
+        say("What each server negotiated (checked before measuring with `openssl s_client`):")
+        say("")
+        say("| server | protocol, suite, key exchange, signature |")
+        say("|---|---|")
+        for srv in self.servers:
+            say(f"| {LABELS[srv]} | {m.get('tls:' + srv, NA)} |")
+        if any(w in self.workloads for w in ("full", "resumed")):
+            say("")
+            say("### A new TLS connection per request")
+            say("")
+            say(f"{s['HANDSHAKE_CLIENTS']} `openssl s_time` clients at once, each making connection after connection for {s['DURATION']}s,")
+            say("each connection one `GET /1k.html HTTP/1.0` closed by the server: `-new` makes a full handshake every time,")
+            say("`-reuse` resumes the first connection's session (TLS 1.3: a ticket). **CPU/connection** is the server's CPU")
+            say("time (all its processes; for inetd, xinetd and every httpd process it reaped) over the run / connections: a TCP")
+            say("connection, a handshake and a short request. The rates are bound by the clients' CPU on a small machine (compare")
+            say("the CPU per connection); **resumed** is the share of connections the client saw resumed.")
+            say("")
+            say("| workload | server | connections/s | resumed | CPU/connection | server CPU | httpd counted (handshakes / resumed) |")
+            say("|---|---|---:|---:|---:|---:|---:|")
+            for w in ("full", "resumed"):
+                if w not in self.workloads:
+                    continue
+                for srv in self.servers:
+                    r = self.hs_run(w, srv)
+                    if not r:
+                        continue
+                    counted = NA if r["server_handshakes"] is None else f"{r['server_handshakes']} / {r['server_resumed']}"
+                    say("| %s | %s | %.0f | %.1f %% | %.3f ms | %.0f %% | %s |" % (
+                        "`s_time -new` (full handshakes)" if w == "full" else "`s_time -reuse` (resumed sessions)", LABELS[srv],
+                        num(r, "rate"), 100 * num(r, "resumed") / num(r, "connections"), self.cpu_conn(w, srv),
+                        100 * num(r, "cpu_ticks") / num(r, "clk_tck") / num(r, "wall_s"), counted))
+            for r in self.hs:
+                if num(r, "errors"):
+                    say("")
+                    say(f"**Warning:** {int(num(r, 'errors'))} of s_time's connections to {r['server']} in `{r['workload']}` were neither new nor resumed.")
+                if r["workload"] == "full" and num(r, "resumed"):
+                    say("")
+                    say(f"**Warning:** {int(num(r, 'resumed'))} connections to {r['server']} in `full` were resumed.")
+        say("")
+        say("### Cold request over HTTPS: time to first byte")
+        say("")
+        say(f"As for plain HTTP: a new connection after {s['TTFB_PAUSE']}s of quiet, {s['TTFB_SAMPLES']} times per server, the servers in")
+        say("turn; curl (a new process each time: no session to resume, so a full handshake) with `time_connect`,")
+        say("`time_appconnect` (the handshake done) and `time_starttransfer` (the first response byte). CPU/connection: the")
+        say(f"service's CPU over all samples / samples (clock-tick resolution: {hz_ms} ms / {s['TTFB_SAMPLES']} samples).")
+        say("")
+        say("| server | TTFB median | min | p90 | max | connect median | handshake done, median | CPU/connection |")
+        say("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for srv in self.servers:
+            t = self.ttfb_summary(srv)
+            if t:
+                say("| %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.3f ms | %.2f ms | %s |" % (
+                    (LABELS[srv],) + t[:6] + (fmt(t[6], "%.2f ms"),)))
+        if "ka1k" in self.workloads:
+            say("")
+            say(f"### 1 KiB file over TLS, keep-alive ({s['CONNECTIONS']} connections, wrk)")
+            say("")
+            say("Columns as in [Load](#load); wrk connects once per connection (one handshake each), so under inetd each of its")
+            say("connections is one process for the whole run.")
+            say("")
+            say("| server | req/s | MiB/s | latency avg | latency p99 | CPU/request | server CPU | RSS (PSS) under load | processes | errors | non-2xx |")
+            say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for srv in self.servers:
+                r = self.load_run("ka1k", srv)
+                if r:
+                    say("| %s | %.0f | %.1f | %.2f ms | %s | %.3f ms | %.0f %% | %s (%s) MiB | %s | %d | %d |" % (
+                        LABELS[srv], num(r, "rps"), num(r, "mib_s"), num(r, "latency_ms"), fmt(num(r, "p99_ms"), "%.2f ms"),
+                        cpu_ms_per_request(r), cpu_percent(r), fmt(mib(num(r, "rss_kib")), "%.1f"),
+                        fmt(mib(num(r, "pss_kib")), "%.1f"), r["processes"] or NA, num(r, "errors"), num(r, "non2xx")))
+            for r in self.load:
+                if num(r, "errors") or num(r, "non2xx"):
+                    say("")
+                    say(f"**Warning:** wrk saw {int(num(r, 'errors'))} socket errors and {int(num(r, 'non2xx'))} non-2xx/3xx responses"
+                        f" from {r['server']} in `{r['workload']}` (counted in its req/s).")
+        say("")
+        say("### Idle cost over HTTPS")
+        say("")
+        say(f"Measured as for plain HTTP, {s['IDLE_SECONDS']}s without requests after the runs (the TLS daemon has OpenSSL loaded).")
+        say("")
+        say(f"| server | RSS at start | RSS idle | PSS idle | USS idle | processes | CPU over {s['IDLE_SECONDS']}s | wake-ups/s |")
+        say("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for srv in self.servers:
+            i = self.idle(srv)
+            if i:
+                say("| %s | %.1f MiB | %.1f MiB | %.1f MiB | %.1f MiB | %d | %.3f ms (%s) | %.2f |" % (
+                    LABELS[srv], i["rss_start"], i["rss"], i["pss"], i["uss"], i["processes"], i["cpu_ms"], i["method"], i["wakeups_s"]))
+        say("")
+        say("### Derived: the break-even over HTTPS")
+        say("")
+        say(f"- CPU per connection with a new TLS connection per request: httpd stand-alone {fmt(d['full_sa'], '%.3f')} ms with a full")
+        say(f"  handshake, {fmt(d['res_sa'], '%.3f')} ms resumed; nginx {fmt(d['full_ng'], '%.3f')} / {fmt(d['res_ng'], '%.3f')} ms;"
+            f" httpd --inetd {fmt(d['full_in'], '%.3f')} ms (resumed by the client: {fmt(d['resumed_pct_in'], '%.1f')} % of its `-reuse` connections)")
+        say(f"- extra CPU per connection in inetd mode over TLS: **{fmt(d['e_full'], '%.3f')} ms** against full handshakes on the daemon,"
+            f" **{fmt(d['e_res'], '%.3f')} ms** against resumed sessions")
+        say(f"- of an inetd start over TLS, beyond a plain inetd start ({fmt(d['plain_in'], '%.3f')} ms, close1k above"
+            f"{'' if not other else ', another run'}): {fmt(d['tls_in_start'], '%.3f')} ms (OpenSSL loaded and set up, certificate and key read, the handshake)")
+        say(f"- cold time to first byte over HTTPS (median): stand-alone {fmt(d['ttfb_sa'], '%.2f')} ms, inetd {fmt(d['ttfb_in'], '%.2f')} ms,"
+            f" nginx {fmt(d['ttfb_ng'], '%.2f')} ms; the handshake done at {fmt(d['hs_sa'], '%.2f')} / {fmt(d['hs_in'], '%.2f')} / {fmt(d['hs_ng'], '%.2f')} ms")
+        say(f"- memory per concurrent connection in inetd mode over TLS (keep-alive run, per httpd process): {fmt(d['perconn_rss'], '%.2f')} MiB RSS, {fmt(d['perconn_pss'], '%.2f')} MiB PSS")
+        say(f"- idle: the TLS daemon holds {fmt(d['rss_d'], '%.1f')} MiB RSS ({fmt(d['uss_d'], '%.1f')} MiB USS) and used {fmt(d['idlecpu_d'], '%.3f')} ms of CPU"
+            f" over {s['IDLE_SECONDS']}s; xinetd {fmt(d['rss_x'], '%.1f')} MiB RSS ({fmt(d['uss_x'], '%.1f')} MiB USS)")
+        say(f"- break-even (the model of the plain part, k = {s['GB_PER_VCPU']}): against full handshakes {fmt(d['break_full'], '%.3f')} connections/s"
+            f" (xinetd not counted: {fmt(d['break_full_shared'], '%.3f')}; USS: {fmt(d['break_full_uss'], '%.3f')}); against resumed sessions"
+            f" {fmt(d['break_res'], '%.3f')} connections/s (xinetd not counted: {fmt(d['break_res_shared'], '%.3f')}; USS: {fmt(d['break_res_uss'], '%.3f')});"
+            f" inetd's extra CPU over TLS is 1 % of one core at {fmt(d['rate1'], '%.1f')} connections/s and 10 % at {fmt(d['rate10'], '%.1f')}")
+        say("")
+        say(self.breakeven_sentence(d, other is None))
+        say("")
+        say("### Commands and configurations (HTTPS)")
+        say("")
+        say(f"In the run's temporary folder (`{m['tmp']}`): `tls/ecdsa.crt` and `tls/ecdsa.key` (made with `openssl req -x509 -newkey ec")
+        say("-pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1`),")
+        say("the files and the configurations below. Before measuring, each server was checked over TLS (curl, verifying the")
+        say("certificate) to return 200 and exactly each file's bytes, with and without `Connection: close`, to keep the")
+        say("connection alive, to negotiate TLS 1.3 and to answer s_time's request with 200.")
+        say("")
+        say("```sh")
+        for srv in self.servers:
+            say(f"# {LABELS[srv]}")
+            say(m[f"cmd:{srv}"])
+        say(f"# warm-up, per server: wrk -t{s['THREADS']} -c{s['CONNECTIONS']} -d{s['WARMUP']}s URL/1k.html")
+        for w in self.workloads:
+            for srv in self.servers:
+                say("%-90s # %s" % (m.get(f"client:{w}:{srv}", NA), srv))
+        say(f"# cold TTFB over HTTPS, per sample and server, after sleep {s['TTFB_PAUSE']}:")
+        say("curl -s --cacert tls/ecdsa.crt -o /dev/null -w '%{time_connect} %{time_appconnect} %{time_starttransfer} %{http_code}\\n' https://127.0.0.1:PORT/1k.html")
+        say("```")
+        for key in (k for k in m if k.startswith("conf:")):
+            say("")
+            say(f"`{key[len('conf:'):]}`:")
+            say("")
+            say("```")
+            say(m[key])
+            say("```")
+        if "status:httpd-tls" in m:
+            say("")
+            say(f"httpd-tls's own counters at the end of the runs (`/server-status?format=json`): {m['status:httpd-tls']}.")
+        logs = [k[len("log:"):] for k in m if k.startswith("log:")]
+        if logs:
+            say("")
+            say("Log lines written during the HTTPS runs:")
+        say_log_lines(say, m, logs)
+
+    def doc_rows(self, d):
+        f = fmt
+        return [
+            ("CPU per connection, new TLS connection per request, httpd stand-alone: full handshake / resumed session", "",
+             f"{f(d['full_sa'], '%.3f')} / {f(d['res_sa'], '%.3f')} ms"),
+            ("CPU per connection, httpd --inetd over TLS under xinetd (always a full handshake)", "", f"{f(d['full_in'], '%.3f')} ms"),
+            ("CPU per connection, nginx over TLS: full handshake / resumed session", "", f"{f(d['full_ng'], '%.3f')} / {f(d['res_ng'], '%.3f')} ms"),
+            ("extra CPU per connection in inetd mode over TLS, against full handshakes", "E_tls", f"**{f(d['e_full'], '%.3f')} ms**"),
+            ("the same against resumed sessions", "E_tls,r", f"**{f(d['e_res'], '%.3f')} ms**"),
+            ("cold time to first byte over HTTPS (median): stand-alone / inetd / nginx", "",
+             f"{f(d['ttfb_sa'], '%.2f')} / {f(d['ttfb_in'], '%.2f')} / {f(d['ttfb_ng'], '%.2f')} ms"),
+            ("cold CPU per connection over HTTPS (TTFB samples): stand-alone / inetd", "", f"{f(d['cold_sa'], '%.2f')} / {f(d['cold_in'], '%.2f')} ms"),
+            ("keep-alive req/s over TLS, 1 KiB, stand-alone / inetd / nginx", "",
+             f"{f(d['ka_rps_sa'], '%.0f')} / {f(d['ka_rps_in'], '%.0f')} / {f(d['ka_rps_ng'], '%.0f')}"),
+            ("idle RSS of the TLS daemon (OpenSSL loaded) / of xinetd", "M_d / M_x", f"{f(d['rss_d'], '%.1f')} / {f(d['rss_x'], '%.1f')} MiB"),
+            ("break-even rate over TLS, against full handshakes", "r*_tls", f"**{f(d['break_full'], '%.3f')} connections/s**"),
+            ("break-even rate over TLS, against resumed sessions", "r*_tls,r", f"**{f(d['break_res'], '%.3f')} connections/s**"),
+        ]
+
+    def doc_block(self, plain_meta, plain_derived):
+        m, s = self.meta, self.s
+        d = self.derived(plain_derived)
+        other = self.other_run(plain_meta)
+        L = ["", "**Over HTTPS**", "",
+             f"_Figures from the run of {m['date']}, httpd commit {m['commit']}, {m['version:openssl']};"
+             f" DURATION={s['DURATION']}s, HANDSHAKE_CLIENTS={s['HANDSHAKE_CLIENTS']}, TTFB_SAMPLES={s['TTFB_SAMPLES']},"
+             f" IDLE_SECONDS={s['IDLE_SECONDS']}._"]
+        for x in (self.caution(), other and f"_{other}_"):
+            if x:
+                L += ["", x]
+        L += ["", "| quantity | symbol | value |", "|---|---|---:|"]
+        L += [f"| {q} | {sym} | {v} |".replace("|  |", "| |") for q, sym, v in self.doc_rows(d)]
+        L += ["", self.breakeven_sentence(d, other is None)]
+        return L
+
+
+def say_figure_table(say, figures, servers, med):
+    """The main table of a peers-style report: one line per (workload, figure), one column per server, the
+    median (med(workload, server, function)) with its ratio to nginx's in brackets."""
+    say("| workload | figure | better | " + " | ".join(PEER_LABELS[x] for x in servers) + " |")
+    say("|---|---|---|" + "---:|" * len(servers))
+    last = None
+    for w, name, unit, better, f, spec in figures:
+        base = med(w, "nginx", f) if "nginx" in servers else None
+        cells = []
+        for srv in servers:
+            v = med(w, srv, f)
+            c = NA if v is None else f"{spec % v:s}"
+            if v is not None and srv != "nginx" and base and better:
+                c += f" ({v / base:.2f}×)"
+            cells.append(c)
+        wl = f"`{w}`" if w != last else ""
+        last = w
+        say(f"| {wl} | {name}{' (' + unit + ')' if unit else ''} | {better} | " + " | ".join(cells) + " |")
+
+
+def ratio_goal(G, val, fig, label, w, name, op, target):
+    """Appends to G the goal httpd/nginx op target (op ≥ or ≤) on figure (w, name); val(w, name, server)
+    is the median, fig[(w, name)] = (function, unit, format)."""
+    a, b = val(w, name, "httpd"), val(w, name, "nginx")
+    if a is None or not b:
+        G.append((label, f"{op} {target}× nginx", "not measured", None))
+        return
+    r = a / b
+    met = r >= target if op == "≥" else r <= target
+    _, unit, spec = fig[(w, name)]
+    G.append((label, f"{op} {target}× nginx", f"{r:.2f}× ({spec % a} vs {spec % b} {unit})", met))
+
+
+def say_goals(say, G):
+    """The goals table: (goal, target, measured, met True/False/None), and how many were met."""
+    say("| goal | target | measured (httpd vs nginx) | met |")
+    say("|---|---|---|---|")
+    for label, target, measured, met in G:
+        say(f"| {label} | {target} | {measured} | {'—' if met is None else ('**met**' if met else 'not met')} |")
+    say("")
+    counted = [g for g in G if g[3] is not None]
+    say(f"{sum(1 for g in counted if g[3])} of {len(counted)} measured goals met.")
 
 
 def say_configurations(say, m, servers):
@@ -705,15 +1118,8 @@ class Peers:
             f = fig.get((w, name))
             return self.med(w, srv, f[0]) if f and srv in self.servers else None
 
-        def ratio_goal(label, w, name, op, target):
-            a, b = val(w, name, "httpd"), val(w, name, "nginx")
-            if a is None or not b:
-                G.append((label, f"{op} {target}× nginx", "not measured", None))
-                return
-            r = a / b
-            met = r >= target if op == "≥" else r <= target
-            _, unit, spec = fig[(w, name)]
-            G.append((label, f"{op} {target}× nginx", f"{r:.2f}× ({spec % a} vs {spec % b} {unit})", met))
+        def ratio(label, w, name, op, target):
+            ratio_goal(G, val, fig, label, w, name, op, target)
 
         def abs_goal(label, w, name, target, unit, spec):
             a = val(w, name, "httpd")
@@ -729,12 +1135,12 @@ class Peers:
                 return
             G.append((label, "≤ nginx's", f"{spec % a} vs {spec % b} {unit}", a <= b))
 
-        ratio_goal("ka1k: req/s", "ka1k", "requests", "≥", 1.35)
-        ratio_goal("ka1k-c1: req/s", "ka1k-c1", "requests", "≥", 1.05)
-        ratio_goal("close1k: req/s", "close1k", "requests", "≥", 1.1)
-        ratio_goal("close1k: server CPU per request", "close1k", "server CPU per request", "≤", 0.9)
-        ratio_goal("100k: req/s", "100k", "requests", "≥", 1.05)
-        ratio_goal("10m: MiB/s", "10m", "transfer", "≥", 1.7)
+        ratio("ka1k: req/s", "ka1k", "requests", "≥", 1.35)
+        ratio("ka1k-c1: req/s", "ka1k-c1", "requests", "≥", 1.05)
+        ratio("close1k: req/s", "close1k", "requests", "≥", 1.1)
+        ratio("close1k: server CPU per request", "close1k", "server CPU per request", "≤", 0.9)
+        ratio("100k: req/s", "100k", "requests", "≥", 1.05)
+        ratio("10m: MiB/s", "10m", "transfer", "≥", 1.7)
         abs_goal("10m: server CPU per MiB", "10m", "server CPU per MiB", 150, "µs", "%.0f")
         abs_goal("idle: PSS of all processes", "idle", "PSS, all processes", 4, "MiB", "%.2f")
         abs_goal("idle: RSS of the serving process", "idle", "RSS of the serving process", 5, "MiB", "%.2f")
@@ -781,22 +1187,7 @@ class Peers:
         say("connections open (the kernel's socket memory is not in it); *kept after the round's runs*: the memory the")
         say("server still holds, idle again, after all of the round's workloads.")
         say("")
-        cols = self.servers
-        say("| workload | figure | better | " + " | ".join(PEER_LABELS[x] for x in cols) + " |")
-        say("|---|---|---|" + "---:|" * len(cols))
-        last = None
-        for w, name, unit, better, f, spec in self.figures():
-            base = self.med(w, "nginx", f) if "nginx" in cols else None
-            cells = []
-            for srv in cols:
-                v = self.med(w, srv, f)
-                c = NA if v is None else f"{spec % v:s}"
-                if v is not None and srv != "nginx" and base and better:
-                    c += f" ({v / base:.2f}×)"
-                cells.append(c)
-            wl = f"`{w}`" if w != last else ""
-            last = w
-            say(f"| {wl} | {name}{' (' + unit + ')' if unit else ''} | {better} | " + " | ".join(cells) + " |")
+        say_figure_table(say, self.figures(), self.servers, self.med)
         say("")
         say("Workloads: " + "; ".join(f"`{w}` {PEER_WORKLOADS[w].format(**s)}" for w in self.workloads) + ".")
         errors = [(r["server"], r["workload"], r["round"], int(num(r, "errors")), int(num(r, "non2xx")))
@@ -815,14 +1206,7 @@ class Peers:
         say("")
         say("httpd's targets against nginx, computed from the medians above.")
         say("")
-        say("| goal | target | measured (httpd vs nginx) | met |")
-        say("|---|---|---|---|")
-        G = self.goals()
-        for label, target, measured, met in G:
-            say(f"| {label} | {target} | {measured} | {'—' if met is None else ('**met**' if met else 'not met')} |")
-        say("")
-        counted = [g for g in G if g[3] is not None]
-        say(f"{sum(1 for g in counted if g[3])} of {len(counted)} measured goals met.")
+        say_goals(say, self.goals())
         say("")
         say("## Every run")
         say("")
@@ -912,6 +1296,261 @@ class Peers:
 def peers(results):
     text = Peers(results).report()
     out = os.path.join(results, "peers.md")
+    write(out, text)
+    sys.stdout.write(text)
+    print(f"report.py: written: {out}", file=sys.stderr)
+
+
+# --- tls -----------------------------------------------------------------------------------------------
+TLS_WORKLOADS = {
+    "ka1k": "1 KiB over TLS, keep-alive, `wrk -t1 -c64`",
+    "10m": "10 MiB over TLS, keep-alive, `wrk -t1 -c4`",
+    "full": "a new TLS connection per request, full handshake (no resumption), {HANDSHAKE_CLIENTS} × `openssl s_time -new -www /1k.html`",
+    "resumed": "a new TLS connection per request, the session resumed, {HANDSHAKE_CLIENTS} × `openssl s_time -reuse -www /1k.html`",
+}
+
+
+class Tls:
+    """bench/tls.sh's runs: tls.tsv (wrk: ka1k, 10m), tls-handshakes.tsv (s_time: full, resumed), tls-meta.tsv."""
+
+    def __init__(self, results):
+        p = lambda name: os.path.join(results, name)
+        self.meta = read_meta(p("tls-meta.tsv"))
+        self.load = read_tsv(p("tls.tsv"))
+        self.hs = read_tsv(p("tls-handshakes.tsv")) if os.path.exists(p("tls-handshakes.tsv")) else []
+        self.s = {k[len("setting:"):]: v for k, v in self.meta.items() if k.startswith("setting:")}
+        self.servers = self.s["SERVERS"].split()
+        self.workloads = self.s["WORKLOADS"].split()
+
+    def rows(self, w, srv):
+        table = self.hs if w in ("full", "resumed") else self.load
+        return sorted((r for r in table if r["server"] == srv and r["workload"] == w), key=lambda r: int(r["round"]))
+
+    def med(self, w, srv, f):
+        return median(f(r) for r in self.rows(w, srv))
+
+    @staticmethod
+    def cpu_s(r):
+        return num(r, "cpu_ticks") / num(r, "clk_tck")
+
+    def figures(self):
+        """(workload, figure, unit, better, function, format) for the main table."""
+        us_req = lambda r: 1e6 * self.cpu_s(r) / num(r, "requests")
+        us_mib = lambda r: 1e6 * self.cpu_s(r) / (num(r, "mib_s") * num(r, "duration_s")) if num(r, "mib_s") else None
+        us_conn = lambda r: 1e6 * self.cpu_s(r) / num(r, "connections")
+        cpu_pct = lambda r: 100 * self.cpu_s(r) / num(r, "duration_s")
+        hs_pct = lambda r: 100 * self.cpu_s(r) / num(r, "wall_s")
+        F = []
+        for w in self.workloads:
+            if w == "ka1k":
+                F += [(w, "requests", "req/s", "higher", lambda r: num(r, "rps"), "%.0f"),
+                      (w, "server CPU per request", "µs", "lower", us_req, "%.1f"),
+                      (w, "server CPU", "%", "", cpu_pct, "%.0f")]
+            elif w == "10m":
+                F += [(w, "transfer", "MiB/s", "higher", lambda r: num(r, "mib_s"), "%.0f"),
+                      (w, "server CPU per MiB", "µs", "lower", us_mib, "%.0f"),
+                      (w, "server CPU", "%", "", cpu_pct, "%.0f")]
+            else:
+                what = "full handshake" if w == "full" else "resumed connection"
+                F += [(w, "connections (each one request)", "/s", "higher", lambda r: num(r, "rate"), "%.0f"),
+                      (w, f"server CPU per {what} (+ its request)", "µs", "lower", us_conn, "%.0f"),
+                      (w, "server CPU", "%", "", hs_pct, "%.0f"),
+                      (w, "resumed, as the client saw it", "%", "",
+                       lambda r: 100 * num(r, "resumed") / num(r, "connections"), "%.1f")]
+        return F
+
+    def goals(self):
+        G = []
+        fig = {(w, name): (f, unit, spec) for w, name, unit, _, f, spec in self.figures()}
+
+        def val(w, name, srv):
+            f = fig.get((w, name))
+            return self.med(w, srv, f[0]) if f and srv in self.servers else None
+
+        ratio_goal(G, val, fig, "1 KiB keep-alive over TLS: req/s", "ka1k", "requests", "≥", 1.1)
+        ratio_goal(G, val, fig, "full handshakes: server CPU per handshake", "full",
+                   "server CPU per full handshake (+ its request)", "≤", 1.0)
+        ratio_goal(G, val, fig, "10 MiB over TLS: MiB/s", "10m", "transfer", "≥", 1.2)
+        return G
+
+    def report(self):
+        m, s = self.meta, self.s
+        L = []
+        say = L.append
+        say("# HTTPS: httpd, nginx, lighttpd, h2o")
+        say("")
+        say(f"Generated by `bench/tls.sh` (figures: `bench/report.py tls`) on {m['date']}, httpd commit {m['commit']}.")
+        say("Raw measurements: `tls.tsv` (wrk runs), `tls-handshakes.tsv` (s_time runs), `tls-meta.tsv`, next to this file.")
+        say("")
+        say("## Machine, versions, settings")
+        say("")
+        say(f"- machine: {m['nproc']} CPUs ({m['cpu_model']}), {int(m['mem_total_kib']) / 1048576:.1f} GiB RAM, kernel {m['uname_srm']};"
+            " the clients and every server share these CPUs")
+        say(f"- load average (1, 5, 15 min) before the first round: {m.get('load_start', NA)}; after the last: {m.get('load_end', NA)}")
+        versions = [f"{m['version:httpd']} (commit {m['commit']}, `{m['bin:httpd']}`)" if "version:httpd" in m else None]
+        versions += [m.get(f"version:{x}") for x in ("nginx", "lighttpd", "h2o")]
+        say("- servers: " + "; ".join(v for v in versions if v))
+        say(f"- TLS library: {m['version:openssl']} (the `openssl` tool); mapped by the running servers: "
+            + ", ".join(f"{x} `{m.get('libssl:' + x) or NA}`" for x in self.servers))
+        ulp = m.get("ktls_ulp", NA)
+        say(f"- kernel TLS: the kernel's available TCP upper-layer protocols are `{ulp or 'none'}`"
+            + ("" if "tls" in (ulp or "").split() else " (no `tls`: no server can use kernel TLS here; every file body is encrypted in user space)"))
+        if "httpd_tls_file_path" in m:
+            say(f"- httpd's path for file bodies over TLS (its `/server-status`): {m['httpd_tls_file_path']}")
+        say(f"- clients: {m['version:wrk']}; `openssl s_time` ({m['version:openssl']})")
+        say(f"- certificate (CERT={s['CERT']}): {m.get('certificate', NA)}, self-signed, made by the script; the same files for every server")
+        say(f"- settings: ROUNDS={s['ROUNDS']}, DURATION={s['DURATION']}s per run, WARMUP={s['WARMUP']}s per server and round (1 KiB over TLS, 64 connections),"
+            f" HANDSHAKE_CLIENTS={s['HANDSHAKE_CLIENTS']}, CLIENT_SUITE={s['CLIENT_SUITE']}")
+        say("- each round starts every server afresh (round 1 from the checks, later rounds restarted), warms it up, then runs"
+            f" every workload against every server in turn (workloads in the order {', '.join(self.workloads)}); the servers'"
+            " order rotates from one round to the next")
+        say("")
+        short = int(s["ROUNDS"]) < 2 or int(s["DURATION"]) < 8
+        load = m.get("load_start", "").split()
+        busy = load and float(load[0]) >= 0.75 * int(m["nproc"])
+        if short or busy:
+            say("**Caution:** " + " ".join(x for x in (
+                f"a short run (ROUNDS={s['ROUNDS']}, DURATION={s['DURATION']} s): a check that the benchmark works." if short else "",
+                f"The machine was busy (load average {load[0]} on {m['nproc']} CPUs before the first round):"
+                " the rates and even the CPU figures move by tens of percent from run to run." if busy else "",
+                "Not figures to quote; rerun with the defaults on a quiet machine.") if x))
+            say("")
+        say("What each server negotiated with the clients (checked before measuring: `openssl s_client` with the clients'")
+        say("configuration):")
+        say("")
+        say("| server | protocol, suite, key exchange, signature |")
+        say("|---|---|")
+        for srv in self.servers:
+            say(f"| {srv} | {m.get('tls:' + srv, NA)} |")
+        say("")
+        say("## Results")
+        say("")
+        say(f"The median over {s['ROUNDS']} round(s) (with an even number of rounds, the mean of the middle two) of each figure,")
+        say("and in brackets the ratio to nginx's median. **better** says which way is better: for req/s, MiB/s and")
+        say("connections/s higher, for server CPU per request, per MiB or per connection **lower is better** (a ratio below 1")
+        say("is better there). Server CPU: user + system time of all the server's processes and threads during the run")
+        say("(`/proc/PID/stat`), per request, per MiB sent, per connection, or over the run's duration (100 % = one core).")
+        say("In `full` and `resumed` every connection carries one request (`GET /1k.html HTTP/1.0`, closed by the server),")
+        say("so the CPU per connection is a handshake plus a short request on a new TCP connection. The connection rates are")
+        say("bound by the clients' CPU (the s_time processes share the machine's CPUs with the server): compare the CPU per")
+        say("connection.")
+        say("")
+        say_figure_table(say, self.figures(), self.servers, self.med)
+        say("")
+        say("Workloads: " + "; ".join(f"`{w}` {TLS_WORKLOADS[w].format(**s)}" for w in self.workloads) + ".")
+        for r in self.load:
+            if num(r, "errors") or num(r, "non2xx"):
+                say("")
+                say(f"**Warning:** wrk saw {int(num(r, 'errors'))} socket errors and {int(num(r, 'non2xx'))} non-2xx/3xx responses"
+                    f" from {r['server']} in `{r['workload']}` round {r['round']} (counted in its req/s).")
+        for r in self.hs:
+            if num(r, "errors"):
+                say("")
+                say(f"**Warning:** {int(num(r, 'errors'))} of s_time's connections to {r['server']} in `{r['workload']}` round"
+                    f" {r['round']} were neither new nor resumed.")
+            if r["workload"] == "full" and num(r, "resumed"):
+                say("")
+                say(f"**Warning:** {int(num(r, 'resumed'))} connections to {r['server']} in `full` round {r['round']} were resumed.")
+            if r["workload"] == "full" and r.get("server_resumed") not in (None, "0"):
+                say("")
+                say(f"**Warning:** {r['server']} counted {r['server_resumed']} resumed sessions in `full` round {r['round']}.")
+        say("")
+        say("## Goals")
+        say("")
+        say("Issue 11's targets against nginx, computed from the medians above (CPU per full handshake: ≤ 1.0× is \"no more")
+        say("than nginx's\").")
+        say("")
+        say_goals(say, self.goals())
+        say("")
+        say("## Every run")
+        say("")
+        say("| workload | server | round | position | req/s | MiB/s | latency avg | p50 | p99 | server CPU | CPU/request | errors | non-2xx |")
+        say("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for w in self.workloads:
+            if w in ("full", "resumed"):
+                continue
+            for srv in self.servers:
+                for r in self.rows(w, srv):
+                    say("| %s | %s | %s | %s | %.0f | %.1f | %.2f ms | %s | %s | %.0f %% | %.1f µs | %d | %d |" % (
+                        w, srv, r["round"], r["position"], num(r, "rps"), num(r, "mib_s"), num(r, "latency_ms"),
+                        fmt(num(r, "p50_ms"), "%.2f ms"), fmt(num(r, "p99_ms"), "%.2f ms"),
+                        100 * self.cpu_s(r) / num(r, "duration_s"), 1e6 * self.cpu_s(r) / num(r, "requests"),
+                        num(r, "errors"), num(r, "non2xx")))
+        if self.hs:
+            say("")
+            say("s_time runs (connections: completed by all the clients; new / resumed: s_time's mark per connection; httpd")
+            say("counted: its own `tls.handshakes` and `tls.resumed` counters over the run, n/a for the other servers; with")
+            say("`-reuse` each client's first connection is a full handshake, the one it takes the session from, and is not")
+            say("counted by s_time; wall: from starting the clients to the last one's exit, start-up included, so the rate is a")
+            say("little low):")
+            say("")
+            say("| workload | server | round | position | clients | connections | new | resumed | httpd counted (handshakes / resumed) | wall | connections/s | server CPU | CPU/connection |")
+            say("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            for w in self.workloads:
+                if w not in ("full", "resumed"):
+                    continue
+                for srv in self.servers:
+                    for r in self.rows(w, srv):
+                        counted = NA if r["server_handshakes"] is None else f"{r['server_handshakes']} / {r['server_resumed']}"
+                        say("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.2f s | %.0f | %.0f %% | %.0f µs |" % (
+                            w, srv, r["round"], r["position"], r["clients"], r["connections"], r["new"], r["resumed"], counted,
+                            num(r, "wall_s"), num(r, "rate"), 100 * self.cpu_s(r) / num(r, "wall_s"),
+                            1e6 * self.cpu_s(r) / num(r, "connections")))
+        say("")
+        say("## Notes")
+        say("")
+        say("- The clients and the servers share the machine's CPUs: req/s, MiB/s and connections/s are those of a machine")
+        say("  also running the clients (and, on a shared machine, other jobs); server CPU per request, per MiB and per")
+        say("  connection are the sturdier figures. CPU times have clock-tick resolution (10 ms), fine over thousands of")
+        say("  requests.")
+        say("- Every client runs with `OPENSSL_CONF` naming the file below, which makes it offer one TLS 1.3 suite,")
+        say(f"  {s['CLIENT_SUITE']}: h2o 2.2 has no setting for TLS 1.3 suites (it would choose OpenSSL's first,")
+        say("  TLS_AES_256_GCM_SHA384), so this is what gives every server the same cipher. The servers run without it.")
+        say("- wrk resumes a TLS session when it reconnects; in `ka1k` and `10m` it connects once per connection, so the")
+        say("  handshakes are a negligible part of those runs. `s_time -new` makes a new session for every connection.")
+        if "h2o" in self.servers:
+            say("- h2o 2.2 does the private-key operations in a separate process (neverbleed, on by default), one of its")
+            say("  processes, counted in its CPU, like its crash-handler process (perl).")
+        if "lighttpd" in self.servers:
+            say("- lighttpd 1.4 enables session tickets by itself (keys rotated in memory); it has no setting for the size of")
+            say("  OpenSSL's session cache. Its TLS settings are given as OpenSSL configuration commands (`ssl.openssl.ssl-conf-cmd`).")
+        say("")
+        say("## Exact commands and configurations")
+        say("")
+        say(f"Everything ran in a temporary folder (`{m['tmp']}`, removed afterwards) holding `www/1k.html` (1024 bytes),")
+        say("`www/10m.bin` (10485760 random bytes), the certificates (`tls/ecdsa.*`, `tls/rsa.*`) and the configuration files")
+        say("below. Ports were free loopback ports picked by the kernel. Before measuring, each server was checked over TLS")
+        say("(curl, verifying the certificate) to return 200 and exactly each file's bytes (with and without")
+        say("`Connection: close`) and to keep the connection alive.")
+        say("")
+        say("```sh")
+        for srv in self.servers:
+            say(f"# {srv} (started with OPENSSL_CONF unset)")
+            say(m[f"cmd:{srv}"])
+        say(f"# every client: OPENSSL_CONF=client-openssl.cnf; warm-up, per server: wrk -t1 -c64 -d{s['WARMUP']}s URL/1k.html")
+        for w in self.workloads:
+            say(f"# {w}: {TLS_WORKLOADS[w].format(**s).replace('`', '')}")
+            for srv in self.servers:
+                say("%-90s # %s" % (m[f"client:{w}:{srv}"], srv))
+        say("```")
+        say("")
+        say("`client-openssl.cnf` (every client):")
+        say("")
+        say("```")
+        say(m.get("client_conf", NA))
+        say("```")
+        say_configurations(say, m, self.servers)
+        logs = [k[len("log:"):] for k in m if k.startswith("log:")]
+        if logs:
+            say("")
+            say("## Log lines written during the run")
+        say_log_lines(say, m, logs)
+        return "\n".join(L) + "\n"
+
+
+def tls(results):
+    text = Tls(results).report()
+    out = os.path.join(results, "tls.md")
     write(out, text)
     sys.stdout.write(text)
     print(f"report.py: written: {out}", file=sys.stderr)
@@ -1160,27 +1799,36 @@ def instructions(results):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("reports", nargs="*", metavar="REPORT", help="standalone-vs-inetd, compare-nginx, peers, instructions (default: those whose TSVs are present)")
+    ap.add_argument("reports", nargs="*", metavar="REPORT", help="standalone-vs-inetd, compare-nginx, peers, instructions, tls (default: those whose TSVs are present)")
     ap.add_argument("--results", default=os.path.join(ROOT, "bench", "results"), help="folder of the TSVs and reports")
-    ap.add_argument("--doc", default=None, help="page with the generated section (default docs/standalone-vs-inetd.md)")
+    ap.add_argument("--doc", default=None, help="page with the generated section (default docs/standalone-vs-inetd.md for"
+                    " bench/results, else RESULTS/standalone-vs-inetd.md)")
     ap.add_argument("--no-chart", action="store_true", help="do not run gnuplot")
     a = ap.parse_args()
     for r in a.reports:
-        if r not in ("standalone-vs-inetd", "compare-nginx", "peers", "instructions"):
-            ap.error(f"unknown report {r!r} (standalone-vs-inetd, compare-nginx, peers, instructions)")
+        if r not in ("standalone-vs-inetd", "compare-nginx", "peers", "instructions", "tls"):
+            ap.error(f"unknown report {r!r} (standalone-vs-inetd, compare-nginx, peers, instructions, tls)")
     reports = a.reports or [r for r, f in (("standalone-vs-inetd", "standalone-vs-inetd.tsv"),
                                            ("compare-nginx", "compare-nginx.tsv"), ("peers", "peers.tsv"),
-                                           ("instructions", "instructions.tsv"))
+                                           ("instructions", "instructions.tsv"), ("tls", "tls.tsv"))
                             if os.path.exists(os.path.join(a.results, f))]
     if not reports:
         sys.exit(f"report.py: no benchmark TSVs in {a.results}")
+    # the page whose generated part is rewritten: the script's default (docs/ for bench/results, else a copy in
+    # the results folder, so that a run elsewhere leaves docs/ alone)
+    doc = a.doc
+    if doc is None:
+        same = os.path.realpath(a.results) == os.path.realpath(os.path.join(ROOT, "bench", "results"))
+        doc = DOC_DEFAULT if same else os.path.join(a.results, "standalone-vs-inetd.md")
     for r in reports:
         if r == "standalone-vs-inetd":
-            standalone_vs_inetd(a.results, a.doc or DOC_DEFAULT, not a.no_chart)
+            standalone_vs_inetd(a.results, doc, not a.no_chart)
         elif r == "peers":
             peers(a.results)
         elif r == "instructions":
             instructions(a.results)
+        elif r == "tls":
+            tls(a.results)
         else:
             compare_nginx(a.results)
 

@@ -26,7 +26,9 @@ case "${1:-build}" in
   test) need_pytest; want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate
         want testssl.sh; want sslscan ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl
-         want lighttpd; want h2o; want valgrind; want strace ;;
+         want lighttpd; want h2o; want valgrind; want strace
+         # bench-tls: lighttpd's TLS module (a package of its own) and the openssl tool (certificates, s_time)
+         want lighttpd-mod-openssl; want openssl ;;
 esac
 
 if [ -n "$need" ]; then

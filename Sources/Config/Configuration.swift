@@ -27,6 +27,9 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// `host:port` (`[::1]:8080` for IPv6), without the scheme: what `Listen` takes and the logs name.
     public var description: String { isIPv6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
+    /// The same socket address (host and port), whether or not either speaks TLS.
+    public func sameSocket(_ other: ListenAddress) -> Bool { host == other.host && port == other.port }
+
     /// The address as a URL: `https://127.0.0.1:8443/` with tls, `http://[::1]:8080/` without.
     public var url: String { "\(tls ? "https" : "http")://\(description)/" }
 }

@@ -4,8 +4,8 @@
 public import Config
 import IO
 import Server
-import TLS
 import Support
+import TLS
 
 #if canImport(Glibc)
     import Glibc
@@ -50,6 +50,9 @@ public enum Commands {
                 guard runAs.canRead(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) else {
                     printToStderr("httpd: error: DocumentRoot \(settings.lookup.root) is not readable by user \(user)")
                     return 1
+                }
+                for (location, directive, path) in TLSFiles.of(settings.config) where !runAs.canRead(path, mode: R_OK) {
+                    printToStderr("httpd: warning: \(location): \(directive) \(path): \(TLSFiles.unreadable(by: user))")
                 }
             } catch {
                 printToStderr("httpd: error: \(error)")
@@ -104,5 +107,25 @@ public enum Commands {
             }
             return 0
         }
+    }
+}
+
+/// The certificate and key files of a configuration, which a start reads as root and a reload re-reads
+/// with the privileges httpd dropped to.
+enum TLSFiles {
+    /// (`file:line`, directive, path) of every `TLSCertificateFile` and `TLSCertificateKeyFile`.
+    static func of(_ config: Configuration) -> [(String, String, String)] {
+        config.tlsCertificates.flatMap {
+            [
+                ($0.certificateLocation, "TLSCertificateFile", $0.certificateFile),
+                ($0.keyLocation, "TLSCertificateKeyFile", $0.keyFile),
+            ]
+        }
+    }
+
+    /// What `-t` and a start say about a file `user` cannot read.
+    static func unreadable(by user: String) -> String {
+        "not readable by user \(user): a start reads it as root, but a reload (as \(user)) will be refused; "
+            + "let \(user) read it, or restart httpd to load a new one"
     }
 }

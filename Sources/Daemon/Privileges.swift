@@ -42,11 +42,12 @@ public struct RunAsUser: Sendable, Equatable {
         if uid != 0 && setuid(0) == 0 { throw StartupError("could still regain root after dropping privileges") }
     }
 
-    /// Whether this user can read (and search) `directory`: checked in a child that becomes the user.
-    public func canRead(_ directory: String) -> Bool {
+    /// Whether this user can read (and search) `directory` (`mode` R_OK: read the file `directory`): checked in
+    /// a child that becomes the user.
+    public func canRead(_ directory: String, mode: Int32 = R_OK | X_OK) -> Bool {
         let pid = fork()
         if pid == 0 {
-            let ok = (try? become()) != nil && access(directory, R_OK | X_OK) == 0
+            let ok = (try? become()) != nil && access(directory, mode) == 0
             _exit(ok ? 0 : 1)
         }
         guard pid > 0 else { return false }

@@ -113,6 +113,7 @@ public enum Startup {
             try dropPrivileges(opened.runAs, config, errorLog)
             logStarted(settings, inheritedListeners: inherited != nil ? opened.listeners.count : nil, errorLog)
             logTLS(settings, errorLog)
+            if let runAs = opened.runAs { warnUnreadableTLSFiles(config, runAs, errorLog) }
             lifeline?.ready()
             // What start-up allocated and freed (configuration text, parsing) goes back before serving.
             Malloc.trim()
@@ -261,6 +262,13 @@ public enum Startup {
         for finding in tls.findings { errorLog.log(.warn, finding.message) }
         if !settings.config.effectiveListen.contains(where: \.tls) {
             errorLog.log(.warn, "TLSCertificateFile is set but no Listen has `tls`: the certificates are not used")
+        }
+    }
+
+    /// After the privilege drop: a certificate or key file the user cannot read now makes every reload fail.
+    static func warnUnreadableTLSFiles(_ config: Configuration, _ runAs: RunAsUser, _ errorLog: ErrorLog) {
+        for (location, directive, path) in TLSFiles.of(config) where access(path, R_OK) != 0 {
+            errorLog.log(.warn, "\(location): \(directive) \(path): \(TLSFiles.unreadable(by: runAs.name))")
         }
     }
 

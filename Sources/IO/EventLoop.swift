@@ -36,6 +36,7 @@ public final class EventLoop {
 
     deinit {
         for b in spareInputs + spareOutputs { evbuffer_free(b) }
+        for b in spareScratch { b.deallocate() }
         for ev in signalEvents { event_free(ev) }
         event_base_free(base)
     }
@@ -101,6 +102,26 @@ public final class EventLoop {
             spareInputs.append(b)
         } else {
             evbuffer_free(b)
+        }
+    }
+
+    /// Spare 16 KiB scratch buffers for transports that keep their own (TLS: decrypted input, plaintext
+    /// to encrypt), lent per request like the evbuffers: a keep-alive request allocates none. Loop thread only.
+    @exclusivity(unchecked) var spareScratch: [UnsafeMutableRawPointer] = []
+    /// The size of a scratch buffer.
+    public static let scratchBytes = 16384
+
+    /// A scratch buffer of `scratchBytes` (a spare one when there is one).
+    public func takeScratch() -> UnsafeMutableRawPointer {
+        spareScratch.popLast() ?? UnsafeMutableRawPointer.allocate(byteCount: Self.scratchBytes, alignment: 16)
+    }
+
+    /// Takes back a scratch buffer from `takeScratch`, keeping up to `spareBufferLimit`.
+    public func giveScratch(_ b: UnsafeMutableRawPointer) {
+        if spareScratch.count < Self.spareBufferLimit {
+            spareScratch.append(b)
+        } else {
+            b.deallocate()
         }
     }
 

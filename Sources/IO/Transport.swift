@@ -79,6 +79,8 @@ public protocol Transport: AnyObject {
     var spokePlainHTTP: Bool { get }
     /// Why the stream failed, when the transport can say more than an errno (a TLS alert's reason).
     var failure: String? { get }
+    /// True while a TLS handshake the client began (it sent bytes) is not complete.
+    var handshakeInProgress: Bool { get }
 }
 
 /// What a connection knows of its TLS session (the access log's protocol and cipher, HSTS).
@@ -99,6 +101,7 @@ extension Transport {
     public var security: TransportSecurity? { nil }
     public var spokePlainHTTP: Bool { false }
     public var failure: String? { nil }
+    public var handshakeInProgress: Bool { false }
 
     /// Queues a copy of `bytes` for output.
     public func write(_ bytes: [UInt8]) {

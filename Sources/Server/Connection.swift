@@ -668,6 +668,11 @@ final class Connection: TransportDelegate, DeadlineOwner {
         case .readingHead:
             let seconds = headDue - headStarted
             if parserIsIdle && transport.inputCount == 0 {
+                // A TLS handshake begun and not completed in time gets a line, as a partial head's 408 does
+                // (a connection that sent nothing does not).
+                if transport.handshakeInProgress {
+                    host.log(.info, "[client \(peer)] TLS handshake not completed within \(seconds) s")
+                }
                 close()
             } else if seconds < config.requestHeaderTimeout {
                 // Under pressure a dribbling head gives its slot back at once: no answer, no lingering.

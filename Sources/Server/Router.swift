@@ -97,7 +97,8 @@ public enum Router {
         let port = httpsPort == 443 ? "" : ":\(httpsPort)"
         let target = request.isAsterisk ? "/" : request.path + (request.query.map { "?" + $0 } ?? "")
         let location = "https://\(host)\(port)\(target)"
-        let html = "<!DOCTYPE html>\n<html><head><title>308 Permanent Redirect</title></head>\n"
+        let html =
+            "<!DOCTYPE html>\n<html><head><title>308 Permanent Redirect</title></head>\n"
             + "<body><h1>Permanent Redirect</h1><p><a href=\"\(HTMLEscape.escape(location))\">\(HTMLEscape.escape(location))</a></p></body></html>\n"
         return .respond(
             Response(

@@ -148,15 +148,16 @@ public final class Server {
 
     /// A Listener on the bound socket `b` (which it takes over, even when this throws).
     func makeListener(_ b: BoundListener, enabled: Bool = true) throws(StartupError) -> (ListenAddress?, Listener) {
-        let tls = b.tls
+        let fd = b.fd
         let l = try Listener(
-            loop, fd: b.fd, enabled: enabled, onAccept: { [unowned self] in self.accept($0, peer: $1, tls: tls) },
+            loop, fd: fd, enabled: enabled,
+            onAccept: { [unowned self] in self.accept($0, peer: $1, tls: self.tlsListeners[fd] ?? false) },
             onError: { [unowned self] in self.acceptFailed($0) })
-        tlsListeners[b.fd] = tls
+        tlsListeners[fd] = b.tls
         return (b.address, l)
     }
 
-    /// Which listening descriptors speak TLS (for the start-up line).
+    /// Which listening descriptors speak TLS (a reload may switch a kept listener between plain and TLS).
     var tlsListeners: [Int32: Bool] = [:]
 
     func addListener(_ entry: (ListenAddress?, Listener)) {
@@ -226,9 +227,17 @@ public final class Server {
             log.log(.warn, "Listen changed, but the listening sockets were inherited (socket activation): not changed")
         }
         listeners.removeAll { entry in
-            guard let a = entry.address, !wanted.contains(a) else { return false }
+            guard let a = entry.address, !wanted.contains(where: { $0.sameSocket(a) }) else { return false }
             log.log(.notice, "no longer listening on \(a)")
             return true
+        }
+        // A kept address whose `tls` changed switches in place (its socket stays bound).
+        for i in listeners.indices {
+            guard let a = listeners[i].address, let now = wanted.first(where: { $0.sameSocket(a) }), now.tls != a.tls
+            else { continue }
+            listeners[i].address = now
+            tlsListeners[listeners[i].listener.fd] = now.tls
+            log.log(.notice, "\(a) now speaks \(now.tls ? "TLS" : "plain HTTP")")
         }
         active = ActiveSettings(new)
         for entry in prepared.listeners { addListener(entry) }
@@ -262,7 +271,8 @@ public final class Server {
     func prepareReload(_ new: ServerSettings) throws(StartupError) -> PreparedReload {
         var prepared = PreparedReload(accessLog: accessLog)
         let current = listeners.compactMap(\.address)
-        for address in new.config.effectiveListen where !current.contains(address) && !listenersInherited {
+        for address in new.config.effectiveListen
+        where !current.contains(where: { $0.sameSocket(address) }) && !listenersInherited {
             let fd = try Sockets.bindListener(host: address.host, port: address.port)
             prepared.listeners.append(try makeListener(BoundListener(address: address, fd: fd), enabled: false))
         }

@@ -253,7 +253,8 @@ public enum StatusPages {
             metric(
                 "httpd_tls_handshake_failures_total", "counter", "TLS handshakes that failed, by reason.",
                 t.failures.keys.sorted().map { ("{reason=\"\(labelEscape($0))\"}", "\(t.failures[$0]!)") })
-            metric("httpd_tls_sessions_resumed_total", "counter", "TLS handshakes that resumed a session.", [("", "\(t.resumed)")])
+            metric(
+                "httpd_tls_sessions_resumed_total", "counter", "TLS handshakes that resumed a session.", [("", "\(t.resumed)")])
             metric(
                 "httpd_tls_protocol_handshakes_total", "counter", "TLS handshakes completed, by protocol version.",
                 t.versions.keys.sorted().map { ("{protocol=\"\(labelEscape($0))\"}", "\(t.versions[$0]!)") })

@@ -70,19 +70,34 @@ final class LoadedPair {
 
     /// Reads the pair; throws `file:line: message` when a file cannot be read or holds no certificate or key.
     static func load(_ source: CertificateSource) throws(StartupError) -> LoadedPair {
+        try OpenSSLLibrary.load()
         let certs = try readCertificates(source)
-        guard let key = readKey(source.keyFile) else {
+        do throws(StartupError) {
+            return LoadedPair(source: source, certificates: certs, key: try readKey(source))
+        } catch {
             for c in certs { X509_free(c) }
-            throw StartupError("\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile): \(openSSLFailure("no PEM private key"))")
+            throw error
         }
-        return LoadedPair(source: source, certificates: certs, key: key)
+    }
+
+    /// Why a file could not be opened: `strerror(code)`, and for EACCES in a process that is not root (a
+    /// reload after the privilege drop) who could not read it and what to do.
+    static func openFailure(_ code: Int32) -> String {
+        var text = errnoText(code)
+        let uid = geteuid()
+        if code == EACCES && uid != 0 {
+            let user = getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "uid \(uid)"
+            text += " (httpd runs as \(user) now: make the file readable by \(user), or restart httpd to read it as root)"
+        }
+        return text
     }
 
     static func readCertificates(_ source: CertificateSource) throws(StartupError) -> [OpaquePointer] {
         let path = source.certificateFile
         guard let bio = BIO_new_file(path, "r") else {
+            let code = errno
             ERR_clear_error()
-            throw StartupError("\(source.certificateLocation): TLSCertificateFile \(path): \(errnoText(errno))")
+            throw StartupError("\(source.certificateLocation): TLSCertificateFile \(path): \(openFailure(code))")
         }
         defer { BIO_free(bio) }
         var certs: [OpaquePointer] = []
@@ -98,10 +113,20 @@ final class LoadedPair {
         return certs
     }
 
-    static func readKey(_ path: String) -> OpaquePointer? {
-        guard let bio = BIO_new_file(path, "r") else { return nil }
+    /// The pair's private key; throws `file:line: message`: an unopenable file with its errno (OpenSSL's own
+    /// text for a failed fopen is only "system lib"), a file without a key with OpenSSL's reason.
+    static func readKey(_ source: CertificateSource) throws(StartupError) -> OpaquePointer {
+        let at = "\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile)"
+        guard let bio = BIO_new_file(source.keyFile, "r") else {
+            let code = errno
+            ERR_clear_error()
+            throw StartupError("\(at): \(openFailure(code))")
+        }
         defer { BIO_free(bio) }
-        return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+        guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else {
+            throw StartupError("\(at): \(openSSLFailure("no PEM private key"))")
+        }
+        return key
     }
 
     /// The certificate's DNS names: its subjectAltNames, or its subject's common name when it has none.
@@ -184,13 +209,8 @@ extension LoadedPair {
         var findings: [CertificateFinding] = []
         let cert = "\(source.certificateLocation): TLSCertificateFile \(source.certificateFile)"
         let keyAt = "\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile)"
-        let type = EVP_PKEY_get_base_id(key)
-        if type != EVP_PKEY_RSA && type != EVP_PKEY_EC {
-            findings.append(.init(severity: .fatal, message: "\(keyAt): neither an RSA nor an ECDSA key"))
-        } else if X509_check_private_key(leaf, key) != 1 {
-            ERR_clear_error()
-            findings.append(.init(severity: .fatal, message: "\(keyAt): does not match the certificate in \(source.certificateFile)"))
-        }
+        // The order first: with the issuer before the certificate, the key cannot match the first certificate
+        // either, and "does not match" alone (the first fatal finding is the one reported) would mislead.
         for i in 0..<(certificates.count - 1) {
             let (child, parent) = (certificates[i], certificates[i + 1])
             if X509_check_issued(parent, child) != X509_V_OK || X509_verify(child, X509_get0_pubkey(parent)) != 1 {
@@ -203,6 +223,14 @@ extension LoadedPair {
                 break
             }
         }
+        let type = EVP_PKEY_get_base_id(key)
+        if type != EVP_PKEY_RSA && type != EVP_PKEY_EC {
+            findings.append(.init(severity: .fatal, message: "\(keyAt): neither an RSA nor an ECDSA key"))
+        } else if X509_check_private_key(leaf, key) != 1 {
+            ERR_clear_error()
+            findings.append(
+                .init(severity: .fatal, message: "\(keyAt): does not match the certificate in \(source.certificateFile)"))
+        }
         if checkChain, let why = chainIncomplete(trustFile: trustFile) {
             findings.append(.init(severity: .problem, message: "\(cert): chain incomplete: \(why)"))
         }
@@ -212,12 +240,14 @@ extension LoadedPair {
         } else if now >= notAfter {
             findings.append(.init(severity: .problem, message: "\(cert): expired on \(utcText(notAfter))"))
         } else if notAfter - now < expiryWarningDays * 86400 {
-            findings.append(.init(severity: .warning, message: "\(cert): expires on \(utcText(notAfter)), within \(expiryWarningDays) days"))
+            findings.append(
+                .init(severity: .warning, message: "\(cert): expires on \(utcText(notAfter)), within \(expiryWarningDays) days"))
         }
         var st = stat()
         if stat(source.keyFile, &st) == 0 && st.st_mode & 0o044 != 0 {
             let mode = String(st.st_mode & 0o777, radix: 8)
-            findings.append(.init(severity: .warning, message: "\(keyAt): readable by group or others (mode \(mode)): chmod 600 it"))
+            findings.append(
+                .init(severity: .warning, message: "\(keyAt): readable by group or others (mode \(mode)): chmod 600 it"))
         }
         return findings
     }
@@ -236,7 +266,13 @@ extension LoadedPair {
         if let trustFile {
             _ = X509_STORE_load_file(store, trustFile)
         } else {
-            X509_STORE_set_default_paths(store)
+            // OpenSSL's default places, but the bundle file only when SSL_CERT_FILE names it: the system's
+            // roots are found by their hashed names (SSL_CERT_DIR, else /usr/lib/ssl/certs), so only the
+            // issuers asked for are read. X509_STORE_set_default_paths also loads the whole default bundle,
+            // parsing every root at each start and reload (about 200 M instructions).
+            if let file = getenv(X509_get_default_cert_file_env()) { _ = X509_STORE_load_file(store, file) }
+            let dir = getenv(X509_get_default_cert_dir_env()).map { UnsafePointer($0) } ?? X509_get_default_cert_dir()
+            _ = X509_STORE_load_path(store, dir)
         }
         ERR_clear_error()
         for c in certificates.dropFirst() { _ = httpd_sk_x509_push(chain, c) }

@@ -72,6 +72,7 @@ public final class TLSContext: @unchecked Sendable {
         throws(StartupError) -> TLSContext
     {
         guard !options.certificates.isEmpty else { throw StartupError("TLS needs TLSCertificateFile and TLSCertificateKeyFile") }
+        try OpenSSLLibrary.load()
         var pairs: [LoadedPair] = []
         var findings: [CertificateFinding] = []
         for source in options.certificates {
@@ -113,7 +114,9 @@ public final class TLSContext: @unchecked Sendable {
 
     /// One SSL_CTX for `pairs` (same names) with every option applied; throws `file:line: message`.
     static func makeContext(_ options: TLSOptions, _ pairs: [LoadedPair]) throws(StartupError) -> OpaquePointer {
-        guard let ctx = SSL_CTX_new(TLS_server_method()) else { throw StartupError("cannot make a TLS context: \(openSSLFailure("out of memory"))") }
+        guard let ctx = SSL_CTX_new(TLS_server_method()) else {
+            throw StartupError("cannot make a TLS context: \(openSSLFailure("out of memory"))")
+        }
         func fail(_ message: String) -> StartupError {
             SSL_CTX_free(ctx)
             return StartupError(message)
@@ -134,6 +137,9 @@ public final class TLSContext: @unchecked Sendable {
             throw fail("TLSCipherSuites \(options.cipherSuites): \(openSSLFailure("no cipher suite OpenSSL knows"))")
         }
         _ = httpd_ssl_ctx_set_dh_auto(ctx)
+        // Key exchange groups as Mozilla's intermediate profile lists them (OpenSSL would also accept the
+        // finite-field groups in TLS 1.3, much slower for the server).
+        _ = httpd_ssl_ctx_set_groups(ctx, "X25519:prime256v1:secp384r1")
         _ = httpd_ssl_ctx_set_mode(ctx, HTTPD_SSL_MODE_RELEASE | HTTPD_SSL_MODE_PARTIAL | HTTPD_SSL_MODE_MOVING)
         httpd_ssl_ctx_set_read_ahead(ctx)
         httpd_ssl_ctx_set_alpn(ctx)
@@ -148,7 +154,9 @@ public final class TLSContext: @unchecked Sendable {
             _ = httpd_ssl_ctx_set_session_cache_mode(ctx, HTTPD_SESS_CACHE_OFF)
         }
         if options.sessionTickets {
-            guard let ring = ticketKeys() else { throw fail("cannot make session-ticket keys: \(openSSLFailure("no randomness"))") }
+            guard let ring = ticketKeys() else {
+                throw fail("cannot make session-ticket keys: \(openSSLFailure("no randomness"))")
+            }
             _ = httpd_ssl_ctx_set_tickets(ctx, ring)
         } else {
             SSL_CTX_set_options(ctx, HTTPD_SSL_OP_NO_TICKET)
@@ -163,7 +171,8 @@ public final class TLSContext: @unchecked Sendable {
             httpd_sk_x509_free(chain)
             guard chained == 1 else { throw fail("\(at): \(openSSLFailure("chain refused by OpenSSL"))") }
             guard SSL_CTX_use_PrivateKey(ctx, p.key) == 1, SSL_CTX_check_private_key(ctx) == 1 else {
-                throw fail("\(p.source.keyLocation): TLSCertificateKeyFile \(p.source.keyFile): \(openSSLFailure("refused by OpenSSL"))")
+                throw fail(
+                    "\(p.source.keyLocation): TLSCertificateKeyFile \(p.source.keyFile): \(openSSLFailure("refused by OpenSSL"))")
             }
         }
         return ctx
@@ -172,6 +181,7 @@ public final class TLSContext: @unchecked Sendable {
     /// The process's ticket-key ring, made (with its first key) on first use.
     static func ticketKeys() -> UnsafeMutablePointer<httpd_ticket_ring>? {
         if let ring = ticketRing { return ring }
+        guard (try? OpenSSLLibrary.load()) != nil else { return nil }
         let ring = UnsafeMutablePointer<httpd_ticket_ring>.allocate(capacity: 1)
         ring.initialize(to: httpd_ticket_ring())
         guard httpd_ticket_ring_rotate(ring) == 1 else {

@@ -51,7 +51,7 @@ public final class TLSTestClient {
     nonisolated(unsafe) static let contexts: [OpaquePointer?] = [context(nil), context(12), context(13)]
 
     static func context(_ version: Int?) -> OpaquePointer? {
-        guard let ctx = SSL_CTX_new(TLS_client_method()) else { return nil }
+        guard (try? OpenSSLLibrary.load()) != nil, let ctx = SSL_CTX_new(TLS_client_method()) else { return nil }
         _ = httpd_ssl_ctx_set_min_proto(ctx, version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION)
         _ = httpd_ssl_ctx_set_max_proto(ctx, version == 12 ? TLS1_2_VERSION : TLS1_3_VERSION)
         _ = httpd_ssl_ctx_set_mode(ctx, HTTPD_SSL_MODE_PARTIAL | HTTPD_SSL_MODE_MOVING)

@@ -87,6 +87,8 @@ final class MemoryTransport: Transport {
     var window: Int?
     /// When set, flushing fails with this errno (a reset connection).
     var writeError: Int32?
+    /// A TLS transport's handshake begun and not complete (plain TCP: never).
+    var handshakeInProgress = false
     private(set) var readingEnabled = false
     private(set) var writeShut = false
     private(set) var closed = false

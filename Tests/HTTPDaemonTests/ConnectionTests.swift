@@ -187,6 +187,24 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         #expect(h.transport.sent.isEmpty)
     }
 
+    @Test func silentConnectionIsNotLogged() throws {
+        let h = try Harness { $0.requestHeaderTimeout = 20 }
+        h.clock.advance(by: 20.1)
+        #expect(h.closed)
+        #expect(h.host.logs.isEmpty)
+    }
+
+    @Test func stalledTLSHandshakeIsLoggedAtTheHeadTimeout() throws {
+        let h = try Harness { $0.requestHeaderTimeout = 20 }
+        h.transport.handshakeInProgress = true
+        h.clock.advance(by: 19.9)
+        #expect(!h.closed)
+        h.clock.advance(by: 0.2)
+        #expect(h.closed)
+        #expect(h.transport.sent.isEmpty)
+        #expect(h.host.logs.map(\.message) == ["[client 192.0.2.7] TLS handshake not completed within 20.0 s"])
+    }
+
     @Test func headTimeoutCountsFromTheFirstByteNotEachByte() throws {
         let h = try Harness { $0.requestHeaderTimeout = 10 }
         for _ in 0..<5 {

@@ -2,23 +2,26 @@
 // (Fixtures/tls/make.sh), contexts, and the HTTPS redirect and plain-on-TLS answers. Then the TLS transport
 // on a socket pair, against an OpenSSL client in the same process (cases fuzz-tls found).
 
+import IO
+import Support
 import Testing
 
 @testable import HTTPCore
-import IO
 @testable import Server
 @testable import TLS
-import Support
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// The fixtures folder, found from this file's path (no Foundation bundle in the tests).
+/// The fixtures folder, found from this file's path (no Foundation bundle in the tests). Its keys are made mode
+/// 600 here: git records no such mode, so a checkout has them 644, which the checks rightly warn about.
 private let fixtures: String = {
     var path = #filePath
     while let last = path.last, last != "/" { path.removeLast() }
-    return path + "Fixtures/tls/"
+    let dir = path + "Fixtures/tls/"
+    for key in ["ecdsa.key", "rsa.key", "stray.key", "wild.key"] { chmod(dir + key, 0o600) }
+    return dir
 }()
 
 private func source(_ cert: String, _ key: String) -> CertificateSource {
@@ -76,7 +79,10 @@ private let validNow = 1_798_761_600
     @Test func aKeyOfAnotherCertificateIsFatal() throws {
         let pair = try LoadedPair.load(source("rsa.pem", "stray.key"))
         let findings = pair.check(now: validNow, trustFile: root).filter { $0.severity == .fatal }
-        #expect(findings.map(\.message) == ["t.conf:2: TLSCertificateKeyFile \(fixtures)stray.key: does not match the certificate in \(fixtures)rsa.pem"])
+        #expect(
+            findings.map(\.message) == [
+                "t.conf:2: TLSCertificateKeyFile \(fixtures)stray.key: does not match the certificate in \(fixtures)rsa.pem"
+            ])
         expectStartupError("t.conf:2: TLSCertificateKeyFile") {
             _ = try TLSContext.make(options([source("rsa.pem", "stray.key")]))
         }
@@ -91,20 +97,27 @@ private let validNow = 1_798_761_600
 
     @Test func anUntrustedIssuerIsAProblemButASelfIssuedRootIsNot() throws {
         let pair = try LoadedPair.load(source("rsa.pem", "rsa.key"))
-        let problems = pair.check(now: validNow, trustFile: fixtures + "none.pem").filter { $0.severity == .problem }.map(\.message)
-        #expect(problems == ["t.conf:1: TLSCertificateFile \(fixtures)rsa.pem: chain incomplete: the issuer of the last certificate (CN=httpd test root) is neither in the file nor trusted by this system"])
+        let problems = pair.check(now: validNow, trustFile: fixtures + "none.pem").filter { $0.severity == .problem }.map(
+            \.message)
+        #expect(
+            problems == [
+                "t.conf:1: TLSCertificateFile \(fixtures)rsa.pem: chain incomplete: the issuer of the last certificate (CN=httpd test root) is neither in the file nor trusted by this system"
+            ])
         #expect(pair.check(now: validNow, trustFile: root).filter { $0.severity == .problem } == [])
     }
 
     @Test func validityIsCheckedAgainstNow() throws {
         let pair = try LoadedPair.load(source("ecdsa.pem", "ecdsa.key"))
         let before = pair.check(now: 1_767_225_600, trustFile: root)  // 2026-01-01
-        #expect(before.count == 1 && before[0].severity == .problem && before[0].message.contains(": not valid before 2026-11-29 "))
+        #expect(
+            before.count == 1 && before[0].severity == .problem && before[0].message.contains(": not valid before 2026-11-29 "))
         let after = pair.check(now: pair.notAfter, trustFile: root)
         #expect(after.count == 1 && after[0].message.hasSuffix("expired on \(utcText(pair.notAfter))"))
         let soon = pair.check(now: pair.notAfter - 7 * 86400, trustFile: root)
         #expect(soon.count == 1 && soon[0].severity == .warning)
-        #expect(soon[0].message == "t.conf:1: TLSCertificateFile \(fixtures)ecdsa.pem: expires on \(utcText(pair.notAfter)), within 14 days")
+        #expect(
+            soon[0].message
+                == "t.conf:1: TLSCertificateFile \(fixtures)ecdsa.pem: expires on \(utcText(pair.notAfter)), within 14 days")
         #expect(pair.check(now: pair.notAfter - 15 * 86400, trustFile: root) == [])
     }
 
@@ -133,8 +146,12 @@ private let validNow = 1_798_761_600
         close(fd)
         chmod(dir + "/k.key", 0o644)
         let pair = try LoadedPair.load(
-            CertificateSource(certificateFile: fixtures + "rsa.pem", keyFile: dir + "/k.key", certificateLocation: "a:1", keyLocation: "a:2"))
-        #expect(pair.check(now: validNow, trustFile: root).map(\.message) == ["a:2: TLSCertificateKeyFile \(dir)/k.key: readable by group or others (mode 644): chmod 600 it"])
+            CertificateSource(
+                certificateFile: fixtures + "rsa.pem", keyFile: dir + "/k.key", certificateLocation: "a:1", keyLocation: "a:2"))
+        #expect(
+            pair.check(now: validNow, trustFile: root).map(\.message) == [
+                "a:2: TLSCertificateKeyFile \(dir)/k.key: readable by group or others (mode 644): chmod 600 it"
+            ])
     }
 }
 
@@ -148,13 +165,16 @@ private let validNow = 1_798_761_600
         #expect(context.context(for: name("x.wild.test")) == context.contexts[1])
         #expect(context.context(for: name("example.test")) == nil)  // the first: no switch
         #expect(context.summary.count == 3)
-        #expect(context.summary[0].hasPrefix("\(fixtures)rsa.pem: CN=example.test, names example.test www.example.test, expires "))
+        #expect(
+            context.summary[0].hasPrefix("\(fixtures)rsa.pem: CN=example.test, names example.test www.example.test, expires "))
     }
 
     @Test func unknownCiphersAreRefused() {
         var o = options([source("rsa.pem", "rsa.key")])
         o.ciphers = "NOPE-CIPHER"
-        expectStartupError("TLSCiphers NOPE-CIPHER: no cipher match") { _ = try TLSContext.make(o, now: validNow, trustFile: root) }
+        expectStartupError("TLSCiphers NOPE-CIPHER: no cipher match") {
+            _ = try TLSContext.make(o, now: validNow, trustFile: root)
+        }
         o = options([source("rsa.pem", "rsa.key")])
         o.cipherSuites = "TLS_NOPE"
         expectStartupError("TLSCipherSuites TLS_NOPE:") { _ = try TLSContext.make(o, now: validNow, trustFile: root) }
@@ -198,7 +218,9 @@ private let validNow = 1_798_761_600
     }
 
     @Test func aRequestWithoutHostCannotBeRedirected() throws {
-        let r = try Request.interpret(RequestHead(method: "GET", target: "/", version: (1, 0), fields: [(name: String, value: String)]())).get()
+        let r = try Request.interpret(
+            RequestHead(method: "GET", target: "/", version: (1, 0), fields: [(name: String, value: String)]())
+        ).get()
         guard case .error(let e) = Router.httpsRedirect(r, route: .file("/"), httpsPort: 8443) else {
             Issue.record("expected an error")
             return
@@ -210,7 +232,9 @@ private let validNow = 1_798_761_600
         let response = Router.plainHTTPOnTLSPort(try request("/", host: "example.test:8443"), isHead: false)
         #expect(response.status.code == 400 && response.forceClose)
         guard case .bytes(let body) = response.body[0] else { return }
-        #expect(String(decoding: body, as: UTF8.self) == "400 Bad Request: this port speaks HTTPS (TLS), not plain HTTP. Use https://example.test:8443/\n")
+        #expect(
+            String(decoding: body, as: UTF8.self)
+                == "400 Bad Request: this port speaks HTTPS (TLS), not plain HTTP. Use https://example.test:8443/\n")
         let odd = Router.plainHTTPOnTLSPort(nil, isHead: true)
         #expect(!odd.sendsBody && odd.contentLength == 89)
     }
@@ -334,7 +358,11 @@ private final class TLSPair: TransportDelegate {
         #expect(p.server.flush() == .pending)
         #expect(p.client.shutdown() == .done)
         var got: [UInt8] = []
-        #expect(p.step { got += p.clientReads(); return p.events.contains("drained") })
+        #expect(
+            p.step {
+                got += p.clientReads()
+                return p.events.contains("drained")
+            })
         #expect(got == body && p.server.outputCount == 0)
         #expect(p.events.contains("failed eof") && p.events.last == "drained")
     }
@@ -384,7 +412,11 @@ private final class TLSPair: TransportDelegate {
         #expect(p.server.flush() == .pending)
         #expect(p.handshake())
         var got: [UInt8] = []
-        #expect(p.step { got += p.clientReads(); return got.count == body.count && p.events.contains("drained") })
+        #expect(
+            p.step {
+                got += p.clientReads()
+                return got.count == body.count && p.events.contains("drained")
+            })
         #expect(got == body && p.server.outputCount == 0)
     }
 }

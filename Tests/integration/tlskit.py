@@ -11,9 +11,11 @@ import os
 import socket
 import ssl
 import subprocess
+import threading
+import time
 from pathlib import Path
 
-from httpdkit import HOST, TIMEOUT, Client
+from httpdkit import HOST, LISTENING, TIMEOUT, Client, free_port
 
 
 def run(*cmd: str, cwd: Path | None = None) -> str:
@@ -81,10 +83,12 @@ class CA:
         return {**os.environ, "SSL_CERT_FILE": str(self.root)}
 
     def issue(self, name: str, cn: str = "localhost", sans: list[str] | None = None, key: str = "ec",
-              start: str | None = None, end: str | None = None, days: int = 365) -> tuple[Path, Path]:
+              start: str | None = None, end: str | None = None, days: int = 365,
+              crl: str | None = None) -> tuple[Path, Path]:
         """A certificate NAME.pem (leaf + intermediate) and its key NAME.key for CN and SANS (DNS names,
         `IP:` entries allowed; default `localhost` and 127.0.0.1). KEY: `ec` (P-256) or `rsa` (2048).
-        START/END: validity as YYYYMMDDHHMMSSZ (else DAYS from now)."""
+        START/END: validity as YYYYMMDDHHMMSSZ (else DAYS from now). CRL: a CRL distribution point URI
+        written into the leaf (as a public CA's leaves have one; nothing is served there)."""
         sans = sans if sans is not None else ["DNS:localhost", "IP:127.0.0.1"]
         keyfile = self.dir / f"{name}.key"
         csr = self.dir / f"{name}.csr"
@@ -95,8 +99,14 @@ class CA:
         os.chmod(keyfile, 0o600)
         leaf = self.dir / f"{name}.leaf.pem"
         dates = ["-startdate", start, "-enddate", end] if start and end else ["-days", str(days)]
+        extensions = ["-extensions", "leaf"]
+        if crl is not None:
+            extfile = self.dir / f"{name}.ext"
+            extfile.write_text(CA_CONF.split("[leaf]\n", 1)[1].split("[", 1)[0]
+                               + f"crlDistributionPoints = URI:{crl}\n")
+            extensions = ["-extfile", str(extfile)]
         run("openssl", "ca", "-batch", "-config", str(self.dir / "inter" / "ca.conf"), "-cert", str(self.inter),
-            "-keyfile", str(self.dir / "inter" / "key.pem"), "-extensions", "leaf", *dates,
+            "-keyfile", str(self.dir / "inter" / "key.pem"), *extensions, *dates,
             "-in", str(csr), "-out", str(leaf), "-notext")
         chain = self.dir / f"{name}.pem"
         chain.write_bytes(leaf.read_bytes() + self.inter.read_bytes())
@@ -117,10 +127,11 @@ def context(ca: CA, **kw) -> ssl.SSLContext:
 
 
 def tls_client(port: int, ca: CA, server_name: str = "localhost", timeout: float = TIMEOUT,
-               ctx: ssl.SSLContext | None = None) -> Client:
-    """A Client (httpdkit) over TLS to 127.0.0.1:PORT, with SNI SERVER_NAME."""
+               ctx: ssl.SSLContext | None = None, session: ssl.SSLSession | None = None) -> Client:
+    """A Client (httpdkit) over TLS to 127.0.0.1:PORT, with SNI SERVER_NAME; SESSION (an earlier
+    connection's `sock.session`, made with the same CTX) is offered for resumption."""
     raw = socket.create_connection((HOST, port), timeout=timeout)
-    wrapped = (ctx or context(ca)).wrap_socket(raw, server_hostname=server_name)
+    wrapped = (ctx or context(ca)).wrap_socket(raw, server_hostname=server_name, session=session)
     return Client.on(wrapped, timeout=timeout)
 
 
@@ -134,3 +145,102 @@ def s_client(port: int, *args: str, stdin: bytes = b"", timeout: float = 10.0) -
 def tls_lines(cert: Path, key: Path) -> list[str]:
     """The configuration lines of one certificate pair."""
     return [f"TLSCertificateFile {cert}", f"TLSCertificateKeyFile {key}"]
+
+
+def tls_listen() -> list[str]:
+    """The `listen` of a server with a plain and a TLS listener on 127.0.0.1 (two `Listen 127.0.0.1:0`
+    would be the same address twice: the TLS one takes a port that is free now)."""
+    return ["127.0.0.1:0", f"127.0.0.1:{free_port()} tls"]
+
+
+def listener_ports(srv) -> tuple[int, int]:
+    """(plain port, TLS port) of a started Server, from its `listening on http(s)://` lines."""
+    found = {}
+    for m in LISTENING.finditer(srv.log_path.read_bytes()):
+        scheme = "https" if m.group(0).startswith(b"listening on https") else "http"
+        found.setdefault(scheme, int(m.group(2)))
+    return found["http"], found["https"]
+
+
+def client_hello(ca: CA, server_name: str = "localhost", ctx: ssl.SSLContext | None = None) -> bytes:
+    """The bytes of a real ClientHello (Python's ssl, as tls_client would send it), sent nowhere."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = (ctx or context(ca)).wrap_bio(incoming, outgoing, server_hostname=server_name)
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def curl(*args: str, timeout: float = 20.0) -> subprocess.CompletedProcess:
+    """curl -sS ARGS, output captured as bytes (the caller checks returncode)."""
+    return subprocess.run(["curl", "-sS", *args], capture_output=True, timeout=timeout)
+
+
+class SClient:
+    """An interactive `openssl s_client -connect 127.0.0.1:PORT ARGS`: `send` writes to its stdin (lines
+    `R`, `K`, `Q` are its commands), `wait_for` waits until its output (stdout and stderr) holds a
+    text, `finish` closes stdin and returns all it printed. Stopped by PID when it does not exit."""
+
+    def __init__(self, port: int, *args: str):
+        self.proc = subprocess.Popen(["openssl", "s_client", "-connect", f"{HOST}:{port}", *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.buf = b""
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        while True:
+            chunk = self.proc.stdout.read1(65536)
+            if not chunk:
+                return
+            with self.lock:
+                self.buf += chunk
+
+    @property
+    def output(self) -> str:
+        with self.lock:
+            return self.buf.decode("utf-8", "replace")
+
+    def send(self, data: bytes) -> bool:
+        """Writes DATA to s_client's stdin; False when it has already exited (a broken pipe)."""
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, ValueError):
+            return False
+
+    def wait_for(self, text: str, timeout: float = TIMEOUT) -> bool:
+        """True once the output holds TEXT; False at TIMEOUT or when s_client exited without it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.output:
+                return True
+            if self.proc.poll() is not None:
+                self.reader.join(1)
+                return text in self.output
+            time.sleep(0.02)
+        return False
+
+    def exited(self, timeout: float) -> bool:
+        try:
+            self.proc.wait(timeout)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+
+    def finish(self, timeout: float = TIMEOUT) -> str:
+        """Closes stdin, waits for s_client to exit (killing it by PID after TIMEOUT): its output."""
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        if not self.exited(timeout):
+            self.proc.kill()
+            self.proc.wait()
+        self.reader.join(2)
+        self.proc.stdout.close()
+        return self.output

@@ -368,9 +368,13 @@ final class Session: TransportDelegate {
         guard limit > 0 else { return }
         trace("consume up to \(limit), taking \(count) of \(server.inputCount)")
         let taken = server.withInput(upTo: limit) { input -> Int in
-            require(input.count <= limit && input.count <= server.inputCount, "withInput gave \(input.count) of \(server.inputCount), limit \(limit)")
+            require(
+                input.count <= limit && input.count <= server.inputCount,
+                "withInput gave \(input.count) of \(server.inputCount), limit \(limit)")
             let n = min(count, input.count)
-            require(serverGot + n <= clientWrote.count, "the server read \(serverGot + n) bytes, the client sent \(clientWrote.count)")
+            require(
+                serverGot + n <= clientWrote.count, "the server read \(serverGot + n) bytes, the client sent \(clientWrote.count)"
+            )
             for i in 0..<n where input[i] != clientWrote[serverGot + i] {
                 require(false, "server input byte \(serverGot + i) is \(input[i]), the client sent \(clientWrote[serverGot + i])")
             }
@@ -397,7 +401,9 @@ final class Session: TransportDelegate {
     /// Checks and records bytes the client decrypted.
     func clientReceived(_ bytes: ArraySlice<UInt8>) {
         require(!clientSawClose, "bytes after close_notify")
-        require(clientGot + bytes.count <= serverWrote.count, "the client got \(clientGot + bytes.count) bytes, the server wrote \(serverWrote.count)")
+        require(
+            clientGot + bytes.count <= serverWrote.count,
+            "the client got \(clientGot + bytes.count) bytes, the server wrote \(serverWrote.count)")
         for (i, b) in bytes.enumerated() where b != serverWrote[clientGot + i] {
             require(false, "client byte \(clientGot + i) is \(b), the server wrote \(serverWrote[clientGot + i]); \(state())")
         }
@@ -480,7 +486,9 @@ final class Session: TransportDelegate {
 
     /// OpenSSL's error queue is the thread's, shared by every connection: nothing may be left on it.
     func checkQueue(_ after: String) {
-        if let e = TLSTestClient.takeQueuedError() { require(false, "an error left on OpenSSL's queue after \(after): \(e); \(state())") }
+        if let e = TLSTestClient.takeQueuedError() {
+            require(false, "an error left on OpenSSL's queue after \(after): \(e); \(state())")
+        }
     }
 
     // MARK: Stepping
@@ -563,7 +571,8 @@ final class Session: TransportDelegate {
             if closed { return true }
             consume(upTo: Int.max, taking: Int.max)
             let clientDone = clientPending == 0 || clientFailure != nil
-            return clientDone && serverGot == clientWrote.count && server.outputCount == 0 && clientGot == serverWrote.count && !flushPending
+            return clientDone && serverGot == clientWrote.count && server.outputCount == 0 && clientGot == serverWrote.count
+                && !flushPending
         }
         if closed {
             drainClientAfterServerClosed()
@@ -603,7 +612,9 @@ final class Session: TransportDelegate {
 
     func drainClientAfterServerClosed() {
         guard clientFDOpen else { return }
-        pump("the client to see the server's close") { clientSawClose || clientFailure != nil || !clientFDOpen || (!tls && clientAtEOF()) }
+        pump("the client to see the server's close") {
+            clientSawClose || clientFailure != nil || !clientFDOpen || (!tls && clientAtEOF())
+        }
         afterClose()
     }
 
@@ -689,7 +700,9 @@ func runSession(_ r: inout FuzzReader, flags: UInt8) {
             if session.server.outputCount > 0 && !session.flushPending { session.flush() }
             if session.closed || session.clientBroken || session.clientFailure != nil { break }
             session.pump("the client to read everything") {
-                session.closed || (session.server.outputCount == 0 && session.clientGot == session.serverWrote.count && !session.flushPending)
+                session.closed
+                    || (session.server.outputCount == 0 && session.clientGot == session.serverWrote.count
+                        && !session.flushPending)
             }
         case 14:
             clientSpecial(session, op >> 4)
@@ -788,7 +801,8 @@ func runRaw(_ r: inout FuzzReader, flags: UInt8) {
         }
         if !session.closed {
             require(partial || session.server.security == nil, "a session from raw bytes; \(session.state())")
-            require(session.rawPlain || session.server.inputCount == 0, "input from raw bytes that are not plain; \(session.state())")
+            require(
+                session.rawPlain || session.server.inputCount == 0, "input from raw bytes that are not plain; \(session.state())")
         }
     }
     session.step(reading: false)
@@ -819,9 +833,11 @@ func runRaw(_ r: inout FuzzReader, flags: UInt8) {
     session.drainClientAfterServerClosed()
     if !session.rawPlain && !session.plainMarker.isEmpty {
         let m = session.plainMarker
-        let leaked = session.rawGot.count >= m.count && (0...(session.rawGot.count - m.count)).contains { i in
-            session.rawGot[i..<i + m.count].elementsEqual(m)
-        }
+        let leaked =
+            session.rawGot.count >= m.count
+            && (0...(session.rawGot.count - m.count)).contains { i in
+                session.rawGot[i..<i + m.count].elementsEqual(m)
+            }
         require(!leaked, "queued plaintext reached the wire in clear")
     }
 }

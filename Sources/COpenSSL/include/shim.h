@@ -16,6 +16,10 @@
 #include <openssl/core_names.h>
 #include <openssl/params.h>
 
+/// Loads libssl.so.3 and libcrypto.so.3 (once); NULL when done, else why not. Every OpenSSL call must come
+/// after it: httpd does not link OpenSSL, its calls go through stubs (see openssl-stubs.S).
+const char *httpd_openssl_load(void);
+
 static inline long httpd_ssl_ctx_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 static inline int httpd_ssl_ctx_set_min_proto(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_min_proto_version(ctx, v); }
 static inline int httpd_ssl_ctx_set_max_proto(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_max_proto_version(ctx, v); }
