@@ -699,6 +699,9 @@ func runSession(_ r: inout FuzzReader, flags: UInt8) {
             // read nothing more: only the end waits for it).
             if session.server.outputCount > 0 && !session.flushPending { session.flush() }
             if session.closed || session.clientBroken || session.clientFailure != nil { break }
+            // An OpenSSL client sending a handshake message (a KeyUpdate) reads nothing until it is out: while
+            // the server does not read (the socket full of requests) neither side moves, over TCP as here.
+            if !session.readingEnabled && !session.client!.handshakeDone { break }
             session.pump("the client to read everything") {
                 session.closed
                     || (session.server.outputCount == 0 && session.clientGot == session.serverWrote.count
