@@ -374,6 +374,7 @@ public final class TLSSocket: Transport, SocketEventsOwner {
         ERR_clear_error()
         if e != 0, let text = ERR_reason_error_string(e) { return String(cString: text) }
         if code == SSL_ERROR_SYSCALL { return savedErrno == 0 ? "unexpected eof" : errnoText(savedErrno) }
+        // Also a close in the middle of the handshake (SSL_OP_IGNORE_UNEXPECTED_EOF makes it a clean end).
         if code == SSL_ERROR_ZERO_RETURN { return "closed by the client" }
         return "error \(code)"
     }
