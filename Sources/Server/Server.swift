@@ -148,21 +148,28 @@ public final class Server {
 
     /// A Listener on the bound socket `b` (which it takes over, even when this throws).
     func makeListener(_ b: BoundListener, enabled: Bool = true) throws(StartupError) -> (ListenAddress?, Listener) {
-        let fd = b.fd
+        let kind = ListenerKind(tls: b.tls)
         let l = try Listener(
-            loop, fd: fd, enabled: enabled,
-            onAccept: { [unowned self] in self.accept($0, peer: $1, tls: self.tlsListeners[fd] ?? false) },
+            loop, fd: b.fd, enabled: enabled,
+            onAccept: { [unowned self] in self.accept($0, peer: $1, tls: kind.tls) },
             onError: { [unowned self] in self.acceptFailed($0) })
-        tlsListeners[fd] = b.tls
+        tlsListeners[b.fd] = kind
         return (b.address, l)
     }
 
-    /// Which listening descriptors speak TLS (a reload may switch a kept listener between plain and TLS).
-    var tlsListeners: [Int32: Bool] = [:]
+    /// Whether a listener's connections speak TLS, shared with its accept callback (a reload may switch a
+    /// kept listener between plain and TLS); a box, so that an accept reads a field, not a dictionary.
+    final class ListenerKind {
+        var tls: Bool
+        init(tls: Bool) { self.tls = tls }
+    }
+
+    /// Each listening descriptor's kind.
+    var tlsListeners: [Int32: ListenerKind] = [:]
 
     func addListener(_ entry: (ListenAddress?, Listener)) {
         listeners.append(entry)
-        let scheme = tlsListeners[entry.1.fd] == true ? "https" : "http"
+        let scheme = tlsListeners[entry.1.fd]?.tls == true ? "https" : "http"
         log.log(.notice, "listening on \(scheme)://\(Sockets.localAddress(entry.1.fd))/")
     }
 
@@ -236,7 +243,7 @@ public final class Server {
             guard let a = listeners[i].address, let now = wanted.first(where: { $0.sameSocket(a) }), now.tls != a.tls
             else { continue }
             listeners[i].address = now
-            tlsListeners[listeners[i].listener.fd] = now.tls
+            tlsListeners[listeners[i].listener.fd]?.tls = now.tls
             log.log(.notice, "\(a) now speaks \(now.tls ? "TLS" : "plain HTTP")")
         }
         active = ActiveSettings(new)

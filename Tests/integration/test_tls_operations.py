@@ -627,3 +627,27 @@ def test_certbot_deploy_hook(ca, sites):
     time.sleep(0.3)
     assert site.error_text().count("SIGHUP") == 1
     assert served_serial(site.port) == serial_of(b[0])
+
+
+def test_reload_switches_a_kept_address_between_plain_and_tls(ca, sites):
+    """A reload that adds or removes `tls` on a Listen address it keeps switches the bound socket in place
+    (no second bind of the same port): after each SIGHUP the same port answers over TLS, then plain again."""
+    cert, key = ca.issue("switch")
+    site = tls_site(sites, "switch", cert, key)
+    plain_lines = [line.replace(" tls", "") if line.startswith("Listen") else line for line in site.conf.read_text().splitlines()]
+    tls_text = site.conf.read_text()
+    site.conf.write_text("\n".join(plain_lines) + "\n")
+    pid = start(site, ca.env)
+    assert Client(HOST, site.port).get("/a.txt").body == b"hello\n"
+    site.conf.write_text(tls_text)
+    os.kill(pid, signal.SIGHUP)
+    assert site.wait_error_log(re.escape(f"{HOST}:{site.port} now speaks TLS")), site.error_text()
+    assert site.wait_error_log(r"configuration reloaded \(generation 2\)"), site.error_text()
+    with tls_client(site.port, ca) as c:
+        assert c.get("/a.txt").body == b"hello\n"
+    site.conf.write_text("\n".join(plain_lines) + "\n")
+    os.kill(pid, signal.SIGHUP)
+    assert site.wait_error_log(re.escape(f"{HOST}:{site.port} now speaks plain HTTP")), site.error_text()
+    assert site.wait_error_log(r"configuration reloaded \(generation 3\)"), site.error_text()
+    assert Client(HOST, site.port).get("/a.txt").body == b"hello\n"
+    assert "failed" not in site.error_text()
