@@ -158,6 +158,9 @@ public final class TLSContext: @unchecked Sendable {
                 throw fail("cannot make session-ticket keys: \(openSSLFailure("no randomness"))")
             }
             _ = httpd_ssl_ctx_set_tickets(ctx, ring)
+            // One ticket per TLS 1.3 handshake (OpenSSL sends two by default): a client resumes one connection
+            // with it, and each connection gets a fresh one.
+            _ = SSL_CTX_set_num_tickets(ctx, 1)
         } else {
             SSL_CTX_set_options(ctx, HTTPD_SSL_OP_NO_TICKET)
             _ = SSL_CTX_set_num_tickets(ctx, 0)
