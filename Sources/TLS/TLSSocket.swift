@@ -45,9 +45,6 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     @exclusivity(unchecked) var sawBytes = false
     /// A write waits for the socket to become readable (OpenSSL reading a post-handshake message).
     @exclusivity(unchecked) var writeWantsRead = false
-    @exclusivity(unchecked) var writePending = false
-    /// The errno of a failed write met by `write(_:_:)`, reported by the next `flush`.
-    @exclusivity(unchecked) var writeError: Int32 = 0
     /// `shutdownWrite` sent FIN: nothing more can be sent.
     @exclusivity(unchecked) var writeShut = false
     /// The kernel encrypts what this connection sends (kTLS): file regions go out with SSL_sendfile.
@@ -184,7 +181,6 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     }
 
     public func flush() -> FlushResult {
-        if writeError != 0 { return .failed(writeError) }
         let result = writeSome()
         if case .drained = result { stopWriting() }
         return result
@@ -300,7 +296,6 @@ public final class TLSSocket: Transport, SocketEventsOwner {
     }
 
     func stopWriting() {
-        writePending = false
         writeWantsRead = false
         events.watchWriting(false)
     }
@@ -534,16 +529,8 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             return .drained
         }
         while o.pointee.end > o.pointee.start {
-            let n = Glibc.write(fd, o.pointee.data + o.pointee.start, o.pointee.end - o.pointee.start)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN {
-                    writePending = true
-                    events.watchWriting(true)
-                    return .pending
-                }
-                return .failed(errno)
-            }
+            let (n, stop) = send(o.pointee.data + o.pointee.start, o.pointee.end - o.pointee.start)
+            if let stop { return stop }
             o.pointee.start += n
         }
         o.pointee.start = 0
@@ -631,7 +618,6 @@ public final class TLSSocket: Transport, SocketEventsOwner {
                         continue
                     }
                     if SSL_get_error(ssl, Int32(truncatingIfNeeded: n)) == SSL_ERROR_WANT_WRITE {
-                        writePending = true
                         events.watchWriting(true)
                         return .pending
                     }
@@ -655,11 +641,9 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             let code = SSL_get_error(ssl, n)
             switch code {
             case SSL_ERROR_WANT_WRITE:
-                writePending = true
                 events.watchWriting(true)
                 return .pending
             case SSL_ERROR_WANT_READ:
-                writePending = true
                 writeWantsRead = true
                 return .pending
             default:
@@ -674,6 +658,21 @@ public final class TLSSocket: Transport, SocketEventsOwner {
         }
     }
 
+    /// One write(2) of `count` bytes (retried on EINTR): the bytes the kernel took, or what ends the flush:
+    /// `.pending` with the write event on when it takes none now, `.failed` on an error.
+    func send(_ bytes: UnsafeRawPointer, _ count: Int) -> (Int, FlushResult?) {
+        while true {
+            let n = Glibc.write(fd, bytes, count)
+            if n >= 0 { return (n, nil) }
+            if errno == EINTR { continue }
+            if errno == EAGAIN {
+                events.watchWriting(true)
+                return (0, .pending)
+            }
+            return (0, .failed(errno))
+        }
+    }
+
     /// Plain bytes to a client that did not speak TLS (the connection's 400 answer).
     func writePlain() -> FlushResult {
         while true {
@@ -682,16 +681,8 @@ public final class TLSSocket: Transport, SocketEventsOwner {
                 let e = fillStage()
                 if e != 0 { return .failed(e) }
             }
-            let n = Glibc.write(fd, stage! + stageSent, stageCount - stageSent)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN {
-                    writePending = true
-                    events.watchWriting(true)
-                    return .pending
-                }
-                return .failed(errno)
-            }
+            let (n, stop) = send(stage! + stageSent, stageCount - stageSent)
+            if let stop { return stop }
             stageSent += n
         }
     }
