@@ -72,7 +72,7 @@ let package = Package(
         .target(name: "IO", dependencies: ["CLibevent", "Support"], swiftSettings: strict),
         // HTTPS: OpenSSL's contexts (certificates, SNI, protocols, tickets), certificate checks, and the TLS
         // transport. The only target that imports COpenSSL.
-        .target(name: "TLS", dependencies: ["COpenSSL", "IO", "Support"], swiftSettings: strict),
+        .target(name: "TLS", dependencies: ["COpenSSL", "IO", "Config", "Support"], swiftSettings: strict),
         // Connections (over a Transport), routing, the worker pool, logs, statistics, status pages.
         .target(name: "Server", dependencies: ["IO", "TLS", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
         // The process: start-up order, daemonizing, PID file, privileges, signals, inetd mode.

@@ -81,11 +81,7 @@ public struct ServerSettings: Sendable {
     static func tlsOptions(_ config: Configuration) -> TLSOptions {
         let versions = config.tlsProtocols.map { $0 == .tls12 ? 12 : 13 }
         return TLSOptions(
-            certificates: config.tlsCertificates.map {
-                CertificateSource(
-                    certificateFile: $0.certificateFile, keyFile: $0.keyFile, certificateLocation: $0.certificateLocation,
-                    keyLocation: $0.keyLocation)
-            },
+            certificates: config.tlsCertificates,
             minVersion: versions.min() ?? 12, maxVersion: versions.max() ?? 13, ciphers: config.tlsCiphers,
             cipherSuites: config.tlsCipherSuites, sessionTickets: config.tlsSessionTickets,
             sessionCache: config.tlsSessionCache)

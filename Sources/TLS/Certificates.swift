@@ -3,27 +3,12 @@
 // root), the certificate is valid now, and when it expires.
 
 import COpenSSL
+public import Config
 import Support
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// One `TLSCertificateFile`/`TLSCertificateKeyFile` pair as configured.
-public struct CertificateSource: Sendable, Equatable {
-    public var certificateFile: String
-    public var keyFile: String
-    /// Where each directive was written (`httpd.conf:12`), for `file:line: message` errors.
-    public var certificateLocation: String
-    public var keyLocation: String
-
-    public init(certificateFile: String, keyFile: String, certificateLocation: String, keyLocation: String) {
-        self.certificateFile = certificateFile
-        self.keyFile = keyFile
-        self.certificateLocation = certificateLocation
-        self.keyLocation = keyLocation
-    }
-}
 
 /// Something a check found, with how much it matters.
 public struct CertificateFinding: Sendable, Equatable, CustomStringConvertible {
@@ -44,7 +29,7 @@ public struct CertificateFinding: Sendable, Equatable, CustomStringConvertible {
 
 /// A pair loaded into OpenSSL objects: the leaf, its chain in file order, and the private key.
 final class LoadedPair {
-    let source: CertificateSource
+    let source: TLSCertificatePair
     /// X509 pointers owned by this object: the leaf first.
     let certificates: [OpaquePointer]
     let key: OpaquePointer
@@ -55,7 +40,7 @@ final class LoadedPair {
 
     var leaf: OpaquePointer { certificates[0] }
 
-    init(source: CertificateSource, certificates: [OpaquePointer], key: OpaquePointer) {
+    init(source: TLSCertificatePair, certificates: [OpaquePointer], key: OpaquePointer) {
         self.source = source
         self.certificates = certificates
         self.key = key
@@ -69,7 +54,7 @@ final class LoadedPair {
     }
 
     /// Reads the pair; throws `file:line: message` when a file cannot be read or holds no certificate or key.
-    static func load(_ source: CertificateSource) throws(StartupError) -> LoadedPair {
+    static func load(_ source: TLSCertificatePair) throws(StartupError) -> LoadedPair {
         try OpenSSLLibrary.load()
         let certs = try readCertificates(source)
         do throws(StartupError) {
@@ -92,7 +77,7 @@ final class LoadedPair {
         return text
     }
 
-    static func readCertificates(_ source: CertificateSource) throws(StartupError) -> [OpaquePointer] {
+    static func readCertificates(_ source: TLSCertificatePair) throws(StartupError) -> [OpaquePointer] {
         let path = source.certificateFile
         guard let bio = BIO_new_file(path, "r") else {
             let code = errno
@@ -115,7 +100,7 @@ final class LoadedPair {
 
     /// The pair's private key; throws `file:line: message`: an unopenable file with its errno (OpenSSL's own
     /// text for a failed fopen is only "system lib"), a file without a key with OpenSSL's reason.
-    static func readKey(_ source: CertificateSource) throws(StartupError) -> OpaquePointer {
+    static func readKey(_ source: TLSCertificatePair) throws(StartupError) -> OpaquePointer {
         let at = "\(source.keyLocation): TLSCertificateKeyFile \(source.keyFile)"
         guard let bio = BIO_new_file(source.keyFile, "r") else {
             let code = errno

@@ -4,6 +4,7 @@
 // and connections keep the one they started with.
 
 import COpenSSL
+public import Config
 public import Support
 
 #if canImport(Glibc)
@@ -12,7 +13,7 @@ public import Support
 
 /// The TLS settings of a configuration.
 public struct TLSOptions: Sendable, Equatable {
-    public var certificates: [CertificateSource]
+    public var certificates: [TLSCertificatePair]
     /// Lowest and highest protocol enabled: 12 for TLS 1.2, 13 for TLS 1.3.
     public var minVersion: Int
     public var maxVersion: Int
@@ -23,7 +24,7 @@ public struct TLSOptions: Sendable, Equatable {
     public var sessionCache: Int
 
     public init(
-        certificates: [CertificateSource], minVersion: Int, maxVersion: Int, ciphers: String, cipherSuites: String,
+        certificates: [TLSCertificatePair], minVersion: Int, maxVersion: Int, ciphers: String, cipherSuites: String,
         sessionTickets: Bool, sessionCache: Int
     ) {
         self.certificates = certificates

@@ -2,6 +2,7 @@
 // (Fixtures/tls/make.sh), contexts, and the HTTPS redirect and plain-on-TLS answers. Then the TLS transport
 // on a socket pair, against an OpenSSL client in the same process (cases fuzz-tls found).
 
+import Config
 import IO
 import Support
 import Testing
@@ -24,8 +25,8 @@ private let fixtures: String = {
     return dir
 }()
 
-private func source(_ cert: String, _ key: String) -> CertificateSource {
-    CertificateSource(
+private func source(_ cert: String, _ key: String) -> TLSCertificatePair {
+    TLSCertificatePair(
         certificateFile: fixtures + cert, keyFile: fixtures + key, certificateLocation: "t.conf:1", keyLocation: "t.conf:2")
 }
 
@@ -146,7 +147,7 @@ private let validNow = 1_798_761_600
         close(fd)
         chmod(dir + "/k.key", 0o644)
         let pair = try LoadedPair.load(
-            CertificateSource(
+            TLSCertificatePair(
                 certificateFile: fixtures + "rsa.pem", keyFile: dir + "/k.key", certificateLocation: "a:1", keyLocation: "a:2"))
         #expect(
             pair.check(now: validNow, trustFile: root).map(\.message) == [
@@ -421,7 +422,7 @@ private final class TLSPair: TransportDelegate {
     }
 }
 
-private func options(_ pairs: [CertificateSource]) -> TLSOptions {
+private func options(_ pairs: [TLSCertificatePair]) -> TLSOptions {
     TLSOptions(
         certificates: pairs, minVersion: 12, maxVersion: 13,
         ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",

@@ -88,7 +88,7 @@ final class Setup {
             let config = Configuration()
             let options = TLSOptions(
                 certificates: [
-                    CertificateSource(
+                    TLSCertificatePair(
                         certificateFile: fixtures + "ecdsa.pem", keyFile: fixtures + "ecdsa.key", certificateLocation: "fuzz:1",
                         keyLocation: "fuzz:2")
                 ], minVersion: 12, maxVersion: 13, ciphers: config.tlsCiphers, cipherSuites: config.tlsCipherSuites,
