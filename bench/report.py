@@ -886,6 +886,23 @@ def ratio_goal(G, val, fig, label, w, name, op, target):
     G.append((label, f"{op} {target}× nginx", f"{r:.2f}× ({spec % a} vs {spec % b} {unit})", met))
 
 
+def say_wrk_runs(say, report, skip):
+    """The table of every wrk run of REPORT (its workloads but SKIP, its servers, rows and cpu_s), as the
+    peers and tls reports print it."""
+    say("| workload | server | round | position | req/s | MiB/s | latency avg | p50 | p99 | server CPU | CPU/request | errors | non-2xx |")
+    say("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for w in report.workloads:
+        if w in skip:
+            continue
+        for srv in report.servers:
+            for r in report.rows(w, srv):
+                say("| %s | %s | %s | %s | %.0f | %.1f | %.2f ms | %s | %s | %.0f %% | %.1f µs | %d | %d |" % (
+                    w, srv, r["round"], r["position"], num(r, "rps"), num(r, "mib_s"), num(r, "latency_ms"),
+                    fmt(num(r, "p50_ms"), "%.2f ms"), fmt(num(r, "p99_ms"), "%.2f ms"),
+                    100 * report.cpu_s(r) / num(r, "duration_s"), 1e6 * report.cpu_s(r) / num(r, "requests"),
+                    num(r, "errors"), num(r, "non2xx")))
+
+
 def say_goals(say, G):
     """The goals table: (goal, target, measured, met True/False/None), and how many were met."""
     say("| goal | target | measured (httpd vs nginx) | met |")
@@ -1210,18 +1227,7 @@ class Peers:
         say("")
         say("## Every run")
         say("")
-        say("| workload | server | round | position | req/s | MiB/s | latency avg | p50 | p99 | server CPU | CPU/request | errors | non-2xx |")
-        say("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for w in self.workloads:
-            if w == "idle":
-                continue
-            for srv in self.servers:
-                for r in self.rows(w, srv):
-                    say("| %s | %s | %s | %s | %.0f | %.1f | %.2f ms | %s | %s | %.0f %% | %.1f µs | %d | %d |" % (
-                        w, srv, r["round"], r["position"], num(r, "rps"), num(r, "mib_s"), num(r, "latency_ms"),
-                        fmt(num(r, "p50_ms"), "%.2f ms"), fmt(num(r, "p99_ms"), "%.2f ms"),
-                        100 * self.cpu_s(r) / num(r, "duration_s"), 1e6 * self.cpu_s(r) / num(r, "requests"),
-                        num(r, "errors"), num(r, "non2xx")))
+        say_wrk_runs(say, self, skip=("idle",))
         if self.idle:
             say("")
             say("Idle test, every round (memory in MiB; before: after the settle time; with: the idle connections open;")
@@ -1464,18 +1470,7 @@ class Tls:
         say("")
         say("## Every run")
         say("")
-        say("| workload | server | round | position | req/s | MiB/s | latency avg | p50 | p99 | server CPU | CPU/request | errors | non-2xx |")
-        say("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for w in self.workloads:
-            if w in ("full", "resumed"):
-                continue
-            for srv in self.servers:
-                for r in self.rows(w, srv):
-                    say("| %s | %s | %s | %s | %.0f | %.1f | %.2f ms | %s | %s | %.0f %% | %.1f µs | %d | %d |" % (
-                        w, srv, r["round"], r["position"], num(r, "rps"), num(r, "mib_s"), num(r, "latency_ms"),
-                        fmt(num(r, "p50_ms"), "%.2f ms"), fmt(num(r, "p99_ms"), "%.2f ms"),
-                        100 * self.cpu_s(r) / num(r, "duration_s"), 1e6 * self.cpu_s(r) / num(r, "requests"),
-                        num(r, "errors"), num(r, "non2xx")))
+        say_wrk_runs(say, self, skip=("full", "resumed"))
         if self.hs:
             say("")
             say("s_time runs (connections: completed by all the clients; new / resumed: s_time's mark per connection; httpd")
