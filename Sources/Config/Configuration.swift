@@ -193,6 +193,39 @@ public struct Configuration: Sendable {
     /// Answer plain-HTTP requests with a redirect to the HTTPS address (`RedirectToHTTPS on|off`). Default off.
     public var redirectToHTTPS: Bool = false
 
+    /// This site's name (`ServerName`), lowercased, without a trailing dot; none by default.
+    public var serverName: String? = nil
+    /// More names of this site (`ServerAlias`, repeatable): exact names or `*.example.org` wildcards, lowercased.
+    public var serverAliases: [String] = []
+    /// A request whose Host names no site gets 421 instead of the first site (`StrictHostCheck on|off`). Default off.
+    public var strictHostCheck: Bool = false
+    /// `Header [always] set|append|add|unset NAME [value]` rules, outer blocks' first. None by default.
+    public var headers: [HeaderRule] = []
+    /// `Redirect [status] /prefix target` rules, in order. None by default.
+    public var redirects: [RedirectRule] = []
+    /// `TryFiles` entries, tried in order for a path that names no file; none by default.
+    public var tryFiles: [TryFilesEntry] = []
+    /// `FallbackFile /path`: served (200) for GET/HEAD requests that accept HTML and match no file; none by default.
+    public var fallbackFile: String? = nil
+    /// `AuthType Basic` (the only type; `None` turns authentication off below an authenticated block).
+    public var authType: String? = nil
+    /// `AuthName "realm"`.
+    public var authName: String? = nil
+    /// `AuthUserFile path`, absolute.
+    public var authUserFile: String? = nil
+    /// `Require valid-user|user name…`.
+    public var require: Requirement? = nil
+    /// `<VirtualHost>` blocks, resolved, in file order; none by default (the main server is the only site).
+    public var virtualHosts: [VirtualHost] = []
+    /// `<Location>` blocks in force for this site (the main server's first, then its own), resolved.
+    public var locations: [LocationBlock] = []
+
+    /// Basic authentication in force, when `AuthType Basic` and its three companions are all set.
+    public var auth: AuthSettings? {
+        guard authType?.asciiLowercased == "basic", let authName, let authUserFile, let require else { return nil }
+        return AuthSettings(realm: authName, userFile: authUserFile, requirement: require)
+    }
+
     /// Where the directives that the whole-configuration checks report on were written; set by the reader.
     var origins = DirectiveOrigins()
 

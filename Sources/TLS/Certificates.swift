@@ -3,7 +3,7 @@
 // root), the certificate is valid now, and when it expires.
 
 import COpenSSL
-public import Config
+import Config
 import Support
 
 #if canImport(Glibc)
