@@ -7,7 +7,7 @@ enum PathPrefix {
     static func trimmed(_ prefix: String) -> String {
         let bytes = prefix.utf8
         guard bytes.count > 1, bytes.last == 0x2F else { return prefix }
-        return String(prefix.dropLast())
+        return String(decoding: bytes.dropLast(), as: UTF8.self)
     }
 
     /// True when `prefix` (trimmed) covers `path`: equal bytes, or the bytes of `prefix` then a `/`.
@@ -20,10 +20,11 @@ enum PathPrefix {
     }
 
     /// What follows the covered `prefix` in `path`, from its `/` on: `/old` in `/old/a/b` leaves `/a/b`,
-    /// in `/old` leaves ``; `/` leaves the whole path.
-    static func rest(after prefix: String, in path: String) -> Substring {
+    /// in `/old` leaves ``; `/` leaves the whole path. Cut on bytes (a String subscript would round to a
+    /// Character boundary, and `/` can belong to the Character before it: U+0600 then `/` is one).
+    static func rest(after prefix: String, in path: String) -> String {
         let p = prefix.utf8
-        if p.count == 1 && p.first == 0x2F { return path[...] }
-        return path[path.utf8.index(path.startIndex, offsetBy: p.count)...]
+        if p.count == 1 && p.first == 0x2F { return path }
+        return String(decoding: path.utf8.dropFirst(p.count), as: UTF8.self)
     }
 }

@@ -24,11 +24,13 @@ public enum Redirects {
     /// space, `?`, `#` or `%` stays in the path), then `?query` when the query is not empty. A target
     /// ending in `/` and a rest starting with `/` share one slash (`https://new.example/` and `/x` give
     /// `https://new.example/x`, not `//x`).
-    static func location(target: String, rest: Substring, query: String?) -> String {
+    static func location(target: String, rest: String, query: String?) -> String {
         var out = target
         if !rest.isEmpty {
-            var encoded = PathNormalizer.encode(String(rest))
-            if target.utf8.last == 0x2F && encoded.utf8.first == 0x2F { encoded.removeFirst() }
+            var encoded = PathNormalizer.encode(rest)
+            if target.utf8.last == 0x2F && encoded.utf8.first == 0x2F {
+                encoded = String(decoding: encoded.utf8.dropFirst(), as: UTF8.self)
+            }
             out += encoded
         }
         if let query, !query.isEmpty {

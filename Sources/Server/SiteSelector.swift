@@ -22,7 +22,7 @@ public struct SiteSelector: Sendable {
                 guard let name = Self.canonicalHost(written) else { continue }
                 if name.utf8.first == 0x2A {
                     if name.utf8.count > 2 && name.utf8.dropFirst().first == 0x2E {
-                        wildcards.append((String(name.dropFirst()), site))
+                        wildcards.append((String(decoding: name.utf8.dropFirst(), as: UTF8.self), site))
                     }
                 } else if exact[HostKey(name)] == nil {
                     exact[HostKey(name)] = site

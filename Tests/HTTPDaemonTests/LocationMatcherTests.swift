@@ -84,6 +84,10 @@ private func refusal(_ prefix: String) -> String? {
         #expect(PathPrefix.trimmed("/") == "/")
         #expect(PathPrefix.trimmed("/p/") == "/p")
         #expect(PathPrefix.trimmed("/p") == "/p")
+        // Trimmed on bytes: U+0600 and the `/` after it are one Character.
+        #expect(PathPrefix.trimmed("/\u{600}/").utf8.elementsEqual("/\u{600}".utf8))
+        #expect(LocationMatcher(prefixes: ["/\u{600}/"]).match(path: "/\u{600}") == 0)
+        #expect(LocationMatcher(prefixes: ["/\u{600}/"]).match(path: "/\u{600}/a") == 0)
         #expect(PathPrefix.covers("/", "/"))
         #expect(PathPrefix.covers("/", "/x"))
         #expect(!PathPrefix.covers("/", ""))

@@ -106,6 +106,19 @@ private func refusal(_ args: [String]) -> String? {
         #expect(location("/k\0", in: k) == nil)
     }
 
+    @Test func theRestIsCutOnBytes() {
+        // U+0600 (a Prepend scalar) and the `/` after it are one Character, and U+0301 joins the `/` before
+        // it: a cut on Characters would move the boundary.
+        let rules = [
+            RedirectRule(status: 301, prefix: "/\u{600}", target: "/n"), RedirectRule(status: 301, prefix: "/old", target: "/n"),
+        ]
+        #expect(location("/\u{600}/x", in: rules) == bytes("/n/x"))
+        #expect(location("/\u{600}", in: rules) == bytes("/n"))
+        #expect(location("/old/\u{301}x", in: rules) == bytes("/n/%CC%81x"))
+        #expect(location("/old\u{301}", in: rules) == nil)
+        #expect(PathPrefix.rest(after: "/\u{600}", in: "/\u{600}/x").utf8.elementsEqual("/x".utf8))
+    }
+
     @Test func veryLongPaths() {
         let long = String(repeating: "a", count: 100_000)
         #expect(location("/old/" + long) == bytes("https://new.example/" + long))
