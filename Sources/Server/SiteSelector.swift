@@ -110,7 +110,8 @@ public struct SiteSelector: Sendable {
         if bytes.first == 0x5B || bytes.filter({ $0 == 0x3A }).count > 1 {
             let inner = bytes.first == 0x5B && bytes.last == 0x5D ? Array(bytes.dropFirst().dropLast()) : bytes
             let text = String(decoding: inner, as: UTF8.self)
-            guard inner.allSatisfy({ $0 < 0x80 }), IPAddress.isIPv6(text) else {
+            // Only hex digits, `:` and `.` reach inet_pton (a NUL would end its C string early).
+            guard inner.allSatisfy({ hexDigitValue($0) != nil || $0 == 0x3A || $0 == 0x2E }), IPAddress.isIPv6(text) else {
                 return .failure(ConfigValueError("'\(name)' is not an IPv6 address"))
             }
             return .success("[" + lowercasedASCII(text) + "]")

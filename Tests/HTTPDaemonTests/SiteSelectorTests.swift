@@ -178,6 +178,9 @@ private func refusal(_ name: String, wildcard: Bool = false) -> String? {
         #expect(refusal("[example.org]") == "'[example.org]' is not an IPv6 address")
         #expect(refusal("1:2:3") == "'1:2:3' is not an IPv6 address")
         #expect(refusal("[::1") == "'[::1' is not an IPv6 address")
+        #expect(refusal("::1\0x") == "'::1\0x' is not an IPv6 address")
+        #expect(refusal("[::1\0]") == "'[::1\0]' is not an IPv6 address")
+        #expect(refusal("[::1 ]") == "'[::1 ]' is not an IPv6 address")
         #expect(SiteSelector.normalize("a..b") == nil)
         #expect(SiteSelector.normalize("*.example.org") == nil)
     }
