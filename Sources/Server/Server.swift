@@ -670,7 +670,8 @@ public final class Server {
 
     /// Writes an error-log line about a request for `site`: to the site's own `ErrorLog` when it has one.
     func log(_ level: LogLevel, site: Int, _ message: @autoclosure () -> String) {
-        (site < siteLogs.errors.count ? siteLogs.errors[site] : nil ?? log).log(level, message())
+        let own = site < siteLogs.errors.count ? siteLogs.errors[site] : nil
+        (own ?? log).log(level, message())
     }
 
     /// Counts a finished response and writes its access-log line (in its site's own log when it has one).

@@ -94,7 +94,7 @@ public final class SiteGroup: Sendable {
 
     init(sites: [Int], all: [SiteSettings]) {
         self.sites = sites
-        selector = SiteSelector(names: sites.map { i in [all[i].config.serverName].compactMap { $0 } + all[i].aliases })
+        selector = SiteSelector(sites: sites.map { i in [all[i].config.serverName].compactMap { $0 } + all[i].aliases })
     }
 
     /// The site for `host` (a Host field's name, or an SNI name): its index in `ServerSettings.sites`, or nil
