@@ -27,9 +27,11 @@ public struct PasswordFile: Sendable {
     public private(set) var entries: [[UInt8]: PasswordEntry] = [:]
     /// Findings in line order.
     public private(set) var findings: [AuthFinding] = []
-    /// What an unknown user's password is hashed with, so that "no such user" takes as long as a bcrypt
-    /// verification: bcrypt at the cost of the file's first bcrypt entry (htpasswd's default 5 when there is
-    /// none), or an `$apr1$` hash when libcrypt cannot do bcrypt. It never matches: its hash part is not one.
+    /// What an unknown user's password is hashed with (the result thrown away), so that "no such user" takes
+    /// as long as a wrong password: the hash of the file's first verifiable entry, whose scheme, cost and salt
+    /// give the time of a real verification (a file usually holds one scheme: htpasswd's default, $apr1$, costs
+    /// a tenth of a bcrypt, so a fixed bcrypt dummy would give users away there). In a file without one, a
+    /// bcrypt hash at htpasswd's default cost 5, or an `$apr1$` hash when libcrypt cannot do bcrypt.
     public private(set) var timingDummy: PasswordHash
 
     /// The entry of `user`, or nil when the file has no such user.
@@ -42,7 +44,7 @@ public struct PasswordFile: Sendable {
     /// process, the first time a line needs it); tests pass a set to see the refusals of a missing libcrypt.
     public init(parsing bytes: [UInt8], libCryptSchemes: Set<HashScheme>? = nil) {
         var firstLine: [[UInt8]: Int] = [:]
-        var bcryptCost: ArraySlice<UInt8>? = nil
+        var firstHash: PasswordHash? = nil
         var lineNumber = 0
         for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -71,42 +73,43 @@ public struct PasswordFile: Sendable {
             }
             firstLine[user] = lineNumber
 
-            let refusal: String
-            switch PasswordHash.classify(field) {
-            case .hash(let hash):
-                let supported =
-                    !hash.scheme.needsLibCrypt || (libCryptSchemes ?? HashScheme.supportedByLibCrypt).contains(hash.scheme)
-                if supported {
-                    entries[user] = .hash(hash, line: lineNumber)
-                    if hash.scheme == .bcrypt && bcryptCost == nil { bcryptCost = field[4..<6] }
-                    if hash.scheme.isWeak {
-                        let detail = hash.scheme == .des ? " (only the first 8 bytes of a password count)" : ""
-                        findings.append(
-                            AuthFinding(
-                                .warning, line: lineNumber,
-                                "\(name): \(hash.scheme.name) hashes are weak\(detail); rehash the password with htpasswd -B"))
-                    }
-                    continue
-                }
-                if let loadError = HashScheme.libCryptLoadError, libCryptSchemes == nil {
-                    refusal =
-                        "\(name): \(hash.scheme.name) hashes need \(LibCrypt.libraryName), which cannot be loaded (\(loadError))"
-                } else {
-                    refusal =
-                        "\(name): this system's libcrypt cannot verify \(hash.scheme.name) hashes; rehash the password with htpasswd -B"
-                }
-            case .malformed(let scheme):
-                refusal = "\(name): malformed \(scheme.name) hash"
-            case .unknownScheme:
-                refusal = "\(name): unknown password hash scheme; hash the password with htpasswd -B"
-            case .plaintext:
-                refusal = "\(name): plaintext passwords are refused; hash it with htpasswd -B"
-            }
-            let finding = AuthFinding(.error, line: lineNumber, refusal)
-            findings.append(finding)
-            entries[user] = .refused(finding)
+            let (entry, finding) = Self.entry(field, name: name, line: lineNumber, libCryptSchemes: libCryptSchemes)
+            entries[user] = entry
+            if let finding { findings.append(finding) }
+            if case .hash(let hash, _) = entry, firstHash == nil { firstHash = hash }
         }
-        timingDummy = Self.dummy(bcryptCost: bcryptCost, libCryptSchemes: libCryptSchemes)
+        timingDummy = firstHash ?? Self.dummy(libCryptSchemes: libCryptSchemes)
+    }
+
+    /// The entry for a user's hash field, and its finding: an error for a refused line, a warning for a weak hash.
+    private static func entry(
+        _ field: [UInt8], name: String, line: Int, libCryptSchemes: Set<HashScheme>?
+    ) -> (PasswordEntry, AuthFinding?) {
+        let refusal: String
+        switch PasswordHash.classify(field) {
+        case .hash(let hash):
+            if !hash.scheme.needsLibCrypt || (libCryptSchemes ?? HashScheme.supportedByLibCrypt).contains(hash.scheme) {
+                guard hash.scheme.isWeak else { return (.hash(hash, line: line), nil) }
+                let detail = hash.scheme == .des ? " (only the first 8 bytes of a password count)" : ""
+                let message = "\(name): \(hash.scheme.name) hashes are weak\(detail); rehash the password with htpasswd -B"
+                return (.hash(hash, line: line), AuthFinding(.warning, line: line, message))
+            }
+            if let loadError = HashScheme.libCryptLoadError, libCryptSchemes == nil {
+                refusal =
+                    "\(name): \(hash.scheme.name) hashes need \(LibCrypt.libraryName), which cannot be loaded (\(loadError))"
+            } else {
+                refusal =
+                    "\(name): this system's libcrypt cannot verify \(hash.scheme.name) hashes; rehash the password with htpasswd -B"
+            }
+        case .malformed(let scheme):
+            refusal = "\(name): malformed \(scheme.name) hash"
+        case .unknownScheme:
+            refusal = "\(name): unknown password hash scheme; hash the password with htpasswd -B"
+        case .plaintext:
+            refusal = "\(name): plaintext passwords are refused; hash it with htpasswd -B"
+        }
+        let finding = AuthFinding(.error, line: line, refusal)
+        return (.refused(finding), finding)
     }
 
     /// The line without a CR before its LF, and without leading and trailing spaces and tabs.
@@ -118,12 +121,10 @@ public struct PasswordFile: Sendable {
         return line
     }
 
-    /// See `timingDummy`.
-    private static func dummy(bcryptCost: ArraySlice<UInt8>?, libCryptSchemes: Set<HashScheme>?) -> PasswordHash {
-        let filler = "abcdefghijklmnopqrstuu" + "0000000000000000000000000000000"
+    /// The timing dummy of a file without a verifiable entry (see `timingDummy`). It matches no password.
+    private static func dummy(libCryptSchemes: Set<HashScheme>?) -> PasswordHash {
         if (libCryptSchemes ?? HashScheme.supportedByLibCrypt).contains(.bcrypt) {
-            let cost = bcryptCost.map { String(decoding: $0, as: UTF8.self) } ?? "05"
-            return PasswordHash(scheme: .bcrypt, text: Array("$2y$\(cost)$\(filler)".utf8))
+            return PasswordHash(scheme: .bcrypt, text: Array("$2y$05$abcdefghijklmnopqrstuu0000000000000000000000000000000".utf8))
         }
         return PasswordHash(scheme: .apr1, text: Array("$apr1$abcdefgh$0000000000000000000000".utf8))
     }

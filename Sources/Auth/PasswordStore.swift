@@ -42,6 +42,19 @@ public struct Verification: Sendable, Equatable {
 /// (htpasswd rewrites it in place) is read again at the next check.
 ///
 /// The stat and any re-read run under the store's lock (microseconds for a local file); hashing runs outside it.
+///
+/// How a server puts the Auth pieces together for a request under `AuthType Basic`:
+/// 1. No `Authorization` field, or `BasicCredentials` says `.otherScheme`: 401 with `Challenge.basic(realm:)`.
+///    `.malformed`: 400.
+/// 2. `.credentials(user, password)`: on the loop thread, `CredentialCache.cachedOK(file:…, generation:
+///    store.generation, now:)`; a hit is a success (when `store.needsCheck(now:)`, hand `store.refresh(now:)` to a
+///    worker, so that an edited file is seen within a second).
+/// 3. A miss: `store.verify(user:password:now:)` on a worker; log its `reports`. `.ok`: record it with
+///    `CredentialCache.recordOK(…, generation: verification.generation, …)`. `.fileUnreadable`: 500.
+///    Anything else: a failed login.
+/// 4. A success that `UserRequirement.isSatisfied(by:)` refuses: 401 as well (Apache answers so). A success:
+///    `FailureTracker.recordSuccess`. A failed login: `FailureTracker.recordFailure` gives the seconds to wait
+///    before answering 401 with the challenge.
 public final class PasswordStore: Sendable {
     /// The AuthUserFile path.
     public let path: String
@@ -108,7 +121,8 @@ public final class PasswordStore: Sendable {
                 return [
                     AuthFinding(
                         .error, line: 0,
-                        "cannot read \(path): \(reason); the \(file.entries.count) users read before stay in force")
+                        "cannot read \(path): \(reason); keeping the \(file.entries.count) user\(file.entries.count == 1 ? "" : "s") read before"
+                    )
                 ]
             }
         }

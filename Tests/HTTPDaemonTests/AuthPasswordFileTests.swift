@@ -161,21 +161,22 @@ private let apr1 = "$apr1$gJjzns2d$uVTfMbw2jSS7l7C.eSaCD1"
                 "warning line 2: user 'a': Apache MD5 ($apr1$) hashes are weak; rehash the password with htpasswd -B",
                 "error line 3: user 'd': this system's libcrypt cannot verify DES crypt hashes; rehash the password with htpasswd -B",
             ])
-        #expect(file.timingDummy.scheme == .apr1)
+        #expect(file.timingDummy == PasswordHash(scheme: .apr1, text: bytes(apr1)))
         let noDES = parsed("d:n3JuWxMsH3nh.\n", libCrypt: [.bcrypt])
         #expect(noDES.hasErrors && noDES.timingDummy.scheme == .bcrypt)
     }
 
-    /// The dummy an unknown user's password is hashed with: bcrypt at the file's first bcrypt cost, else 5.
+    /// The dummy an unknown user's password is hashed with: the first verifiable entry's hash, else bcrypt at
+    /// cost 5 (or $apr1$ without libcrypt's bcrypt).
     @Test func timingDummy() {
         let cost4 = "$2y$04$DUh/hPAHGpHFjskKAr5oRe1.XlO/9tAJt24eZF0gEWRgjt3AM70y."
-        #expect(
-            parsed("a:\(apr1)\nb:\(cost4)\nc:\(bcrypt)\n").timingDummy.text
-                == bytes("$2y$04$abcdefghijklmnopqrstuu0000000000000000000000000000000"))
-        let plain = parsed("a:\(apr1)\n").timingDummy
-        #expect(plain.text == bytes("$2y$05$abcdefghijklmnopqrstuu0000000000000000000000000000000"))
-        #expect(plain.check(bytes("anything")) == .mismatch)
-        #expect(LibCrypt.hash(password: bytes("x"), setting: plain.text) != nil)
+        #expect(parsed("x:plain\nb:\(cost4)\na:\(apr1)\n").timingDummy == PasswordHash(scheme: .bcrypt, text: bytes(cost4)))
+        #expect(parsed("a:\(apr1)\nb:\(cost4)\n").timingDummy == PasswordHash(scheme: .apr1, text: bytes(apr1)))
+        let none = parsed("x:plain\n").timingDummy
+        #expect(none.text == bytes("$2y$05$abcdefghijklmnopqrstuu0000000000000000000000000000000"))
+        #expect(none.check(bytes("anything")) == .mismatch)
+        #expect(LibCrypt.hash(password: bytes("x"), setting: none.text) != nil)
+        #expect(parsed("b:\(cost4)\n", libCrypt: []).timingDummy.scheme == .apr1)
     }
 
     /// Stored fields by shape.

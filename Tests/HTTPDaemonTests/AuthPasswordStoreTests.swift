@@ -172,7 +172,7 @@ private let apr1Alice = "alice:$apr1$gJjzns2d$uVTfMbw2jSS7l7C.eSaCD1\n"  // apr1
         #expect(
             v2.reports == [
                 AuthFinding(
-                    .error, line: 0, "cannot read \(path): No such file or directory; the 1 users read before stay in force")
+                    .error, line: 0, "cannot read \(path): No such file or directory; keeping the 1 user read before")
             ])
         let v3 = store.verify(user: bytes("bob"), password: bytes("wrong"), now: 2)
         #expect(v3.outcome == .wrongPassword && v3.reports.isEmpty)
