@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // httpd: a small stand-alone HTTP/1.1 daemon on libevent (see README.md).
 // The targets are layers; a dependency may only point down this list (README: Architecture):
-//   httpd → Daemon → Server → TLS → IO, Files, Auth → HTTPCore, Config → Support;  IO → CLibevent, TLS → COpenSSL
+//   httpd → Daemon → Server → TLS → IO, Files, Auth → Config → HTTPCore → Support;  IO → CLibevent, TLS → COpenSSL
 //   (the only C users, each of one C library). Auth reaches libcrypt through dlopen, not as a C target.
 import PackageDescription
 
@@ -61,7 +61,7 @@ let package = Package(
         // responses, path normalization, MIME table, the static-response decision. No I/O.
         .target(name: "HTTPCore", dependencies: ["Support"], swiftSettings: strict),
         // Configuration values, the directive table and the httpd.conf reader; the command line.
-        .target(name: "Config", dependencies: ["Support"], swiftSettings: strict),
+        .target(name: "Config", dependencies: ["HTTPCore", "Support"], swiftSettings: strict),
         // Blocking file-system work: O_PATH resolution, open files and their metadata, the open-file cache.
         .target(name: "Files", dependencies: ["HTTPCore", "Config", "Support"], swiftSettings: strict),
         // HTTP Basic authentication: credentials, htpasswd files and their hashes, the credential cache, the
