@@ -57,11 +57,12 @@ ERROR_LOG_LINE = re.compile(
 CLF_TIME = r"\d{2}/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}"
 
 REASONS = {
-    100: "Continue", 200: "OK", 206: "Partial Content", 301: "Moved Permanently",
-    304: "Not Modified", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+    100: "Continue", 200: "OK", 206: "Partial Content", 301: "Moved Permanently", 302: "Found",
+    303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect",
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
     405: "Method Not Allowed", 408: "Request Timeout", 412: "Precondition Failed",
     413: "Content Too Large", 414: "URI Too Long", 416: "Range Not Satisfiable",
-    417: "Expectation Failed", 431: "Request Header Fields Too Large",
+    417: "Expectation Failed", 421: "Misdirected Request", 431: "Request Header Fields Too Large",
     500: "Internal Server Error", 501: "Not Implemented", 505: "HTTP Version Not Supported",
 }
 # Statuses after which the connection stays open; every other 4xx/5xx closes it.
