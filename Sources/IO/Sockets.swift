@@ -111,6 +111,29 @@ public enum Sockets {
         return ok == 0 ? describe(&storage, withPort: true) : "?"
     }
 
+    /// The local port of a bound or connected socket (the real one when 0 was asked for); 0 when it has none
+    /// (a Unix-domain socket) or getsockname fails.
+    public static func localPort(_ fd: Int32) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard ok == 0 else { return 0 }
+        switch Int32(storage.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+            }
+        default:
+            return 0
+        }
+    }
+
     /// The peer of a connected socket (getpeername), as `peerAddress(_:length:)` names it.
     public static func peerAddress(_ fd: Int32) -> PeerAddress {
         var storage = sockaddr_storage()

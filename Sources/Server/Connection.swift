@@ -93,6 +93,9 @@ final class Connection: TransportDelegate, DeadlineOwner {
     let peer: PeerAddress
     /// The `Listen` address it came in on (nil: an inherited socket): which sites answer on it.
     let listenAddress: ListenAddress?
+    /// The local port it came in on (the listener's real port, also when `Listen` asked for 0): `%p` in
+    /// vhost_combined lines.
+    let localPort: Int
     /// The wait before a 401 after repeated failures from this address (made when first needed).
     var authDelay: (any DeadlineTimer)?
     /// When the head now being read began (its deadline counts from here), on the clock's scale.
@@ -111,11 +114,12 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// A connection over `transport`; nil when the clock has no deadline queue (the caller closes the transport).
     init?(
         id: UInt64, host: any ConnectionHost, clock: any ConnectionClock, transport: any Transport, peer: PeerAddress,
-        listenAddress: ListenAddress? = nil
+        listenAddress: ListenAddress? = nil, localPort: Int? = nil
     ) {
         self.id = id
         self.peer = peer
         self.listenAddress = listenAddress
+        self.localPort = localPort ?? Int(listenAddress?.port ?? 0)
         self.host = host
         self.clock = clock
         self.transport = transport
@@ -754,7 +758,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
                 userAgent: h?.field("user-agent"), tlsProtocol: transport.security?.version,
                 tlsCipher: transport.security?.cipher, user: user)
             logEntry?.site = (site ?? active.settings.sites[0]).name
-            logEntry?.port = Int(listenAddress?.port ?? 0)
+            logEntry?.port = localPort
         }
         // A body that is one region of a file held in memory leaves with the head, in one write.
         let inMemory = response.sendsBody ? Self.memoryRegion(response.body, of: file) : nil

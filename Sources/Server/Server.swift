@@ -153,10 +153,10 @@ public final class Server {
 
     /// A Listener on the bound socket `b` (which it takes over, even when this throws).
     func makeListener(_ b: BoundListener, enabled: Bool = true) throws(StartupError) -> (ListenAddress?, Listener) {
-        let kind = ListenerKind(tls: b.tls, address: b.address)
+        let kind = ListenerKind(tls: b.tls, address: b.address, port: Sockets.localPort(b.fd))
         let l = try Listener(
             loop, fd: b.fd, enabled: enabled,
-            onAccept: { [unowned self] in self.accept($0, peer: $1, tls: kind.tls, address: kind.address) },
+            onAccept: { [unowned self] in self.accept($0, peer: $1, tls: kind.tls, address: kind.address, port: kind.port) },
             onError: { [unowned self] in self.acceptFailed($0) })
         tlsListeners[b.fd] = kind
         return (b.address, l)
@@ -168,9 +168,12 @@ public final class Server {
         var tls: Bool
         /// The `Listen` address it was bound for (nil: inherited), which picks the sites that answer on it.
         let address: ListenAddress?
-        init(tls: Bool, address: ListenAddress?) {
+        /// The port it is bound to (the real one when `Listen` asked for 0), for the access log's `%p`.
+        let port: Int
+        init(tls: Bool, address: ListenAddress?, port: Int) {
             self.tls = tls
             self.address = address
+            self.port = port
         }
     }
 
@@ -323,7 +326,7 @@ public final class Server {
     public func adopt(_ fd: Int32, tls: Bool = false) {
         Sockets.prepareInherited(fd)
         Sockets.setNoDelay(fd)
-        accept(fd, peer: Sockets.peerAddress(fd), tls: tls)
+        accept(fd, peer: Sockets.peerAddress(fd), tls: tls, port: Sockets.localPort(fd))
     }
 
     /// inetd "wait" style: stop when idle for `idleExit` seconds.
@@ -334,7 +337,7 @@ public final class Server {
 
     /// Takes a new connection. At MaxConnections it takes the slot of the connection longest on an
     /// incomplete head; when none has had its grace yet, the new one waits (unread) until a slot frees.
-    func accept(_ fd: Int32, peer: PeerAddress, tls: Bool, address: ListenAddress? = nil) {
+    func accept(_ fd: Int32, peer: PeerAddress, tls: Bool, address: ListenAddress? = nil, port: Int = 0) {
         if stopping {
             Glibc.close(fd)
             updateAccepting()
@@ -343,7 +346,7 @@ public final class Server {
         if connections.count >= config.maxConnections {
             guard let victim = evictionCandidate() else {
                 if waitingForSlot.count < Self.maxWaitingForSlot {
-                    waitingForSlot.append((fd, peer, tls, address))
+                    waitingForSlot.append((fd, peer, tls, address, port))
                 } else {
                     Glibc.close(fd)
                 }
@@ -352,12 +355,12 @@ public final class Server {
             }
             evict(victim)
         }
-        open(fd, peer: peer, tls: tls, address: address)
+        open(fd, peer: peer, tls: tls, address: address, port: port)
         updateAccepting()
     }
 
     /// Accepted sockets waiting for a slot, oldest first (at most `maxWaitingForSlot`; the listener pauses).
-    var waitingForSlot: [(fd: Int32, peer: PeerAddress, tls: Bool, address: ListenAddress?)] = []
+    var waitingForSlot: [(fd: Int32, peer: PeerAddress, tls: Bool, address: ListenAddress?, port: Int)] = []
     static let maxWaitingForSlot = 64
 
     /// Closes `victim` to give its slot to a new client.
@@ -376,13 +379,13 @@ public final class Server {
                 if connections.count >= config.maxConnections { return }  // the victim is not closed yet
             }
             let next = waitingForSlot.removeFirst()
-            open(next.fd, peer: next.peer, tls: next.tls, address: next.address)
+            open(next.fd, peer: next.peer, tls: next.tls, address: next.address, port: next.port)
         }
     }
 
-    /// Makes a connection of the accepted `fd`, unless its address already holds MaxConnectionsPerClient
-    /// (then it is closed at once).
-    func open(_ fd: Int32, peer accepted: PeerAddress, tls: Bool, address: ListenAddress?) {
+    /// Makes a connection of the accepted `fd` (come in on `address`, bound to `port`), unless its address
+    /// already holds MaxConnectionsPerClient (then it is closed at once).
+    func open(_ fd: Int32, peer accepted: PeerAddress, tls: Bool, address: ListenAddress?, port: Int) {
         guard let peer = admission.admit(accepted, limit: config.maxConnectionsPerClient) else {
             stats.refusedPerClient += 1
             log.log(.debug, "[client \(accepted)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
@@ -404,7 +407,8 @@ public final class Server {
         }
         guard
             let connection = Connection(
-                id: id, host: self, clock: clock, transport: socket, peer: peer, listenAddress: address)
+                id: id, host: self, clock: clock, transport: socket, peer: peer, listenAddress: address,
+                localPort: port)
         else {
             log.log(.error, "cannot set up a connection (deadline timer): closing it")
             socket.close()

@@ -143,7 +143,6 @@ def test_error_documents_are_per_site(server):
         assert_error(ask(c, "gamma.test", "/404.html"), 404)
 
 
-@pytest.mark.xfail(strict=True, reason="vhost_combined logs port 0 when Listen asked for port 0 (the configured, not the bound port)")
 def test_site_logs_exact_lines(server):
     """A site with its own AccessLog writes its lines there (combined); every other site's go to the shared
     vhost_combined log, each line beginning with `site:port` (the listener's real port)."""
