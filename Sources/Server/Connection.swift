@@ -395,11 +395,14 @@ final class Connection: TransportDelegate, DeadlineOwner {
 
     /// The site for `request` on this connection's listener: by its Host (exact names, then wildcards), else
     /// the listener's first site, or 421 with `StrictHostCheck on`; 421 too when the Host names another site
-    /// than the TLS server name (RFC 9110 §7.4). The site returned with an error still answers it.
+    /// than the TLS server name (RFC 9110 §7.4). The site returned with an error still answers it. On a
+    /// listener no `<VirtualHost>` names, the main server answers every Host (StrictHostCheck is about the
+    /// names of `<VirtualHost>` sites, as Apache's).
     func chooseSite(_ request: Request) -> (SiteSettings, RequestError?) {
         let settings = active.settings
         if settings.sites.count == 1 { return (settings.sites[0], nil) }
         let group = settings.group(for: listenAddress)
+        if group.fallback == 0 { return (settings.sites[0], nil) }
         let byHost = request.host.isEmpty ? nil : group.site(named: request.host)
         if let sni = transport.security?.serverName {
             let bySNI = group.site(named: sni) ?? group.fallback

@@ -285,7 +285,6 @@ def test_a_listener_no_virtual_host_names_is_the_main_servers(server):
         assert_file(fetch_host(port, host, "/"), body, closes=True)
 
 
-@pytest.mark.xfail(strict=True, reason="StrictHostCheck answers 421 on a listener only the main server serves")
 def test_strict_host_check_leaves_the_main_servers_listener_alone(server):
     """StrictHostCheck concerns the names of <VirtualHost> sites: the main server, alone on a listener no block
     names, answers any Host there."""
