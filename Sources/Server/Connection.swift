@@ -330,6 +330,10 @@ final class Connection: TransportDelegate, DeadlineOwner {
             break
         default:
             site = chosen
+            // The site's own scope until a file route finds its <Location>: its Header rules reach every answer
+            // it gives (405, OPTIONS, a dotfile's 404, a bad path's 400), not only those of files. A 421 is no
+            // site's answer: the main server's rules (and ErrorDocument) only.
+            scope = misdirected == nil ? chosen.scope : active.settings.sites[0].scope
             if let misdirected {
                 route = .error(misdirected)
             } else if case .file(let path) = route {
