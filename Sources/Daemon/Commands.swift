@@ -78,6 +78,7 @@ public enum Commands {
         }
         if failed { return 1 }
         for warning in settings.cleartextPasswordWarnings { printToStderr("httpd: warning: \(warning)") }
+        for finding in settings.passwordFileFindings { printToStderr("httpd: warning: \(finding)") }
         print("\(options.configFile): Syntax OK")
         return 0
     }

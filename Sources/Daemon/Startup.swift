@@ -112,6 +112,8 @@ public enum Startup {
             try opened.pidFile?.write()
             try dropPrivileges(opened.runAs, config, errorLog)
             logStarted(settings, inheritedListeners: inherited != nil ? opened.listeners.count : nil, errorLog)
+            // Read as the user httpd now runs as, as every later read is.
+            for finding in server.loadPasswordFiles() { errorLog.log(.warn, finding) }
             logTLS(settings, errorLog)
             if let runAs = opened.runAs { warnUnreadableTLSFiles(config, runAs, errorLog) }
             lifeline?.ready()
@@ -223,6 +225,7 @@ public enum Startup {
                 do throws(StartupError) {
                     try server.reload(new)
                     errorLog.log(.notice, "configuration reloaded (generation \(server.generation))")
+                    for finding in server.loadPasswordFiles() { errorLog.log(.warn, finding) }
                 } catch {
                     errorLog.log(.error, "reload failed, keeping the running configuration: \(error)")
                 }

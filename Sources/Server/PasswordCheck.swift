@@ -3,6 +3,7 @@
 
 import Auth
 import Config
+import IO
 
 /// The verdict on one request's credentials, as it travels from a worker (or the cache) to the connection.
 public struct PasswordCheck: Sendable {
@@ -94,6 +95,39 @@ final class PasswordChecks {
         } else if !check.fileUnreadable {
             failed += 1
             check.delay = Double(failures.recordFailure(from: address, now: now))
+        }
+    }
+}
+
+extension ServerSettings {
+    /// Every `AuthUserFile` the sites and their `<Location>` blocks name, once each, in configuration order.
+    public var authUserFiles: [String] {
+        var files: [String] = []
+        for site in sites {
+            for auth in ([site.scope.auth] + site.locations.map(\.auth)).compactMap({ $0 })
+            where !files.contains(auth.userFile) {
+                files.append(auth.userFile)
+            }
+        }
+        return files
+    }
+
+    /// What reading each `AuthUserFile` finds now, as `AuthUserFile PATH: line N: message`: refused lines (a
+    /// plaintext password, an unknown hash), weak hashes, duplicate users, a file that cannot be read. For
+    /// `httpd -t` (blocking; the files are read into throw-away stores).
+    public var passwordFileFindings: [String] {
+        authUserFiles.flatMap { path in PasswordStore(path: path).refresh(now: 0).map { "AuthUserFile \(path): \($0)" } }
+    }
+}
+
+extension Server {
+    /// Reads every `AuthUserFile` of the settings in force into its store (at start and after a reload, on the
+    /// loop thread: a stat, and a read of a file not read before or changed) and returns what the reading
+    /// found, to log now rather than at the first login. A file already read and unchanged reports nothing.
+    public func loadPasswordFiles() -> [String] {
+        let now = EventLoop.monotonicSeconds()
+        return settings.authUserFiles.flatMap { path in
+            passwords.store(path).refresh(now: now).map { "AuthUserFile \(path): \($0)" }
         }
     }
 }
