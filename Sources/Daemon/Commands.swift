@@ -85,18 +85,22 @@ public enum Commands {
 
     /// `httpd -S`: each listener with the sites answering on it (the first answers unknown names, or 421 with
     /// StrictHostCheck), then each site with its names, root, locations, logs and where it was configured.
+    /// The main server is listed with the sites when a listener no `<VirtualHost>` names is its.
     static func siteListing(_ settings: ServerSettings) -> String {
-        var out = "Sites by listener\(settings.config.strictHostCheck ? " (StrictHostCheck on: unknown names get 421)" : ""):\n"
+        let strict = settings.config.strictHostCheck ? " (StrictHostCheck on: unknown names get 421)" : ""
+        var out = "Sites by listener\(strict):\n"
         for (address, group) in settings.groups {
             out += "  \(address.url)\n"
             for (n, i) in group.sites.enumerated() {
                 let site = settings.sites[i]
                 let names = ([site.config.serverName].compactMap { $0 } + site.aliases).joined(separator: " ")
-                out += "    \(n == 0 ? "default " : "        ")\(site.name)\(names.isEmpty || names == site.name ? "" : " (\(names))")\n"
+                let also = names.isEmpty || names == site.name ? "" : " (\(names))"
+                out += "    \(n == 0 ? "default " : "        ")\(site.name)\(also)\n"
             }
         }
         out += "Sites:\n"
-        for site in settings.sites where site.index > 0 || settings.sites.count == 1 {
+        let mainServes = settings.sites.count == 1 || settings.groups.contains { $0.group.sites.contains(0) }
+        for site in settings.sites where site.index > 0 || mainServes {
             out += "  \(site.name)  \(site.location ?? "main server")\n"
             if !site.aliases.isEmpty { out += "    aliases: \(site.aliases.joined(separator: " "))\n" }
             out += "    root: \(site.root)\n"
@@ -105,7 +109,8 @@ public enum Commands {
                 var what: [String] = []
                 if let auth = location.config.auth { what.append("auth \"\(auth.realm)\" \(auth.userFile)") }
                 if !location.config.headers.isEmpty { what.append("\(location.config.headers.count) header rule(s)") }
-                out += "    location \(location.prefix)  \(location.location)\(what.isEmpty ? "" : ": " + what.joined(separator: ", "))\n"
+                let details = what.isEmpty ? "" : ": " + what.joined(separator: ", ")
+                out += "    location \(location.prefix)  \(location.location)\(details)\n"
             }
             if site.scope.auth != nil { out += "    auth: \"\(site.scope.auth!.realm)\" \(site.scope.auth!.userFile)\n" }
             if !site.redirects.isEmpty { out += "    redirects: \(site.redirects.count)\n" }

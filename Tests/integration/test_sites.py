@@ -686,7 +686,8 @@ def test_reload_adds_changes_and_removes_sites_without_dropping_connections(serv
 
 def test_dash_S_lists_listeners_and_sites(tmp_path):
     """`httpd -S` (and `-t -v`): Syntax OK, then each listener with its sites (the first marked default), then
-    each site with its names, root, logs, locations and where it was configured; exit 0."""
+    each site with its names, root, logs, locations and where it was configured (the main server too, as it
+    answers on a listener no <VirtualHost> names); exit 0."""
     for d in ("www", "alpha", "beta", "logs"):
         (tmp_path / d).mkdir()
     (tmp_path / "users").write_text("")
@@ -722,6 +723,8 @@ Sites by listener:
   http://127.0.0.1:8082/
     default default
 Sites:
+  default  main server
+    root: {tmp_path}/www
   alpha.test  {conf}:3
     aliases: www.alpha.test *.alpha.test
     root: {tmp_path}/alpha
