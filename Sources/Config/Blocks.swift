@@ -98,7 +98,7 @@ extension ConfigReader {
         base.virtualHosts = []
         base.locations = []
         let topLocations = pending.filter { $0.name == "Location" }
-        config.locations = topLocations.map { resolveLocation($0, in: base, errors: &errors) }
+        config.locations = resolveLocations(topLocations, in: base, errors: &errors)
         for block in pending where block.name == "VirtualHost" {
             var site = base
             // A site's names are its own: the main server's ServerName is not one of them.
@@ -107,8 +107,9 @@ extension ConfigReader {
             errors += applyLines(block.lines, context: .virtualHost, to: &site)
             let own = site.pendingBlocks.filter { $0.name == "Location" }
             site.pendingBlocks = []
-            site.locations = (topLocations + own).map { resolveLocation($0, in: site, errors: &errors) }
-            for pair in site.tlsCertificates where !config.tlsCertificates.contains(where: { $0.certificateFile == pair.certificateFile }) {
+            site.locations = resolveLocations(topLocations + own, in: site, errors: &errors)
+            for pair in site.tlsCertificates
+            where !config.tlsCertificates.contains(where: { $0.certificateFile == pair.certificateFile }) {
                 config.tlsCertificates.append(pair)
             }
             let addresses = (try? block.args.map(BlockDirective.virtualHostAddress)) ?? []
@@ -119,7 +120,41 @@ extension ConfigReader {
         return seen
     }
 
-    /// One `<Location>` read against `outer` (its site's settings).
+    /// The `<Location>` blocks of one site (`outer`: its settings), in written order, each read against its
+    /// parent: the block with the longest prefix covering its own (the same prefix written earlier counts),
+    /// else the site. So a block under `/private` keeps `/private`'s authentication, Header rules, error
+    /// documents and the rest unless its own lines change them (`AuthType None` turns authentication off), and
+    /// the longest prefix's block, which the matcher picks, holds everything that applies to a path.
+    func resolveLocations(_ blocks: [PendingBlock], in outer: Configuration, errors: inout [ConfigError])
+        -> [LocationBlock]
+    {
+        let prefixes = blocks.map { (try? BlockDirective.locationPrefix($0.args.first ?? "/")) ?? "/" }
+        // Parents before their children: shorter prefixes first, in written order among equal lengths.
+        let order = blocks.indices.sorted { a, b in
+            let (x, y) = (prefixes[a].utf8.count, prefixes[b].utf8.count)
+            return x != y ? x < y : a < b
+        }
+        var resolved = [LocationBlock?](repeating: nil, count: blocks.count)
+        var blockErrors = [[ConfigError]](repeating: [], count: blocks.count)
+        for i in order {
+            // The latest resolved block covering this one has the longest prefix (the order is by length).
+            let parent = order.prefix { $0 != i }.last { Self.covers(prefixes[$0], prefixes[i]) }
+            resolved[i] = resolveLocation(
+                blocks[i], in: parent.flatMap { resolved[$0]?.config } ?? outer, errors: &blockErrors[i])
+        }
+        errors += blockErrors.flatMap { $0 }
+        return resolved.compactMap { $0 }
+    }
+
+    /// Whether the `<Location>` prefix `outer` covers the prefix `inner` (both normalized, without a trailing
+    /// slash): the same, `/`, or a whole-segment prefix of it, compared as bytes.
+    static func covers(_ outer: String, _ inner: String) -> Bool {
+        let (o, i) = (Array(outer.utf8), Array(inner.utf8))
+        if o == i || o == [UInt8(ascii: "/")] { return true }
+        return i.count > o.count && i.starts(with: o) && i[o.count] == UInt8(ascii: "/")
+    }
+
+    /// One `<Location>` read against `outer` (its site's settings, or its parent block's).
     func resolveLocation(_ block: PendingBlock, in outer: Configuration, errors: inout [ConfigError]) -> LocationBlock {
         var settings = outer
         settings.locations = []

@@ -60,6 +60,10 @@ AUTH = """
     <Location /private/open>
         AuthType None
     </Location>
+    <Location /private/x>
+        Header set X-Sub x
+        CacheControl "private, max-age=60"
+    </Location>
 </VirtualHost>
 """
 FILES = {
@@ -71,6 +75,8 @@ FILES = {
     "site/private/open/e.txt": "open again\n",
 }
 STAFF = challenge("Staff only")
+# What /private/x's block adds to a file's 200.
+SUB = {"extra": [("X-Sub", "x")], "cache_control": "private, max-age=60"}
 
 
 def auth_server(server, users: dict[str, tuple[str, str]] | None = None, extra: str = "", conf: str = AUTH,
@@ -112,7 +118,7 @@ def test_every_htpasswd_scheme_logs_in(server, flag):
         assert_401(ask(c, "a.test", "/private/a.txt", basic("alice", "")))
         assert_401(ask(c, "a.test", "/private/a.txt", basic("mallory", "wonderland")))
         assert_401(ask(c, "a.test", "/private/a.txt", basic("bob", "p@ss")))
-        assert_file(ask(c, "a.test", "/private/x/b.txt", basic("alice", "wonderland")), "secret b\n", TEXT)
+        assert_file(ask(c, "a.test", "/private/x/b.txt", basic("alice", "wonderland")), "secret b\n", TEXT, **SUB)
     if flag in ("-m", "-s"):
         # Weak hashes load with a warning in the error log.
         assert wait_until(lambda: re.search(r"\[warn\].*AuthUserFile \S+/users: line 1: user 'alice': .*weak",
@@ -167,7 +173,8 @@ def test_require_user_refuses_other_valid_users(server):
 ])
 def test_location_covers_the_prefix_and_everything_under_it(server, target, protected):
     """<Location /private> protects /private and every path under it, however the path is written (percent
-    escapes, dot segments, doubled slashes), not /privateer; `AuthType None` opens /private/open again."""
+    escapes, dot segments, doubled slashes), not /privateer; a block for /private/x that only sets a header and
+    Cache-Control stays protected; `AuthType None` opens /private/open again."""
     srv = auth_server(server)
     r = fetch_host(srv.port, "a.test", target)
     if protected:
@@ -176,9 +183,12 @@ def test_location_covers_the_prefix_and_everything_under_it(server, target, prot
         assert r["WWW-Authenticate"] == www
     else:
         assert r.status == 200, r.status_line
-    if target in ("/private", "/%70rivate/x/b.txt"):
+    if target == "/private":
         r = fetch_host(srv.port, "a.test", target, basic("alice", "wonderland"))
-        assert r.status == (301 if target == "/private" else 200), r.status_line
+        assert r.status == 301, r.status_line
+    if target in ("/private/x/b.txt", "/%70rivate/x/b.txt"):
+        r = fetch_host(srv.port, "a.test", target, basic("alice", "wonderland"))
+        assert_file(r, "secret b\n", TEXT, closes=True, **SUB)
 
 
 def test_keep_alive_401_then_credentials_on_the_same_connection(server):
@@ -194,7 +204,7 @@ def test_keep_alive_401_then_credentials_on_the_same_connection(server):
                f"GET /private/x/b.txt HTTP/1.1\r\nHost: a.test\r\nAuthorization: {auth}\r\n\r\n"
                "GET /pub.txt HTTP/1.1\r\nHost: a.test\r\n\r\n")
         assert_file(c.read_response(), "secret a\n", TEXT)
-        assert_file(c.read_response(), "secret b\n", TEXT)
+        assert_file(c.read_response(), "secret b\n", TEXT, **SUB)
         assert_file(c.read_response(), "public\n", TEXT)
 
 

@@ -420,13 +420,14 @@ def test_headers_on_200_304_and_404_with_and_without_always(server):
 
 def test_location_headers_add_to_the_sites_and_cache_control_per_location(server):
     """A <Location>'s rules apply after the site's; its CacheControl replaces the site's before the rules run.
-    Only the longest prefix's block applies (/deep/er is the site's settings plus its own lines, not /deep's)."""
+    A block inside another's prefix adds to it (/deep/er: the site's rules, then /deep's, then its own)."""
     srv = start_sites(server, HEADERS, HEADER_FILES)
     with srv.client() as c:
         assert_file(ask(c, "h.test", "/deep/b.txt"), "b\n", TEXT, cache_control="no-cache, public",
                     extra=[f for f in SITE_FIELDS if f[0] != "X-Site"] + [("X-Loc", "deep"), ("X-Site", "location")])
         assert_file(ask(c, "h.test", "/deep/er/c.txt"), "c\n", TEXT,
-                    cache_control="public, max-age=31536000, immutable, public", extra=SITE_FIELDS[1:])
+                    cache_control="public, max-age=31536000, immutable, public",
+                    extra=SITE_FIELDS[2:] + [("X-Loc", "deep"), ("X-Site", "location")])
         missing = ask(c, "h.test", "/deep/nowhere")
         assert_common_head(missing, 404)
         assert missing.headers[2:] == [("Content-Type", HTML), ("X-Frame-Options", "DENY"), ("X-Always", "yes"),
