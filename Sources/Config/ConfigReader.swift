@@ -189,11 +189,17 @@ public struct ConfigReader {
     }
 
     /// The whole-configuration checks (`ConfigurationCheck.all`), made once every line is applied; each
-    /// error names the line of the directive at fault.
+    /// error names the line of the directive at fault, once (a top-level `<Location>` is in every site, and a
+    /// block's settings are in the blocks inside its prefix).
     func check(_ config: Configuration) -> [ConfigError] {
-        ConfigurationCheck.all.flatMap { check in
-            check.problems(config).map { ConfigError(at: $0.location, message: $0.message) }
+        var errors: [ConfigError] = []
+        for check in ConfigurationCheck.all {
+            for problem in check.problems(config) {
+                let error = ConfigError(at: problem.location, message: problem.message)
+                if !errors.contains(error) { errors.append(error) }
+            }
         }
+        return errors
     }
 
     /// Applies one directive read inside `block` (nil: directly in `context`); returns an error message, or

@@ -760,6 +760,10 @@ Sites:
     ("<VirtualHost *>\nServerName bad_name!\n</VirtualHost>\n", 2, None),
     ("<VirtualHost *>\n<Location /p>\nAuthType Basic\n</Location>\n</VirtualHost>\n", 3,
      "AuthType Basic needs AuthName, AuthUserFile and Require"),
+    # A top-level block is in every site, and in the blocks inside its prefix: its problem is reported once.
+    ("<Location /a>\nAuthType Basic\n</Location>\n<Location /a/b>\nHeader set X-A 1\n</Location>\n"
+     "<VirtualHost *>\n</VirtualHost>\n<VirtualHost *>\n</VirtualHost>\n", 2,
+     "AuthType Basic needs AuthName, AuthUserFile and Require"),
     ("<VirtualHost *>\nRequire valid-user\n</VirtualHost>\n", 2,
      "Require needs AuthType Basic (and AuthName, AuthUserFile)"),
     ("<VirtualHost *>\nDocumentRoot nowhere\n</VirtualHost>\n", None, None),
