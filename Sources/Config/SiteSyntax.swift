@@ -103,6 +103,18 @@ enum SiteSyntax {
         guard target.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw DirectiveError.value("the target may hold printable ASCII only (percent-encode the rest), got '\(target)'")
         }
+        guard !target.utf8.contains(UInt8(ascii: "?")) && !target.utf8.contains(UInt8(ascii: "#")) else {
+            throw DirectiveError.value("the target has a query or fragment ('?' or '#'); the request's query is passed on")
+        }
+        if target.utf8.first == UInt8(ascii: "/") {
+            guard target.utf8.dropFirst().first != UInt8(ascii: "/") else {
+                throw DirectiveError.value("the target \(target) starts with //, which a browser reads as another host")
+            }
+            // A path under the prefix would be redirected again, forever (/a to /a/b, to /a/b/b, …).
+            if case .success(let normalized) = PathNormalizer.normalize(target), ConfigReader.covers(prefix, normalized.path) {
+                throw DirectiveError.value("the target \(target) is under \(prefix): it would redirect forever")
+            }
+        }
         return RedirectRule(status: status, prefix: prefix, target: target)
     }
 

@@ -179,6 +179,12 @@ private func errors(_ text: String) -> [String] { apply(text).errors }
         #expect(errors("Redirect /a b") == ["httpd.conf:1: Redirect: wants an http:// or https:// URL or a path starting with / as the target, got 'b'"])
         #expect(errors("Redirect a /b") == ["httpd.conf:1: Redirect: wants a path starting with /, got 'a'"])
         #expect(errors("Redirect /a \"/b c\"") == ["httpd.conf:1: Redirect: the target may hold printable ASCII only (percent-encode the rest), got '/b c'"])
+        // A target under the prefix would redirect forever; // is another host; the request's query is passed on.
+        #expect(errors("Redirect /a /a/b") == ["httpd.conf:1: Redirect: the target /a/b is under /a: it would redirect forever"])
+        #expect(errors("Redirect /a/ /a") == ["httpd.conf:1: Redirect: the target /a is under /a: it would redirect forever"])
+        #expect(config("Redirect /a /ab").redirects == [RedirectRule(status: 302, prefix: "/a", target: "/ab")])
+        #expect(errors("Redirect /a //x.example").count == 1)
+        #expect(errors("Redirect /a https://x.example/?q").count == 1)
     }
 
     @Test func tryFilesAndFallback() {
