@@ -37,10 +37,12 @@ enum SiteSyntax {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Fields httpd writes itself (framing, connection management, the date): `Header` may not touch them.
+    /// Fields httpd writes itself (framing, connection management, the date, and `Server`, which `ServerTokens`
+    /// sets and the writer adds after the fields): `Header` may not touch them (a rule naming one would be
+    /// ignored when responses are made).
     static let ownedFields = [
         "content-length", "transfer-encoding", "connection", "keep-alive", "date", "content-range", "upgrade", "trailer",
-        "te",
+        "te", "server",
     ]
 
     /// `Header [always] set|append|add|unset NAME [value]`.

@@ -751,6 +751,8 @@ Sites:
     ("<VirtualHost *>\nHeader set Content-Length 5\n</VirtualHost>\n", 2,
      "Header: Content-Length is written by httpd itself and cannot be changed"),
     ("<VirtualHost *>\nHeader frob X-A 1\n</VirtualHost>\n", 2, None),
+    ("<VirtualHost *>\nHeader always set Server x\n</VirtualHost>\n", 2,
+     "Header: Server is written by httpd itself and cannot be changed"),
     ("<VirtualHost *>\nRedirect 304 /a /b\n</VirtualHost>\n", 2, None),
     ("<VirtualHost *>\nRedirect /a b\n</VirtualHost>\n", 2, None),
     ("<VirtualHost *>\nRedirect 301 /a /a/b\n</VirtualHost>\n", 2,
