@@ -300,14 +300,16 @@ def test_the_user_file_is_read_again_when_it_changes(server):
 
 
 def test_repeated_failures_from_one_address_are_delayed(server):
-    """Five failures from one address are answered at once; the sixth 401 waits at least a second, while other
-    addresses are served at once meanwhile (the wait blocks nothing else)."""
+    """Five failures from one address are answered at once; the sixth 401 waits 2 s (then 4, 8, 16, 30), while
+    other addresses are served at once meanwhile (the wait blocks nothing else); a client that leaves while its
+    401 is held back breaks nothing."""
     srv = auth_server(server)
     wrong = basic("alice", "nope")
-    for i in range(5):
-        t0 = time.monotonic()
-        assert_401(fetch_host(srv.port, "a.test", "/private/a.txt", wrong, source="127.0.0.7"), closes=True)
-        assert time.monotonic() - t0 < 0.8, f"failure {i + 1} was delayed"
+    for source in ("127.0.0.7", "127.0.0.11"):
+        for i in range(5):
+            t0 = time.monotonic()
+            assert_401(fetch_host(srv.port, "a.test", "/private/a.txt", wrong, source=source), closes=True)
+            assert time.monotonic() - t0 < 0.8, f"failure {i + 1} from {source} was delayed"
     done = {}
 
     def sixth():
@@ -316,6 +318,9 @@ def test_repeated_failures_from_one_address_are_delayed(server):
         done["seconds"] = time.monotonic() - t0
     t = threading.Thread(target=sixth)
     t.start()
+    # 127.0.0.11's sixth failure, from a client that leaves at once.
+    with Client(HOST, srv.port, source="127.0.0.11") as c:
+        c.send(f"GET /private/a.txt HTTP/1.1\r\nHost: a.test\r\nAuthorization: {wrong['Authorization']}\r\n\r\n")
     t0 = time.monotonic()
     r = fetch_host(srv.port, "a.test", "/private/a.txt", basic("bob", "builder"), source="127.0.0.8")
     assert r.status == 200 and time.monotonic() - t0 < 0.8
@@ -323,9 +328,11 @@ def test_repeated_failures_from_one_address_are_delayed(server):
     t.join(6)
     assert not t.is_alive()
     assert_401(done["response"], closes=True)
-    assert 1.0 <= done["seconds"] < 3.0, done["seconds"]
-    assert re.search(r"\[warn\] .*\[client 127\.0\.0\.7\] authentication failed: user alice: wrong password "
-                     r"\(answered after a delay: repeated failures\)", srv.stderr()), srv.stderr()
+    assert 2.0 <= done["seconds"] < 3.5, done["seconds"]
+    delayed = (r"\[warn\] .*\[client 127\.0\.0\.(7|11)\] authentication failed: user alice: wrong password "
+               r"\(answered after a delay: repeated failures\)")
+    assert wait_until(lambda: len(re.findall(delayed, srv.stderr())) == 2, 3), srv.stderr()
+    assert_file(fetch_host(srv.port, "a.test", "/pub.txt"), "public\n", TEXT, closes=True)
 
 
 def test_a_plaintext_line_is_refused_and_reported(server):

@@ -362,6 +362,52 @@ def test_sni_picks_the_sites_certificate_and_a_host_of_another_site_gets_421(ser
     assert r.stdout.endswith(b"\r\n\r\n" + error_body(421)), r.stdout
 
 
+def test_tls_without_sni_or_with_an_unknown_name(server, ca):
+    """A client that sends no SNI (an IP address) gets the site its Host names; an SNI no site has gets the first
+    site's certificate, and on that connection the first site's name is served, the other site's is 421, and the
+    unknown name goes to the first site, or gets 421 with StrictHostCheck on."""
+    a_cert, a_key = ca.issue("alpha2", cn="alpha.test", sans=["alpha.test"])
+    b_cert, b_key = ca.issue("beta2", cn="beta.test", sans=["beta.test"])
+    blocks = f"""
+<VirtualHost *>
+    ServerName alpha.test
+    DocumentRoot alpha
+    TLSCertificateFile {a_cert}
+    TLSCertificateKeyFile {a_key}
+</VirtualHost>
+<VirtualHost *>
+    ServerName beta.test
+    DocumentRoot beta
+    TLSCertificateFile {b_cert}
+    TLSCertificateKeyFile {b_key}
+</VirtualHost>
+"""
+    files = {"alpha/index.html": "alpha\n", "beta/index.html": "beta\n"}
+    unverified = context(ca, check_hostname=False)
+    for strict in (False, True):
+        port = free_port()
+        srv = start_sites(server, ("StrictHostCheck on\n" if strict else "") + blocks, files,
+                          listen=f"{HOST}:{port} tls")
+        with tls_client(port, ca, server_name=None, ctx=unverified) as c:
+            assert_file(ask(c, "beta.test", "/"), "beta\n")
+            assert_file(ask(c, "alpha.test", "/"), "alpha\n")
+            if strict:
+                assert_error(ask(c, "other.test", "/"), 421, closes=False)
+            else:
+                assert_file(ask(c, "other.test", "/"), "alpha\n")
+        with tls_client(port, ca, server_name="other.test", ctx=unverified) as c:
+            # The first site's certificate answered the unknown name: its own name may be asked for, the other
+            # site's not.
+            assert c.sock.getpeercert()["subject"] == ((("commonName", "alpha.test"),),)
+            if strict:
+                assert_error(ask(c, "other.test", "/"), 421, closes=False)
+            else:
+                assert_file(ask(c, "other.test", "/"), "alpha\n")
+            assert_file(ask(c, "alpha.test", "/"), "alpha\n")
+            assert_error(ask(c, "beta.test", "/"), 421, closes=False)
+        srv.stop()
+
+
 # --------------------------------------------------------------------------------------------
 # Header rules
 # --------------------------------------------------------------------------------------------
@@ -678,6 +724,31 @@ def test_reload_adds_changes_and_removes_sites_without_dropping_connections(serv
         assert wait_until(lambda: srv.stderr().count("configuration reloaded") == 2, 5), srv.stderr()
         assert_file(ask(c, "two.test", "/"), "three\n")
         assert_file(ask(c, "one.test", "/"), "one\n")
+
+
+def test_reload_opens_a_new_sites_log_and_sigusr1_reopens_it(server):
+    """A site added by a reload with its own AccessLog writes there at once; after a rename, SIGUSR1 makes it
+    write to a new file at the old path (logrotate's way), the old file keeping the earlier lines."""
+    files = {"one/index.html": "one\n", "two/index.html": "two\n"}
+    one = "<VirtualHost *>\n    ServerName one.test\n    DocumentRoot one\n</VirtualHost>\n"
+    two = ("<VirtualHost *>\n    ServerName two.test\n    DocumentRoot two\n"
+           "    AccessLog logs/two.log combined\n</VirtualHost>\n")
+    srv = start_sites(server, one, files)
+    log = srv.dir / "logs" / "two.log"
+    with srv.client() as c:
+        assert_file(ask(c, "two.test", "/"), "one\n")
+        srv.conf.write_text("DocumentRoot www\nListen 127.0.0.1:0\nLogLevel info\n" + one + two)
+        srv.signal(signal.SIGHUP)
+        assert wait_until(lambda: "configuration reloaded" in srv.stderr(), 5), srv.stderr()
+        assert_file(ask(c, "two.test", "/"), "two\n")
+        assert len(wait_lines(log, 1, 3)) == 1
+        log.rename(srv.dir / "logs" / "two.log.1")
+        srv.signal(signal.SIGUSR1)
+        assert wait_until(log.exists, 3), "SIGUSR1 did not reopen the site's log"
+        assert_file(ask(c, "two.test", "/index.html", {"User-Agent": "after"}), "two\n")
+    lines = wait_lines(log, 1, 3)
+    assert len(lines) == 1 and lines[0].endswith(b'"GET /index.html HTTP/1.1" 200 4 "-" "after"'), lines
+    assert (srv.dir / "logs" / "two.log.1").read_bytes().count(b"\n") == 1
 
 
 # --------------------------------------------------------------------------------------------
