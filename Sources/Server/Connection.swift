@@ -529,7 +529,8 @@ final class Connection: TransportDelegate, DeadlineOwner {
             resume()
             return
         }
-        let why = "user \(LogText.escape(check.user, quotes: true)): \(check.reason)"
+        // The error log escapes the name's bytes (once).
+        let why = "user \(check.user): \(check.reason)"
         guard check.delay > 0 else {
             challenge(realm, why, logged: true)
             resume()

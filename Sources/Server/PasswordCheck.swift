@@ -7,7 +7,8 @@ import IO
 
 /// The verdict on one request's credentials, as it travels from a worker (or the cache) to the connection.
 public struct PasswordCheck: Sendable {
-    /// The user name as sent (for the log's `%u` and the messages).
+    /// The user name as sent, one character per byte (ISO-8859-1, as request text is decoded), so that the
+    /// access log's `%u` and the error log escape the bytes the client sent (`zo\xc3\xab`), as Apache does.
     public var user: String
     /// True when the password is right and the requirement admits the user.
     public var passed: Bool
@@ -28,7 +29,7 @@ public struct PasswordCheck: Sendable {
 
     /// The verdict for `outcome` under `requirement`.
     init(user: [UInt8], outcome: VerifyOutcome, requirement: UserRequirement) {
-        let name = String(decoding: user, as: UTF8.self)
+        let name = String(String.UnicodeScalarView(user.map { Unicode.Scalar($0) }))
         switch outcome {
         case .ok where requirement.isSatisfied(by: user):
             self.init(user: name, passed: true, reason: "")

@@ -258,24 +258,38 @@ def test_lowercase_scheme_and_a_huge_field_below_the_limit(server):
 
 
 def test_user_name_in_the_access_log(server):
-    """The access log's %u is the user authentication let through; `-` on a 401 and on an open page."""
-    srv = auth_server(server, extra="AccessLog logs/access.log combined\n")
+    """The access log's %u is the user authentication let through (`-` on a 401 and on an open page), its bytes
+    escaped as Apache's ap_escape_logitem does (UTF-8 bytes as \\xhh, `"` and `\\` backslashed); the error log
+    names a failed user the same way, escaped once."""
+    users = {"alice": ("-B", "wonderland"), "bob": ("-B", "builder"), "zoë": ("-B", "pw"), 'a"b\\c': ("-B", "pw")}
+    srv = auth_server(server, users, extra="AccessLog logs/access.log combined\n")
     with srv.client() as c:
         ask(c, "a.test", "/private/a.txt", basic("alice", "wonderland"))
         ask(c, "a.test", "/private/a.txt", basic("alice", "wrong"))
         ask(c, "a.test", "/pub.txt", basic("bob", "builder"))
         ask(c, "a.test", "/private/x/b.txt", basic("bob", "builder"))
-    lines = wait_lines(srv.dir / "logs" / "access.log", 4, 3)
+        ask(c, "a.test", "/private/a.txt", basic("zoë", "pw"))
+        ask(c, "a.test", "/private/a.txt", basic('a"b\\c', "pw"))
+        ask(c, "a.test", "/private/a.txt", basic("zoë", "wrong"))
+        ask(c, "a.test", "/private/a.txt", basic('a"b\\c', "wrong"))
+    lines = wait_lines(srv.dir / "logs" / "access.log", 8, 3)
     stamp = r"\[" + CLF_TIME + r"\]"
     expected = [
         r'127\.0\.0\.1 - alice ' + stamp + r' "GET /private/a\.txt HTTP/1\.1" 200 9 "-" "-"',
         r'127\.0\.0\.1 - - ' + stamp + r' "GET /private/a\.txt HTTP/1\.1" 401 \d+ "-" "-"',
         r'127\.0\.0\.1 - - ' + stamp + r' "GET /pub\.txt HTTP/1\.1" 200 7 "-" "-"',
         r'127\.0\.0\.1 - bob ' + stamp + r' "GET /private/x/b\.txt HTTP/1\.1" 200 9 "-" "-"',
+        r'127\.0\.0\.1 - zo\\xc3\\xab ' + stamp + r' "GET /private/a\.txt HTTP/1\.1" 200 9 "-" "-"',
+        r'127\.0\.0\.1 - a\\"b\\\\c ' + stamp + r' "GET /private/a\.txt HTTP/1\.1" 200 9 "-" "-"',
+        r'127\.0\.0\.1 - - ' + stamp + r' "GET /private/a\.txt HTTP/1\.1" 401 \d+ "-" "-"',
+        r'127\.0\.0\.1 - - ' + stamp + r' "GET /private/a\.txt HTTP/1\.1" 401 \d+ "-" "-"',
     ]
-    assert len(lines) == 4, lines
+    assert len(lines) == 8, lines
     for pattern, line in zip(expected, lines):
         assert re.fullmatch(pattern, line.decode()), (pattern, line)
+    err = srv.stderr()
+    assert "authentication failed: user zo\\xc3\\xab: wrong password\n" in err, err
+    assert 'authentication failed: user a"b\\\\c: wrong password\n' in err, err
 
 
 def test_the_user_file_is_read_again_when_it_changes(server):
