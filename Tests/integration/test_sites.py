@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
 import time
 
 import pytest
@@ -19,13 +18,14 @@ import pytest
 from httpdkit import (
     CLF_TIME,
     HOST,
-    HTTPD_BIN,
-    Client,
     assert_common_head,
     assert_error,
     error_body,
+    exit_within,
     free_port,
+    make_site,
     run_httpd,
+    tcp_child,
     wait_lines,
     wait_until,
 )
@@ -37,6 +37,7 @@ from sitekit import (
     assert_redirect,
     fetch_host,
     start_sites,
+    tree,
 )
 from tlskit import CA, context, curl, s_client, tls_client
 
@@ -225,6 +226,35 @@ def test_location_error_document_and_autoindex(server):
         assert r.status == 200 and b'<a href="./x.txt">x.txt</a>' in r.body, r.body
         r = ask(c, "l.test", "/other/")
         assert (r.status, r.body) == (404, b"site 404\n")
+
+
+def test_inetd_mode_picks_sites_and_logs_vhost_combined(tmp_path, procs):
+    """httpd --inetd with a TCP connection on fd 0 (as inetd starts it): the Host picks the site among every
+    <VirtualHost> (the socket is no configured listener), Header rules and auth apply, and vhost_combined lines
+    carry the real local port."""
+    blocks = f"""
+AccessLog {tmp_path}/all.log vhost_combined
+<VirtualHost *>
+    ServerName alpha.test
+    DocumentRoot {tmp_path}/alpha
+    Header always set X-Site alpha
+</VirtualHost>
+<VirtualHost *>
+    ServerName beta.test
+    DocumentRoot {tmp_path}/beta
+</VirtualHost>
+"""
+    tree(tmp_path, {"alpha/index.html": "alpha\n", "beta/index.html": "beta\n"})
+    site = make_site(tmp_path, conf_lines=blocks.strip("\n").splitlines())
+    conn, proc = tcp_child(procs, site)
+    local_port = conn.sock.getpeername()[1]
+    with conn:
+        assert_file(ask(conn, "beta.test", "/"), "beta\n")
+        assert_file(ask(conn, "other", "/"), "alpha\n", extra=[("X-Site", "alpha")])
+        assert_file(ask(conn, "ALPHA.test.", "/", close=True), "alpha\n", extra=[("X-Site", "alpha")], closes=True)
+    assert exit_within(proc, 3) == 0
+    lines = (tmp_path / "all.log").read_bytes().splitlines()
+    assert [l.split(b" ", 1)[0] for l in lines] == [b"beta.test:%d" % local_port] + [b"alpha.test:%d" % local_port] * 2
 
 
 STRICT = """
