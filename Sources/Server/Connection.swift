@@ -853,6 +853,11 @@ final class Connection: TransportDelegate, DeadlineOwner {
         skipAccessLog = false
         request = nil
         failedHead = nil
+        // A pipelined request reuses this exchange (it goes back to the pool only when nothing is buffered): it
+        // must not inherit this request's site, scope or authenticated user, or it would be served unchecked.
+        if site != nil { site = nil }
+        if scope != nil { scope = nil }
+        if user != nil { user = nil }
         if peerClosed && (!keepAliveAfterWrite || transport.inputCount == 0) {
             close()
             return

@@ -59,6 +59,24 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         #expect(h.transport.inputCount == 0)
     }
 
+    @Test func aPipelinedRequestIsAuthenticatedOnItsOwn() throws {
+        let h = try Harness {
+            $0.authType = "Basic"
+            $0.authName = "r"
+            $0.authUserFile = "/pw"
+            $0.require = .validUser
+        }
+        h.host.passwords = ["alice": "pw"]
+        h.host.files["/f.txt"] = memoryFile("hello")
+        // alice:pw, then the same file without credentials on the same exchange (pipelined).
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: h\r\nAuthorization: Basic YWxpY2U6cHc=\r\n\r\n" + get)
+        let sent = h.transport.takeSent()
+        #expect(sent.hasPrefix(ok("hello")))
+        #expect(sent.dropFirst(ok("hello").count).hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
+        #expect(h.host.outcomes.map(\.code) == [200, 401])
+        #expect(h.host.outcomes.map { $0.logEntry?.user } == ["alice", nil])
+    }
+
     @Test func headSplitAtEveryByte() throws {
         let bytes = Array((get + get).utf8)
         for split in 1..<bytes.count {

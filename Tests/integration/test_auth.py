@@ -208,6 +208,27 @@ def test_keep_alive_401_then_credentials_on_the_same_connection(server):
         assert_file(c.read_response(), "public\n", TEXT)
 
 
+def test_pipelined_requests_are_each_authenticated(server):
+    """Requests pipelined behind an authenticated one are checked on their own: one without credentials gets
+    401, one whose user `Require user` refuses gets 401, and the access log names each request's own user."""
+    srv = auth_server(server, extra="AccessLog logs/access.log combined\n")
+    alice = basic("alice", "wonderland")["Authorization"]
+    bob = basic("bob", "builder")["Authorization"]
+    with srv.client() as c:
+        c.send(f"GET /private/a.txt HTTP/1.1\r\nHost: a.test\r\nAuthorization: {alice}\r\n\r\n"
+               "GET /private/x/b.txt HTTP/1.1\r\nHost: a.test\r\n\r\n"
+               f"GET /private/a.txt HTTP/1.1\r\nHost: a.test\r\nAuthorization: {bob}\r\n\r\n"
+               "GET /private/alice/d.txt HTTP/1.1\r\nHost: a.test\r\n\r\n"
+               "GET /pub.txt HTTP/1.1\r\nHost: a.test\r\n\r\n")
+        assert_file(c.read_response(), "secret a\n", TEXT)
+        assert_401(c.read_response())
+        assert_file(c.read_response(), "secret a\n", TEXT)
+        assert_401(c.read_response(), challenge("Alice's corner"))
+        assert_file(c.read_response(), "public\n", TEXT)
+    users = [l.split(b" ")[2] for l in wait_lines(srv.dir / "logs" / "access.log", 5, 3)]
+    assert users == [b"alice", b"-", b"bob", b"-", b"-"], users
+
+
 BAD_FIELDS = [
     ("Basic !!!!", 400),                                          # not base64
     ("Basic YWxpY2U=", 400),                                      # "alice": no colon

@@ -294,6 +294,24 @@ def test_strict_host_check_answers_421_and_monitoring_answers_any_host(server):
         assert_error(c.read_response(), 421, closes=True)
 
 
+def test_pipelined_requests_do_not_inherit_the_previous_site(server):
+    """A monitoring request pipelined behind a site's request is no site's: none of that site's Header rules, and
+    logged under the main server's name (LogHealth on); the next site request gets its own site's rules."""
+    conf = "LogHealth on\nAccessLog logs/all.log vhost_combined\n" + STRICT.replace("StrictHostCheck on\n", "")
+    srv = start_sites(server, conf, {"alpha/index.html": "alpha\n", "beta/index.html": "beta\n"})
+    with srv.client() as c:
+        c.send("GET / HTTP/1.1\r\nHost: alpha.test\r\n\r\n"
+               "GET /healthz HTTP/1.1\r\nHost: alpha.test\r\n\r\n"
+               "GET / HTTP/1.1\r\nHost: beta.test\r\n\r\n")
+        assert_file(c.read_response(), "alpha\n", extra=[("X-Site", "alpha")])
+        r = c.read_response()
+        assert r.names == ["Date", "Server", "Content-Type", "Cache-Control", "Content-Length"], r.headers
+        assert_file(c.read_response(), "beta\n")
+    sites = [l.split(b" ")[0] for l in wait_lines(srv.dir / "logs" / "all.log", 3, 3)]
+    port = str(srv.port).encode()
+    assert sites == [b"alpha.test:" + port, b"default:" + port, b"beta.test:" + port], sites
+
+
 def test_a_listener_no_virtual_host_names_is_the_main_servers(server):
     """<VirtualHost *:P1> blocks serve P1 (unknown names: the first block); P2, which no block names, is
     served by the main server whatever the Host, even one naming a site."""
