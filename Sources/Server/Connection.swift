@@ -3,6 +3,7 @@
 // Decisions are made by pure units (parser, Request, Router, StaticResponder, ConnectionPolicy); this
 // file sequences them and does the I/O, through a Transport, a ConnectionHost and its clock only.
 
+import Auth
 import Config
 import Files
 import HTTPCore
@@ -480,7 +481,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
             challenge(auth.realm, "no credentials for \(auth.realm)", logged: false)
             return
         }
-        switch BasicCredentials.parse(Array(value.utf8)) {
+        switch BasicCredentials(fieldValue: value.utf8) {
         case .otherScheme:
             challenge(auth.realm, "Authorization is not Basic", logged: false)
         case .malformed(let reason):
@@ -506,6 +507,11 @@ final class Connection: TransportDelegate, DeadlineOwner {
     func passwordChecked(_ check: PasswordCheck) {
         guard case .authenticate(let path, let realm) = purpose, state != .closed else { return }
         purpose = nil
+        if check.fileUnreadable {
+            fail(RequestError(.internalServerError, check.reason))
+            resume()
+            return
+        }
         if check.passed {
             user = check.user
             serveFile(path)
@@ -540,7 +546,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// is logged at warn, a request that brought none only as its 401 at info.
     func challenge(_ realm: String, _ why: String, logged: Bool) {
         if logged { host.log(.warn, site: site?.index ?? 0, "[client \(peer)] authentication failed: \(why)") }
-        fail(RequestError(.unauthorized, why, headers: [("WWW-Authenticate", Challenge.header(realm: realm))]))
+        fail(RequestError(.unauthorized, why, headers: [("WWW-Authenticate", Challenge.basic(realm: realm))]))
     }
 
     /// A small text/plain answer that must never be cached (health and readiness).

@@ -53,6 +53,8 @@ public final class Server {
     var cache: FileCache
     /// What each connection waiting for a worker asked for, and under which settings (for the cache).
     var pendingLookups: [UInt64: (path: String, site: Int, settings: ActiveSettings)] = [:]
+    /// Basic authentication's password files, cache and failure counts.
+    let passwords = PasswordChecks()
     /// Request state lent to connections while they serve a request.
     let exchanges = ExchangePool()
     /// Once-a-second chores (flush the access log, prune the file cache), scheduled only while
@@ -495,7 +497,9 @@ public final class Server {
         admission.release(connection.peer)
         updatePressure()
         // A lookup still queued for it is no longer wanted: a worker skips it.
-        if pendingLookups.removeValue(forKey: id) != nil { pool.cancel(id) }
+        if pendingLookups.removeValue(forKey: id) != nil || passwords.pending.removeValue(forKey: id) != nil {
+            pool.cancel(id)
+        }
         // Keep the object alive until the current callback (often one of its own events) has returned.
         if graveyard.isEmpty { reaper.schedule(after: 0) }
         graveyard.append(connection)
@@ -548,6 +552,50 @@ public final class Server {
         return .pending
     }
 
+    /// Checks a Basic-authentication password: a success remembered in the cache (the file unchanged) answers
+    /// at once; otherwise the file is checked and the password hashed on a worker (inline in inetd mode).
+    func checkPassword(user: [UInt8], password: [UInt8], auth: AuthSettings, peer: PeerAddress, for connectionID: UInt64)
+        -> PasswordAnswer
+    {
+        let store = passwords.store(auth.userFile)
+        let requirement = PasswordChecks.requirement(auth.requirement)
+        let now = loop.cachedMonotonicSeconds()
+        let address: [UInt8]
+        if case .ip(let bytes) = peer.kind { address = bytes } else { address = [] }
+        if !store.needsCheck(now: now),
+            passwords.cache.cachedOK(file: store.path, user: user, password: password, generation: store.generation, now: now)
+        {
+            var check = PasswordCheck(user: user, outcome: .ok, requirement: requirement)
+            settle(&check, address: address)
+            return .now(check)
+        }
+        let cache = passwords.cache
+        if inlineLookups {
+            var check = PasswordChecks.job(
+                store: store, cache: cache, user: user, password: password, requirement: requirement, now: now)
+            settle(&check, address: address)
+            return .now(check)
+        }
+        guard
+            pool.submit(
+                connectionID,
+                job: {
+                    .password(
+                        PasswordChecks.job(
+                            store: store, cache: cache, user: user, password: password, requirement: requirement,
+                            now: EventLoop.monotonicSeconds()))
+                })
+        else { return .busy(queued: pool.counts.queued) }
+        passwords.pending[connectionID] = address
+        return .pending
+    }
+
+    /// Logs what the password file's load found and counts the verdict (failures delay the next 401s).
+    func settle(_ check: inout PasswordCheck, address: [UInt8]) {
+        for report in check.reports { log.log(.warn, report) }
+        passwords.settle(&check, address: address, now: loop.cachedMonotonicSeconds())
+    }
+
     /// Keeps a freshly found file (or a directory listing) of `site` in the open-file cache.
     func remember(_ path: String, site: Int, _ result: LookupResult) {
         cache.put(path, site: site, result, now: loop.cachedMonotonicSeconds())
@@ -596,7 +644,8 @@ public final class Server {
             stats.queueDelaySum += done.queueDelay
             stats.queueDelayCount += 1
             if case .password(var check) = done.job {
-                passwordChecked(&check, for: done.connectionID)
+                let address = passwords.pending.removeValue(forKey: done.connectionID) ?? []
+                settle(&check, address: address)
                 connections[done.connectionID]?.passwordChecked(check)
                 continue
             }
@@ -670,7 +719,8 @@ public final class Server {
 
     /// Writes an error-log line about a request for `site`: to the site's own `ErrorLog` when it has one.
     func log(_ level: LogLevel, site: Int, _ message: @autoclosure () -> String) {
-        (site < siteLogs.errors.count ? siteLogs.errors[site] : nil ?? log).log(level, message())
+        let own = site < siteLogs.errors.count ? siteLogs.errors[site] : nil
+        (own ?? log).log(level, message())
     }
 
     /// Counts a finished response and writes its access-log line (in its site's own log when it has one).

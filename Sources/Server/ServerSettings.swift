@@ -48,7 +48,13 @@ public struct ServerSettings: Sendable {
             typesFile = bytes
         }
         let mime = MIMETypes(mimeTypesFile: typesFile, defaultType: config.defaultType, charset: config.defaultCharset)
-        var sites = [try SiteSettings(index: 0, config: config, location: nil, mime: mime)]
+        // The main server answers on the listeners no <VirtualHost> names (and on every one when there is none).
+        let mainUsed =
+            config.virtualHosts.isEmpty
+            || config.effectiveListen.contains { address in
+                !config.virtualHosts.contains { $0.addresses.contains { $0.matches(address) } }
+            }
+        var sites = [try SiteSettings(index: 0, config: config, location: nil, mime: mime, used: mainUsed)]
         for host in config.virtualHosts {
             sites.append(try SiteSettings(index: sites.count, config: host.config, location: host.location, mime: mime))
         }

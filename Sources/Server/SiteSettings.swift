@@ -52,7 +52,9 @@ public final class SiteSettings: Sendable {
     public let fallbackFile: String?
 
     /// Checks the site's document root and derives its settings; throws what is wrong, naming the site.
-    init(index: Int, config: Configuration, location: String?, mime: MIMETypes) throws(StartupError) {
+    /// `used` false: a main server that no listener serves (every one is named by a `<VirtualHost>`); its root
+    /// is not required to exist, as Apache only warns about it.
+    init(index: Int, config: Configuration, location: String?, mime: MIMETypes, used: Bool = true) throws(StartupError) {
         self.index = index
         self.config = config
         self.location = location
@@ -61,11 +63,15 @@ public final class SiteSettings: Sendable {
         let at = location.map { " (<VirtualHost> at \($0))" } ?? ""
         var root = config.documentRoot
         while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        var st = stat()
-        guard stat(root, &st) == 0 else { throw StartupError.errno("DocumentRoot \(root)\(at)") }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("DocumentRoot \(root)\(at): not a directory") }
-        guard access(root, R_OK | X_OK) == 0 else { throw StartupError.errno("DocumentRoot \(root)\(at)") }
-        guard let realRoot = FileLookup.realPath(root) else { throw StartupError.errno("DocumentRoot \(root)\(at)") }
+        var realRoot = root
+        if used {
+            var st = stat()
+            guard stat(root, &st) == 0 else { throw StartupError.errno("DocumentRoot \(root)\(at)") }
+            guard (st.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("DocumentRoot \(root)\(at): not a directory") }
+            guard access(root, R_OK | X_OK) == 0 else { throw StartupError.errno("DocumentRoot \(root)\(at)") }
+            guard let real = FileLookup.realPath(root) else { throw StartupError.errno("DocumentRoot \(root)\(at)") }
+            realRoot = real
+        }
         let rootText = root == "/" ? "" : root
         scope = ScopeSettings(config, root: rootText, realRoot: realRoot, mime: mime)
         locations = config.locations.map { ScopeSettings($0.config, root: rootText, realRoot: realRoot, mime: mime) }
@@ -94,7 +100,7 @@ public final class SiteGroup: Sendable {
 
     init(sites: [Int], all: [SiteSettings]) {
         self.sites = sites
-        selector = SiteSelector(names: sites.map { i in [all[i].config.serverName].compactMap { $0 } + all[i].aliases })
+        selector = SiteSelector(sites: sites.map { i in [all[i].config.serverName].compactMap { $0 } + all[i].aliases })
     }
 
     /// The site for `host` (a Host field's name, or an SNI name): its index in `ServerSettings.sites`, or nil
