@@ -559,6 +559,8 @@ private func bytes(_ strings: [String]) -> [[UInt8]] { strings.map { Array($0.ut
             config("TryFiles $uri.. /a..b /100%.html //x").tryFiles == [
                 .file("$uri.."), .file("/a..b"), .file("/100%.html"), .file("//x"),
             ])
+        // A space is a file name's byte like another (only control bytes are refused).
+        #expect(config("TryFiles \"$uri/a b.html\"").tryFiles == [.file("$uri/a b.html")])
         #expect(config("FallbackFile /index.html").fallbackFile == "/index.html")
         #expect(config("FallbackFile /index.html\nFallbackFile off").fallbackFile == nil)
         #expect(
