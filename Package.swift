@@ -77,7 +77,8 @@ let package = Package(
         // transport. The only target that imports COpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL", "IO", "Config", "Support"], swiftSettings: strict),
         // Connections (over a Transport), routing, the worker pool, logs, statistics, status pages.
-        .target(name: "Server", dependencies: ["IO", "TLS", "Files", "Auth", "HTTPCore", "Config", "Support"], swiftSettings: strict),
+        .target(
+            name: "Server", dependencies: ["IO", "TLS", "Files", "Auth", "HTTPCore", "Config", "Support"], swiftSettings: strict),
         // The process: start-up order, daemonizing, PID file, privileges, signals, inetd mode.
         .target(
             name: "Daemon", dependencies: ["Server", "TLS", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict

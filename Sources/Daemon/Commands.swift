@@ -94,7 +94,8 @@ public enum Commands {
             for (n, i) in group.sites.enumerated() {
                 let site = settings.sites[i]
                 let names = ([site.config.serverName].compactMap { $0 } + site.aliases).joined(separator: " ")
-                out += "    \(n == 0 ? "default " : "        ")\(site.name)\(names.isEmpty || names == site.name ? "" : " (\(names))")\n"
+                out +=
+                    "    \(n == 0 ? "default " : "        ")\(site.name)\(names.isEmpty || names == site.name ? "" : " (\(names))")\n"
             }
         }
         out += "Sites:\n"
@@ -107,7 +108,8 @@ public enum Commands {
                 var what: [String] = []
                 if let auth = location.config.auth { what.append("auth \"\(auth.realm)\" \(auth.userFile)") }
                 if !location.config.headers.isEmpty { what.append("\(location.config.headers.count) header rule(s)") }
-                out += "    location \(location.prefix)  \(location.location)\(what.isEmpty ? "" : ": " + what.joined(separator: ", "))\n"
+                out +=
+                    "    location \(location.prefix)  \(location.location)\(what.isEmpty ? "" : ": " + what.joined(separator: ", "))\n"
             }
             if site.scope.auth != nil { out += "    auth: \"\(site.scope.auth!.realm)\" \(site.scope.auth!.userFile)\n" }
             if !site.redirects.isEmpty { out += "    redirects: \(site.redirects.count)\n" }
