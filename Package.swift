@@ -45,6 +45,7 @@ let package = Package(
         .library(name: "Config", targets: ["Config"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "TLS", targets: ["TLS"]),
+        .library(name: "Auth", targets: ["Auth"]),
     ],
     targets: [
         // The only C: libevent's core library (no evhttp), through a module map and a shim header.
