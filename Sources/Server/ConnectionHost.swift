@@ -58,6 +58,8 @@ struct ResponseOutcome {
     var seconds: Double
     /// The access-log line, when the host logs access and this request is not exempt.
     var logEntry: AccessLogEntry?
+    /// The site that answered: an index into the host's `SiteStatsTable` (configuration order).
+    var site: Int = 0
 }
 
 /// What became of a lookup request.
