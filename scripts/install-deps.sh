@@ -24,7 +24,9 @@ need_pytest() {
 
 case "${1:-build}" in
   test) need_pytest; want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate
-        want testssl.sh; want sslscan ;;
+        want testssl.sh; want sslscan
+        # The status page's charts, drawn by a real browser (headless; as root it runs with --no-sandbox).
+        want chromium ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl
          want lighttpd; want h2o; want valgrind; want strace
          # bench-tls: lighttpd's TLS module (a package of its own) and the openssl tool (certificates, s_time)
