@@ -4,23 +4,14 @@
 import Config
 
 /// One site's counters (loop thread only). `record` runs once per response: a few array stores, no
-/// allocation. About 5.8 KiB per site: 600 status-code slots (4.8 KiB), 15 duration buckets, and the rate
-/// history (720 bytes).
+/// allocation, and one exclusivity check (the counters are one struct, mutated in one access). About
+/// 5.8 KiB per site: 600 status-code slots (4.8 KiB), 15 duration buckets, and the rate history (720 bytes).
 final class SiteStats {
     /// The site's name (`ServerName`, or `default`): what the table matches on a reload.
     let name: String
     var aliases: [String]
     var root: String
-    private(set) var requests = 0
-    /// Responses by status code (100-599), one slot each, as ServerStats counts them.
-    private(set) var codeCounts = [Int](repeating: 0, count: 600)
-    private(set) var bodyBytes = 0
-    private(set) var responseBytes = 0
-    /// Responses per `durationBuckets` entry, not cumulative (the first bound at or above the duration),
-    /// and a last slot for those slower than every bound.
-    private(set) var durationCounts = [Int](repeating: 0, count: durationBuckets.count + 1)
-    private(set) var durationSum = 0.0
-    private(set) var rate = RateHistory()
+    private(set) var counters = SiteCounters()
 
     init(name: String, aliases: [String], root: String) {
         self.name = name
@@ -28,9 +19,47 @@ final class SiteStats {
         self.root = root
     }
 
+    var requests: Int { counters.requests }
+
     /// Counts one response: its status `code`, the body and total bytes sent, its duration in `seconds`,
     /// and its end at monotonic time `now` (the loop's cached clock) for the rate history.
     func record(code: Int, bodyBytes: Int, totalBytes: Int, seconds: Double, now: Double) {
+        counters.record(code: code, bodyBytes: bodyBytes, totalBytes: totalBytes, seconds: seconds, now: now)
+    }
+
+    /// The counters as the status pages show them, the rate history read at monotonic time `now`.
+    func status(now: Double) -> SiteStatus {
+        let c = counters
+        var byCode: [Int: Int] = [:]
+        for (code, n) in c.codeCounts.enumerated() where n > 0 { byCode[code] = n }
+        var cumulative = [Int](repeating: 0, count: durationBuckets.count)
+        var total = 0
+        for i in cumulative.indices {
+            total += c.durationCounts[i]
+            cumulative[i] = total
+        }
+        let series = c.rate.series(now: now)
+        return SiteStatus(
+            name: name, aliases: aliases, root: root, requests: c.requests, byCode: byCode, bodyBytes: c.bodyBytes,
+            responseBytes: c.responseBytes, durationCounts: cumulative, durationSum: c.durationSum, rateCounts: series.counts,
+            rateBucketSeconds: RateHistory.bucketSeconds, rateElapsed: series.elapsed)
+    }
+}
+
+/// What a site counts, as one value.
+struct SiteCounters {
+    var requests = 0
+    /// Responses by status code (100-599), one slot each, as ServerStats counts them.
+    var codeCounts = [Int](repeating: 0, count: 600)
+    var bodyBytes = 0
+    var responseBytes = 0
+    /// Responses per `durationBuckets` entry, not cumulative (the first bound at or above the duration),
+    /// and a last slot for those slower than every bound.
+    var durationCounts = [Int](repeating: 0, count: durationBuckets.count + 1)
+    var durationSum = 0.0
+    var rate = RateHistory()
+
+    mutating func record(code: Int, bodyBytes: Int, totalBytes: Int, seconds: Double, now: Double) {
         requests += 1
         codeCounts[min(max(code, 0), codeCounts.count - 1)] += 1
         self.bodyBytes += bodyBytes
@@ -40,23 +69,6 @@ final class SiteStats {
         while slot < durationBuckets.count && seconds > durationBuckets[slot] { slot += 1 }
         durationCounts[slot] += 1
         rate.record(now: now)
-    }
-
-    /// The counters as the status pages show them, the rate history read at monotonic time `now`.
-    func status(now: Double) -> SiteStatus {
-        var byCode: [Int: Int] = [:]
-        for (code, n) in codeCounts.enumerated() where n > 0 { byCode[code] = n }
-        var cumulative = [Int](repeating: 0, count: durationBuckets.count)
-        var total = 0
-        for i in cumulative.indices {
-            total += durationCounts[i]
-            cumulative[i] = total
-        }
-        let series = rate.series(now: now)
-        return SiteStatus(
-            name: name, aliases: aliases, root: root, requests: requests, byCode: byCode, bodyBytes: bodyBytes,
-            responseBytes: responseBytes, durationCounts: cumulative, durationSum: durationSum, rateCounts: series.counts,
-            rateBucketSeconds: RateHistory.bucketSeconds, rateElapsed: series.elapsed)
     }
 }
 
