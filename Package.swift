@@ -1,7 +1,7 @@
 // swift-tools-version: 6.0
 // httpd: a small stand-alone HTTP/1.1 daemon on libevent (see README.md).
 // The targets are layers; a dependency may only point down this list (README: Architecture):
-//   httpd → Daemon → Server → TLS → IO, Files → HTTPCore, Config → Support;  IO → CLibevent, TLS → COpenSSL
+//   httpd → Daemon → Server → TLS → IO, Files → Config → HTTPCore → Support;  IO → CLibevent, TLS → COpenSSL
 //   (the only C users, each of one C library).
 import PackageDescription
 
@@ -61,7 +61,7 @@ let package = Package(
         // responses, path normalization, MIME table, the static-response decision. No I/O.
         .target(name: "HTTPCore", dependencies: ["Support"], swiftSettings: strict),
         // Configuration values, the directive table and the httpd.conf reader; the command line.
-        .target(name: "Config", dependencies: ["Support"], swiftSettings: strict),
+        .target(name: "Config", dependencies: ["HTTPCore", "Support"], swiftSettings: strict),
         // Blocking file-system work: O_PATH resolution, open files and their metadata, the open-file cache.
         .target(name: "Files", dependencies: ["HTTPCore", "Config", "Support"], swiftSettings: strict),
         // OpenSSL 3 (Debian's libssl-dev headers), through a shim header; imported only by TLS. Not linked:

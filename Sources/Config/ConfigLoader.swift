@@ -31,7 +31,9 @@ public enum ConfigLoader {
                 ConfigError(file: "-c", line: index + 1, message: $0.message)
             }
         }
-        // What one directive needs from others is checked once, on the file and -c together.
+        // Blocks inherit the server-level directives of the file and -c; then what one directive needs from
+        // others is checked once, on everything together.
+        errors += reader.resolveBlocks(&config)
         errors += reader.check(config)
         return errors.isEmpty ? .success(config) : .failure(ConfigErrors(errors))
     }

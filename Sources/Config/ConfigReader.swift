@@ -82,48 +82,108 @@ public struct ConfigReader {
         return words
     }
 
-    /// Applies every directive in `text` to `config`, then checks the whole configuration (what one
-    /// directive needs from others, `ConfigurationCheck`); returns all errors found (empty on success).
-    /// Block lines (`<Name args>` … `</Name>`) must nest and close by name; as no block directive
-    /// exists yet, each is an unknown block and the lines inside it are checked for quotes and nesting only.
+    /// Applies every directive in `text` to `config`, resolves its blocks, then checks the whole configuration
+    /// (what one directive needs from others, `ConfigurationCheck`); returns all errors found (empty on success).
+    /// Block lines (`<Name args>` … `</Name>`) must nest and close by name; `<VirtualHost>` and `<Location>`
+    /// are read when the whole text is (`resolveBlocks`), so that they inherit every server-level directive.
     public func apply(_ text: String, file: String, to config: inout Configuration) -> [ConfigError] {
-        read(text, file: file, to: &config) + check(config)
+        var errors = read(text, file: file, to: &config)
+        errors += resolveBlocks(&config)
+        return errors + check(config)
     }
 
-    /// Applies every directive in `text` to `config` without the whole-configuration checks (the loader
-    /// reads the file and each `-c` this way, then checks once); its first line is numbered `firstLine`.
+    /// Applies every directive in `text` to `config` without resolving blocks or the whole-configuration
+    /// checks (the loader reads the file and each `-c` this way, then resolves and checks once); its first
+    /// line is numbered `firstLine`. A `<VirtualHost>` or `<Location>` is kept, lines and all, in
+    /// `config.pendingBlocks`.
     func read(_ text: String, file: String, firstLine: Int = 1, to config: inout Configuration) -> [ConfigError] {
+        var lines: [NumberedLine] = []
         var errors: [ConfigError] = []
-        var blocks: [OpenBlock] = []
         var lineNumber = firstLine - 1
-        var reader = self
-        reader.file = file
         // "\r\n" is one Character in Swift, so CRLF files need it named as a separator too.
         for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
-            reader.line = lineNumber
             guard let words = Self.words(of: rawLine) else {
                 errors.append(ConfigError(file: file, line: lineNumber, message: "unterminated quoted value"))
                 continue
             }
+            if let line = ConfigLine(words) { lines.append(NumberedLine(file: file, number: lineNumber, line: line)) }
+        }
+        // In line order: a quoting error among the errors of the lines around it.
+        return (errors + applyLines(lines, context: .server, to: &config)).enumerated()
+            .sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+    }
+
+    /// Applies lines read in `context` to `config`: directives at once, deferred blocks kept with their lines
+    /// (the error of a line is reported where it is applied); returns the errors, in line order.
+    func applyLines(_ lines: [NumberedLine], context: DirectiveContext, to config: inout Configuration) -> [ConfigError] {
+        var errors: [ConfigError] = []
+        var blocks: [OpenBlock] = []
+        var recording: PendingBlock?
+        // Blocks opened inside the one being recorded, innermost last.
+        var nested: [(name: String, line: Int)] = []
+        var reader = self
+        for numbered in lines {
+            reader.file = numbered.file
+            reader.line = numbered.number
+            let error = { (message: String) in
+                errors.append(ConfigError(file: numbered.file, line: numbered.number, message: message))
+            }
+            if var block = recording {
+                switch numbered.line {
+                case .open(let name, _):
+                    nested.append((name, numbered.number))
+                case .close(let name) where nested.isEmpty:
+                    guard block.name.asciiLowercased == name.asciiLowercased else {
+                        error("</\(name)> does not close <\(block.name)> opened on line \(block.line)")
+                        continue
+                    }
+                    recording = nil
+                    blocks.removeLast()
+                    if !block.refused { config.pendingBlocks.append(block) }
+                    continue
+                case .close(let name):
+                    // Nested blocks are read later, but must close here for this block's end to be found.
+                    guard let inner = nested.last, inner.name.asciiLowercased == name.asciiLowercased else {
+                        error("</\(name)> does not close <\(nested.last!.name)> opened on line \(nested.last!.line)")
+                        continue
+                    }
+                    nested.removeLast()
+                default: break
+                }
+                block.lines.append(numbered)
+                recording = block
+                continue
+            }
             let message: String?
-            switch ConfigLine(words) {
-            case nil: message = nil
+            switch numbered.line {
             case .directive(let name, let args):
                 // Inside an unknown block nothing applies: the block itself is the error.
                 if blocks.contains(where: { $0.block == nil }) { continue }
-                message = reader.applyDirective(name, args, in: blocks.last, to: &config)
+                message = reader.applyDirective(name, args, in: blocks.last, context: context, to: &config)
             case .open(let name, let args):
-                message = open(name, args, in: blocks.last, line: lineNumber, onto: &blocks)
+                message = open(name, args, in: blocks.last, context: context, line: numbered.number, onto: &blocks)
+                if let declared = blocks.last?.block, !blocks.dropLast().contains(where: { $0.block == nil }) {
+                    recording = PendingBlock(
+                        name: declared.name, args: args, file: numbered.file, line: numbered.number, lines: [],
+                        refused: message != nil)
+                    nested = []
+                }
             case .close(let name):
                 message = close(name, blocks: &blocks)
             case .malformed(let text):
                 message = text
             }
-            if let message { errors.append(ConfigError(file: file, line: lineNumber, message: message)) }
+            if let message { error(message) }
+        }
+        if let recording {
+            blocks.removeLast()
+            for open in [(recording.name, recording.line)] + nested {
+                errors.append(ConfigError(file: recording.file, line: open.1, message: "<\(open.0)> is not closed"))
+            }
         }
         for block in blocks {
-            errors.append(ConfigError(file: file, line: block.line, message: "<\(block.name)> is not closed"))
+            errors.append(ConfigError(file: lines.first?.file ?? file, line: block.line, message: "<\(block.name)> is not closed"))
         }
         return errors
     }
@@ -136,14 +196,19 @@ public struct ConfigReader {
         }
     }
 
-    /// Applies one directive read inside `block` (nil: outside any); returns an error message, or nil when applied.
-    func applyDirective(_ name: String, _ args: [String], in block: OpenBlock?, to config: inout Configuration) -> String? {
+    /// Applies one directive read inside `block` (nil: directly in `context`); returns an error message, or
+    /// nil when applied.
+    func applyDirective(
+        _ name: String, _ args: [String], in block: OpenBlock?, context: DirectiveContext = .server,
+        to config: inout Configuration
+    ) -> String? {
         guard let directive = Directive.named(name) else { return "unknown directive '\(name)'" }
         guard directive.arity.allows(args.count) else {
             return "\(directive.name) takes \(directive.arity.phrase), got \(args.count)"
         }
-        guard directive.contexts.contains(block?.block?.inner ?? .server) else {
-            return "\(directive.name) is not allowed in \(block.map { "<\($0.name)>" } ?? "the server config")"
+        let inside = block?.block?.inner ?? context
+        guard directive.contexts.contains(inside) else {
+            return "\(directive.name) is not allowed in \(block.map { "<\($0.name)>" } ?? (inside == .server ? "the server config" : inside.description))"
         }
         do {
             try directive.apply(&config, args, self)
@@ -159,13 +224,26 @@ public struct ConfigReader {
 
     /// Opens the block `<name args>` on `line` inside `outer`; it is pushed even when unknown, so that
     /// its closing line still matches. Returns an error message, or nil.
-    func open(_ name: String, _ args: [String], in outer: OpenBlock?, line: Int, onto blocks: inout [OpenBlock]) -> String? {
+    func open(
+        _ name: String, _ args: [String], in outer: OpenBlock?, context: DirectiveContext = .server, line: Int,
+        onto blocks: inout [OpenBlock]
+    ) -> String? {
         let block = BlockDirective.named(name)
         blocks.append(OpenBlock(name: block?.name ?? name, line: line, block: block))
         guard let block else { return "unknown block <\(name)>" }
         guard block.arity.allows(args.count) else { return "<\(block.name)> takes \(block.arity.phrase), got \(args.count)" }
-        guard block.contexts.contains(outer?.block?.inner ?? .server) else {
-            return "<\(block.name)> is not allowed in \(outer.map { "<\($0.name)>" } ?? "the server config")"
+        let inside = outer?.block?.inner ?? context
+        guard block.contexts.contains(inside) else {
+            return "<\(block.name)> is not allowed in \(outer.map { "<\($0.name)>" } ?? (inside == .server ? "the server config" : inside.description))"
+        }
+        do {
+            try block.check(args, self)
+        } catch DirectiveError.value(let message) {
+            return "<\(block.name)>: \(message)"
+        } catch DirectiveError.sentence(let message) {
+            return message
+        } catch {
+            return "<\(block.name)>: \(error)"
         }
         return nil
     }
@@ -195,11 +273,30 @@ public struct ConfigReader {
     /// `httpd -L`: every directive with its arguments, arity, default, where it may appear and what it does.
     public static var directiveListing: String {
         Directive.all.map { d in
-            let contexts = d.contexts.map(\.description).sorted().joined(separator: ", ")
+            let contexts = d.contexts.map(\.description).joined(separator: ", ")
             return
                 "\(d.name) \(d.syntax)\n    \(d.help)\n    takes \(d.arity.phrase); default: \(d.defaultValue.text); in: \(contexts)"
         }.joined(separator: "\n")
     }
+}
+
+/// One non-empty line of a file or `-c`, with where it was written.
+struct NumberedLine: Sendable {
+    var file: String
+    var number: Int
+    var line: ConfigLine
+}
+
+/// A `<VirtualHost>` or `<Location>` read but not yet applied: its arguments and lines (nested blocks included).
+struct PendingBlock: Sendable {
+    var name: String
+    var args: [String]
+    var file: String
+    var line: Int
+    var lines: [NumberedLine]
+    /// Its opening line was refused (the error is reported): its lines are skipped.
+    var refused: Bool
+    var location: String { "\(file):\(line)" }
 }
 
 /// A block open on the way through the text: its name as written (or declared), where it opened,
@@ -211,7 +308,7 @@ struct OpenBlock {
 }
 
 /// What one non-empty line says, from its words.
-enum ConfigLine: Equatable {
+enum ConfigLine: Equatable, Sendable {
     /// `Name args...`
     case directive(String, [String])
     /// `<Name args...>`

@@ -228,6 +228,8 @@ public struct Configuration: Sendable {
 
     /// Where the directives that the whole-configuration checks report on were written; set by the reader.
     var origins = DirectiveOrigins()
+    /// Blocks read and not yet resolved (the reader's, between `read` and `resolveBlocks`).
+    var pendingBlocks: [PendingBlock] = []
 
     /// Mozilla's "intermediate" TLS 1.2 cipher list (server-side TLS guidelines, v5.7).
     static let mozillaIntermediateCiphers =
@@ -265,6 +267,12 @@ public struct Configuration: Sendable {
         listen.isEmpty ? [ListenAddress(host: "127.0.0.1", port: 8080)] : listen
     }
 
+    /// The main server, its locations, every site and each site's locations: where site settings are checked.
+    public var scopes: [Configuration] {
+        [self] + locations.map(\.config)
+            + virtualHosts.flatMap { [$0.config] + $0.config.locations.map(\.config) }
+    }
+
     /// True when some listen address actually used is HTTPS (`Listen … tls`).
     public var hasTLSListener: Bool { effectiveListen.contains { $0.tls } }
 }
@@ -278,6 +286,11 @@ struct DirectiveOrigins: Sendable {
     var tlsListens: [(address: ListenAddress, location: String)] = []
     /// The `RedirectToHTTPS on` in effect, if any.
     var redirectToHTTPS: String? = nil
+    /// The `AuthType Basic` and the `Require` in effect, if any.
+    var authType: String? = nil
+    var require: String? = nil
+    /// `AuthType None` was written here or above: a `Require` inherited is deliberately unused.
+    var authNone = false
 
     /// Where `address` (host and port) was last given with tls.
     func location(ofTLS address: ListenAddress) -> String? {

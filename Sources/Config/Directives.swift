@@ -2,15 +2,20 @@
 // how its value is parsed and applied, its default and one line of help), with the value parsers they share.
 // The reader, its error messages, `httpd -L` and the documentation checks are all generated from it.
 
-/// Where a directive may appear. Today only the main server configuration; blocks such as
-/// `<VirtualHost>` and `<Location>` will add their own contexts here.
+/// Where a directive may appear: the main server configuration, a `<VirtualHost>`, a `<Location>`.
 enum DirectiveContext: Sendable, Hashable, CustomStringConvertible {
     /// The configuration file outside any block, and `-c`.
     case server
+    /// Inside `<VirtualHost>`.
+    case virtualHost
+    /// Inside `<Location>` (at top level or in a `<VirtualHost>`).
+    case location
 
     var description: String {
         switch self {
         case .server: "server config"
+        case .virtualHost: "<VirtualHost>"
+        case .location: "<Location>"
         }
     }
 }
@@ -148,7 +153,7 @@ struct Directive: Sendable {
             if address.tls { c.origins.tlsListens.append((address, reader.location)) }
         },
         Directive(
-            "TLSCertificateFile", "path", arity: .one, contexts: [.server], field: "tlsCertificates", default: .unset("none"),
+            "TLSCertificateFile", "path", arity: .one, contexts: [.server, .virtualHost], field: "tlsCertificates", default: .unset("none"),
             help: "certificate (chain) file, PEM, for the tls addresses; repeatable, each followed by its TLSCertificateKeyFile"
         ) { c, args, reader in
             let path = try ValueParser<String>.filePath.parse(args[0], reader)
@@ -160,7 +165,7 @@ struct Directive: Sendable {
                 TLSCertificatePair(certificateFile: path, keyFile: "", certificateLocation: reader.location, keyLocation: ""))
         },
         Directive(
-            "TLSCertificateKeyFile", "path", arity: .one, contexts: [.server], field: "tlsCertificates", default: .unset("none"),
+            "TLSCertificateKeyFile", "path", arity: .one, contexts: [.server, .virtualHost], field: "tlsCertificates", default: .unset("none"),
             help: "private key file, PEM, of the TLSCertificateFile just before it"
         ) { c, args, reader in
             let path = try ValueParser<String>.filePath.parse(args[0], reader)
@@ -218,7 +223,7 @@ struct Directive: Sendable {
             c.origins.redirectToHTTPS = c.redirectToHTTPS ? reader.location : nil
         },
         Directive(
-            "DocumentRoot", "path", contexts: [.server], field: "documentRoot", .path, { $0.documentRoot = $1 }, default: "www",
+            "DocumentRoot", "path", contexts: [.server, .virtualHost], field: "documentRoot", .path, { $0.documentRoot = $1 }, default: "www",
             help: "folder served to clients; nothing outside it is ever served"),
         Directive(
             "Workers", "n", contexts: [.server], field: "workers", .integer(in: 1...1024), { $0.workers = $1 }, default: "4",
@@ -279,7 +284,7 @@ struct Directive: Sendable {
             { $0.limitRequestBody = $1 },
             default: "1048576", help: "largest request body read (and discarded); larger gets 413 and close"),
         Directive(
-            "DirectoryIndex", "name...", arity: .atLeast(1), contexts: [.server], field: "directoryIndex",
+            "DirectoryIndex", "name...", arity: .atLeast(1), contexts: [.server, .virtualHost], field: "directoryIndex",
             default: "index.html", help: "files tried, in order, for a directory"
         ) { c, args, _ in
             guard !args.contains(where: { $0.isEmpty || $0.utf8.contains(UInt8(ascii: "/")) }) else {
@@ -288,7 +293,7 @@ struct Directive: Sendable {
             c.directoryIndex = args
         },
         Directive(
-            "Autoindex", "on|off", contexts: [.server], field: "autoindex", .flag, { $0.autoindex = $1 }, default: "off",
+            "Autoindex", "on|off", contexts: [.server, .virtualHost, .location], field: "autoindex", .flag, { $0.autoindex = $1 }, default: "off",
             help: "HTML listing of a directory without an index (off: 404)"),
         Directive(
             "TypesConfig", "path|builtin", contexts: [.server], field: "typesConfig",
@@ -308,7 +313,7 @@ struct Directive: Sendable {
             ValueParser { v, _ in v.asciiLowercased == "off" ? nil : v }, { $0.defaultCharset = $1 }, default: "utf-8",
             help: "charset added to text types (and JSON, XML, SVG)"),
         Directive(
-            "ErrorDocument", "code /path", arity: .exactly(2), contexts: [.server], field: "errorDocuments",
+            "ErrorDocument", "code /path", arity: .exactly(2), contexts: [.server, .virtualHost, .location], field: "errorDocuments",
             default: .unset("none"), help: "a file under DocumentRoot served as the body of that error status; repeatable"
         ) { c, args, _ in
             guard let code = Int(args[0]), (400...599).contains(code) else {
@@ -320,10 +325,10 @@ struct Directive: Sendable {
             c.errorDocuments[code] = args[1]
         },
         Directive(
-            "HideDotfiles", "on|off", contexts: [.server], field: "hideDotfiles", .flag, { $0.hideDotfiles = $1 }, default: "on",
+            "HideDotfiles", "on|off", contexts: [.server, .virtualHost], field: "hideDotfiles", .flag, { $0.hideDotfiles = $1 }, default: "on",
             help: "404 for any path segment starting with a dot, except a leading /.well-known/, also reached through a symlink"),
         Directive(
-            "FollowSymlinks", "inside|on|off", contexts: [.server], field: "followSymlinks",
+            "FollowSymlinks", "inside|on|off", contexts: [.server, .virtualHost], field: "followSymlinks",
             ValueParser { v, _ in
                 guard let policy = SymlinkPolicy(rawValue: v.asciiLowercased) else {
                     throw DirectiveError.sentence("FollowSymlinks wants on, inside or off, got '\(v)'")
@@ -332,11 +337,11 @@ struct Directive: Sendable {
             }, { $0.followSymlinks = $1 }, default: "inside",
             help: "inside: follow a symlink only to a target inside DocumentRoot; on: always; off: never"),
         Directive(
-            "Precompressed", "on|off", contexts: [.server], field: "precompressed", .flag, { $0.precompressed = $1 },
+            "Precompressed", "on|off", contexts: [.server, .virtualHost], field: "precompressed", .flag, { $0.precompressed = $1 },
             default: "off",
             help: "serve x.br / x.gz beside x when accepted and not older than x"),
         Directive(
-            "CacheControl", "value|off", contexts: [.server], field: "cacheControl",
+            "CacheControl", "value|off", contexts: [.server, .virtualHost, .location], field: "cacheControl",
             ValueParser { v, _ in
                 if v.isEmpty || v.asciiLowercased == "off" { return nil }
                 guard v.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else {
@@ -380,7 +385,7 @@ struct Directive: Sendable {
             default: .unset("none"),
             help: "PID file, locked while httpd runs, written once it serves, removed on exit"),
         Directive(
-            "ErrorLog", "stderr|syslog|path", contexts: [.server], field: "errorLog",
+            "ErrorLog", "stderr|syslog|path", contexts: [.server, .virtualHost], field: "errorLog",
             ValueParser { v, reader in
                 switch v.asciiLowercased {
                 case "stderr": .stderr
@@ -390,7 +395,7 @@ struct Directive: Sendable {
             }, { $0.errorLog = $1 }, default: .unset("stderr in the foreground, syslog as a daemon"),
             help: "where error-log lines go"),
         Directive(
-            "AccessLog", "path [combined|common|combined_tls]|off", arity: .range(1...2), contexts: [.server],
+            "AccessLog", "path [combined|common|combined_tls]|off", arity: .range(1...2), contexts: [.server, .virtualHost],
             field: "accessLog", default: "off",
             help: "one line per response in Apache's Combined or Common Log Format (combined_tls: with TLS protocol and cipher)"
         ) { c, args, reader in
@@ -465,6 +470,87 @@ struct Directive: Sendable {
         Directive(
             "DrainDelay", "s", contexts: [.server], field: "drainDelay", .seconds, { $0.drainDelay = $1 }, default: "0",
             help: "after SIGTERM, keep serving this long while ReadyPath answers 503"),
+        Directive(
+            "ServerName", "name", arity: .one, contexts: [.server, .virtualHost], field: "serverName", default: .unset("none"),
+            help: "the site's name, matched against the request's Host (and the TLS SNI name)"
+        ) { c, args, _ in
+            c.serverName = try SiteSyntax.hostName(args[0], wildcard: false)
+        },
+        Directive(
+            "ServerAlias", "name|*.name ...", arity: .atLeast(1), contexts: [.virtualHost], field: "serverAliases",
+            default: .unset("none"), help: "more names of the site, exact or *.domain (any name under it); repeatable"
+        ) { c, args, _ in
+            c.serverAliases += try args.map { try SiteSyntax.hostName($0, wildcard: true) }
+        },
+        Directive(
+            "StrictHostCheck", "on|off", contexts: [.server], field: "strictHostCheck", .flag, { $0.strictHostCheck = $1 },
+            default: "off", help: "421 for a Host that names no site (off: the first <VirtualHost> answers, as Apache)"),
+        Directive(
+            "Header", "[always] set|append|add|unset NAME [value]", arity: .range(2...4),
+            contexts: [.server, .virtualHost, .location], field: "headers", default: .unset("none"),
+            help: "a response field for this site or location (always: on errors too); repeatable, outer blocks first"
+        ) { c, args, _ in
+            c.headers.append(try SiteSyntax.header(args))
+        },
+        Directive(
+            "Redirect", "[301|302|303|307|308] /prefix URL|/path", arity: .range(2...3), contexts: [.server, .virtualHost],
+            field: "redirects", default: .unset("none"),
+            help: "redirect a path and everything under it, keeping the rest of the path and the query; repeatable"
+        ) { c, args, _ in
+            c.redirects.append(try SiteSyntax.redirect(args))
+        },
+        Directive(
+            "TryFiles", "$uri $uri.html $uri/ ... [=404]", arity: .atLeast(1), contexts: [.server, .virtualHost],
+            field: "tryFiles", default: .unset("none"),
+            help: "paths tried in order for a request that names no file ($uri is the request path), then =CODE"
+        ) { c, args, _ in
+            c.tryFiles = try SiteSyntax.tryFiles(args)
+        },
+        Directive(
+            "FallbackFile", "/path|off", contexts: [.server, .virtualHost], field: "fallbackFile",
+            ValueParser { v, _ in
+                if v.asciiLowercased == "off" { return nil }
+                guard v.utf8.first == UInt8(ascii: "/"), v.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+                    throw DirectiveError.value("wants a path starting with / (or off), got '\(v)'")
+                }
+                return v
+            }, { $0.fallbackFile = $1 }, default: .unset("none"),
+            help: "single-page apps: this file (200) for GET/HEAD that match no file, accept HTML and name no extension"),
+        Directive(
+            "AuthType", "Basic|None", arity: .one, contexts: [.server, .virtualHost, .location], field: "authType",
+            default: .unset("none"), help: "Basic: a user name and password from AuthUserFile; None: no authentication"
+        ) { c, args, reader in
+            switch args[0].asciiLowercased {
+            case "basic":
+                c.authType = "Basic"
+                c.origins.authType = reader.location
+            case "none":
+                c.authType = nil
+                c.origins.authType = nil
+                c.origins.authNone = true
+            default: throw DirectiveError.value("wants Basic or None, got '\(args[0])'")
+            }
+        },
+        Directive(
+            "AuthName", "realm", arity: .one, contexts: [.server, .virtualHost, .location], field: "authName",
+            default: .unset("none"), help: "the realm the browser shows when it asks for a password"
+        ) { c, args, _ in
+            guard !args[0].isEmpty, args[0].utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
+                throw DirectiveError.value("wants a realm of printable characters, got '\(args[0])'")
+            }
+            c.authName = args[0]
+        },
+        Directive(
+            "AuthUserFile", "path", contexts: [.server, .virtualHost, .location], field: "authUserFile",
+            ValueParser<String?> { v, reader in try ValueParser<String>.filePath.parse(v, reader) }, { $0.authUserFile = $1 },
+            default: .unset("none"), help: "the htpasswd file (bcrypt, SHA-256/512 crypt, yescrypt; apr1 and SHA warned)"),
+        Directive(
+            "Require", "valid-user|user name...", arity: .atLeast(1), contexts: [.server, .virtualHost, .location],
+            field: "require", default: .unset("none"), help: "who may pass Basic authentication"
+        ) { c, args, reader in
+            c.require = try SiteSyntax.requirement(args)
+            c.origins.require = reader.location
+        },
     ]
 }
 
@@ -551,30 +637,36 @@ struct ConfigurationCheck: Sendable {
                 )
             }
         },
+        ConfigurationCheck(rule: "Basic authentication has its realm, user file and requirement") { c in
+            c.scopes.compactMap { scope in
+                if let at = scope.origins.authType, scope.auth == nil {
+                    return (at, "AuthType Basic needs AuthName, AuthUserFile and Require")
+                }
+                if let at = scope.origins.require, scope.authType == nil, !scope.origins.authNone {
+                    return (at, "Require needs AuthType Basic (and AuthName, AuthUserFile)")
+                }
+                return nil
+            }
+        },
+        ConfigurationCheck(rule: "no two sites share a name") { c in
+            var owner: [String: String] = [:]
+            var problems: [(location: String, message: String)] = []
+            for site in c.virtualHosts {
+                for name in [site.config.serverName].compactMap({ $0 }) + site.config.serverAliases {
+                    if let first = owner[name] {
+                        problems.append((site.location, "\(name) already names the <VirtualHost> at \(first)"))
+                    } else {
+                        owner[name] = site.location
+                    }
+                }
+            }
+            return problems
+        },
         ConfigurationCheck(rule: "RedirectToHTTPS on has an HTTPS address to redirect to") { c in
             guard c.redirectToHTTPS && !c.hasTLSListener else { return [] }
             return [(c.origins.redirectToHTTPS ?? "configuration", "RedirectToHTTPS on needs a Listen with tls")]
         },
     ]
-}
-
-/// A block directive (`<Name args> … </Name>`): the lines inside are read in its own context.
-/// None exists yet; `<VirtualHost>` and `<Location>` will be declared here.
-struct BlockDirective: Sendable {
-    /// The documented spelling; matched without regard to ASCII case.
-    let name: String
-    let arity: Arity
-    /// Where the block may appear.
-    let contexts: Set<DirectiveContext>
-    /// The context of the lines inside it.
-    let inner: DirectiveContext
-
-    /// The block called `word` (ASCII case-insensitive), if any.
-    static func named(_ word: String) -> BlockDirective? {
-        all.first { $0.name.asciiLowercased == word.asciiLowercased }
-    }
-
-    static let all: [BlockDirective] = []
 }
 
 // MARK: - Value parsers

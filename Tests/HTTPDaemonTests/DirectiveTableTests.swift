@@ -119,7 +119,7 @@ private func expectMatchesTheTable(_ documented: [Documented], _ source: String)
         let names = Directive.all.map { $0.name.lowercased() }
         #expect(Set(names).count == names.count)
         for d in Directive.all {
-            #expect(d.contexts == [.server], "\(d.name)")
+            #expect(d.contexts.first == .server || d.contexts == [.virtualHost], "\(d.name)")
             #expect(!d.help.isEmpty && !d.help.contains("\n"), "\(d.name)")
             #expect(!d.syntax.isEmpty, "\(d.name)")
         }
@@ -154,9 +154,12 @@ private func expectMatchesTheTable(_ documented: [Documented], _ source: String)
         for (i, d) in Directive.all.enumerated() {
             #expect(lines[3 * i] == "\(d.name) \(d.syntax)")
             #expect(lines[3 * i + 1] == "    \(d.help)")
-            #expect(lines[3 * i + 2] == "    takes \(d.arity.phrase); default: \(d.defaultValue.text); in: server config")
+            let contexts = d.contexts.map(\.description).joined(separator: ", ")
+            #expect(lines[3 * i + 2] == "    takes \(d.arity.phrase); default: \(d.defaultValue.text); in: \(contexts)")
         }
         #expect(listing.contains("\nErrorDocument code /path\n"))
-        #expect(listing.contains("    takes 1 to 2 arguments; default: off; in: server config"))
+        #expect(listing.contains("    takes 1 to 2 arguments; default: off; in: server config, <VirtualHost>"))
+        #expect(listing.contains("\nServerAlias name|*.name ...\n"))
+        #expect(listing.contains("    takes 2 to 4 arguments; default: none; in: server config, <VirtualHost>, <Location>"))
     }
 }
