@@ -1,8 +1,8 @@
 // swift-tools-version: 6.0
 // httpd: a small stand-alone HTTP/1.1 daemon on libevent (see README.md).
 // The targets are layers; a dependency may only point down this list (README: Architecture):
-//   httpd → Daemon → Server → TLS → IO, Files → Config → HTTPCore → Support;  IO → CLibevent, TLS → COpenSSL
-//   (the only C users, each of one C library).
+//   httpd → Daemon → Server → TLS → IO, Files, Auth → Config → HTTPCore → Support;  IO → CLibevent, TLS → COpenSSL
+//   (the only C users, each of one C library). Auth reaches libcrypt through dlopen, not as a C target.
 import PackageDescription
 
 /// Every Swift target: Swift 6 mode, and imports are internal unless written `public import`,
@@ -64,6 +64,9 @@ let package = Package(
         .target(name: "Config", dependencies: ["HTTPCore", "Support"], swiftSettings: strict),
         // Blocking file-system work: O_PATH resolution, open files and their metadata, the open-file cache.
         .target(name: "Files", dependencies: ["HTTPCore", "Config", "Support"], swiftSettings: strict),
+        // HTTP Basic authentication: credentials, htpasswd files and their hashes, the credential cache, the
+        // failure tracker. libcrypt (bcrypt, SHA-crypt, yescrypt, DES) is opened with dlopen on first use, not linked.
+        .target(name: "Auth", dependencies: ["Support"], swiftSettings: strict),
         // OpenSSL 3 (Debian's libssl-dev headers), through a shim header; imported only by TLS. Not linked:
         // a stub per function jumps through a table filled by dlopen when TLS is first configured, so a
         // server without TLS never maps OpenSSL (README: Architecture).
@@ -74,7 +77,7 @@ let package = Package(
         // transport. The only target that imports COpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL", "IO", "Config", "Support"], swiftSettings: strict),
         // Connections (over a Transport), routing, the worker pool, logs, statistics, status pages.
-        .target(name: "Server", dependencies: ["IO", "TLS", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict),
+        .target(name: "Server", dependencies: ["IO", "TLS", "Files", "Auth", "HTTPCore", "Config", "Support"], swiftSettings: strict),
         // The process: start-up order, daemonizing, PID file, privileges, signals, inetd mode.
         .target(
             name: "Daemon", dependencies: ["Server", "TLS", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict
@@ -84,8 +87,9 @@ let package = Package(
             name: "httpd", dependencies: ["Daemon", "Config", "Support"], swiftSettings: strict, linkerSettings: releaseLink),
         .testTarget(
             name: "HTTPDaemonTests",
-            dependencies: ["Support", "HTTPCore", "Config", "Files", "IO", "TLS", "Server", "Daemon"],
-            // Test-only certificates and keys, read from their path (Fixtures/tls/make.sh makes them).
+            dependencies: ["Support", "HTTPCore", "Config", "Files", "Auth", "IO", "TLS", "Server", "Daemon"],
+            // Test-only certificates and keys (Fixtures/tls/make.sh makes them) and htpasswd files
+            // (Fixtures/auth/README.md), read from their path.
             exclude: ["Fixtures"],
             swiftSettings: strict
         ),

@@ -25,6 +25,9 @@ need_pytest() {
 case "${1:-build}" in
   test) need_pytest; want curl; want wrk; want prometheus; want prometheus-apache-exporter; want xinetd; want goaccess; want logrotate
         want testssl.sh; want sslscan
+        # Basic auth: htpasswd, to make password files (the unit fixtures came from it; libcrypt1, which verifies bcrypt,
+        # SHA-crypt and yescrypt through dlopen, is a protected package on Debian: always there)
+        want apache2-utils
         # The status page's charts, drawn by a real browser (headless; as root it runs with --no-sandbox).
         want chromium ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl

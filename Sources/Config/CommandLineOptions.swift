@@ -1,9 +1,11 @@
-// The command line: `httpd [-f FILE] [-F] [-i] [-c "Directive value"]... [-s stop|reload|reopen] [-t] [-L] [-v] [-h]`.
+// The command line: `httpd [-f FILE] [-F] [-i] [-c "Directive value"]... [-s stop|reload|reopen] [-t] [-S] [-L] [-v] [-h]`.
 
 /// What the command line asks for.
 public struct CommandLineOptions: Sendable, Equatable {
     public enum Action: Sendable, Equatable {
         case serve, checkConfig, version, help
+        /// `-S` (or `-t -v`): check the configuration and list the sites, their names, addresses and roots.
+        case listSites
         /// `-L`: list the directives httpd.conf knows.
         case listDirectives
         /// `-s stop|reload|reopen`: signal the running daemon.
@@ -32,6 +34,7 @@ public struct CommandLineOptions: Sendable, Equatable {
           -s stop|reload|reopen   signal the daemon named by the configuration's PidFile
           -i, --inetd             inetd mode: serve the connected socket on fd 0, then exit
           -t, --check-config      check the configuration and exit (0 valid, 1 not)
+          -S, -t -v               check the configuration, list the sites (names, addresses, roots) and exit
           -L                      list the configuration directives and exit
           -v, --version           print the version and exit
           -h, --help              print this help and exit
@@ -64,9 +67,10 @@ public struct CommandLineOptions: Sendable, Equatable {
                     return .failure(UsageError("-s takes stop, reload or reopen, not '\(v)'"))
                 }
                 o.action = .signal(v)
-            case "-t", "--check-config": o.action = .checkConfig
+            case "-t", "--check-config": o.action = o.action == .version ? .listSites : .checkConfig
+            case "-S": o.action = .listSites
             case "-L": o.action = .listDirectives
-            case "-v", "--version": o.action = .version
+            case "-v", "--version": o.action = o.action == .checkConfig ? .listSites : .version
             case "-h", "--help": o.action = .help
             default:
                 if a.hasPrefix("-f") && a.count > 2 {

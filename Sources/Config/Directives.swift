@@ -395,7 +395,7 @@ struct Directive: Sendable {
             }, { $0.errorLog = $1 }, default: .unset("stderr in the foreground, syslog as a daemon"),
             help: "where error-log lines go"),
         Directive(
-            "AccessLog", "path [combined|common|combined_tls]|off", arity: .range(1...2), contexts: [.server, .virtualHost],
+            "AccessLog", "path [combined|common|combined_tls|vhost_combined]|off", arity: .range(1...2), contexts: [.server, .virtualHost],
             field: "accessLog", default: "off",
             help: "one line per response in Apache's Combined or Common Log Format (combined_tls: with TLS protocol and cipher)"
         ) { c, args, reader in
@@ -408,7 +408,7 @@ struct Directive: Sendable {
             if args.count == 2 {
                 guard let f = AccessLogFormat(rawValue: args[1].asciiLowercased) else {
                     throw DirectiveError.sentence(
-                        "AccessLog format must be common, combined or combined_tls, got '\(args[1])'")
+                        "AccessLog format must be common, combined, combined_tls or vhost_combined, got '\(args[1])'")
                 }
                 format = f
             }

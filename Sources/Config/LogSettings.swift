@@ -42,4 +42,6 @@ public enum AccessLogFormat: String, Sendable {
     case combined
     /// Combined, then the TLS protocol and cipher (`"%{SSL_PROTOCOL}x" "%{SSL_CIPHER}x"`; `-` on plain connections).
     case combinedTLS = "combined_tls"
+    /// Apache's vhost_combined: `site:port ` then Combined, for one log shared by several sites.
+    case vhostCombined = "vhost_combined"
 }

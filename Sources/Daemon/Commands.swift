@@ -38,6 +38,11 @@ public enum Commands {
             settings = s
         }
         if options.action == .checkConfig { return checkConfig(settings, options: options) }
+        if options.action == .listSites {
+            let status = checkConfig(settings, options: options)
+            if status == 0 { print(siteListing(settings), terminator: "") }
+            return status
+        }
         if options.inetd { return Startup.serveInetd(settings, options: options, socketOnStdio: quiet) }
         return Startup.serve(settings, options: options)
     }
@@ -72,8 +77,41 @@ public enum Commands {
             }
         }
         if failed { return 1 }
+        for warning in settings.cleartextPasswordWarnings { printToStderr("httpd: warning: \(warning)") }
         print("\(options.configFile): Syntax OK")
         return 0
+    }
+
+    /// `httpd -S`: each listener with the sites answering on it (the first answers unknown names, or 421 with
+    /// StrictHostCheck), then each site with its names, root, locations, logs and where it was configured.
+    static func siteListing(_ settings: ServerSettings) -> String {
+        var out = "Sites by listener\(settings.config.strictHostCheck ? " (StrictHostCheck on: unknown names get 421)" : ""):\n"
+        for (address, group) in settings.groups {
+            out += "  \(address.url)\n"
+            for (n, i) in group.sites.enumerated() {
+                let site = settings.sites[i]
+                let names = ([site.config.serverName].compactMap { $0 } + site.aliases).joined(separator: " ")
+                out += "    \(n == 0 ? "default " : "        ")\(site.name)\(names.isEmpty || names == site.name ? "" : " (\(names))")\n"
+            }
+        }
+        out += "Sites:\n"
+        for site in settings.sites where site.index > 0 || settings.sites.count == 1 {
+            out += "  \(site.name)  \(site.location ?? "main server")\n"
+            if !site.aliases.isEmpty { out += "    aliases: \(site.aliases.joined(separator: " "))\n" }
+            out += "    root: \(site.root)\n"
+            if let log = site.config.accessLog { out += "    access log: \(log.path) \(log.format.rawValue)\n" }
+            for location in site.config.locations {
+                var what: [String] = []
+                if let auth = location.config.auth { what.append("auth \"\(auth.realm)\" \(auth.userFile)") }
+                if !location.config.headers.isEmpty { what.append("\(location.config.headers.count) header rule(s)") }
+                out += "    location \(location.prefix)  \(location.location)\(what.isEmpty ? "" : ": " + what.joined(separator: ", "))\n"
+            }
+            if site.scope.auth != nil { out += "    auth: \"\(site.scope.auth!.realm)\" \(site.scope.auth!.userFile)\n" }
+            if !site.redirects.isEmpty { out += "    redirects: \(site.redirects.count)\n" }
+            if !site.tryFiles.isEmpty { out += "    TryFiles: \(site.tryFiles.count) entries\n" }
+            if let fallback = site.fallbackFile { out += "    FallbackFile: \(fallback)\n" }
+        }
+        return out
     }
 
     /// `httpd -s stop|reload|reopen`: signals the daemon named by the configuration's PID file.

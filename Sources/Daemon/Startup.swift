@@ -253,6 +253,11 @@ public enum Startup {
             .notice,
             "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers"
         )
+        if settings.sites.count > 1 {
+            errorLog.log(
+                .notice, "sites: " + settings.sites.dropFirst().map { "\($0.name) (\($0.root))" }.joined(separator: ", "))
+        }
+        for warning in settings.cleartextPasswordWarnings { errorLog.log(.warn, warning) }
     }
 
     /// The certificates served and what their checks found (a start serves despite problems; `-t` fails on them).

@@ -8,23 +8,27 @@ import Support
 /// names (NFC and NFD, U+212A and `K`), which are different files on disk, never share an entry.
 public struct PathKey: Hashable, Sendable {
     public let path: String
+    /// The site the path is under (each site has its own root): 0 for the main server.
+    public let site: Int
 
-    public init(_ path: String) {
+    public init(_ path: String, site: Int = 0) {
         var path = path
         path.makeContiguousUTF8()
         self.path = path
+        self.site = site
     }
 
-    public static func == (a: PathKey, b: PathKey) -> Bool { sameBytes(a.path, b.path) }
+    public static func == (a: PathKey, b: PathKey) -> Bool { a.site == b.site && sameBytes(a.path, b.path) }
 
     public func hash(into hasher: inout Hasher) {
+        hasher.combine(site)
         hasher.combine(path.utf8.count)
         // Contiguous since init, so this never falls back to the Character-based String hash.
         _ = path.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
 
-/// Path → recently looked-up file or listing (keys compare as bytes).
+/// Site and path → recently looked-up file or listing (paths compare as bytes).
 public struct FileCache {
     public private(set) var entries: [PathKey: (result: LookupResult, checked: Double)] = [:]
     let validity: Double
@@ -36,8 +40,8 @@ public struct FileCache {
     }
 
     /// The cached result for `path` if it was checked less than `validity` seconds ago.
-    public func get(_ path: String, now: Double) -> LookupResult? {
-        guard validity > 0, let e = entries[PathKey(path)], now - e.checked < validity else { return nil }
+    public func get(_ path: String, site: Int = 0, now: Double) -> LookupResult? {
+        guard validity > 0, let e = entries[PathKey(path, site: site)], now - e.checked < validity else { return nil }
         return e.result
     }
 
@@ -49,13 +53,13 @@ public struct FileCache {
 
     /// Remembers a fresh lookup when it found a file or made a listing (failures and redirects are
     /// not kept: they are cheap to find again, and a file created where a 404 was is served at once).
-    public mutating func put(_ path: String, _ result: LookupResult, now: Double) {
+    public mutating func put(_ path: String, site: Int = 0, _ result: LookupResult, now: Double) {
         switch result {
         case .file, .listing: break
         case .directoryRedirect, .failure: return
         }
         guard validity > 0, capacity > 0 else { return }
-        let key = PathKey(path)
+        let key = PathKey(path, site: site)
         if entries.count >= capacity && entries[key] == nil {
             prune(now: now)
             if entries.count >= capacity, let victim = entries.min(by: { $0.value.checked < $1.value.checked })?.key {

@@ -13,7 +13,9 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
     public static let movedPermanently = HTTPStatus(301)
     public static let notModified = HTTPStatus(304)
     public static let permanentRedirect = HTTPStatus(308)
+    public static let found = HTTPStatus(302)
     public static let badRequest = HTTPStatus(400)
+    public static let unauthorized = HTTPStatus(401)
     public static let forbidden = HTTPStatus(403)
     public static let notFound = HTTPStatus(404)
     public static let methodNotAllowed = HTTPStatus(405)
@@ -23,6 +25,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
     public static let uriTooLong = HTTPStatus(414)
     public static let rangeNotSatisfiable = HTTPStatus(416)
     public static let expectationFailed = HTTPStatus(417)
+    public static let misdirectedRequest = HTTPStatus(421)
     public static let requestHeaderFieldsTooLarge = HTTPStatus(431)
     public static let internalServerError = HTTPStatus(500)
     public static let notImplemented = HTTPStatus(501)
@@ -38,9 +41,12 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
         case 206: "Partial Content"
         case 301: "Moved Permanently"
         case 302: "Found"
+        case 303: "See Other"
         case 304: "Not Modified"
+        case 307: "Temporary Redirect"
         case 308: "Permanent Redirect"
         case 400: "Bad Request"
+        case 401: "Unauthorized"
         case 403: "Forbidden"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
@@ -51,6 +57,7 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
         case 414: "URI Too Long"
         case 416: "Range Not Satisfiable"
         case 417: "Expectation Failed"
+        case 421: "Misdirected Request"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 501: "Not Implemented"

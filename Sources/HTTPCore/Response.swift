@@ -42,7 +42,7 @@ public struct Response: Sendable {
     }
 
     /// Errors after which the request was understood and its framing is known, so the connection stays usable.
-    public static let keepsConnection: Set<Int> = [403, 404, 405, 412, 416, 501]
+    public static let keepsConnection: Set<Int> = [401, 403, 404, 405, 412, 416, 421, 501]
 
     /// A response with a short HTML body explaining `status` (used when no ErrorDocument applies).
     public static func error(_ status: HTTPStatus, sendsBody: Bool = true, extraHeaders: [(String, String)] = []) -> Response {

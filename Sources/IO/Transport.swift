@@ -89,10 +89,13 @@ public struct TransportSecurity: Sendable, Equatable {
     public var version: String
     /// OpenSSL's cipher name (`TLS_AES_128_GCM_SHA256`, `ECDHE-ECDSA-AES128-GCM-SHA256`).
     public var cipher: String
+    /// The name the client asked for with SNI, if any (as sent: the server lowercases it to compare).
+    public var serverName: String?
 
-    public init(version: String, cipher: String) {
+    public init(version: String, cipher: String, serverName: String? = nil) {
         self.version = version
         self.cipher = cipher
+        self.serverName = serverName
     }
 }
 

@@ -21,11 +21,17 @@ public struct AccessLogEntry: Sendable {
     public var tlsProtocol: String?
     /// The connection's cipher (`TLS_AES_128_GCM_SHA256`), or nil on a plain connection (logged as `-`).
     public var tlsCipher: String?
+    /// The user Basic authentication let through (`%u`), or nil (logged as `-`).
+    public var user: String?
+    /// The site's name and the port the request came in on (`%v:%p`, vhost_combined only).
+    public var site: String = ""
+    public var port: Int = 0
 
     public init(
         client: String, requestLine: String?, status: Int, bodyBytes: Int, referer: String?, userAgent: String?,
-        tlsProtocol: String? = nil, tlsCipher: String? = nil
+        tlsProtocol: String? = nil, tlsCipher: String? = nil, user: String? = nil
     ) {
+        self.user = user
         self.client = client
         self.requestLine = requestLine
         self.status = status
@@ -40,8 +46,17 @@ public struct AccessLogEntry: Sendable {
 extension AccessLogFormat {
     /// The log line (with its newline) for `entry` at `time` (`25/Nov/2026:14:17:56 +0000`).
     public func line(_ entry: AccessLogEntry, time: String) -> String {
-        var s = entry.client
-        s += " - - ["
+        var s = ""
+        if self == .vhostCombined {
+            s += Self.escape(entry.site)
+            s += ":"
+            s += String(entry.port)
+            s += " "
+        }
+        s += entry.client
+        s += " - "
+        s += entry.user.map(Self.escape) ?? "-"
+        s += " ["
         s += time
         s += "] \""
         s += entry.requestLine.map(Self.escape) ?? "-"

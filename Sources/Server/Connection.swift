@@ -3,6 +3,7 @@
 // Decisions are made by pure units (parser, Request, Router, StaticResponder, ConnectionPolicy); this
 // file sequences them and does the I/O, through a Transport, a ConnectionHost and its clock only.
 
+import Auth
 import Config
 import Files
 import HTTPCore
@@ -35,8 +36,14 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// Why a lookup was started.
     enum Purpose {
         case serve(path: String)
+        /// One of `TryFiles`' paths for the request's `path` (those left wait in `tries`).
+        case tryFile(path: String)
+        /// `FallbackFile` for the request's `path`, which named no file.
+        case fallback(path: String)
         /// Serve an ErrorDocument in place of this default error response.
         case errorDocument(Response)
+        /// A password check for the request's `path` (the answer comes through `passwordChecked`).
+        case authenticate(path: String, realm: String)
     }
 
     /// A response queued on the transport and not yet finished.
@@ -47,6 +54,8 @@ final class Connection: TransportDelegate, DeadlineOwner {
         var logEntry: AccessLogEntry?
         /// The open file whose regions are queued, kept open until the response ends.
         var file: FileResource?
+        /// The site it answered for (0: the main server, and the monitoring endpoints).
+        var site: Int
     }
 
     /// How long a lingering close waits for the client to close (nginx's lingering_time is 30 s; 2 s
@@ -82,6 +91,10 @@ final class Connection: TransportDelegate, DeadlineOwner {
     var skipAccessLog = false
     /// The client's address, read once when the connection was accepted.
     let peer: PeerAddress
+    /// The `Listen` address it came in on (nil: an inherited socket): which sites answer on it.
+    let listenAddress: ListenAddress?
+    /// The wait before a 401 after repeated failures from this address (made when first needed).
+    var authDelay: (any DeadlineTimer)?
     /// When the head now being read began (its deadline counts from here), on the clock's scale.
     private(set) var headStarted = 0.0
     /// Its neighbours in the host's HeadQueue (heads begun just before and just after its own); not
@@ -96,9 +109,13 @@ final class Connection: TransportDelegate, DeadlineOwner {
     var config: Configuration { active.settings.config }
 
     /// A connection over `transport`; nil when the clock has no deadline queue (the caller closes the transport).
-    init?(id: UInt64, host: any ConnectionHost, clock: any ConnectionClock, transport: any Transport, peer: PeerAddress) {
+    init?(
+        id: UInt64, host: any ConnectionHost, clock: any ConnectionClock, transport: any Transport, peer: PeerAddress,
+        listenAddress: ListenAddress? = nil
+    ) {
         self.id = id
         self.peer = peer
+        self.listenAddress = listenAddress
         self.host = host
         self.clock = clock
         self.transport = transport
@@ -166,6 +183,26 @@ final class Connection: TransportDelegate, DeadlineOwner {
     var failedHead: RequestHead? {
         unsafeAddress { UnsafePointer(current).pointer(to: \.failedHead)! }
         unsafeMutableAddress { current.pointer(to: \.failedHead)! }
+    }
+
+    var site: SiteSettings? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.site)! }
+        unsafeMutableAddress { current.pointer(to: \.site)! }
+    }
+
+    var scope: ScopeSettings? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.scope)! }
+        unsafeMutableAddress { current.pointer(to: \.scope)! }
+    }
+
+    var user: String? {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.user)! }
+        unsafeMutableAddress { current.pointer(to: \.user)! }
+    }
+
+    var tries: ArraySlice<String> {
+        unsafeAddress { UnsafePointer(current).pointer(to: \.tries)! }
+        unsafeMutableAddress { current.pointer(to: \.tries)! }
     }
 
     /// Begins reading the first request under the head deadline (and the settings in force now).
@@ -281,7 +318,20 @@ final class Connection: TransportDelegate, DeadlineOwner {
             send(Router.plainHTTPOnTLSPort(request, isHead: request.method == .head))
             return
         }
-        var route = Router.route(request, hideDotfiles: config.hideDotfiles, monitoring: active.settings.monitoring)
+        let (chosen, misdirected) = chooseSite(request)
+        var route = Router.route(request, hideDotfiles: chosen.config.hideDotfiles, monitoring: active.settings.monitoring)
+        switch route {
+        case .health, .ready, .status:
+            // Monitoring endpoints are the server's, whatever the Host: a load balancer names none of the sites.
+            break
+        default:
+            site = chosen
+            if let misdirected {
+                route = .error(misdirected)
+            } else if case .file(let path) = route {
+                route = siteRoute(chosen, request, path)
+            }
+        }
         if let port = active.settings.httpsRedirectPort, transport.security == nil,
             let redirect = Router.httpsRedirect(request, route: route, httpsPort: port)
         {
@@ -339,6 +389,56 @@ final class Connection: TransportDelegate, DeadlineOwner {
 
     // MARK: Deciding
 
+    /// The site for `request` on this connection's listener: by its Host (exact names, then wildcards), else
+    /// the listener's first site, or 421 with `StrictHostCheck on`; 421 too when the Host names another site
+    /// than the TLS server name (RFC 9110 §7.4). The site returned with an error still answers it.
+    func chooseSite(_ request: Request) -> (SiteSettings, RequestError?) {
+        let settings = active.settings
+        if settings.sites.count == 1 { return (settings.sites[0], nil) }
+        let group = settings.group(for: listenAddress)
+        let byHost = request.host.isEmpty ? nil : group.site(named: request.host)
+        if let sni = transport.security?.serverName {
+            let bySNI = group.site(named: sni) ?? group.fallback
+            let index = byHost ?? (request.host.isEmpty ? bySNI : (config.strictHostCheck ? nil : group.fallback))
+            guard index == bySNI else {
+                return (
+                    settings.sites[bySNI],
+                    RequestError(.misdirectedRequest, "Host \(request.host) is not the site of the TLS server name \(sni)")
+                )
+            }
+            return (settings.sites[bySNI], nil)
+        }
+        if let byHost { return (settings.sites[byHost], nil) }
+        guard !config.strictHostCheck else {
+            let name = request.host.isEmpty ? "no Host" : "Host \(request.host)"
+            return (settings.sites[group.fallback], RequestError(.misdirectedRequest, "\(name) names no site (StrictHostCheck)"))
+        }
+        return (settings.sites[group.fallback], nil)
+    }
+
+    /// A file route within `site`: its scope (the longest `<Location>`), then its `Redirect` rules, before
+    /// any file-system work.
+    func siteRoute(_ site: SiteSettings, _ request: Request, _ path: String) -> Route {
+        scope = site.scope(for: path)
+        if !site.redirects.isEmpty, let (status, location) = Redirects.match(site.redirects, path: path, query: request.query) {
+            return .respond(Redirects.response(status: status, location: location, isHead: request.method == .head))
+        }
+        return .file(path)
+    }
+
+    /// Serves `path` once it may be: `TryFiles`' paths in order when the site has them, else the path itself.
+    func serveFile(_ path: String) {
+        if let site, !site.tryFiles.isEmpty {
+            var candidates = TryFiles.candidates(site.tryFiles, path: path)[...]
+            if let first = candidates.popFirst() {
+                tries = candidates
+                lookup(first, .tryFile(path: path))
+                return
+            }
+        }
+        lookup(path, .serve(path: path))
+    }
+
     func perform(_ route: Route) {
         switch route {
         case .error(let error):
@@ -346,7 +446,11 @@ final class Connection: TransportDelegate, DeadlineOwner {
         case .respond(let response):
             send(response)
         case .file(let path):
-            lookup(path, .serve(path: path))
+            if let auth = scope?.auth, user == nil {
+                authenticate(auth, path: path)
+                return
+            }
+            serveFile(path)
         case .health:
             skipAccessLog = !config.logHealth
             send(plain(.ok, "ok\n"))
@@ -365,6 +469,84 @@ final class Connection: TransportDelegate, DeadlineOwner {
                     status: .ok, headers: [("Content-Type", type), ("Cache-Control", "no-store")],
                     body: [.bytes(Array(body.utf8))], sendsBody: request?.method != .head))
         }
+    }
+
+    // MARK: Basic authentication
+
+    /// Checks the request's credentials for `auth` (RFC 7617): none or another scheme gets 401 with the
+    /// challenge, malformed ones 400; a password is checked by the host (its cache of recent successes, or a
+    /// worker: hashing is slow on purpose), and the answer arrives through `passwordChecked`.
+    func authenticate(_ auth: AuthSettings, path: String) {
+        guard let value = request?.head.field("authorization") else {
+            challenge(auth.realm, "no credentials for \(auth.realm)", logged: false)
+            return
+        }
+        switch BasicCredentials(fieldValue: value.utf8) {
+        case .otherScheme:
+            challenge(auth.realm, "Authorization is not Basic", logged: false)
+        case .malformed(let reason):
+            fail(RequestError(.badRequest, "Authorization: \(reason)"))
+        case .credentials(let name, let password):
+            purpose = .authenticate(path: path, realm: auth.realm)
+            switch host.checkPassword(user: name, password: password, auth: auth, peer: peer, for: id) {
+            case .now(let check):
+                passwordChecked(check)
+            case .pending:
+                state = .waitingForFile
+                transport.disableReading()
+            case .busy(let queued):
+                purpose = nil
+                fail(
+                    RequestError(
+                        .serviceUnavailable, "worker queue full (\(queued) jobs waiting)", headers: [("Retry-After", "1")]))
+            }
+        }
+    }
+
+    /// The verdict on the credentials: the file is served, or 401 (after the delay the host asks for).
+    func passwordChecked(_ check: PasswordCheck) {
+        guard case .authenticate(let path, let realm) = purpose, state != .closed else { return }
+        purpose = nil
+        if check.fileUnreadable {
+            fail(RequestError(.internalServerError, check.reason))
+            resume()
+            return
+        }
+        if check.passed {
+            user = check.user
+            serveFile(path)
+            resume()
+            return
+        }
+        let why = "user \(LogText.escape(check.user, quotes: true)): \(check.reason)"
+        guard check.delay > 0 else {
+            challenge(realm, why, logged: true)
+            resume()
+            return
+        }
+        if authDelay == nil { authDelay = clock.makeTimer { [unowned self] in self.delayedChallenge() } }
+        purpose = .authenticate(path: "", realm: realm)
+        pendingChallenge = why
+        state = .waitingForFile
+        transport.disableReading()
+        authDelay?.schedule(after: check.delay)
+    }
+
+    /// The reason of a 401 held back by `authDelay`.
+    var pendingChallenge = ""
+
+    func delayedChallenge() {
+        guard case .authenticate(_, let realm) = purpose, state != .closed else { return }
+        purpose = nil
+        challenge(realm, pendingChallenge + " (answered after a delay: repeated failures)", logged: true)
+        resume()
+    }
+
+    /// 401 with `WWW-Authenticate` for `realm` (through ErrorDocument 401 when there is one). A failed password
+    /// is logged at warn, a request that brought none only as its 401 at info.
+    func challenge(_ realm: String, _ why: String, logged: Bool) {
+        if logged { host.log(.warn, site: site?.index ?? 0, "[client \(peer)] authentication failed: \(why)") }
+        fail(RequestError(.unauthorized, why, headers: [("WWW-Authenticate", Challenge.basic(realm: realm))]))
     }
 
     /// A small text/plain answer that must never be cached (health and readiness).
@@ -388,7 +570,10 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// Looks a path up: answered at once by the host (open-file cache, inline lookup) or later by a worker.
     func lookup(_ path: String, _ purpose: Purpose) {
         self.purpose = purpose
-        switch host.lookup(path, under: active, for: id) {
+        let site = self.site ?? active.settings.sites[0]
+        var scope = self.scope ?? site.scope
+        if case .errorDocument = purpose { scope = site.scope }
+        switch host.lookup(path, under: active, scope: scope, site: site.index, for: id) {
         case .now(let result):
             lookupFinished(result)
         case .pending:
@@ -413,24 +598,31 @@ final class Connection: TransportDelegate, DeadlineOwner {
         self.purpose = nil
         switch purpose {
         case .serve(let path):
-            guard let request else { return }
+            if case .failure(let status, let why) = result, status == .notFound {
+                notFound(path, why)
+            } else {
+                answer(result, path: path)
+            }
+        case .tryFile(let path):
             switch result {
-            case .file(let resource):
-                let settings = active.settings.staticSettings
-                if StaticResponder.isPlain(request, resource.metadata, settings) {
-                    send(StaticResponder.plain(request, resource.metadata, renderedFields: plainFields(resource)), file: resource)
-                    break
-                }
-                switch StaticResponder.respond(request, resource.metadata, settings) {
-                case .success(let response): send(response, file: resource)
-                case .failure(let error): fail(error)
-                }
+            case .failure(let status, _) where status == .notFound:
+                tryNext(path, result)
+                return
             case .directoryRedirect:
-                send(StaticResponder.directoryRedirect(request, decodedPath: path))
-            case .listing(let html):
-                send(StaticResponder.listing(request, html))
-            case .failure(let status, let why):
-                fail(RequestError(status, why))
+                // `$uri` names a folder: a later `$uri/` serves its index without a redirect.
+                if !tries.isEmpty {
+                    tryNext(path, result)
+                    return
+                }
+                answer(result, path: path)
+            default:
+                answer(result, path: path)
+            }
+        case .fallback(let path):
+            if case .file = result {
+                answer(result, path: path)
+            } else {
+                fail(RequestError(.notFound, "\(path) not found, nor FallbackFile \(site?.fallbackFile ?? "")"))
             }
         case .errorDocument(var response):
             if case .file(let resource) = result {
@@ -443,18 +635,73 @@ final class Connection: TransportDelegate, DeadlineOwner {
             } else {
                 send(response)
             }
+        case .authenticate:
+            return
         }
         resume()
+    }
+
+    /// The next of `TryFiles`' paths, or once none is left its `=CODE` (else the last answer, a 404 or the
+    /// folder's redirect), then `FallbackFile`.
+    func tryNext(_ path: String, _ last: LookupResult) {
+        if let next = tries.popFirst() {
+            lookup(next, .tryFile(path: path))
+            return
+        }
+        let final = site.flatMap { TryFiles.finalStatus($0.tryFiles) }
+        if case .directoryRedirect = last, final == nil {
+            answer(last, path: path)
+        } else if let final, final != 404 {
+            fail(RequestError(HTTPStatus(final), "TryFiles: nothing found for \(path)"))
+        } else {
+            notFound(path, "TryFiles: nothing found for \(path)")
+        }
+        resume()
+    }
+
+    /// No file for `path`: `FallbackFile` when it applies (GET or HEAD accepting HTML, no extension), else 404.
+    func notFound(_ path: String, _ why: String) {
+        if let fallback = site?.fallbackFile, let request,
+            TryFiles.fallbackApplies(method: request.method, path: path, accept: request.head.field("accept"))
+        {
+            lookup(fallback, .fallback(path: path))
+            return
+        }
+        fail(RequestError(.notFound, why))
+    }
+
+    /// The response for what a lookup found for the request's `path`.
+    func answer(_ result: LookupResult, path: String) {
+        guard let request else { return }
+        switch result {
+        case .file(let resource):
+            let settings = (scope ?? site?.scope ?? active.settings.sites[0].scope).staticSettings
+            if StaticResponder.isPlain(request, resource.metadata, settings) {
+                send(StaticResponder.plain(request, resource.metadata, renderedFields: plainFields(resource)), file: resource)
+                break
+            }
+            switch StaticResponder.respond(request, resource.metadata, settings) {
+            case .success(let response): send(response, file: resource)
+            case .failure(let error): fail(error)
+            }
+        case .directoryRedirect:
+            send(StaticResponder.directoryRedirect(request, decodedPath: path))
+        case .listing(let html):
+            send(StaticResponder.listing(request, html))
+        case .failure(let status, let why):
+            fail(RequestError(status, why))
+        }
     }
 
     /// Answers with an error status (through its ErrorDocument when one is configured).
     func fail(_ error: RequestError, head: RequestHead? = nil, forceClose: Bool = false) {
         host.log(
-            ConnectionPolicy.logLevel(for: error.status),
+            ConnectionPolicy.logLevel(for: error.status), site: exchange?.pointee.site?.index ?? 0,
             "[client \(peer)] \(error.status.code) \(requestLine(head)): \(error.reason)")
         let isHead = (request?.method ?? head.map { HTTPMethod($0.method) }) == .head
         let response = Response.rendering(error, isHead: isHead, forceClose: forceClose)
-        if let document = ConnectionPolicy.errorDocument(for: error.status, in: config.errorDocuments) {
+        let documents = (exchange?.pointee.scope ?? exchange?.pointee.site?.scope)?.errorDocuments ?? config.errorDocuments
+        if let document = ConnectionPolicy.errorDocument(for: error.status, in: documents) {
             lookup(document, .errorDocument(response))
             return
         }
@@ -469,12 +716,13 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// The Server line, fields and Content-Length of `resource`'s plain 200 under the settings in force,
     /// rendered on first use and kept with the open file.
     func plainFields(_ resource: FileResource) -> [UInt8] {
-        if let rendered = resource.renderedFields, rendered.settings === active { return rendered.bytes }
+        let scope = self.scope ?? site?.scope ?? active.settings.sites[0].scope
+        if let rendered = resource.renderedFields, rendered.settings === scope { return rendered.bytes }
         let info = resource.metadata.info
-        let bytes = Response.renderFields(
-            server: active.settings.serverHeader,
-            headers: StaticResponder.fields(info, active.settings.staticSettings, vary: false), contentLength: info.size)
-        resource.renderedFields = (active, bytes)
+        var fields = StaticResponder.fields(info, scope.staticSettings, vary: false)
+        HeaderRules.apply(scope.headers, to: &fields, status: 200)
+        let bytes = Response.renderFields(server: active.settings.serverHeader, headers: fields, contentLength: info.size)
+        resource.renderedFields = (scope, bytes)
         return bytes
     }
 
@@ -482,6 +730,10 @@ final class Connection: TransportDelegate, DeadlineOwner {
 
     /// Queues the head and body (file regions read from `file`) and waits for them to drain.
     func send(_ response: Response, file: FileResource? = nil) {
+        var response = response
+        if response.renderedFields == nil, let rules = scope?.headers, !rules.isEmpty {
+            HeaderRules.apply(rules, to: &response.headers, status: response.status.code)
+        }
         requestsServed += 1
         let keepAlive = ConnectionPolicy.keepAlive(
             enabled: config.keepAlive, requestWants: request?.wantsKeepAlive ?? false,
@@ -500,7 +752,9 @@ final class Connection: TransportDelegate, DeadlineOwner {
                 requestLine: h.map { "\($0.method) \($0.target) HTTP/\($0.version.major).\($0.version.minor)" },
                 status: response.status.code, bodyBytes: bodyBytes, referer: h?.field("referer"),
                 userAgent: h?.field("user-agent"), tlsProtocol: transport.security?.version,
-                tlsCipher: transport.security?.cipher)
+                tlsCipher: transport.security?.cipher, user: user)
+            logEntry?.site = (site ?? active.settings.sites[0]).name
+            logEntry?.port = Int(listenAddress?.port ?? 0)
         }
         // A body that is one region of a file held in memory leaves with the head, in one write.
         let inMemory = response.sendsBody ? Self.memoryRegion(response.body, of: file) : nil
@@ -518,7 +772,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         }
         inFlight = InFlight(
             code: response.status.code, bodyBytes: bodyBytes, totalBytes: headCount + bodyBytes, logEntry: logEntry,
-            file: file)
+            file: file, site: site?.index ?? 0)
         if response.sendsBody && inMemory == nil && !queueBody(response.body, from: file) {
             host.log(.error, "[client \(peer)] cannot queue a file for sending")
             close()
@@ -614,7 +868,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         host.responseFinished(
             ResponseOutcome(
                 code: f.code, bodyBytes: bodyBytes, totalBytes: max(0, f.totalBytes - unsent),
-                seconds: clock.now() - requestStart, logEntry: f.logEntry.take()))
+                seconds: clock.now() - requestStart, logEntry: f.logEntry.take(), site: f.site))
     }
 
     /// Continues with buffered requests after an asynchronous step, unless `readHeads` is already running.

@@ -5,6 +5,7 @@
 import Config
 import Files
 import IO
+import Support
 
 /// The settings in force for one configuration generation, shared by reference so that a connection
 /// takes them once per request (a reload replaces the object; requests under way keep theirs).
@@ -58,7 +59,8 @@ struct ResponseOutcome {
     var seconds: Double
     /// The access-log line, when the host logs access and this request is not exempt.
     var logEntry: AccessLogEntry?
-    /// The site that answered: an index into the host's `SiteStatsTable` (configuration order).
+    /// The site it answered for: its index in the settings' `sites` (0: the main server, monitoring), which
+    /// is its index in the host's `SiteStatsTable` too.
     var site: Int = 0
 }
 
@@ -69,6 +71,13 @@ enum LookupAnswer {
     /// A worker will answer.
     case pending
     /// The worker queue is full (this many lookups wait): answer 503 now.
+    case busy(queued: Int)
+}
+
+/// What became of a password check.
+enum PasswordAnswer {
+    case now(PasswordCheck)
+    case pending
     case busy(queued: Int)
 }
 
@@ -88,13 +97,21 @@ protocol ConnectionHost: AnyObject {
     func dateHeader() -> String
     /// Writes an error-log line when `level` is enabled.
     func log(_ level: LogLevel, _ message: @autoclosure () -> String)
+    /// Writes an error-log line about a request for `site` (its own `ErrorLog`, else the server's).
+    func log(_ level: LogLevel, site: Int, _ message: @autoclosure () -> String)
     /// The counters as they are now, for the status endpoints.
     func statusSnapshot() -> StatusSnapshot
     /// Looks `path` up under `settings` (the request's generation): known at once (open-file cache, or
     /// inline in inetd mode), handed to a worker (the result arrives later through
     /// `Connection.lookupFinished`), or refused because the worker queue is full. The host decides what
     /// enters its cache.
-    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupAnswer
+    func lookup(_ path: String, under settings: ActiveSettings, scope: ScopeSettings, site: Int, for connectionID: UInt64)
+        -> LookupAnswer
+    /// Checks a Basic-authentication password for `auth`: known at once (recently verified, or inline in inetd
+    /// mode), handed to a worker (the verdict arrives through `Connection.passwordChecked`), or refused
+    /// because the worker queue is full.
+    func checkPassword(user: [UInt8], password: [UInt8], auth: AuthSettings, peer: PeerAddress, for connectionID: UInt64)
+        -> PasswordAnswer
     /// One response has ended (sent, or cut short by a close).
     func responseFinished(_ outcome: ResponseOutcome)
     /// The connection has closed; the host drops it (after the current callback returns).

@@ -15,6 +15,14 @@ struct Exchange {
     var inFlight: Connection.InFlight?
     /// The head of a request refused by `Request.interpret`, for the logs.
     var failedHead: RequestHead?
+    /// The site the request is for, once chosen by its Host (nil before, and for the monitoring endpoints).
+    var site: SiteSettings?
+    /// The `<Location>` scope (or the site's) of a request for a path: headers, error pages, authentication.
+    var scope: ScopeSettings?
+    /// The user Basic authentication let through.
+    var user: String?
+    /// `TryFiles` paths still to try, in order, and the status when none is found (nil: the first lookup's answer).
+    var tries: ArraySlice<String> = []
 
     init(limits: HeadLimits) {
         parser = RequestParser(limits: limits)
@@ -32,6 +40,10 @@ struct Exchange {
         if purpose != nil { purpose = nil }
         if inFlight != nil { inFlight = nil }
         if failedHead != nil { failedHead = nil }
+        if site != nil { site = nil }
+        if scope != nil { scope = nil }
+        if user != nil { user = nil }
+        if !tries.isEmpty { tries = [] }
     }
 }
 

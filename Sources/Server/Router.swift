@@ -93,7 +93,8 @@ public enum Router {
         guard !request.host.isEmpty else {
             return .error(RequestError(.badRequest, "RedirectToHTTPS: no Host to redirect to"))
         }
-        let host = request.host.contains(":") ? "[\(request.host)]" : request.host
+        // Request.host keeps an IPv6 literal's brackets; a bare one (never produced today) gets them.
+        let host = request.host.contains(":") && !request.host.hasPrefix("[") ? "[\(request.host)]" : request.host
         let port = httpsPort == 443 ? "" : ":\(httpsPort)"
         let target = request.isAsterisk ? "/" : request.path + (request.query.map { "?" + $0 } ?? "")
         let location = "https://\(host)\(port)\(target)"

@@ -36,6 +36,8 @@ public final class Server {
     var config: Configuration { active.settings.config }
     public let log: ErrorLog
     public private(set) var accessLog: AccessLog?
+    /// The logs sites name of their own.
+    var siteLogs = SiteLogs()
     var listeners: [(address: ListenAddress?, listener: Listener)] = []
     /// TLS handshake counters (kept across reloads).
     let tlsStats = TLSStats()
@@ -50,7 +52,9 @@ public final class Server {
     var wakeup: Wakeup!
     var cache: FileCache
     /// What each connection waiting for a worker asked for, and under which settings (for the cache).
-    var pendingLookups: [UInt64: (path: String, settings: ActiveSettings)] = [:]
+    var pendingLookups: [UInt64: (path: String, site: Int, settings: ActiveSettings)] = [:]
+    /// Basic authentication's password files, cache and failure counts.
+    let passwords = PasswordChecks()
     /// Request state lent to connections while they serve a request.
     let exchanges = ExchangePool()
     /// Once-a-second chores (flush the access log, prune the file cache), scheduled only while
@@ -108,6 +112,7 @@ public final class Server {
         self.active = ActiveSettings(settings)
         self.log = log
         self.accessLog = accessLog
+        siteLogs = try SiteLogs.open(settings, previous: SiteLogs())
         startTime = loop.nowSeconds()
         startMonotonic = EventLoop.monotonicSeconds()
         cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
@@ -151,10 +156,10 @@ public final class Server {
 
     /// A Listener on the bound socket `b` (which it takes over, even when this throws).
     func makeListener(_ b: BoundListener, enabled: Bool = true) throws(StartupError) -> (ListenAddress?, Listener) {
-        let kind = ListenerKind(tls: b.tls)
+        let kind = ListenerKind(tls: b.tls, address: b.address)
         let l = try Listener(
             loop, fd: b.fd, enabled: enabled,
-            onAccept: { [unowned self] in self.accept($0, peer: $1, tls: kind.tls) },
+            onAccept: { [unowned self] in self.accept($0, peer: $1, tls: kind.tls, address: kind.address) },
             onError: { [unowned self] in self.acceptFailed($0) })
         tlsListeners[b.fd] = kind
         return (b.address, l)
@@ -164,7 +169,12 @@ public final class Server {
     /// kept listener between plain and TLS); a box, so that an accept reads a field, not a dictionary.
     final class ListenerKind {
         var tls: Bool
-        init(tls: Bool) { self.tls = tls }
+        /// The `Listen` address it was bound for (nil: inherited), which picks the sites that answer on it.
+        let address: ListenAddress?
+        init(tls: Bool, address: ListenAddress?) {
+            self.tls = tls
+            self.address = address
+        }
     }
 
     /// Each listening descriptor's kind.
@@ -190,6 +200,7 @@ public final class Server {
         scheduleIdleExit()
         loop.run()
         accessLog?.flush()
+        siteLogs.flush()
     }
 
     // MARK: Life cycle
@@ -231,7 +242,9 @@ public final class Server {
         let prepared = try prepareReload(new)
         // Commit: nothing below can fail.
         accessLog?.flush()
+        siteLogs.flush()
         accessLog = prepared.accessLog
+        siteLogs = prepared.siteLogs
         let wanted = new.config.effectiveListen
         if listenersInherited && old.effectiveListen != wanted {
             log.log(.warn, "Listen changed, but the listening sockets were inherited (socket activation): not changed")
@@ -275,6 +288,7 @@ public final class Server {
         /// New listeners, not yet accepting (enabled by `updateAccepting` after the commit).
         var listeners: [(ListenAddress?, Listener)] = []
         var accessLog: AccessLog?
+        var siteLogs = SiteLogs()
     }
 
     /// Binds the new `Listen` addresses, opens a changed access log and re-targets the error log (the
@@ -294,6 +308,7 @@ public final class Server {
                 try AccessLog(path: a.path, format: a.format)
             }
         }
+        prepared.siteLogs = try SiteLogs.open(new, previous: siteLogs)
         try log.reconfigure(level: new.config.logLevel, target: new.config.errorLog ?? log.target)
         return prepared
     }
@@ -302,6 +317,7 @@ public final class Server {
     public func reopenLogs() {
         do throws(StartupError) { try accessLog?.reopen() } catch { log.log(.error, error.description) }
         do throws(StartupError) { try log.reopen() } catch { log.log(.error, error.description) }
+        for failure in siteLogs.reopen() { log.log(.error, failure.description) }
         log.log(.notice, "log files reopened")
     }
 
@@ -322,7 +338,7 @@ public final class Server {
 
     /// Takes a new connection. At MaxConnections it takes the slot of the connection longest on an
     /// incomplete head; when none has had its grace yet, the new one waits (unread) until a slot frees.
-    func accept(_ fd: Int32, peer: PeerAddress, tls: Bool) {
+    func accept(_ fd: Int32, peer: PeerAddress, tls: Bool, address: ListenAddress? = nil) {
         if stopping {
             Glibc.close(fd)
             updateAccepting()
@@ -331,7 +347,7 @@ public final class Server {
         if connections.count >= config.maxConnections {
             guard let victim = evictionCandidate() else {
                 if waitingForSlot.count < Self.maxWaitingForSlot {
-                    waitingForSlot.append((fd, peer, tls))
+                    waitingForSlot.append((fd, peer, tls, address))
                 } else {
                     Glibc.close(fd)
                 }
@@ -340,12 +356,12 @@ public final class Server {
             }
             evict(victim)
         }
-        open(fd, peer: peer, tls: tls)
+        open(fd, peer: peer, tls: tls, address: address)
         updateAccepting()
     }
 
     /// Accepted sockets waiting for a slot, oldest first (at most `maxWaitingForSlot`; the listener pauses).
-    var waitingForSlot: [(fd: Int32, peer: PeerAddress, tls: Bool)] = []
+    var waitingForSlot: [(fd: Int32, peer: PeerAddress, tls: Bool, address: ListenAddress?)] = []
     static let maxWaitingForSlot = 64
 
     /// Closes `victim` to give its slot to a new client.
@@ -364,13 +380,13 @@ public final class Server {
                 if connections.count >= config.maxConnections { return }  // the victim is not closed yet
             }
             let next = waitingForSlot.removeFirst()
-            open(next.fd, peer: next.peer, tls: next.tls)
+            open(next.fd, peer: next.peer, tls: next.tls, address: next.address)
         }
     }
 
     /// Makes a connection of the accepted `fd`, unless its address already holds MaxConnectionsPerClient
     /// (then it is closed at once).
-    func open(_ fd: Int32, peer accepted: PeerAddress, tls: Bool) {
+    func open(_ fd: Int32, peer accepted: PeerAddress, tls: Bool, address: ListenAddress?) {
         guard let peer = admission.admit(accepted, limit: config.maxConnectionsPerClient) else {
             stats.refusedPerClient += 1
             log.log(.debug, "[client \(accepted)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
@@ -390,7 +406,10 @@ public final class Server {
             stats.connectionsHandled += 1
             return
         }
-        guard let connection = Connection(id: id, host: self, clock: clock, transport: socket, peer: peer) else {
+        guard
+            let connection = Connection(
+                id: id, host: self, clock: clock, transport: socket, peer: peer, listenAddress: address)
+        else {
             log.log(.error, "cannot set up a connection (deadline timer): closing it")
             socket.close()
             admission.release(peer)
@@ -482,7 +501,9 @@ public final class Server {
         admission.release(connection.peer)
         updatePressure()
         // A lookup still queued for it is no longer wanted: a worker skips it.
-        if pendingLookups.removeValue(forKey: id) != nil { pool.cancel(id) }
+        if pendingLookups.removeValue(forKey: id) != nil || passwords.pending.removeValue(forKey: id) != nil {
+            pool.cancel(id)
+        }
         // Keep the object alive until the current callback (often one of its own events) has returned.
         if graveyard.isEmpty { reaper.schedule(after: 0) }
         graveyard.append(connection)
@@ -517,25 +538,71 @@ public final class Server {
     /// cache, or done inline (inetd mode); otherwise submitted to a worker (nil), whose result reaches the
     /// connection through `completeLookups`. Only fresh results of the current generation enter the
     /// cache, so a cache hit never extends an entry's life and an old generation's lookup never fills it.
-    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupAnswer {
+    func lookup(_ path: String, under settings: ActiveSettings, scope: ScopeSettings, site: Int, for connectionID: UInt64)
+        -> LookupAnswer
+    {
         let current = settings === active
-        if current, let cached = cache.get(path, now: loop.cachedMonotonicSeconds()) { return .now(cached) }
-        let lookupSettings = settings.settings.lookup
+        if current, let cached = cache.get(path, site: site, now: loop.cachedMonotonicSeconds()) { return .now(cached) }
+        let lookupSettings = scope.lookup
         if inlineLookups {
             let result = FileLookup.lookup(path, lookupSettings)
-            if current { remember(path, result) }
+            if current { remember(path, site: site, result) }
             return .now(result)
         }
         guard pool.submit(connectionID, { FileLookup.lookup(path, lookupSettings) }) else {
             return .busy(queued: pool.counts.queued)
         }
-        pendingLookups[connectionID] = (path, settings)
+        pendingLookups[connectionID] = (path, site, settings)
         return .pending
     }
 
-    /// Keeps a freshly found file (or a directory listing) in the open-file cache.
-    func remember(_ path: String, _ result: LookupResult) {
-        cache.put(path, result, now: loop.cachedMonotonicSeconds())
+    /// Checks a Basic-authentication password: a success remembered in the cache (the file unchanged) answers
+    /// at once; otherwise the file is checked and the password hashed on a worker (inline in inetd mode).
+    func checkPassword(user: [UInt8], password: [UInt8], auth: AuthSettings, peer: PeerAddress, for connectionID: UInt64)
+        -> PasswordAnswer
+    {
+        let store = passwords.store(auth.userFile)
+        let requirement = PasswordChecks.requirement(auth.requirement)
+        let now = loop.cachedMonotonicSeconds()
+        let address: [UInt8]
+        if case .ip(let bytes) = peer.kind { address = bytes } else { address = [] }
+        if !store.needsCheck(now: now),
+            passwords.cache.cachedOK(file: store.path, user: user, password: password, generation: store.generation, now: now)
+        {
+            var check = PasswordCheck(user: user, outcome: .ok, requirement: requirement)
+            settle(&check, address: address)
+            return .now(check)
+        }
+        let cache = passwords.cache
+        if inlineLookups {
+            var check = PasswordChecks.job(
+                store: store, cache: cache, user: user, password: password, requirement: requirement, now: now)
+            settle(&check, address: address)
+            return .now(check)
+        }
+        guard
+            pool.submit(
+                connectionID,
+                job: {
+                    .password(
+                        PasswordChecks.job(
+                            store: store, cache: cache, user: user, password: password, requirement: requirement,
+                            now: EventLoop.monotonicSeconds()))
+                })
+        else { return .busy(queued: pool.counts.queued) }
+        passwords.pending[connectionID] = address
+        return .pending
+    }
+
+    /// Logs what the password file's load found and counts the verdict (failures delay the next 401s).
+    func settle(_ check: inout PasswordCheck, address: [UInt8]) {
+        for report in check.reports { log.log(.warn, report) }
+        passwords.settle(&check, address: address, now: loop.cachedMonotonicSeconds())
+    }
+
+    /// Keeps a freshly found file (or a directory listing) of `site` in the open-file cache.
+    func remember(_ path: String, site: Int, _ result: LookupResult) {
+        cache.put(path, site: site, result, now: loop.cachedMonotonicSeconds())
         if !cache.entries.isEmpty { scheduleHousekeeping() }
     }
 
@@ -549,6 +616,7 @@ public final class Server {
         housekeepingScheduled = false
         cache.prune(now: EventLoop.monotonicSeconds())
         accessLog?.flush()
+        siteLogs.flush()
         if heapShouldShrink { trimHeap() }
         if !cache.entries.isEmpty { scheduleHousekeeping() }
     }
@@ -579,8 +647,14 @@ public final class Server {
         for done in pool.drain() {
             stats.queueDelaySum += done.queueDelay
             stats.queueDelayCount += 1
-            if let (path, settings) = pendingLookups.removeValue(forKey: done.connectionID), settings === active {
-                remember(path, done.result)
+            if case .password(var check) = done.job {
+                let address = passwords.pending.removeValue(forKey: done.connectionID) ?? []
+                settle(&check, address: address)
+                connections[done.connectionID]?.passwordChecked(check)
+                continue
+            }
+            if let (path, site, settings) = pendingLookups.removeValue(forKey: done.connectionID), settings === active {
+                remember(path, site: site, done.result)
             }
             connections[done.connectionID]?.lookupFinished(done.result)
         }
@@ -640,18 +714,26 @@ public final class Server {
         return snapshot
     }
 
-    /// True when responses are written to an access log.
-    var logsAccess: Bool { accessLog != nil }
+    /// True when responses are written to an access log (the server's or a site's).
+    var logsAccess: Bool { accessLog != nil || siteLogs.any }
 
     /// Writes an error-log line when `level` is enabled.
     func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
         log.log(level, message())
     }
 
-    /// Counts a finished response and writes its access-log line.
+    /// Writes an error-log line about a request for `site`: to the site's own `ErrorLog` when it has one.
+    func log(_ level: LogLevel, site: Int, _ message: @autoclosure () -> String) {
+        let own = site < siteLogs.errors.count ? siteLogs.errors[site] : nil
+        (own ?? log).log(level, message())
+    }
+
+    /// Counts a finished response and writes its access-log line (in its site's own log when it has one).
     func responseFinished(_ outcome: ResponseOutcome) {
-        if let entry = outcome.logEntry, let accessLog {
-            accessLog.append(entry, now: loop.nowSeconds())
+        if let entry = outcome.logEntry,
+            let log = outcome.site < siteLogs.access.count ? siteLogs.access[outcome.site] ?? accessLog : accessLog
+        {
+            log.append(entry, now: loop.nowSeconds())
             scheduleHousekeeping()
         }
         stats.recordResponse(

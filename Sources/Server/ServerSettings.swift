@@ -14,8 +14,13 @@ public import TLS
 /// A checked configuration plus everything derived from it; Sendable, replaced whole on reload.
 public struct ServerSettings: Sendable {
     public var config: Configuration
-    public var lookup: LookupSettings
-    public var staticSettings: StaticSettings
+    /// The main server (index 0), then each `<VirtualHost>` in configuration order.
+    public var sites: [SiteSettings]
+    /// The sites answering on each `Listen` address actually used.
+    public var groups: [(address: ListenAddress, group: SiteGroup)]
+    /// The sites answering on a listener not configured here (inherited from systemd or inetd): every
+    /// `<VirtualHost>`, or the main server when there is none.
+    public var inheritedGroup: SiteGroup
     public var limits: HeadLimits
     public var monitoring: MonitoringPaths
     /// The `Server` header value, built once.
@@ -31,14 +36,6 @@ public struct ServerSettings: Sendable {
     /// `checkTLSChain` false skips the check that certificate chains reach a trusted root (inetd mode:
     /// reading the system's roots would cost every connection some 60 ms; `-t` and a stand-alone start check).
     public static func make(_ config: Configuration, checkTLSChain: Bool = true) throws(StartupError) -> ServerSettings {
-        var root = config.documentRoot
-        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
-        var st = stat()
-        guard stat(root, &st) == 0 else { throw StartupError.errno("DocumentRoot \(root)") }
-        guard (st.st_mode & S_IFMT) == S_IFDIR else { throw StartupError("DocumentRoot \(root): not a directory") }
-        guard access(root, R_OK | X_OK) == 0 else { throw StartupError.errno("DocumentRoot \(root)") }
-        guard let realRoot = FileLookup.realPath(root) else { throw StartupError.errno("DocumentRoot \(root)") }
-
         // The types file is read now (a reload takes a new copy) but only looked into for the extensions asked for.
         var typesFile: [UInt8]?
         switch config.typesConfig {
@@ -51,17 +48,28 @@ public struct ServerSettings: Sendable {
             typesFile = bytes
         }
         let mime = MIMETypes(mimeTypesFile: typesFile, defaultType: config.defaultType, charset: config.defaultCharset)
-        let lookup = LookupSettings(
-            root: root == "/" ? "" : root, realRoot: realRoot, directoryIndex: config.directoryIndex, autoindex: config.autoindex,
-            hideDotfiles: config.hideDotfiles, symlinks: config.followSymlinks, precompressed: config.precompressed,
-            mimeTypes: mime)
+        // The main server answers on the listeners no <VirtualHost> names (and on every one when there is none).
+        let mainUsed =
+            config.virtualHosts.isEmpty
+            || config.effectiveListen.contains { address in
+                !config.virtualHosts.contains { $0.addresses.contains { $0.matches(address) } }
+            }
+        var sites = [try SiteSettings(index: 0, config: config, location: nil, mime: mime, used: mainUsed)]
+        for host in config.virtualHosts {
+            sites.append(try SiteSettings(index: sites.count, config: host.config, location: host.location, mime: mime))
+        }
+        let blocks = Array(sites.dropFirst())
+        let groups = config.effectiveListen.map { address in
+            let named = blocks.filter { site in config.virtualHosts[site.index - 1].addresses.contains { $0.matches(address) } }
+            return (address, SiteGroup(sites: named.isEmpty ? [0] : named.map(\.index), all: sites))
+        }
+        let inherited = SiteGroup(sites: blocks.isEmpty ? [0] : blocks.map(\.index), all: sites)
         var tls: TLSContext?
         if !config.tlsCertificates.isEmpty {
             tls = try TLSContext.make(tlsOptions(config), checkChain: checkTLSChain)
         }
         var settings = ServerSettings(
-            config: config, lookup: lookup,
-            staticSettings: StaticSettings(cacheControl: config.cacheControl, precompressed: config.precompressed),
+            config: config, sites: sites, groups: groups, inheritedGroup: inherited,
             limits: HeadLimits(
                 requestLine: config.limitRequestLine, fieldLine: config.limitRequestFieldSize,
                 fieldCount: config.limitRequestFields, headSize: config.limitRequestHeadSize),
@@ -76,6 +84,34 @@ public struct ServerSettings: Sendable {
         }
         return settings
     }
+
+    /// The main server's lookup settings.
+    public var lookup: LookupSettings { sites[0].scope.lookup }
+
+    /// The sites answering on the listener bound as `address` (nil: inherited).
+    public func group(for address: ListenAddress?) -> SiteGroup {
+        guard let address else { return inheritedGroup }
+        return groups.first { $0.address.sameSocket(address) }?.group ?? inheritedGroup
+    }
+
+    /// One warning per site asking for Basic-authentication passwords on a plain-HTTP listener that is not
+    /// loopback: the passwords travel in clear.
+    public var cleartextPasswordWarnings: [String] {
+        var warnings: [String] = []
+        for (address, group) in groups where !address.tls && !Self.isLoopback(address.host) {
+            for i in group.sites {
+                let site = sites[i]
+                let realms = ([site.scope.auth] + site.locations.map(\.auth)).compactMap { $0?.realm }
+                guard let realm = realms.first else { continue }
+                warnings.append(
+                    "site \(site.name) asks for passwords (\"\(realm)\") over plain HTTP on \(address): they travel in clear; use a Listen with tls"
+                )
+            }
+        }
+        return warnings
+    }
+
+    static func isLoopback(_ host: String) -> Bool { host.hasPrefix("127.") || host == "::1" }
 
     /// The TLS target's view of the configuration's TLS directives.
     static func tlsOptions(_ config: Configuration) -> TLSOptions {

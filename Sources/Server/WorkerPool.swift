@@ -6,10 +6,21 @@ public import Files
 public import IO
 import Synchronization
 
+/// What a worker job gives back: a file lookup's result, or a password check's.
+public enum JobResult: Sendable {
+    case lookup(LookupResult)
+    case password(PasswordCheck)
+}
+
 /// A finished job: which connection asked, and what came back.
 public struct Completion: Sendable {
     public var connectionID: UInt64
-    public var result: LookupResult
+    public var job: JobResult
+    /// The lookup's result (a password check's completion reads as a 500: callers switch on `job`).
+    public var result: LookupResult {
+        if case .lookup(let r) = job { return r }
+        return .failure(.internalServerError, "not a lookup")
+    }
     /// Seconds the job waited in the queue before a worker took it.
     public var queueDelay: Double
 }
@@ -17,7 +28,7 @@ public struct Completion: Sendable {
 /// A bounded pool of Dispatch workers with a completion queue drained on the loop thread.
 public final class WorkerPool: Sendable {
     struct State {
-        var pending: [(id: UInt64, enqueued: Double, job: @Sendable () -> LookupResult)] = []
+        var pending: [(id: UInt64, enqueued: Double, job: @Sendable () -> JobResult)] = []
         var head = 0
         /// Dispatch work items started and not yet stopped (each runs jobs until the queue is empty).
         var running = 0
@@ -79,7 +90,12 @@ public final class WorkerPool: Sendable {
 
     /// Queues `job` for `connectionID`, whose result comes back through `drain()`; false (and counted as
     /// rejected) when `limit` jobs are already waiting.
-    public func submit(_ connectionID: UInt64, _ job: @escaping @Sendable () -> LookupResult) -> Bool {
+    public func submit(_ connectionID: UInt64, _ lookup: @escaping @Sendable () -> LookupResult) -> Bool {
+        submit(connectionID, job: { .lookup(lookup()) })
+    }
+
+    /// Queues any job (a file lookup or a password check) for `connectionID`.
+    public func submit(_ connectionID: UInt64, job: @escaping @Sendable () -> JobResult) -> Bool {
         let now = EventLoop.monotonicSeconds()
         let (accepted, start) = state.withLock { s -> (Bool, Bool) in
             guard s.pending.count - s.head < s.limit else {
@@ -106,7 +122,7 @@ public final class WorkerPool: Sendable {
     /// Runs queued jobs until none is left.
     func work() {
         while true {
-            let next = state.withLock { s -> (UInt64, Double, @Sendable () -> LookupResult)? in
+            let next = state.withLock { s -> (UInt64, Double, @Sendable () -> JobResult)? in
                 guard s.head < s.pending.count, s.running <= s.size else {
                     // Queue empty, or the pool was shrunk by a reload: this worker stops.
                     s.running -= 1
@@ -142,9 +158,9 @@ public final class WorkerPool: Sendable {
             let delay = EventLoop.monotonicSeconds() - enqueued
             // The result moves into the queue: once it is published this thread holds no reference, so an
             // open file is never released (closed) on a worker after the loop thread has let go of it.
-            var result: LookupResult? = job()
+            var result: JobResult? = job()
             let wasEmpty = state.withLock { s -> Bool in
-                s.done.append(Completion(connectionID: id, result: result.take()!, queueDelay: delay))
+                s.done.append(Completion(connectionID: id, job: result.take()!, queueDelay: delay))
                 s.canceled.remove(id)  // a cancel that came while the job ran is moot now
                 s.executing -= 1
                 s.completed += 1

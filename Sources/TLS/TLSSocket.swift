@@ -345,7 +345,8 @@ public final class TLSSocket: Transport, SocketEventsOwner {
             if case .drained = pushed, outputCount == 0 { events.watchWriting(false) } else { events.watchWriting(true) }
             let version = String(cString: SSL_get_version(ssl))
             security = TransportSecurity(
-                version: version, cipher: String(cString: SSL_CIPHER_get_name(SSL_get_current_cipher(ssl))))
+                version: version, cipher: String(cString: SSL_CIPHER_get_name(SSL_get_current_cipher(ssl))),
+                serverName: httpd_ssl_get_servername(ssl).map { String(cString: $0) })
             stats.completed(version: version, resumed: SSL_session_reused(ssl) == 1)
             if httpd_ssl_ktls_send(ssl) == 1 {
                 kernelTLS = true

@@ -29,7 +29,7 @@ func run() -> Int32 {
     case .listDirectives:
         print(ConfigReader.directiveListing)
         return 0
-    case .signal, .serve, .checkConfig:
+    case .signal, .serve, .checkConfig, .listSites:
         return Commands.run(options)
     }
 }

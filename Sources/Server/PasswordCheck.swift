@@ -1,0 +1,99 @@
+// Basic authentication on the server's side: the verdict on one request's credentials, and the checks that
+// make it (the credential cache on the loop thread, the password file and hashing on a worker).
+
+import Auth
+import Config
+
+/// The verdict on one request's credentials, as it travels from a worker (or the cache) to the connection.
+public struct PasswordCheck: Sendable {
+    /// The user name as sent (for the log's `%u` and the messages).
+    public var user: String
+    /// True when the password is right and the requirement admits the user.
+    public var passed: Bool
+    /// Why not, for the error log (`wrong password`, `unknown user`, `not admitted by Require user …`).
+    public var reason: String
+    /// The password file cannot be read at all: 500, not 401.
+    public var fileUnreadable = false
+    /// What the password file's (re)load found, to log once (weak hashes, refused lines, unreadable).
+    public var reports: [String] = []
+    /// Seconds to wait before answering 401 (repeated failures from one address), set on the loop thread.
+    public var delay: Double = 0
+
+    public init(user: String, passed: Bool, reason: String) {
+        self.user = user
+        self.passed = passed
+        self.reason = reason
+    }
+
+    /// The verdict for `outcome` under `requirement`.
+    init(user: [UInt8], outcome: VerifyOutcome, requirement: UserRequirement) {
+        let name = String(decoding: user, as: UTF8.self)
+        switch outcome {
+        case .ok where requirement.isSatisfied(by: user):
+            self.init(user: name, passed: true, reason: "")
+        case .ok:
+            self.init(user: name, passed: false, reason: "not admitted by Require")
+        case .wrongPassword:
+            self.init(user: name, passed: false, reason: "wrong password")
+        case .unknownUser:
+            self.init(user: name, passed: false, reason: "unknown user")
+        case .refusedEntry(let reason):
+            self.init(user: name, passed: false, reason: reason)
+        case .fileUnreadable(let why):
+            self.init(user: name, passed: false, reason: "AuthUserFile cannot be read: \(why)")
+            fileUnreadable = true
+        }
+    }
+}
+
+/// The password files, the cache of recent successes and the failures per client address (loop thread;
+/// the stores and the cache are also used by workers, and lock themselves).
+final class PasswordChecks {
+    var stores: [String: PasswordStore] = [:]
+    let cache = CredentialCache()
+    var failures = FailureTracker()
+    /// Who asked, for each connection whose check is on a worker.
+    var pending: [UInt64: [UInt8]] = [:]
+    /// Failed logins since start, for the status endpoints.
+    var failed = 0
+
+    /// The store of `path` (made on first use, kept across reloads: one per file).
+    func store(_ path: String) -> PasswordStore {
+        if let s = stores[path] { return s }
+        let s = PasswordStore(path: path)
+        stores[path] = s
+        return s
+    }
+
+    /// The requirement as the Auth target takes it.
+    static func requirement(_ r: Requirement) -> UserRequirement {
+        switch r {
+        case .validUser: .validUser
+        case .users(let names): .users(names.map { Array($0.utf8) })
+        }
+    }
+
+    /// The job a worker runs (or inetd mode runs inline): verify, then remember a success in the cache.
+    static func job(
+        store: PasswordStore, cache: CredentialCache, user: [UInt8], password: [UInt8], requirement: UserRequirement,
+        now: Double
+    ) -> PasswordCheck {
+        let verification = store.verify(user: user, password: password, now: now)
+        if verification.outcome == .ok {
+            cache.recordOK(file: store.path, user: user, password: password, generation: verification.generation, now: now)
+        }
+        var check = PasswordCheck(user: user, outcome: verification.outcome, requirement: requirement)
+        check.reports = verification.reports.map { "AuthUserFile \(store.path): \($0)" }
+        return check
+    }
+
+    /// Counts the verdict for `address` and sets the delay before a 401 (loop thread).
+    func settle(_ check: inout PasswordCheck, address: [UInt8], now: Double) {
+        if check.passed {
+            failures.recordSuccess(from: address)
+        } else if !check.fileUnreadable {
+            failed += 1
+            check.delay = Double(failures.recordFailure(from: address, now: now))
+        }
+    }
+}

@@ -1,0 +1,179 @@
+// Which site (`<VirtualHost>`) a request's host names: exact names by one hash lookup on bytes, then the
+// longest `*.suffix` wildcard. Built once per configuration; pure. Also the check of ServerName/ServerAlias.
+
+import Config
+import Support
+
+/// Picks a site by host name. Exact names win over wildcards; among wildcards the longest suffix wins, and
+/// on equal suffixes the first site. Names are compared as lowercased ASCII bytes, never as Unicode text.
+public struct SiteSelector: Sendable {
+    /// Exact names (lowercased, no trailing dot, IPv6 literals in brackets) → the first site naming them.
+    private let exact: [HostKey: Int]
+    /// Wildcards as their suffix with its dot (`*.example.org` → `.example.org`): longest first, then site order.
+    private let wildcards: [(suffix: String, site: Int)]
+
+    /// `sites[i]` holds site i's names: its ServerName, then its ServerAlias entries (`*.example.org` wildcards).
+    /// Names are made canonical as hosts are (`canonicalHost`); empty names are skipped.
+    public init(sites: [[String]]) {
+        var exact: [HostKey: Int] = [:]
+        var wildcards: [(suffix: String, site: Int)] = []
+        for (site, names) in sites.enumerated() {
+            for written in names {
+                guard let name = Self.canonicalHost(written) else { continue }
+                if name.utf8.first == 0x2A {
+                    if name.utf8.count > 2 && name.utf8.dropFirst().first == 0x2E {
+                        wildcards.append((String(decoding: name.utf8.dropFirst(), as: UTF8.self), site))
+                    }
+                } else if exact[HostKey(name)] == nil {
+                    exact[HostKey(name)] = site
+                }
+            }
+        }
+        // A stable order: by suffix length, longest first, then by site (the enumeration order).
+        self.wildcards = wildcards.enumerated().sorted { a, b in
+            let (x, y) = (a.element.suffix.utf8.count, b.element.suffix.utf8.count)
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
+        self.exact = exact
+    }
+
+    /// The site `host` names, or nil when none does (the caller then takes the first site, or answers 421
+    /// with `StrictHostCheck on`). `host` is a Host value or an absolute-form authority, as `Request.host`
+    /// gives it (lowercased, port stripped) or raw: a port is stripped, ASCII lowered, one trailing dot
+    /// ignored. An empty host (HTTP/1.0 without Host) names no site.
+    public func pick(host: String) -> Int? {
+        guard let name = Self.canonicalHost(host) else { return nil }
+        if let site = exact[HostKey(name)] { return site }
+        for wildcard in wildcards where Self.isUnder(name, suffix: wildcard.suffix) { return wildcard.site }
+        return nil
+    }
+
+    /// `host` as names are stored: without port, lowered, without one trailing dot; `host` itself (no
+    /// copy) when it already is (the common case, `Request.host`). Nil when nothing is left.
+    static func canonicalHost(_ host: String) -> String? {
+        let bytes = host.utf8
+        var end = bytes.endIndex
+        var needsCopy = false
+        if bytes.first == 0x5B {
+            // `[v6]` or `[v6]:port`: the literal with its brackets.
+            if let close = bytes.firstIndex(of: 0x5D), bytes.index(after: close) != bytes.endIndex {
+                end = bytes.index(after: close)
+                needsCopy = true
+            }
+        } else if let colon = bytes.firstIndex(of: 0x3A) {
+            if bytes[bytes.index(after: colon)...].contains(0x3A) {
+                // More than one colon: a bare IPv6 literal, stored in brackets.
+                return "[" + lowercasedASCII(host) + "]"
+            }
+            end = colon
+            needsCopy = true
+        }
+        if end > bytes.startIndex && bytes[bytes.index(before: end)] == 0x2E {
+            end = bytes.index(before: end)
+            needsCopy = true
+        }
+        if end == bytes.startIndex { return nil }
+        if !needsCopy && !bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) { return host }
+        return String(decoding: bytes[..<end].lazy.map(lowerASCII), as: UTF8.self)
+    }
+
+    /// True when `name` ends with `suffix` (`.example.org`) after at least one whole label: the part before
+    /// it is not empty and has no empty label (`a.example.org`, `a.b.example.org`; not `.example.org`).
+    static func isUnder(_ name: String, suffix: String) -> Bool {
+        let n = name.utf8
+        let s = suffix.utf8
+        guard n.count > s.count else { return false }
+        let cut = n.index(n.endIndex, offsetBy: -s.count)
+        guard n[cut...].elementsEqual(s) else { return false }
+        let labels = n[..<cut]
+        var previous: UInt8 = 0x2E
+        for c in labels {
+            if c == 0x2E && previous == 0x2E { return false }
+            previous = c
+        }
+        return previous != 0x2E
+    }
+
+    /// The name as stored, or nil when it is not a valid ServerName (`wildcard` false) or ServerAlias
+    /// (`wildcard` true). See `check(name:wildcard:)` for the rules.
+    public static func normalize(_ name: String, wildcard: Bool = false) -> String? {
+        try? check(name: name, wildcard: wildcard).get()
+    }
+
+    /// A ServerName or ServerAlias as stored, or why it is refused: letters, digits, `-` and `.` (ASCII
+    /// only: an international name is written in its `xn--` form), lowered; one trailing dot dropped; no
+    /// empty label; at most 253 bytes and 63 per label; `*.` first only for an alias (`wildcard`); an IPv6
+    /// literal with or without brackets (stored in brackets); no port.
+    public static func check(name: String, wildcard: Bool) -> Result<String, ConfigValueError> {
+        let bytes = Array(name.utf8)
+        if bytes.isEmpty { return .failure(ConfigValueError("a host name is empty")) }
+        if bytes.first == 0x5B || bytes.filter({ $0 == 0x3A }).count > 1 {
+            let inner = bytes.first == 0x5B && bytes.last == 0x5D ? Array(bytes.dropFirst().dropLast()) : bytes
+            let text = String(decoding: inner, as: UTF8.self)
+            // Only hex digits, `:` and `.` reach inet_pton (a NUL would end its C string early).
+            guard inner.allSatisfy({ hexDigitValue($0) != nil || $0 == 0x3A || $0 == 0x2E }), IPAddress.isIPv6(text) else {
+                return .failure(ConfigValueError("'\(name)' is not an IPv6 address"))
+            }
+            return .success("[" + lowercasedASCII(text) + "]")
+        }
+        if bytes.contains(0x3A) {
+            return .failure(ConfigValueError("'\(name)' has a port; a host name has none"))
+        }
+        var body = bytes[...]
+        var prefix = ""
+        if bytes.first == 0x2A {
+            guard wildcard else {
+                return .failure(ConfigValueError("'\(name)': a wildcard is only allowed in ServerAlias"))
+            }
+            guard bytes.count > 2, bytes[1] == 0x2E else {
+                return .failure(ConfigValueError("'\(name)': a wildcard is a whole first label (*.example.org)"))
+            }
+            body = bytes[2...]
+            prefix = "*."
+        }
+        if body.contains(0x2A) {
+            return .failure(ConfigValueError("'\(name)': a wildcard is a whole first label (*.example.org)"))
+        }
+        guard body.allSatisfy({ isASCIIAlphanumeric($0) || $0 == 0x2D || $0 == 0x2E }) else {
+            return .failure(
+                ConfigValueError(
+                    "'\(name)' is not a host name: only letters, digits, '-' and '.' (write an international name as xn--…)"))
+        }
+        if body.last == 0x2E { body = body.dropLast() }
+        if body.count + prefix.utf8.count > 253 {
+            return .failure(ConfigValueError("a host name is longer than 253 bytes"))
+        }
+        var labelLength = 0
+        for c in body {
+            if c == 0x2E {
+                if labelLength == 0 { return .failure(ConfigValueError("'\(name)' has an empty label")) }
+                labelLength = 0
+            } else {
+                labelLength += 1
+                if labelLength > 63 { return .failure(ConfigValueError("'\(name)' has a label longer than 63 bytes")) }
+            }
+        }
+        if labelLength == 0 { return .failure(ConfigValueError("'\(name)' has an empty label")) }
+        return .success(prefix + String(decoding: body.map(lowerASCII), as: UTF8.self))
+    }
+
+    /// True for ASCII letters and digits.
+    static func isASCIIAlphanumeric(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+    }
+}
+
+/// A dictionary key that is a string's bytes: equal only when the bytes are (a String key would hash
+/// and compare by Unicode canonical equivalence).
+struct HostKey: Hashable, Sendable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: HostKey, b: HostKey) -> Bool { sameBytes(a.text, b.text) }
+
+    func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}
