@@ -116,7 +116,7 @@ public final class Server {
         startTime = loop.nowSeconds()
         startMonotonic = EventLoop.monotonicSeconds()
         cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
-        siteStats.configure(SiteStatsTable.sites(of: settings.config))
+        siteStats.configure(SiteStatsTable.sites(of: settings))
         wakeup = try Wakeup(loop) { [unowned self] in self.completeLookups() }
         pool = WorkerPool(size: settings.config.workers, limit: settings.config.workerQueueLimit, wakeup: wakeup.signaller)
         housekeeping = try Timer.make(loop, for: "housekeeping") { [unowned self] in self.houseKeep() }
@@ -272,7 +272,7 @@ public final class Server {
         pool.limit = new.config.workerQueueLimit
         generation += 1
         stats.lastReload = loop.nowSeconds()
-        siteStats.configure(SiteStatsTable.sites(of: new.config))
+        siteStats.configure(SiteStatsTable.sites(of: new))
         for (name, was, now) in [
             ("PidFile", old.pidFile ?? "off", new.config.pidFile ?? "off"),
             ("User", old.user ?? "-", new.config.user ?? "-"),

@@ -1,8 +1,6 @@
 // The counters of each site (requests, status codes, bytes, response times, the last 15 minutes'
 // request rate) and the table of them in configuration order, kept across reloads; loop thread only.
 
-import Config
-
 /// One site's counters (loop thread only). `record` runs once per response: a few array stores, no
 /// allocation, and one exclusivity check (the counters are one struct, mutated in one access). About
 /// 5.8 KiB per site: 600 status-code slots (4.8 KiB), 15 duration buckets, and the rate history (720 bytes).
@@ -81,10 +79,10 @@ final class SiteStatsTable {
 
     subscript(index: Int) -> SiteStats { sites[index] }
 
-    /// The sites to count for `config`, in order: for now the one site of the main configuration (its
-    /// `ServerName`, or `default`). The only place that says which sites there are.
-    static func sites(of config: Configuration) -> [(name: String, aliases: [String], root: String)] {
-        [(name: config.serverName ?? "default", aliases: config.serverAliases, root: config.documentRoot)]
+    /// The sites to count for `settings`, in order: the main server (index 0, which also counts the
+    /// monitoring endpoints' responses), then each `<VirtualHost>`, as `ResponseOutcome.site` numbers them.
+    static func sites(of settings: ServerSettings) -> [(name: String, aliases: [String], root: String)] {
+        settings.sites.map { (name: $0.name, aliases: $0.aliases, root: $0.config.documentRoot) }
     }
 
     /// Takes the configured `sites` in order (at start and after each reload): a name still present keeps
@@ -102,7 +100,8 @@ final class SiteStatsTable {
     }
 
     /// The site a response with site index `index` counts for: that one, or the first site when the index
-    /// is out of range (a response begun before a reload removed its site); nil when there is no site.
+    /// is out of range; nil when there is no site. (A response begun before a reload carries an index of
+    /// the old order: it counts for the site now at that place.)
     func site(at index: Int) -> SiteStats? {
         sites.indices.contains(index) ? sites[index] : sites.first
     }

@@ -159,16 +159,23 @@ private func same(_ a: [(Int, Int)], _ b: [(Int, Int)]) -> Bool {
         #expect(table.site(at: -1) === table[0])
     }
 
-    @Test func theMainConfigurationIsOneSite() {
+    @Test func theSitesAreTheMainServerThenEachVirtualHost() throws {
         var config = Configuration()
-        let unnamed = SiteStatsTable.sites(of: config)
-        #expect(unnamed.count == 1 && unnamed[0].name == "default" && unnamed[0].aliases == [])
-        #expect(unnamed[0].root == config.documentRoot)
-        config.serverName = "example.org"
-        config.serverAliases = ["www.example.org"]
-        config.documentRoot = "/srv/example"
-        let named = SiteStatsTable.sites(of: config)
-        #expect(named.count == 1 && named[0].name == "example.org" && named[0].aliases == ["www.example.org"])
-        #expect(named[0].root == "/srv/example")
+        let errors = ConfigReader(baseDirectory: "/").apply(
+            """
+            DocumentRoot /tmp
+            <VirtualHost *:8080>
+              ServerName a.example
+              ServerAlias www.a.example
+              DocumentRoot /
+            </VirtualHost>
+            <VirtualHost *:8080>
+            </VirtualHost>
+            """, file: "httpd.conf", to: &config)
+        #expect(errors.isEmpty)
+        let sites = SiteStatsTable.sites(of: try ServerSettings.make(config))
+        #expect(sites.map(\.name) == ["default", "a.example", "site 2"])
+        #expect(sites.map(\.aliases) == [[], ["www.a.example"], []])
+        #expect(sites.map(\.root) == ["/tmp", "/", "/tmp"])
     }
 }

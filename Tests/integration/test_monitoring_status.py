@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import time
-
 import signal
+import subprocess
+import time
 
 import pytest
 
-from httpdkit import AUTO_KEYS, INDEX_BODY, error_body, has_ipv6_loopback, parse_auto, parse_exposition, run_httpd, wait_for
+from httpdkit import (AUTO_KEYS, INDEX_BODY, error_body, has_ipv6_loopback, parse_auto, parse_exposition, program, run_httpd,
+                      wait_for)
 
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 INTEGER = re.compile(r"^\d+$")
@@ -277,6 +278,49 @@ def test_site_counters_survive_a_reload(start_daemon):
     assert site["requests"]["by_code"]["200"] == j["requests"]["by_code"]["200"]
     assert site["request_duration_seconds"]["count"] == j["request_duration_seconds"]["count"]
     assert sum(site["rate"]["counts"]) == site["requests"]["total"]
+
+
+VHOSTS = ["<VirtualHost *>", "ServerName a.example", "ServerAlias www.a.example", "DocumentRoot www/a", "</VirtualHost>",
+          "<VirtualHost *>", "ServerName b.example", "DocumentRoot www/b", "</VirtualHost>"]
+
+
+def test_each_virtual_host_counts_its_own_responses(server):
+    """With two <VirtualHost> sites, each counts the responses it gave (by its name or alias), the main server
+    (`default`) the monitoring ones; JSON, /metrics (accepted by promtool) and the HTML page show every site; a
+    reload that drops one site and adds another keeps the counters of the one still there."""
+    srv = server(conf_lines=VHOSTS, files={"a/index.html": "A\n", "b/index.html": "B\n"})
+    with srv.client() as c:
+        for host, target, body in (("a.example", "/", b"A\n"), ("www.a.example", "/", b"A\n"),
+                                   ("A.Example", "/missing", None), ("b.example", "/", b"B\n")):
+            r = c.request(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n")
+            assert (r.status, r.body if body else None) == ((200, body) if body else (404, None)), (host, r.status_line)
+    j = srv.status_json()
+    assert [(s["name"], s["aliases"], s["root"]) for s in j["sites"]] == [
+        ("default", [], str(srv.root)), ("a.example", ["www.a.example"], str(srv.root / "a")),
+        ("b.example", [], str(srv.root / "b"))]
+    assert [s["requests"]["by_code"] for s in j["sites"]] == [{}, {"200": 2, "404": 1}, {"200": 1}]
+    assert [sum(s["rate"]["counts"]) for s in j["sites"]] == [0, 3, 1]
+    metrics = srv.fetch("/metrics")
+    p = subprocess.run([program("promtool"), "check", "metrics"], input=metrics.body, capture_output=True, timeout=30)
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"", b""), (p.stdout, p.stderr)
+    m = parse_exposition(metrics.text)
+    assert m.values("httpd_site_requests_total") == [({"site": "default"}, 1), ({"site": "a.example"}, 3),
+                                                      ({"site": "b.example"}, 1)]
+    assert m.value("httpd_site_responses_total", site="a.example", code="404") == 1
+    assert m.value("httpd_site_request_duration_seconds_count", site="b.example") == 1
+    page = srv.fetch("/server-status").text
+    assert re.findall(r"<h2>Site ([^<]+)</h2>", page) == ["default", "a.example", "b.example"]
+    assert page.count("<svg ") == 6
+    assert "<tr><th>Aliases</th><td>www.a.example</td></tr>" in page
+    assert "<tr><th>Requests</th><td>3 (1xx 0, 2xx 2, 3xx 0, 4xx 1, 5xx 0)</td></tr>" in page
+
+    (srv.root / "c").mkdir()
+    srv.conf.write_text(srv.conf.read_text().replace("b.example", "c.example").replace("www/b", "www/c"))
+    srv.signal(signal.SIGHUP)
+    j = wait_for(srv.status_json, lambda j: j["config"]["generation"] == 2)
+    assert [s["name"] for s in j["sites"]] == ["default", "a.example", "c.example"]
+    assert j["sites"][1]["requests"]["by_code"] == {"200": 2, "404": 1}
+    assert j["sites"][2]["requests"]["total"] == 0 and j["sites"][2]["root"] == str(srv.root / "c")
 
 
 STATUS_TARGETS = ("/server-status", "/server-status?auto", "/server-status?format=json", "/metrics")
