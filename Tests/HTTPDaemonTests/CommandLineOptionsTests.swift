@@ -74,8 +74,12 @@ private func usageError(_ args: [String]) -> String? {
         #expect(options(["-s", "stop"])?.action == .signal("stop"))
         #expect(options(["-s", "reload"])?.action == .signal("reload"))
         #expect(options(["-s", "reopen"])?.action == .signal("reopen"))
-        // The last action wins.
-        #expect(options(["-t", "-v"])?.action == .version)
+        // The last action wins, but -t with -v (either order) lists the sites, as -S does.
+        #expect(options(["-v", "-h"])?.action == .help)
+        #expect(options(["-t", "-v"])?.action == .listSites)
+        #expect(options(["-v", "-t"])?.action == .listSites)
+        #expect(options(["-S"])?.action == .listSites)
+        #expect(options(["-t", "-L"])?.action == .listDirectives)
     }
 
     @Test func everythingTogether() throws {

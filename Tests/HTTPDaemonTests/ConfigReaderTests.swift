@@ -500,12 +500,12 @@ private func error(_ text: String) -> String? {
         #expect(error("AccessLog off common") == "httpd.conf:1: AccessLog off takes no format")
         #expect(
             error("AccessLog a.log fancy")
-                == "httpd.conf:1: AccessLog format must be common, combined or combined_tls, got 'fancy'")
+                == "httpd.conf:1: AccessLog format must be common, combined, combined_tls or vhost_combined, got 'fancy'")
         #expect(config("AccessLog access.log combined_tls").accessLog?.format == .combinedTLS)
         #expect(config("AccessLog access.log COMBINED_TLS").accessLog?.format == .combinedTLS)
         #expect(
             error("AccessLog access.log combinedtls")
-                == "httpd.conf:1: AccessLog format must be common, combined or combined_tls, got 'combinedtls'")
+                == "httpd.conf:1: AccessLog format must be common, combined, combined_tls or vhost_combined, got 'combinedtls'")
     }
 
     @Test func errorLog() {

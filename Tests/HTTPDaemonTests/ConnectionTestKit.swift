@@ -255,6 +255,35 @@ final class FakeHost: ConnectionHost {
 
     func log(_ level: LogLevel, _ message: @autoclosure () -> String) { logs.append((level, message())) }
 
+    func log(_ level: LogLevel, site: Int, _ message: @autoclosure () -> String) { logs.append((level, message())) }
+
+    /// Passwords the fake accepts (user → password); a check waits for `completePassword` when `deferLookups`.
+    var passwords: [String: String] = [:]
+    /// Seconds the fake asks a failed login to wait before its 401.
+    var failureDelay = 0.0
+    private(set) var pendingPasswords: [PasswordCheck] = []
+
+    func checkPassword(user: [UInt8], password: [UInt8], auth: AuthSettings, peer: PeerAddress, for connectionID: UInt64)
+        -> PasswordAnswer
+    {
+        let name = String(decoding: user, as: UTF8.self)
+        let right = passwords[name].map { Array($0.utf8) == password } ?? false
+        var admitted = right
+        if case .users(let names) = auth.requirement { admitted = right && names.contains(name) }
+        var check = PasswordCheck(user: name, passed: admitted, reason: right ? "not admitted by Require" : "wrong password")
+        if !admitted { check.delay = failureDelay }
+        if deferLookups {
+            pendingPasswords.append(check)
+            return .pending
+        }
+        return .now(check)
+    }
+
+    /// The worker's verdict on the oldest pending password check arrives.
+    func completePassword() {
+        connection?.passwordChecked(pendingPasswords.removeFirst())
+    }
+
     func statusSnapshot() -> StatusSnapshot {
         StatusSnapshot(
             version: httpdVersion, mode: .standalone, pid: 1, ppid: 1, now: 0, startTime: 0, localNow: LocalTime(0),
@@ -270,8 +299,17 @@ final class FakeHost: ConnectionHost {
             cpuSystemSeconds: 0, maxConnections: 1)
     }
 
-    func lookup(_ path: String, under settings: ActiveSettings, for connectionID: UInt64) -> LookupAnswer {
+    /// The site of each lookup (index in the settings' `sites`).
+    private(set) var lookupSites: [Int] = []
+    /// Files per site other than the main server's (site index → path → result).
+    var siteFiles: [Int: [String: LookupResult]] = [:]
+
+    func lookup(_ path: String, under settings: ActiveSettings, scope: ScopeSettings, site: Int, for connectionID: UInt64)
+        -> LookupAnswer
+    {
         lookupGenerations.append(ObjectIdentifier(settings))
+        lookupSites.append(site)
+        if let files = siteFiles[site] { return .now(files[path] ?? .failure(.notFound, "no \(path) in site \(site)")) }
         if let queueFull { return .busy(queued: queueFull) }
         if deferLookups {
             pendingLookups.append((path, connectionID))
