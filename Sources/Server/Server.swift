@@ -706,6 +706,7 @@ public final class Server {
             residentBytes: process.residentBytes, cpuUserSeconds: process.user, cpuSystemSeconds: process.system,
             maxConnections: config.maxConnections)
         snapshot.sites = siteStats.status(now: loop.cachedMonotonicSeconds())
+        if !settings.authUserFiles.isEmpty || passwords.failed > 0 { snapshot.authFailures = passwords.failed }
         if let tls = settings.tls {
             snapshot.tls = TLSStatus(
                 handshakes: tlsStats.handshakes, resumed: tlsStats.resumed, versions: tlsStats.versions,

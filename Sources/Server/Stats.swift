@@ -154,6 +154,9 @@ public struct StatusSnapshot: Sendable {
     public var tls: TLSStatus? = nil
     /// Each site's counters, in configuration order.
     public var sites: [SiteStatus] = []
+    /// Basic-authentication logins refused since start (wrong password, unknown user, not admitted), or nil
+    /// when no site asks for a password.
+    public var authFailures: Int? = nil
     public var version: String
     public var mode: ServiceMode
     public var pid: Int32

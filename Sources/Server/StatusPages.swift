@@ -143,7 +143,7 @@ public enum StatusPages {
               "request_duration_seconds": {"sum": \(decimal(s.durationSum)), "count": \(s.requests)},
               "workers": {"size": \(s.workers), "busy": \(s.workersBusy), "queued": \(s.workersQueued), "completed": \(s.workersCompleted), "rejected": \(s.workersRejected), "skipped": \(s.workersSkipped), "queue_delay_seconds_sum": \(decimal(s.queueDelaySum)), "queue_delay_count": \(s.queueDelayCount)},
               "process": {"resident_memory_bytes": \(s.residentBytes), "cpu_user_seconds": \(decimal(s.cpuUserSeconds)), "cpu_system_seconds": \(decimal(s.cpuSystemSeconds))},
-              "sites": [\(s.sites.map(siteJSON).joined(separator: ","))\(s.sites.isEmpty ? "" : "\n  ")]\(tlsJSON(s.tls))
+              "sites": [\(s.sites.map(siteJSON).joined(separator: ","))\(s.sites.isEmpty ? "" : "\n  ")]\(s.authFailures.map { ",\n  \"auth\": {\"failures\": \($0)}" } ?? "")\(tlsJSON(s.tls))
             }
 
             """
@@ -236,6 +236,12 @@ public enum StatusPages {
             "httpd_connections_dropped_total", "counter",
             "Connections dropped under pressure because their request head did not arrive in time.",
             [("", "\(s.connectionsDropped)")])
+        if let failures = s.authFailures {
+            metric(
+                "httpd_auth_failures_total", "counter",
+                "Basic-authentication logins refused (wrong password, unknown user, not admitted by Require).",
+                [("", "\(failures)")])
+        }
         metric(
             "httpd_under_pressure", "gauge", "1 while more than 80 % of MaxConnections are open (heads get 2 s).",
             [("", s.underPressure ? "1" : "0")])
@@ -356,6 +362,7 @@ public enum StatusPages {
             (s.underPressure ? "under pressure (request heads get 2 s); " : "no pressure; ")
                 + "\(n(s.connectionsRefusedPerClient)) refused (per client), \(n(s.connectionsEvicted)) evicted, "
                 + "\(n(s.connectionsDropped)) dropped (slow heads)")
+        if let failures = s.authFailures { rows += row("Failed logins (Basic authentication)", n(failures)) }
         rows += row(
             "Active connections",
             "\(n(s.active)) (reading \(n(s.reading)), writing \(n(s.writing)), waiting \(n(s.waiting)), "

@@ -131,6 +131,20 @@ private func site(_ name: String = "example.org") -> SiteStatus {
 }
 
 @Suite struct StatusPagesSitesTests {
+    @Test func failedLoginsAppearOnlyWhereAPasswordIsAsked() {
+        var s = snapshot()
+        #expect(!StatusPages.json(s).contains("\"auth\""))
+        #expect(!StatusPages.prometheus(s).contains("httpd_auth_failures_total"))
+        #expect(!StatusPages.html(s, refresh: nil).contains("Failed logins"))
+        s.authFailures = 1234
+        #expect(StatusPages.json(s).contains(",\n  \"auth\": {\"failures\": 1234}"))
+        #expect(
+            StatusPages.prometheus(s).contains(
+                "# HELP httpd_auth_failures_total Basic-authentication logins refused (wrong password, unknown user, not admitted by Require).\n"
+                    + "# TYPE httpd_auth_failures_total counter\nhttpd_auth_failures_total 1234\n"))
+        #expect(StatusPages.html(s, refresh: nil).contains("<tr><th>Failed logins (Basic authentication)</th><td>1,234</td></tr>"))
+    }
+
     @Test func htmlHasASectionWithTwoChartsPerSite() {
         var s = snapshot()
         s.sites = [site(), site("b.example")]
