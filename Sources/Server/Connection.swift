@@ -841,6 +841,10 @@ final class Connection: TransportDelegate, DeadlineOwner {
         skipAccessLog = false
         request = nil
         failedHead = nil
+        // A pipelined request chooses its own site, scope and user (and brings its own credentials).
+        site = nil
+        scope = nil
+        user = nil
         if peerClosed && (!keepAliveAfterWrite || transport.inputCount == 0) {
             close()
             return
