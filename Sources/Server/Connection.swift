@@ -731,7 +731,8 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// Queues the head and body (file regions read from `file`) and waits for them to drain.
     func send(_ response: Response, file: FileResource? = nil) {
         var response = response
-        if response.renderedFields == nil, let rules = scope?.headers, !rules.isEmpty {
+        // An answer that needs no file (OPTIONS, 405, 421) has no <Location> scope: the site's rules apply.
+        if response.renderedFields == nil, let rules = (scope ?? site?.scope)?.headers, !rules.isEmpty {
             HeaderRules.apply(rules, to: &response.headers, status: response.status.code)
         }
         requestsServed += 1
