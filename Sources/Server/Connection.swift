@@ -505,7 +505,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
 
     /// The verdict on the credentials: the file is served, or 401 (after the delay the host asks for).
     func passwordChecked(_ check: PasswordCheck) {
-        guard case .authenticate(let path, let realm) = purpose, state != .closed else { return }
+        guard state != .closed, case .authenticate(let path, let realm) = purpose else { return }
         purpose = nil
         if check.fileUnreadable {
             fail(RequestError(.internalServerError, check.reason))
@@ -536,7 +536,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
     var pendingChallenge = ""
 
     func delayedChallenge() {
-        guard case .authenticate(_, let realm) = purpose, state != .closed else { return }
+        guard state != .closed, case .authenticate(_, let realm) = purpose else { return }
         purpose = nil
         challenge(realm, pendingChallenge + " (answered after a delay: repeated failures)", logged: true)
         resume()
@@ -594,7 +594,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
 
     /// Turns a lookup result into a response (ignored once the connection has closed).
     func lookupFinished(_ result: LookupResult) {
-        guard let purpose, state != .closed else { return }
+        guard state != .closed, let purpose else { return }
         self.purpose = nil
         switch purpose {
         case .serve(let path):
@@ -970,6 +970,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         guard state != .closed else { return }
         state = .closed
         deadline.cancel()
+        authDelay?.cancel()
         // The transport drops its queued output (and file segments) before the response lets go of its file.
         let unsent = transport.outputCount
         transport.close()
