@@ -76,7 +76,10 @@ public enum Commands {
                 printToStderr("httpd: warning: \(finding.message)")
             }
         }
-        if failed { return 1 }
+        let auth = settings.checkAuthUserFiles()
+        for line in auth.unreadable { printToStderr("httpd: error: \(line)") }
+        for line in auth.findings { printToStderr("httpd: warning: \(line)") }
+        if failed || !auth.unreadable.isEmpty { return 1 }
         for warning in settings.cleartextPasswordWarnings { printToStderr("httpd: warning: \(warning)") }
         print("\(options.configFile): Syntax OK")
         return 0
@@ -91,7 +94,8 @@ public enum Commands {
             for (n, i) in group.sites.enumerated() {
                 let site = settings.sites[i]
                 let names = ([site.config.serverName].compactMap { $0 } + site.aliases).joined(separator: " ")
-                out += "    \(n == 0 ? "default " : "        ")\(site.name)\(names.isEmpty || names == site.name ? "" : " (\(names))")\n"
+                out +=
+                    "    \(n == 0 ? "default " : "        ")\(site.name)\(names.isEmpty || names == site.name ? "" : " (\(names))")\n"
             }
         }
         out += "Sites:\n"
@@ -104,7 +108,8 @@ public enum Commands {
                 var what: [String] = []
                 if let auth = location.config.auth { what.append("auth \"\(auth.realm)\" \(auth.userFile)") }
                 if !location.config.headers.isEmpty { what.append("\(location.config.headers.count) header rule(s)") }
-                out += "    location \(location.prefix)  \(location.location)\(what.isEmpty ? "" : ": " + what.joined(separator: ", "))\n"
+                out +=
+                    "    location \(location.prefix)  \(location.location)\(what.isEmpty ? "" : ": " + what.joined(separator: ", "))\n"
             }
             if site.scope.auth != nil { out += "    auth: \"\(site.scope.auth!.realm)\" \(site.scope.auth!.userFile)\n" }
             if !site.redirects.isEmpty { out += "    redirects: \(site.redirects.count)\n" }

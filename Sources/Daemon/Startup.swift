@@ -258,6 +258,10 @@ public enum Startup {
                 .notice, "sites: " + settings.sites.dropFirst().map { "\($0.name) (\($0.root))" }.joined(separator: ", "))
         }
         for warning in settings.cleartextPasswordWarnings { errorLog.log(.warn, warning) }
+        // Read as the user httpd serves as (after the privilege drop), as every later check of the files is.
+        let auth = settings.checkAuthUserFiles()
+        for line in auth.unreadable { errorLog.log(.error, line + ": no one can log in there until it can be read") }
+        for line in auth.findings { errorLog.log(.warn, line) }
     }
 
     /// The certificates served and what their checks found (a start serves despite problems; `-t` fails on them).

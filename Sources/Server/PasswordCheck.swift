@@ -99,3 +99,33 @@ final class PasswordChecks {
         }
     }
 }
+
+extension ServerSettings {
+    /// Every `AuthUserFile` the sites and locations name, once each, in configuration order.
+    public var authUserFiles: [String] {
+        var files: [String] = []
+        for site in sites {
+            for scope in [site.scope] + site.locations {
+                if let file = scope.auth?.userFile, !files.contains(file) { files.append(file) }
+            }
+        }
+        return files
+    }
+
+    /// What reading each `AuthUserFile` now finds (with the privileges of the caller): `unreadable` lists the
+    /// files that cannot be read at all; `findings` the refused lines and weak hashes, `AuthUserFile PATH: line N: …`.
+    public func checkAuthUserFiles() -> (unreadable: [String], findings: [String]) {
+        var unreadable: [String] = []
+        var findings: [String] = []
+        for path in authUserFiles {
+            for finding in PasswordStore(path: path).refresh(now: 0) {
+                if finding.line == 0 && finding.severity == .error {
+                    unreadable.append("AuthUserFile \(finding.message)")
+                } else {
+                    findings.append("AuthUserFile \(path): \(finding)")
+                }
+            }
+        }
+        return (unreadable, findings)
+    }
+}
