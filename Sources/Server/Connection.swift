@@ -505,7 +505,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
 
     /// The verdict on the credentials: the file is served, or 401 (after the delay the host asks for).
     func passwordChecked(_ check: PasswordCheck) {
-        guard case .authenticate(let path, let realm) = purpose, state != .closed else { return }
+        guard state != .closed, case .authenticate(let path, let realm) = purpose else { return }
         purpose = nil
         if check.fileUnreadable {
             fail(RequestError(.internalServerError, check.reason))
@@ -536,7 +536,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
     var pendingChallenge = ""
 
     func delayedChallenge() {
-        guard case .authenticate(_, let realm) = purpose, state != .closed else { return }
+        guard state != .closed, case .authenticate(_, let realm) = purpose else { return }
         purpose = nil
         challenge(realm, pendingChallenge + " (answered after a delay: repeated failures)", logged: true)
         resume()
@@ -594,7 +594,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
 
     /// Turns a lookup result into a response (ignored once the connection has closed).
     func lookupFinished(_ result: LookupResult) {
-        guard let purpose, state != .closed else { return }
+        guard state != .closed, let purpose else { return }
         self.purpose = nil
         switch purpose {
         case .serve(let path):
@@ -731,7 +731,8 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// Queues the head and body (file regions read from `file`) and waits for them to drain.
     func send(_ response: Response, file: FileResource? = nil) {
         var response = response
-        if response.renderedFields == nil, let rules = scope?.headers, !rules.isEmpty {
+        // An answer that needs no file (OPTIONS, 405, 421) has no <Location> scope: the site's rules apply.
+        if response.renderedFields == nil, let rules = (scope ?? site?.scope)?.headers, !rules.isEmpty {
             HeaderRules.apply(rules, to: &response.headers, status: response.status.code)
         }
         requestsServed += 1
@@ -841,6 +842,10 @@ final class Connection: TransportDelegate, DeadlineOwner {
         skipAccessLog = false
         request = nil
         failedHead = nil
+        // A pipelined request chooses its own site, scope and user (and brings its own credentials).
+        site = nil
+        scope = nil
+        user = nil
         if peerClosed && (!keepAliveAfterWrite || transport.inputCount == 0) {
             close()
             return
@@ -965,6 +970,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         guard state != .closed else { return }
         state = .closed
         deadline.cancel()
+        authDelay?.cancel()
         // The transport drops its queued output (and file segments) before the response lets go of its file.
         let unsent = transport.outputCount
         transport.close()

@@ -27,7 +27,9 @@ public struct PasswordCheck: Sendable {
 
     /// The verdict for `outcome` under `requirement`.
     init(user: [UInt8], outcome: VerifyOutcome, requirement: UserRequirement) {
-        let name = String(decoding: user, as: UTF8.self)
+        // Byte for byte (ISO-8859-1), as the parser decodes request text: the logs escape each byte as sent
+        // (UTF-8 `é` as \xc3\xa9), and bytes that are not UTF-8 are not merged into U+FFFD.
+        let name = String(String.UnicodeScalarView(user.map { Unicode.Scalar($0) }))
         switch outcome {
         case .ok where requirement.isSatisfied(by: user):
             self.init(user: name, passed: true, reason: "")
