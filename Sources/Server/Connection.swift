@@ -731,8 +731,11 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// Queues the head and body (file regions read from `file`) and waits for them to drain.
     func send(_ response: Response, file: FileResource? = nil) {
         var response = response
-        // An answer that needs no file (OPTIONS, 405, 421) has no <Location> scope: the site's rules apply.
-        if response.renderedFields == nil, let rules = (scope ?? site?.scope)?.headers, !rules.isEmpty {
+        // An answer that needs no file (OPTIONS, 405, 421) has no <Location> scope: the site's rules apply; an
+        // error before any site was chosen (a malformed request) gets the main server's. The monitoring
+        // endpoints' own answers get none (a site's Cache-Control must not make a health check cacheable).
+        let fallback = response.status.code >= 400 ? active.settings.sites[0].scope : nil
+        if response.renderedFields == nil, let rules = (scope ?? site?.scope ?? fallback)?.headers, !rules.isEmpty {
             HeaderRules.apply(rules, to: &response.headers, status: response.status.code)
         }
         requestsServed += 1

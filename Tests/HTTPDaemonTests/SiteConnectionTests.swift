@@ -343,6 +343,15 @@ private func get(_ target: String, host: String = "a.example", fields: String = 
         #expect(h.host.outcomes.map(\.site) == [1, 0])
     }
 
+    @Test func anErrorBeforeAnySiteGetsTheMainServersAlwaysRules() throws {
+        let h = try site("Header always set X-Site a", server: "Header always set X-Content-Type-Options nosniff")
+        h.transport.receive("GET /f.txt HTTP/1.1\r\nHost: a.example\r\nBad Name: x\r\n\r\n")
+        let sent = h.transport.takeSent()
+        #expect(sent.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(sent.contains("\r\nX-Content-Type-Options: nosniff\r\n"))
+        #expect(!sent.contains("X-Site"))
+    }
+
     @Test func thePlainFieldsAreRenderedOncePerFileAndScope() throws {
         let h = try headerHarness()
         guard case .file(let resource) = memoryFile("hello") else { return }

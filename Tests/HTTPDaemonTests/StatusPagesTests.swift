@@ -142,7 +142,8 @@ private func site(_ name: String = "example.org") -> SiteStatus {
             StatusPages.prometheus(s).contains(
                 "# HELP httpd_auth_failures_total Basic-authentication logins refused (wrong password, unknown user, not admitted by Require).\n"
                     + "# TYPE httpd_auth_failures_total counter\nhttpd_auth_failures_total 1234\n"))
-        #expect(StatusPages.html(s, refresh: nil).contains("<tr><th>Failed logins (Basic authentication)</th><td>1,234</td></tr>"))
+        #expect(
+            StatusPages.html(s, refresh: nil).contains("<tr><th>Failed logins (Basic authentication)</th><td>1,234</td></tr>"))
     }
 
     @Test func htmlHasASectionWithTwoChartsPerSite() {
