@@ -10,7 +10,7 @@ SWIFT ?= swift
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath
 CONF ?= httpd.conf
 
-.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx bench-peers bench-instructions bench-tls clean
+.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx bench-peers bench-instructions bench-tls bench-sites clean
 
 all: build
 
@@ -104,6 +104,15 @@ bench-tls:
 	@scripts/install-deps.sh bench
 	$(RELEASE_BUILD)
 	bench/tls.sh
+
+# make bench-sites: what several sites cost on the common path: 1 KiB keep-alive req/s of httpd with one site
+# and with three <VirtualHost> blocks (Host naming the third), interleaved over ROUNDS rounds (default 3), and
+# instructions per request under callgrind; BASELINE=<commit> adds that commit's build. Writes
+# bench/results/sites.tsv, sites-instructions.tsv, sites-meta.tsv and sites.md (see bench/README.md).
+bench-sites:
+	@scripts/install-deps.sh bench
+	$(RELEASE_BUILD)
+	bench/sites.sh
 
 clean:
 	rm -rf .build

@@ -45,6 +45,7 @@ let package = Package(
         .library(name: "Config", targets: ["Config"]),
         .library(name: "Server", targets: ["Server"]),
         .library(name: "TLS", targets: ["TLS"]),
+        .library(name: "Auth", targets: ["Auth"]),
     ],
     targets: [
         // The only C: libevent's core library (no evhttp), through a module map and a shim header.
@@ -77,7 +78,8 @@ let package = Package(
         // transport. The only target that imports COpenSSL.
         .target(name: "TLS", dependencies: ["COpenSSL", "IO", "Config", "Support"], swiftSettings: strict),
         // Connections (over a Transport), routing, the worker pool, logs, statistics, status pages.
-        .target(name: "Server", dependencies: ["IO", "TLS", "Files", "Auth", "HTTPCore", "Config", "Support"], swiftSettings: strict),
+        .target(
+            name: "Server", dependencies: ["IO", "TLS", "Files", "Auth", "HTTPCore", "Config", "Support"], swiftSettings: strict),
         // The process: start-up order, daemonizing, PID file, privileges, signals, inetd mode.
         .target(
             name: "Daemon", dependencies: ["Server", "TLS", "IO", "Files", "HTTPCore", "Config", "Support"], swiftSettings: strict

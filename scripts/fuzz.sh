@@ -2,13 +2,13 @@
 # Builds the libFuzzer targets of Tests/fuzz (a package of its own, with -sanitize=fuzzer,address) and runs
 # each for FUZZ_SECONDS (default 60), printing executions per target and the total; exits 1 on any crash,
 # property violation or sanitizer report (the input is kept in .build/fuzz/artifacts/).
-# usage: scripts/fuzz.sh [target...]      (targets: head request path ranges conditionals config mime accesslog tls)
+# usage: scripts/fuzz.sh [target...]      (targets: head request path ranges conditionals config mime accesslog tls auth)
 #   FUZZ_SECONDS=3 scripts/fuzz.sh        the smoke run `make test` does (grown corpus in a temporary folder)
 #   FUZZ_CORPUS=dir                       where grown corpora go (default .build/fuzz/corpus; seeds stay untouched)
 set -eu
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
-targets=${*:-head request path ranges conditionals config mime accesslog tls}
+targets=${*:-head request path ranges conditionals config mime accesslog tls auth}
 scratch=.build/fuzz
 corpus=${FUZZ_CORPUS:-$scratch/corpus}
 mkdir -p "$scratch/logs" "$scratch/artifacts"

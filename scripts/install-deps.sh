@@ -27,7 +27,9 @@ case "${1:-build}" in
         want testssl.sh; want sslscan
         # Basic auth: htpasswd, to make password files (the unit fixtures came from it; libcrypt1, which verifies bcrypt,
         # SHA-crypt and yescrypt through dlopen, is a protected package on Debian: always there)
-        want apache2-utils ;;
+        want apache2-utils
+        # The status page's charts, drawn by a real browser (headless; as root it runs with --no-sandbox).
+        want chromium ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl
          want lighttpd; want h2o; want valgrind; want strace
          # bench-tls: lighttpd's TLS module (a package of its own) and the openssl tool (certificates, s_time)

@@ -21,7 +21,7 @@ struct BlockDirective: Sendable {
 
     /// The block called `word` (ASCII case-insensitive), if any.
     static func named(_ word: String) -> BlockDirective? {
-        all.first { $0.name.asciiLowercased == word.asciiLowercased }
+        all.first { SiteSyntax.isKeyword(word, $0.name.asciiLowercased) }
     }
 
     static let all: [BlockDirective] = [
@@ -35,51 +35,67 @@ struct BlockDirective: Sendable {
             check: { args, _ in _ = try locationPrefix(args[0]) }),
     ]
 
-    /// `*`, `*:port`, `addr`, `addr:port`, `[v6]`, `[v6]:port`.
+    /// `*`, `*:port`, `addr`, `addr:port`, `[v6]`, `[v6]:port`; cut on bytes.
     static func virtualHostAddress(_ word: String) throws -> VirtualHostAddress {
-        var host = word
+        let bytes = Array(word.utf8)
+        var host = bytes[...]
         var port: UInt16?
-        if word.hasPrefix("[") {
-            guard let close = word.firstIndex(of: "]") else {
+        if bytes.first == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else {
                 throw DirectiveError.value("wants [address]:port for IPv6, got '\(word)'")
             }
-            host = String(word[word.index(after: word.startIndex)..<close])
-            let rest = word[word.index(after: close)...]
+            host = bytes[1..<close]
+            let rest = bytes[(close + 1)...]
             if !rest.isEmpty {
-                guard rest.hasPrefix(":"), let p = UInt16(rest.dropFirst()) else {
+                guard rest.first == UInt8(ascii: ":"), let p = UInt16(String(decoding: rest.dropFirst(), as: UTF8.self)) else {
                     throw DirectiveError.value("'\(word)' is not [address]:port")
                 }
                 port = p
             }
-            guard IPAddress.isIPv6(host) else { throw DirectiveError.value("'\(host)' is not a numeric IPv6 address") }
-            return VirtualHostAddress(host: host, port: port)
+            let text = String(decoding: host, as: UTF8.self)
+            guard IPAddress.isIPv6(text) else { throw DirectiveError.value("'\(text)' is not a numeric IPv6 address") }
+            return VirtualHostAddress(host: text, port: port)
         }
-        if let colon = word.lastIndex(of: ":") {
-            host = String(word[..<colon])
-            guard let p = UInt16(word[word.index(after: colon)...]) else {
-                throw DirectiveError.value("'\(word[word.index(after: colon)...])' is not a port number from 0 to 65535")
+        if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) {
+            host = bytes[..<colon]
+            let portText = String(decoding: bytes[(colon + 1)...], as: UTF8.self)
+            guard let p = UInt16(portText) else {
+                throw DirectiveError.value("'\(portText)' is not a port number from 0 to 65535")
             }
             port = p
         }
-        if host == "*" || host == "_default_" { return VirtualHostAddress(host: nil, port: port) }
-        guard IPAddress.isIPv4(host) else {
+        if host.elementsEqual("*".utf8) || host.elementsEqual("_default_".utf8) {
+            return VirtualHostAddress(host: nil, port: port)
+        }
+        let text = String(decoding: host, as: UTF8.self)
+        guard IPAddress.isIPv4(text) else {
             throw DirectiveError.value("wants *, *:port or a numeric address with a port, got '\(word)'")
         }
-        return VirtualHostAddress(host: host, port: port)
+        return VirtualHostAddress(host: text, port: port)
     }
 
-    /// A `<Location>` prefix: a path starting with `/`, decoded and normalized as request paths are (so that
-    /// `/a/%2e%2e/b` and `/b` are the same prefix), without a trailing slash (`/` stays `/`).
+    /// A `<Location>` (or `Redirect`) prefix as stored. It is written as a URL path: it must start with `/`;
+    /// percent-escapes are decoded once (`%20`; a literal `%` is `%25`), dot segments and repeated slashes
+    /// resolved as `PathNormalizer` does for requests (so that `/a/%2e%2e/b` and `/b` are the same prefix;
+    /// `%2F`, `%00`, a backslash and `..` above `/` refused); control bytes are refused, written or
+    /// decoded; the trailing slash is dropped (`/` stays `/`), on bytes.
     static func locationPrefix(_ word: String) throws -> String {
         guard word.utf8.first == UInt8(ascii: "/") else {
-            throw DirectiveError.value("wants a path starting with /, got '\(word)'")
+            throw DirectiveError.value("'\(word)' is not a path (it must start with /)")
         }
-        guard case .success(let normalized) = PathNormalizer.normalize(word) else {
-            throw DirectiveError.value("'\(word)' is not a valid path")
+        let isControl = { (c: UInt8) in c < 0x20 || c == 0x7F }
+        if word.utf8.contains(where: isControl) { throw DirectiveError.value("the path has a control character") }
+        switch PathNormalizer.normalize(word) {
+        case .failure(let error):
+            throw DirectiveError.value("'\(word)': \(error.reason)")
+        case .success(let normalized):
+            let path = normalized.path.utf8
+            if path.contains(where: isControl) { throw DirectiveError.value("the path has a control character") }
+            // Normalized, the path has no `//`: at most one trailing slash. Cut on bytes (a String's
+            // removeLast() takes a Character, and U+0600 with the `/` after it is one).
+            guard path.count > 1, path.last == UInt8(ascii: "/") else { return normalized.path }
+            return String(decoding: path.dropLast(), as: UTF8.self)
         }
-        var path = normalized.path
-        while path.utf8.count > 1 && path.utf8.last == UInt8(ascii: "/") { path.removeLast() }
-        return path
     }
 }
 

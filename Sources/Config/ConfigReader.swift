@@ -183,7 +183,8 @@ public struct ConfigReader {
             }
         }
         for block in blocks {
-            errors.append(ConfigError(file: lines.first?.file ?? file, line: block.line, message: "<\(block.name)> is not closed"))
+            errors.append(
+                ConfigError(file: lines.first?.file ?? file, line: block.line, message: "<\(block.name)> is not closed"))
         }
         return errors
     }
@@ -214,7 +215,8 @@ public struct ConfigReader {
         }
         let inside = block?.block?.inner ?? context
         guard directive.contexts.contains(inside) else {
-            return "\(directive.name) is not allowed in \(block.map { "<\($0.name)>" } ?? (inside == .server ? "the server config" : inside.description))"
+            return
+                "\(directive.name) is not allowed in \(block.map { "<\($0.name)>" } ?? (inside == .server ? "the server config" : inside.description))"
         }
         do {
             try directive.apply(&config, args, self)
@@ -240,7 +242,8 @@ public struct ConfigReader {
         guard block.arity.allows(args.count) else { return "<\(block.name)> takes \(block.arity.phrase), got \(args.count)" }
         let inside = outer?.block?.inner ?? context
         guard block.contexts.contains(inside) else {
-            return "<\(block.name)> is not allowed in \(outer.map { "<\($0.name)>" } ?? (inside == .server ? "the server config" : inside.description))"
+            return
+                "<\(block.name)> is not allowed in \(outer.map { "<\($0.name)>" } ?? (inside == .server ? "the server config" : inside.description))"
         }
         do {
             try block.check(args, self)

@@ -153,7 +153,8 @@ struct Directive: Sendable {
             if address.tls { c.origins.tlsListens.append((address, reader.location)) }
         },
         Directive(
-            "TLSCertificateFile", "path", arity: .one, contexts: [.server, .virtualHost], field: "tlsCertificates", default: .unset("none"),
+            "TLSCertificateFile", "path", arity: .one, contexts: [.server, .virtualHost], field: "tlsCertificates",
+            default: .unset("none"),
             help: "certificate (chain) file, PEM, for the tls addresses; repeatable, each followed by its TLSCertificateKeyFile"
         ) { c, args, reader in
             let path = try ValueParser<String>.filePath.parse(args[0], reader)
@@ -165,7 +166,8 @@ struct Directive: Sendable {
                 TLSCertificatePair(certificateFile: path, keyFile: "", certificateLocation: reader.location, keyLocation: ""))
         },
         Directive(
-            "TLSCertificateKeyFile", "path", arity: .one, contexts: [.server, .virtualHost], field: "tlsCertificates", default: .unset("none"),
+            "TLSCertificateKeyFile", "path", arity: .one, contexts: [.server, .virtualHost], field: "tlsCertificates",
+            default: .unset("none"),
             help: "private key file, PEM, of the TLSCertificateFile just before it"
         ) { c, args, reader in
             let path = try ValueParser<String>.filePath.parse(args[0], reader)
@@ -223,7 +225,8 @@ struct Directive: Sendable {
             c.origins.redirectToHTTPS = c.redirectToHTTPS ? reader.location : nil
         },
         Directive(
-            "DocumentRoot", "path", contexts: [.server, .virtualHost], field: "documentRoot", .path, { $0.documentRoot = $1 }, default: "www",
+            "DocumentRoot", "path", contexts: [.server, .virtualHost], field: "documentRoot", .path, { $0.documentRoot = $1 },
+            default: "www",
             help: "folder served to clients; nothing outside it is ever served"),
         Directive(
             "Workers", "n", contexts: [.server], field: "workers", .integer(in: 1...1024), { $0.workers = $1 }, default: "4",
@@ -293,7 +296,8 @@ struct Directive: Sendable {
             c.directoryIndex = args
         },
         Directive(
-            "Autoindex", "on|off", contexts: [.server, .virtualHost, .location], field: "autoindex", .flag, { $0.autoindex = $1 }, default: "off",
+            "Autoindex", "on|off", contexts: [.server, .virtualHost, .location], field: "autoindex", .flag, { $0.autoindex = $1 },
+            default: "off",
             help: "HTML listing of a directory without an index (off: 404)"),
         Directive(
             "TypesConfig", "path|builtin", contexts: [.server], field: "typesConfig",
@@ -313,7 +317,8 @@ struct Directive: Sendable {
             ValueParser { v, _ in v.asciiLowercased == "off" ? nil : v }, { $0.defaultCharset = $1 }, default: "utf-8",
             help: "charset added to text types (and JSON, XML, SVG)"),
         Directive(
-            "ErrorDocument", "code /path", arity: .exactly(2), contexts: [.server, .virtualHost, .location], field: "errorDocuments",
+            "ErrorDocument", "code /path", arity: .exactly(2), contexts: [.server, .virtualHost, .location],
+            field: "errorDocuments",
             default: .unset("none"), help: "a file under DocumentRoot served as the body of that error status; repeatable"
         ) { c, args, _ in
             guard let code = Int(args[0]), (400...599).contains(code) else {
@@ -325,7 +330,8 @@ struct Directive: Sendable {
             c.errorDocuments[code] = args[1]
         },
         Directive(
-            "HideDotfiles", "on|off", contexts: [.server, .virtualHost], field: "hideDotfiles", .flag, { $0.hideDotfiles = $1 }, default: "on",
+            "HideDotfiles", "on|off", contexts: [.server, .virtualHost], field: "hideDotfiles", .flag, { $0.hideDotfiles = $1 },
+            default: "on",
             help: "404 for any path segment starting with a dot, except a leading /.well-known/, also reached through a symlink"),
         Directive(
             "FollowSymlinks", "inside|on|off", contexts: [.server, .virtualHost], field: "followSymlinks",
@@ -337,7 +343,8 @@ struct Directive: Sendable {
             }, { $0.followSymlinks = $1 }, default: "inside",
             help: "inside: follow a symlink only to a target inside DocumentRoot; on: always; off: never"),
         Directive(
-            "Precompressed", "on|off", contexts: [.server, .virtualHost], field: "precompressed", .flag, { $0.precompressed = $1 },
+            "Precompressed", "on|off", contexts: [.server, .virtualHost], field: "precompressed", .flag,
+            { $0.precompressed = $1 },
             default: "off",
             help: "serve x.br / x.gz beside x when accepted and not older than x"),
         Directive(
@@ -395,7 +402,8 @@ struct Directive: Sendable {
             }, { $0.errorLog = $1 }, default: .unset("stderr in the foreground, syslog as a daemon"),
             help: "where error-log lines go"),
         Directive(
-            "AccessLog", "path [combined|common|combined_tls|vhost_combined]|off", arity: .range(1...2), contexts: [.server, .virtualHost],
+            "AccessLog", "path [combined|common|combined_tls|vhost_combined]|off", arity: .range(1...2),
+            contexts: [.server, .virtualHost],
             field: "accessLog", default: "off",
             help: "one line per response in Apache's Combined or Common Log Format (combined_tls: with TLS protocol and cipher)"
         ) { c, args, reader in

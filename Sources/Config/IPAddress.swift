@@ -11,13 +11,19 @@ public enum IPAddress {
     /// True when `text` is a dotted-quad IPv4 address.
     public static func isIPv4(_ text: String) -> Bool {
         var addr = in_addr()
-        return inet_pton(AF_INET, text, &addr) == 1
+        return isPrintableASCII(text) && inet_pton(AF_INET, text, &addr) == 1
     }
 
     /// True when `text` is an IPv6 address (without brackets).
     public static func isIPv6(_ text: String) -> Bool {
         var addr = in6_addr()
-        return inet_pton(AF_INET6, text, &addr) == 1
+        return isPrintableASCII(text) && inet_pton(AF_INET6, text, &addr) == 1
+    }
+
+    /// True when every byte of `text` is printable ASCII, as every numeric address is. Checked before
+    /// `inet_pton`, which reads a C string: a NUL ends it early (`127.0.0.1\0junk` was taken for 127.0.0.1).
+    static func isPrintableASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
 }
 
@@ -47,7 +53,10 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The bytes of a numeric address; IPv4-mapped IPv6 (`::ffff:a.b.c.d`) becomes IPv4.
-    public static func parse(_ text: String) -> [UInt8]? { NumericAddress.bytes(text) }
+    /// Nil for a string with a NUL or any byte that is not printable ASCII (see `IPAddress.isPrintableASCII`).
+    public static func parse(_ text: String) -> [UInt8]? {
+        IPAddress.isPrintableASCII(text) ? NumericAddress.bytes(text) : nil
+    }
 
     /// True when the numeric `address` lies in this block.
     public func contains(_ address: String) -> Bool {

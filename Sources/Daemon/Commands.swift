@@ -76,9 +76,11 @@ public enum Commands {
                 printToStderr("httpd: warning: \(finding.message)")
             }
         }
-        if failed { return 1 }
+        let auth = settings.checkAuthUserFiles()
+        for line in auth.unreadable { printToStderr("httpd: error: \(line)") }
+        for line in auth.findings { printToStderr("httpd: warning: \(line)") }
+        if failed || !auth.unreadable.isEmpty { return 1 }
         for warning in settings.cleartextPasswordWarnings { printToStderr("httpd: warning: \(warning)") }
-        for finding in settings.passwordFileFindings { printToStderr("httpd: warning: \(finding)") }
         print("\(options.configFile): Syntax OK")
         return 0
     }

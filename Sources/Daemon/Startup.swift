@@ -112,8 +112,7 @@ public enum Startup {
             try opened.pidFile?.write()
             try dropPrivileges(opened.runAs, config, errorLog)
             logStarted(settings, inheritedListeners: inherited != nil ? opened.listeners.count : nil, errorLog)
-            // Read as the user httpd now runs as, as every later read is.
-            for finding in server.loadPasswordFiles() { errorLog.log(.warn, finding) }
+            logAuthUserFiles(server.loadAuthUserFiles(), errorLog)
             logTLS(settings, errorLog)
             if let runAs = opened.runAs { warnUnreadableTLSFiles(config, runAs, errorLog) }
             lifeline?.ready()
@@ -225,7 +224,7 @@ public enum Startup {
                 do throws(StartupError) {
                     try server.reload(new)
                     errorLog.log(.notice, "configuration reloaded (generation \(server.generation))")
-                    for finding in server.loadPasswordFiles() { errorLog.log(.warn, finding) }
+                    logAuthUserFiles(server.loadAuthUserFiles(), errorLog)
                 } catch {
                     errorLog.log(.error, "reload failed, keeping the running configuration: \(error)")
                 }
@@ -261,6 +260,13 @@ public enum Startup {
                 .notice, "sites: " + settings.sites.dropFirst().map { "\($0.name) (\($0.root))" }.joined(separator: ", "))
         }
         for warning in settings.cleartextPasswordWarnings { errorLog.log(.warn, warning) }
+    }
+
+    /// What reading the password files found (at start, read as the user httpd serves as, after the privilege
+    /// drop, as every later check of the files is; after a reload, the files new or changed).
+    static func logAuthUserFiles(_ auth: (unreadable: [String], findings: [String]), _ errorLog: ErrorLog) {
+        for line in auth.unreadable { errorLog.log(.error, line + ": no one can log in there until it can be read") }
+        for line in auth.findings { errorLog.log(.warn, line) }
     }
 
     /// The certificates served and what their checks found (a start serves despite problems; `-t` fails on them).

@@ -32,7 +32,8 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
     public static let serviceUnavailable = HTTPStatus(503)
     public static let httpVersionNotSupported = HTTPStatus(505)
 
-    /// The reason phrase (RFC 9110 §15).
+    /// The reason phrase (RFC 9110 §15; 428 and 429 RFC 6585; 451 RFC 7725); a code without one (`TryFiles
+    /// =499`) gets `Status N`.
     public var reason: String {
         switch code {
         case 100: "Continue"
@@ -47,21 +48,34 @@ public struct HTTPStatus: Sendable, Equatable, Hashable, CustomStringConvertible
         case 308: "Permanent Redirect"
         case 400: "Bad Request"
         case 401: "Unauthorized"
+        case 402: "Payment Required"
         case 403: "Forbidden"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
+        case 406: "Not Acceptable"
+        case 407: "Proxy Authentication Required"
         case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 410: "Gone"
         case 411: "Length Required"
         case 412: "Precondition Failed"
         case 413: "Content Too Large"
         case 414: "URI Too Long"
+        case 415: "Unsupported Media Type"
         case 416: "Range Not Satisfiable"
         case 417: "Expectation Failed"
         case 421: "Misdirected Request"
+        case 422: "Unprocessable Content"
+        case 426: "Upgrade Required"
+        case 428: "Precondition Required"
+        case 429: "Too Many Requests"
         case 431: "Request Header Fields Too Large"
+        case 451: "Unavailable For Legal Reasons"
         case 500: "Internal Server Error"
         case 501: "Not Implemented"
+        case 502: "Bad Gateway"
         case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
         case 505: "HTTP Version Not Supported"
         default: "Status \(code)"
         }

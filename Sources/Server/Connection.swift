@@ -330,10 +330,6 @@ final class Connection: TransportDelegate, DeadlineOwner {
             break
         default:
             site = chosen
-            // The site's own scope until a file route finds its <Location>: its Header rules reach every answer
-            // it gives (405, OPTIONS, a dotfile's 404, a bad path's 400), not only those of files. A 421 is no
-            // site's answer: the main server's rules (and ErrorDocument) only.
-            scope = misdirected == nil ? chosen.scope : active.settings.sites[0].scope
             if let misdirected {
                 route = .error(misdirected)
             } else if case .file(let path) = route {
@@ -516,7 +512,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
 
     /// The verdict on the credentials: the file is served, or 401 (after the delay the host asks for).
     func passwordChecked(_ check: PasswordCheck) {
-        guard case .authenticate(let path, let realm) = purpose, state != .closed else { return }
+        guard state != .closed, case .authenticate(let path, let realm) = purpose else { return }
         purpose = nil
         if check.fileUnreadable {
             fail(RequestError(.internalServerError, check.reason))
@@ -548,7 +544,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
     var pendingChallenge = ""
 
     func delayedChallenge() {
-        guard case .authenticate(_, let realm) = purpose, state != .closed else { return }
+        guard state != .closed, case .authenticate(_, let realm) = purpose else { return }
         purpose = nil
         challenge(realm, pendingChallenge + " (answered after a delay: repeated failures)", logged: true)
         resume()
@@ -606,7 +602,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
 
     /// Turns a lookup result into a response (ignored once the connection has closed).
     func lookupFinished(_ result: LookupResult) {
-        guard let purpose, state != .closed else { return }
+        guard state != .closed, let purpose else { return }
         self.purpose = nil
         switch purpose {
         case .serve(let path):
@@ -743,7 +739,11 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// Queues the head and body (file regions read from `file`) and waits for them to drain.
     func send(_ response: Response, file: FileResource? = nil) {
         var response = response
-        if response.renderedFields == nil, let rules = scope?.headers, !rules.isEmpty {
+        // An answer that needs no file (OPTIONS, 405, 421) has no <Location> scope: the site's rules apply; an
+        // error before any site was chosen (a malformed request) gets the main server's. The monitoring
+        // endpoints' own answers get none (a site's Cache-Control must not make a health check cacheable).
+        let fallback = response.status.code >= 400 ? active.settings.sites[0].scope : nil
+        if response.renderedFields == nil, let rules = (scope ?? site?.scope ?? fallback)?.headers, !rules.isEmpty {
             HeaderRules.apply(rules, to: &response.headers, status: response.status.code)
         }
         requestsServed += 1
@@ -853,11 +853,10 @@ final class Connection: TransportDelegate, DeadlineOwner {
         skipAccessLog = false
         request = nil
         failedHead = nil
-        // A pipelined request reuses this exchange (it goes back to the pool only when nothing is buffered): it
-        // must not inherit this request's site, scope or authenticated user, or it would be served unchecked.
-        if site != nil { site = nil }
-        if scope != nil { scope = nil }
-        if user != nil { user = nil }
+        // A pipelined request chooses its own site, scope and user (and brings its own credentials).
+        site = nil
+        scope = nil
+        user = nil
         if peerClosed && (!keepAliveAfterWrite || transport.inputCount == 0) {
             close()
             return
@@ -982,6 +981,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         guard state != .closed else { return }
         state = .closed
         deadline.cancel()
+        authDelay?.cancel()
         // The transport drops its queued output (and file segments) before the response lets go of its file.
         let unsent = transport.outputCount
         transport.close()

@@ -59,7 +59,8 @@ struct ResponseOutcome {
     var seconds: Double
     /// The access-log line, when the host logs access and this request is not exempt.
     var logEntry: AccessLogEntry?
-    /// The site it answered for: its index in the settings' `sites` (0: the main server, monitoring).
+    /// The site it answered for: its index in the settings' `sites` (0: the main server, monitoring), which
+    /// is its index in the host's `SiteStatsTable` too.
     var site: Int = 0
 }
 

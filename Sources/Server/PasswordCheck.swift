@@ -7,8 +7,7 @@ import IO
 
 /// The verdict on one request's credentials, as it travels from a worker (or the cache) to the connection.
 public struct PasswordCheck: Sendable {
-    /// The user name as sent, one character per byte (ISO-8859-1, as request text is decoded), so that the
-    /// access log's `%u` and the error log escape the bytes the client sent (`zo\xc3\xab`), as Apache does.
+    /// The user name as sent (for the log's `%u` and the messages).
     public var user: String
     /// True when the password is right and the requirement admits the user.
     public var passed: Bool
@@ -29,6 +28,8 @@ public struct PasswordCheck: Sendable {
 
     /// The verdict for `outcome` under `requirement`.
     init(user: [UInt8], outcome: VerifyOutcome, requirement: UserRequirement) {
+        // Byte for byte (ISO-8859-1), as the parser decodes request text: the logs escape each byte as sent
+        // (UTF-8 `é` as \xc3\xa9), and bytes that are not UTF-8 are not merged into U+FFFD.
         let name = String(String.UnicodeScalarView(user.map { Unicode.Scalar($0) }))
         switch outcome {
         case .ok where requirement.isSatisfied(by: user):
@@ -101,34 +102,47 @@ final class PasswordChecks {
 }
 
 extension ServerSettings {
-    /// Every `AuthUserFile` the sites and their `<Location>` blocks name, once each, in configuration order.
+    /// Every `AuthUserFile` the sites and locations name, once each, in configuration order.
     public var authUserFiles: [String] {
         var files: [String] = []
         for site in sites {
-            for auth in ([site.scope.auth] + site.locations.map(\.auth)).compactMap({ $0 })
-            where !files.contains(auth.userFile) {
-                files.append(auth.userFile)
+            for scope in [site.scope] + site.locations {
+                if let file = scope.auth?.userFile, !files.contains(file) { files.append(file) }
             }
         }
         return files
     }
 
-    /// What reading each `AuthUserFile` finds now, as `AuthUserFile PATH: line N: message`: refused lines (a
-    /// plaintext password, an unknown hash), weak hashes, duplicate users, a file that cannot be read. For
-    /// `httpd -t` (blocking; the files are read into throw-away stores).
-    public var passwordFileFindings: [String] {
-        authUserFiles.flatMap { path in PasswordStore(path: path).refresh(now: 0).map { "AuthUserFile \(path): \($0)" } }
+    /// What reading each `AuthUserFile` now finds (with the privileges of the caller): `unreadable` lists the
+    /// files that cannot be read at all; `findings` the refused lines and weak hashes, `AuthUserFile PATH: line N: …`.
+    public func checkAuthUserFiles() -> (unreadable: [String], findings: [String]) {
+        Self.sorted(authUserFiles.map { ($0, PasswordStore(path: $0).refresh(now: 0)) })
+    }
+
+    /// What each file's reading found, as `checkAuthUserFiles` returns it.
+    static func sorted(_ read: [(path: String, findings: [AuthFinding])]) -> (unreadable: [String], findings: [String]) {
+        var unreadable: [String] = []
+        var findings: [String] = []
+        for (path, found) in read {
+            for finding in found {
+                if finding.line == 0 && finding.severity == .error {
+                    unreadable.append("AuthUserFile \(finding.message)")
+                } else {
+                    findings.append("AuthUserFile \(path): \(finding)")
+                }
+            }
+        }
+        return (unreadable, findings)
     }
 }
 
 extension Server {
-    /// Reads every `AuthUserFile` of the settings in force into its store (at start and after a reload, on the
-    /// loop thread: a stat, and a read of a file not read before or changed) and returns what the reading
-    /// found, to log now rather than at the first login. A file already read and unchanged reports nothing.
-    public func loadPasswordFiles() -> [String] {
+    /// Reads every `AuthUserFile` of the settings in force into the server's own stores (at start, after the
+    /// privilege drop, and after a reload; on the loop thread: a stat, and a read of a file not read before or
+    /// changed) and returns what the reading found, as `checkAuthUserFiles` does. The first login then finds
+    /// the files unchanged and reports nothing again; a file already read and unchanged reports nothing.
+    public func loadAuthUserFiles() -> (unreadable: [String], findings: [String]) {
         let now = EventLoop.monotonicSeconds()
-        return settings.authUserFiles.flatMap { path in
-            passwords.store(path).refresh(now: now).map { "AuthUserFile \(path): \($0)" }
-        }
+        return ServerSettings.sorted(settings.authUserFiles.map { ($0, passwords.store($0).refresh(now: now)) })
     }
 }

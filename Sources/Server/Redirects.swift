@@ -1,5 +1,5 @@
 // `Redirect [status] /old-prefix target` (mod_alias): which rule covers a request path, the Location it
-// sends (the rest of the path, re-encoded, and the query appended), its 3xx response, and the rule's check.
+// sends (the rest of the path, re-encoded, and the query appended), its 3xx response. (SiteSyntax checks rules.)
 
 public import Config
 public import HTTPCore
@@ -78,106 +78,6 @@ public enum Redirects {
         case 307: "Temporary Redirect"
         case 308: "Permanent Redirect"
         default: HTTPStatus(status).reason
-        }
-    }
-
-    /// The status a `Redirect` argument names: 301, 302, 303, 307 or 308, or (any ASCII case) `permanent`
-    /// (301), `temp` (302), `seeother` (303); nil for anything else.
-    static func status(named word: String) -> Int? {
-        switch lowercasedASCII(word) {
-        case "301", "permanent": 301
-        case "302", "temp": 302
-        case "303", "seeother": 303
-        case "307": 307
-        case "308": 308
-        default: nil
-        }
-    }
-
-    /// A `Redirect` line's arguments as a rule, or why they are refused: `[status] /prefix target`, the
-    /// status 302 when not written; the prefix checked as a `<Location>` prefix; the target an absolute
-    /// `http://` or `https://` URL with a host, or a path starting with one `/`, in URI characters only
-    /// (printable ASCII, `%XX` escapes well formed), without query or fragment; a path target under the
-    /// prefix is refused (it would redirect forever).
-    public static func parse(args: [String]) -> Result<RedirectRule, ConfigValueError> {
-        var args = args[...]
-        var code = 302
-        if args.count == 3 || (args.count == 2 && status(named: args[args.startIndex]) != nil) {
-            let word = args.removeFirst()
-            guard let named = status(named: word) else {
-                return .failure(
-                    ConfigValueError(
-                        "'\(word)' is not a redirect status (301, 302, 303, 307, 308, permanent, temp or seeother)"))
-            }
-            code = named
-        }
-        guard args.count == 2 else {
-            return .failure(ConfigValueError("wants [status] /prefix target"))
-        }
-        let prefix: String
-        switch LocationMatcher.parsePrefix(args[args.startIndex]) {
-        case .failure(let error): return .failure(error)
-        case .success(let p): prefix = p
-        }
-        let target = args[args.index(after: args.startIndex)]
-        if let problem = targetProblem(target) { return .failure(ConfigValueError(problem)) }
-        if target.utf8.first == 0x2F, case .success(let path) = PathNormalizer.normalize(target),
-            PathPrefix.covers(prefix, path.path)
-        {
-            return .failure(ConfigValueError("the target \(target) is under \(prefix): it would redirect forever"))
-        }
-        return .success(RedirectRule(status: code, prefix: prefix, target: target))
-    }
-
-    /// Why `target` cannot be a Redirect target, or nil.
-    static func targetProblem(_ target: String) -> String? {
-        let bytes = Array(target.utf8)
-        guard !bytes.isEmpty else { return "the target is empty" }
-        guard bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
-            return "the target has a space, a control character or a non-ASCII byte (write them %XX-encoded)"
-        }
-        if let bad = bytes.first(where: { !isURIByte($0) }) {
-            return "the target has '\(Character(Unicode.Scalar(bad)))', which a URL cannot hold (write it %XX-encoded)"
-        }
-        if bytes.contains(0x3F) || bytes.contains(0x23) {
-            return "the target has a query or fragment ('?' or '#'); the request's query is passed on"
-        }
-        for (k, c) in bytes.enumerated() where c == 0x25 {
-            guard k + 2 < bytes.count, hexDigitValue(bytes[k + 1]) != nil, hexDigitValue(bytes[k + 2]) != nil else {
-                return "the target has a '%' that is not followed by two hex digits"
-            }
-        }
-        if bytes.first == 0x2F {
-            if bytes.count > 1 && bytes[1] == 0x2F {
-                return "the target \(target) starts with //, which a browser reads as another host"
-            }
-            return nil
-        }
-        let lower = lowercasedASCII(target).utf8
-        let schemeLength: Int
-        if lower.starts(with: "https://".utf8) {
-            schemeLength = 8
-        } else if lower.starts(with: "http://".utf8) {
-            schemeLength = 7
-        } else {
-            return "the target \(target) is neither a path starting with / nor an http:// or https:// URL"
-        }
-        let authority = bytes[schemeLength...].prefix { $0 != 0x2F }
-        if authority.isEmpty || authority.contains(0x40) {
-            return "the target \(target) has no host (or has user information)"
-        }
-        return nil
-    }
-
-    /// A byte a URI may hold as such (RFC 3986 §2): unreserved, reserved, and `%`.
-    static func isURIByte(_ c: UInt8) -> Bool {
-        switch c {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
-        // - . _ ~ : / ? # [ ] @ ! $ & ' ( ) * + , ; = %
-        case 0x2D, 0x2E, 0x5F, 0x7E, 0x3A, 0x2F, 0x3F, 0x23, 0x5B, 0x5D, 0x40, 0x21, 0x24, 0x26, 0x27, 0x28, 0x29, 0x2A,
-            0x2B, 0x2C, 0x3B, 0x3D, 0x25:
-            true
-        default: false
         }
     }
 }

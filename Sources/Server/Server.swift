@@ -83,6 +83,8 @@ public final class Server {
     var drainTimer: Timer!
     /// Counters for the status endpoints.
     var stats = ServerStats()
+    /// Each site's counters, in configuration order (`ResponseOutcome.site` indexes it).
+    let siteStats = SiteStatsTable()
     /// Stand-alone or inetd, as status pages show it.
     public var mode = ServiceMode.standalone
     let startTime: Int
@@ -114,6 +116,7 @@ public final class Server {
         startTime = loop.nowSeconds()
         startMonotonic = EventLoop.monotonicSeconds()
         cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
+        siteStats.configure(SiteStatsTable.sites(of: settings))
         wakeup = try Wakeup(loop) { [unowned self] in self.completeLookups() }
         pool = WorkerPool(size: settings.config.workers, limit: settings.config.workerQueueLimit, wakeup: wakeup.signaller)
         housekeeping = try Timer.make(loop, for: "housekeeping") { [unowned self] in self.houseKeep() }
@@ -272,6 +275,7 @@ public final class Server {
         pool.limit = new.config.workerQueueLimit
         generation += 1
         stats.lastReload = loop.nowSeconds()
+        siteStats.configure(SiteStatsTable.sites(of: new))
         for (name, was, now) in [
             ("PidFile", old.pidFile ?? "off", new.config.pidFile ?? "off"),
             ("User", old.user ?? "-", new.config.user ?? "-"),
@@ -705,6 +709,8 @@ public final class Server {
             queueDelaySum: stats.queueDelaySum, queueDelayCount: stats.queueDelayCount,
             residentBytes: process.residentBytes, cpuUserSeconds: process.user, cpuSystemSeconds: process.system,
             maxConnections: config.maxConnections)
+        snapshot.sites = siteStats.status(now: loop.cachedMonotonicSeconds())
+        if !settings.authUserFiles.isEmpty || passwords.failed > 0 { snapshot.authFailures = passwords.failed }
         if let tls = settings.tls {
             snapshot.tls = TLSStatus(
                 handshakes: tlsStats.handshakes, resumed: tlsStats.resumed, versions: tlsStats.versions,
@@ -737,6 +743,9 @@ public final class Server {
         }
         stats.recordResponse(
             code: outcome.code, bodyBytes: outcome.bodyBytes, totalBytes: outcome.totalBytes, seconds: outcome.seconds)
+        siteStats.site(at: outcome.site)?.record(
+            code: outcome.code, bodyBytes: outcome.bodyBytes, totalBytes: outcome.totalBytes, seconds: outcome.seconds,
+            now: loop.cachedMonotonicSeconds())
     }
 }
 

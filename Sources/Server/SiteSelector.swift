@@ -1,7 +1,6 @@
 // Which site (`<VirtualHost>`) a request's host names: exact names by one hash lookup on bytes, then the
-// longest `*.suffix` wildcard. Built once per configuration; pure. Also the check of ServerName/ServerAlias.
+// longest `*.suffix` wildcard. Built once per configuration; pure. (Config's SiteSyntax checks the names.)
 
-import Config
 import Support
 
 /// Picks a site by host name. Exact names win over wildcards; among wildcards the longest suffix wins, and
@@ -92,74 +91,6 @@ public struct SiteSelector: Sendable {
             previous = c
         }
         return previous != 0x2E
-    }
-
-    /// The name as stored, or nil when it is not a valid ServerName (`wildcard` false) or ServerAlias
-    /// (`wildcard` true). See `check(name:wildcard:)` for the rules.
-    public static func normalize(_ name: String, wildcard: Bool = false) -> String? {
-        try? check(name: name, wildcard: wildcard).get()
-    }
-
-    /// A ServerName or ServerAlias as stored, or why it is refused: letters, digits, `-` and `.` (ASCII
-    /// only: an international name is written in its `xn--` form), lowered; one trailing dot dropped; no
-    /// empty label; at most 253 bytes and 63 per label; `*.` first only for an alias (`wildcard`); an IPv6
-    /// literal with or without brackets (stored in brackets); no port.
-    public static func check(name: String, wildcard: Bool) -> Result<String, ConfigValueError> {
-        let bytes = Array(name.utf8)
-        if bytes.isEmpty { return .failure(ConfigValueError("a host name is empty")) }
-        if bytes.first == 0x5B || bytes.filter({ $0 == 0x3A }).count > 1 {
-            let inner = bytes.first == 0x5B && bytes.last == 0x5D ? Array(bytes.dropFirst().dropLast()) : bytes
-            let text = String(decoding: inner, as: UTF8.self)
-            // Only hex digits, `:` and `.` reach inet_pton (a NUL would end its C string early).
-            guard inner.allSatisfy({ hexDigitValue($0) != nil || $0 == 0x3A || $0 == 0x2E }), IPAddress.isIPv6(text) else {
-                return .failure(ConfigValueError("'\(name)' is not an IPv6 address"))
-            }
-            return .success("[" + lowercasedASCII(text) + "]")
-        }
-        if bytes.contains(0x3A) {
-            return .failure(ConfigValueError("'\(name)' has a port; a host name has none"))
-        }
-        var body = bytes[...]
-        var prefix = ""
-        if bytes.first == 0x2A {
-            guard wildcard else {
-                return .failure(ConfigValueError("'\(name)': a wildcard is only allowed in ServerAlias"))
-            }
-            guard bytes.count > 2, bytes[1] == 0x2E else {
-                return .failure(ConfigValueError("'\(name)': a wildcard is a whole first label (*.example.org)"))
-            }
-            body = bytes[2...]
-            prefix = "*."
-        }
-        if body.contains(0x2A) {
-            return .failure(ConfigValueError("'\(name)': a wildcard is a whole first label (*.example.org)"))
-        }
-        guard body.allSatisfy({ isASCIIAlphanumeric($0) || $0 == 0x2D || $0 == 0x2E }) else {
-            return .failure(
-                ConfigValueError(
-                    "'\(name)' is not a host name: only letters, digits, '-' and '.' (write an international name as xn--…)"))
-        }
-        if body.last == 0x2E { body = body.dropLast() }
-        if body.count + prefix.utf8.count > 253 {
-            return .failure(ConfigValueError("a host name is longer than 253 bytes"))
-        }
-        var labelLength = 0
-        for c in body {
-            if c == 0x2E {
-                if labelLength == 0 { return .failure(ConfigValueError("'\(name)' has an empty label")) }
-                labelLength = 0
-            } else {
-                labelLength += 1
-                if labelLength > 63 { return .failure(ConfigValueError("'\(name)' has a label longer than 63 bytes")) }
-            }
-        }
-        if labelLength == 0 { return .failure(ConfigValueError("'\(name)' has an empty label")) }
-        return .success(prefix + String(decoding: body.map(lowerASCII), as: UTF8.self))
-    }
-
-    /// True for ASCII letters and digits.
-    static func isASCIIAlphanumeric(_ c: UInt8) -> Bool {
-        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
     }
 }
 

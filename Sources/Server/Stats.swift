@@ -1,5 +1,5 @@
-// The one set of counters behind /server-status and /metrics, owned by the loop thread,
-// and the Sendable snapshot that the pure renderers (StatusPages) turn into text.
+// The server-wide counters behind /server-status and /metrics, owned by the loop thread, and the
+// Sendable snapshot (with each site's counters) that the pure renderers (StatusPages) turn into text.
 
 public import Support
 
@@ -81,10 +81,82 @@ public struct TLSStatus: Sendable, Equatable {
     public var failureCount: Int { failures.values.reduce(0, +) }
 }
 
+/// One site's counters, as status pages show them (see SiteStats).
+public struct SiteStatus: Sendable, Equatable {
+    public var name: String
+    public var aliases: [String]
+    /// The site's document root.
+    public var root: String
+    public var requests: Int
+    /// Responses by status code, the codes seen only.
+    public var byCode: [Int: Int]
+    public var bodyBytes: Int
+    public var responseBytes: Int
+    /// Cumulative counts per `durationBuckets` entry (Prometheus `le`), and the sum of all durations.
+    public var durationCounts: [Int]
+    public var durationSum: Double
+    /// Requests per bucket of `rateBucketSeconds` over the last 15 minutes, oldest first; the last bucket is
+    /// the one under way, of which `rateElapsed` seconds have passed.
+    public var rateCounts: [Int]
+    public var rateBucketSeconds: Int
+    public var rateElapsed: Double
+
+    public init(
+        name: String, aliases: [String], root: String, requests: Int, byCode: [Int: Int], bodyBytes: Int,
+        responseBytes: Int, durationCounts: [Int], durationSum: Double, rateCounts: [Int], rateBucketSeconds: Int,
+        rateElapsed: Double
+    ) {
+        self.name = name
+        self.aliases = aliases
+        self.root = root
+        self.requests = requests
+        self.byCode = byCode
+        self.bodyBytes = bodyBytes
+        self.responseBytes = responseBytes
+        self.durationCounts = durationCounts
+        self.durationSum = durationSum
+        self.rateCounts = rateCounts
+        self.rateBucketSeconds = rateBucketSeconds
+        self.rateElapsed = rateElapsed
+    }
+
+    /// Responses whose status is in class `n`xx.
+    public func statusClass(_ n: Int) -> Int {
+        byCode.reduce(0) { $0 + ($1.key / 100 == n ? $1.value : 0) }
+    }
+
+    /// Responses per duration bucket, not cumulative: one per `durationBuckets` entry, then those slower
+    /// than the last bound.
+    public var durationBucketCounts: [Int] {
+        var out: [Int] = []
+        var below = 0
+        for c in durationCounts {
+            out.append(c - below)
+            below = c
+        }
+        out.append(requests - below)
+        return out
+    }
+
+    /// Requests per second in each bucket of `rateCounts`; the bucket under way counts over the seconds
+    /// passed (at least one, so that its first request is no spike).
+    public var ratePerSecond: [Double] {
+        let width = Double(max(rateBucketSeconds, 1))
+        var out = rateCounts.map { Double($0) / width }
+        if let last = rateCounts.last { out[out.count - 1] = Double(last) / min(max(rateElapsed, 1), width) }
+        return out
+    }
+}
+
 /// Everything the status renderers show, frozen at one moment.
 public struct StatusSnapshot: Sendable {
     /// TLS counters; nil when no TLS is configured.
     public var tls: TLSStatus? = nil
+    /// Each site's counters, in configuration order.
+    public var sites: [SiteStatus] = []
+    /// Basic-authentication logins refused since start (wrong password, unknown user, not admitted), or nil
+    /// when no site asks for a password.
+    public var authFailures: Int? = nil
     public var version: String
     public var mode: ServiceMode
     public var pid: Int32

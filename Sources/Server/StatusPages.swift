@@ -142,10 +142,30 @@ public enum StatusPages {
               "bytes": {"body": \(s.bodyBytes), "response": \(s.responseBytes)},
               "request_duration_seconds": {"sum": \(decimal(s.durationSum)), "count": \(s.requests)},
               "workers": {"size": \(s.workers), "busy": \(s.workersBusy), "queued": \(s.workersQueued), "completed": \(s.workersCompleted), "rejected": \(s.workersRejected), "skipped": \(s.workersSkipped), "queue_delay_seconds_sum": \(decimal(s.queueDelaySum)), "queue_delay_count": \(s.queueDelayCount)},
-              "process": {"resident_memory_bytes": \(s.residentBytes), "cpu_user_seconds": \(decimal(s.cpuUserSeconds)), "cpu_system_seconds": \(decimal(s.cpuSystemSeconds))}\(tlsJSON(s.tls))
+              "process": {"resident_memory_bytes": \(s.residentBytes), "cpu_user_seconds": \(decimal(s.cpuUserSeconds)), "cpu_system_seconds": \(decimal(s.cpuSystemSeconds))},
+              "sites": [\(s.sites.map(siteJSON).joined(separator: ","))\(s.sites.isEmpty ? "" : "\n  ")]\(s.authFailures.map { ",\n  \"auth\": {\"failures\": \($0)}" } ?? "")\(tlsJSON(s.tls))
             }
 
             """
+    }
+
+    /// One site's object in the JSON status's `"sites"` (with the newline and indent before it): its
+    /// counters, the duration buckets cumulative as Prometheus's `le`, and the rate history (requests per
+    /// bucket, oldest first; the last bucket is under way, `elapsed_seconds` of it have passed).
+    static func siteJSON(_ site: SiteStatus) -> String {
+        let names = site.aliases.map { "\"\(jsonEscape($0))\"" }.joined(separator: ", ")
+        let codes = site.byCode.keys.sorted().map { "\"\($0)\": \(site.byCode[$0]!)" }.joined(separator: ", ")
+        let classes = (1...5).map { "\"\($0)xx\": \(site.statusClass($0))" }.joined(separator: ", ")
+        var buckets = zip(durationBuckets, site.durationCounts).map { "\"\(decimal($0))\": \($1)" }
+        buckets.append("\"+Inf\": \(site.requests)")
+        let counts = site.rateCounts.map(String.init).joined(separator: ", ")
+        return "\n    {\"name\": \"\(jsonEscape(site.name))\", \"aliases\": [\(names)], \"root\": \"\(jsonEscape(site.root))\",\n"
+            + "     \"requests\": {\"total\": \(site.requests), \"by_class\": {\(classes)}, \"by_code\": {\(codes)}},\n"
+            + "     \"bytes\": {\"body\": \(site.bodyBytes), \"response\": \(site.responseBytes)},\n"
+            + "     \"request_duration_seconds\": {\"sum\": \(decimal(site.durationSum)), \"count\": \(site.requests), "
+            + "\"buckets\": {\(buckets.joined(separator: ", "))}},\n"
+            + "     \"rate\": {\"bucket_seconds\": \(site.rateBucketSeconds), \"elapsed_seconds\": \(decimal(site.rateElapsed)), "
+            + "\"counts\": [\(counts)]}}"
     }
 
     /// The `"tls"` member of the JSON status (with its leading comma), or nothing without TLS.
@@ -216,6 +236,12 @@ public enum StatusPages {
             "httpd_connections_dropped_total", "counter",
             "Connections dropped under pressure because their request head did not arrive in time.",
             [("", "\(s.connectionsDropped)")])
+        if let failures = s.authFailures {
+            metric(
+                "httpd_auth_failures_total", "counter",
+                "Basic-authentication logins refused (wrong password, unknown user, not admitted by Require).",
+                [("", "\(failures)")])
+        }
         metric(
             "httpd_under_pressure", "gauge", "1 while more than 80 % of MaxConnections are open (heads get 2 s).",
             [("", s.underPressure ? "1" : "0")])
@@ -234,6 +260,7 @@ public enum StatusPages {
         for (labels, value) in buckets { out += "httpd_request_duration_seconds_bucket\(labels) \(value)\n" }
         out += "httpd_request_duration_seconds_sum \(decimal(s.durationSum))\n"
         out += "httpd_request_duration_seconds_count \(s.requests)\n"
+        siteMetrics(s.sites, into: &out)
         metric("httpd_worker_pool_size", "gauge", "Workers in the file-system pool.", [("", "\(s.workers)")])
         metric("httpd_worker_pool_busy", "gauge", "Workers running a job.", [("", "\(s.workersBusy)")])
         metric("httpd_worker_pool_queued", "gauge", "Jobs waiting for a worker.", [("", "\(s.workersQueued)")])
@@ -269,6 +296,38 @@ public enum StatusPages {
         return out
     }
 
+    /// The per-site families of the Prometheus text (each site's samples labelled `site`).
+    static func siteMetrics(_ sites: [SiteStatus], into out: inout String) {
+        func family(_ name: String, _ type: String, _ help: String, _ value: (SiteStatus, String) -> String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for site in sites { out += value(site, "site=\"\(labelEscape(site.name))\"") }
+        }
+        family("httpd_site_requests_total", "counter", "Responses sent, by site.") {
+            "httpd_site_requests_total{\($1)} \($0.requests)\n"
+        }
+        family("httpd_site_responses_total", "counter", "Responses sent, by site and status code.") { site, label in
+            site.byCode.keys.sorted().map { "httpd_site_responses_total{\(label),code=\"\($0)\"} \(site.byCode[$0]!)\n" }.joined()
+        }
+        family("httpd_site_response_bytes_total", "counter", "Response bytes sent (head and body), by site.") {
+            "httpd_site_response_bytes_total{\($1)} \($0.responseBytes)\n"
+        }
+        family("httpd_site_response_body_bytes_total", "counter", "Response body bytes sent, by site.") {
+            "httpd_site_response_body_bytes_total{\($1)} \($0.bodyBytes)\n"
+        }
+        family(
+            "httpd_site_request_duration_seconds", "histogram",
+            "Time from a complete request head to the response handed to the kernel, by site."
+        ) { site, label in
+            var lines = ""
+            for (bound, count) in zip(durationBuckets, site.durationCounts) {
+                lines += "httpd_site_request_duration_seconds_bucket{\(label),le=\"\(decimal(bound))\"} \(count)\n"
+            }
+            lines += "httpd_site_request_duration_seconds_bucket{\(label),le=\"+Inf\"} \(site.requests)\n"
+            lines += "httpd_site_request_duration_seconds_sum{\(label)} \(decimal(site.durationSum))\n"
+            return lines + "httpd_site_request_duration_seconds_count{\(label)} \(site.requests)\n"
+        }
+    }
+
     /// A Prometheus label value: backslash, double quote and newline escaped.
     static func labelEscape(_ text: String) -> String {
         var out = ""
@@ -283,65 +342,116 @@ public enum StatusPages {
         return out
     }
 
-    /// A page for people: the same numbers, with optional auto-refresh.
+    /// A page for people: the same numbers rounded for reading, then per site its totals and two inline SVG
+    /// charts (requests per second over the last 15 minutes, response times); optional auto-refresh. No
+    /// script, no external asset; about 6 KiB per site.
     public static func html(_ s: StatusSnapshot, refresh: Int?) -> String {
-        func row(_ k: String, _ v: String) -> String {
-            "<tr><th>\(HTMLEscape.escape(k))</th><td>\(HTMLEscape.escape(v))</td></tr>\n"
-        }
+        let n = Readable.count
         var rows = ""
         rows += row("Version", "httpd/\(s.version)")
         rows += row("Mode", s.mode.rawValue + (s.draining ? " (draining)" : ""))
         rows += row("PID / parent PID", "\(s.pid) / \(s.ppid)")
         rows += row("Started", s.localStartTime.formatted("%Y-%m-%d %H:%M:%S %Z"))
-        rows += row("Uptime", uptimeText(s.uptime))
+        rows += row("Uptime", Readable.uptime(s.uptime))
         rows += row(
             "Configuration generation",
             "\(s.generation)" + (s.localLastReload.map { ", last reload \($0.formatted("%Y-%m-%d %H:%M:%S %Z"))" } ?? ""))
-        rows += row("Connections accepted / handled", "\(s.connectionsAccepted) / \(s.connectionsHandled)")
+        rows += row("Connections accepted / handled", "\(n(s.connectionsAccepted)) / \(n(s.connectionsHandled))")
         rows += row(
             "Crowd control",
             (s.underPressure ? "under pressure (request heads get 2 s); " : "no pressure; ")
-                + "\(s.connectionsRefusedPerClient) refused (per client), \(s.connectionsEvicted) evicted, "
-                + "\(s.connectionsDropped) dropped (slow heads)")
+                + "\(n(s.connectionsRefusedPerClient)) refused (per client), \(n(s.connectionsEvicted)) evicted, "
+                + "\(n(s.connectionsDropped)) dropped (slow heads)")
+        if let failures = s.authFailures { rows += row("Failed logins (Basic authentication)", n(failures)) }
         rows += row(
             "Active connections",
-            "\(s.active) (reading \(s.reading), writing \(s.writing), waiting \(s.waiting), closing \(s.closing)) of \(s.maxConnections)"
-        )
-        rows += row(
-            "Requests",
-            "\(s.requests) (1xx \(s.statusClass(1)), 2xx \(s.statusClass(2)), 3xx \(s.statusClass(3)), 4xx \(s.statusClass(4)), 5xx \(s.statusClass(5)))"
-        )
-        rows += row("Bytes sent", "\(s.responseBytes) (bodies \(s.bodyBytes))")
-        rows += row("Mean request duration", s.requests > 0 ? "\(decimal(s.durationSum / Double(s.requests) * 1000)) ms" : "-")
+            "\(n(s.active)) (reading \(n(s.reading)), writing \(n(s.writing)), waiting \(n(s.waiting)), "
+                + "closing \(n(s.closing))) of \(n(s.maxConnections))")
+        rows += row("Requests", requestsText(s.requests, s.statusClass))
+        rows += row("Bytes sent", bytesText(s.responseBytes, bodies: s.bodyBytes))
+        rows += row("Mean request duration", meanDuration(s.durationSum, s.requests))
         rows += row(
             "Worker pool",
-            "\(s.workers) workers, \(s.workersBusy) busy, \(s.workersQueued) queued, \(s.workersCompleted) completed, "
-                + "\(s.workersRejected) refused (queue full), \(s.workersSkipped) skipped (client gone), mean queue delay "
-                + (s.queueDelayCount > 0 ? "\(decimal(s.queueDelaySum / Double(s.queueDelayCount) * 1000)) ms" : "-"))
+            "\(n(s.workers)) workers, \(n(s.workersBusy)) busy, \(n(s.workersQueued)) queued, \(n(s.workersCompleted)) completed, "
+                + "\(n(s.workersRejected)) refused (queue full), \(n(s.workersSkipped)) skipped (client gone), mean queue delay "
+                + meanDuration(s.queueDelaySum, s.queueDelayCount))
         if let t = s.tls {
-            let versions = t.versions.keys.sorted().map { "\($0) \(t.versions[$0]!)" }.joined(separator: ", ")
-            let failures = t.failures.keys.sorted().map { "\($0) \(t.failures[$0]!)" }.joined(separator: ", ")
+            let versions = t.versions.keys.sorted().map { "\($0) \(n(t.versions[$0]!))" }.joined(separator: ", ")
+            let failures = t.failures.keys.sorted().map { "\($0) \(n(t.failures[$0]!))" }.joined(separator: ", ")
             rows += row(
                 "TLS handshakes",
-                "\(t.handshakes) (resumed \(t.resumed)\(versions.isEmpty ? "" : "; " + versions)), failed \(t.failureCount)"
+                "\(n(t.handshakes)) (resumed \(n(t.resumed))\(versions.isEmpty ? "" : "; " + versions)), failed \(n(t.failureCount))"
                     + (failures.isEmpty ? "" : " (\(failures))"))
             rows += row("TLS file bodies", t.filePath)
             for c in t.certificates { rows += row("TLS certificate", c) }
         }
-        rows += row("Resident memory", "\(s.residentBytes / 1024) KiB")
-        rows += row("CPU time", "user \(decimal(s.cpuUserSeconds)) s, system \(decimal(s.cpuSystemSeconds)) s")
+        rows += row("Resident memory", Readable.bytes(s.residentBytes))
+        rows += row("CPU time", "user \(Readable.duration(s.cpuUserSeconds)), system \(Readable.duration(s.cpuSystemSeconds))")
         let meta = refresh.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">\n" } ?? ""
         return """
             <!DOCTYPE html>
             <html><head><meta charset="utf-8">
             \(meta)<title>httpd status</title>
-            <style>body{font-family:sans-serif;margin:2em}th{text-align:left;padding-right:1em}</style>
+            <style>body{font-family:sans-serif;margin:2em}th{text-align:left;padding-right:1em;white-space:nowrap;font-weight:normal;color:#444}\
+            td{font-variant-numeric:tabular-nums}section{border-top:1px solid #ccc;margin-top:1.5em}\
+            h3{font-size:1em;margin:1.2em 0 .3em}svg.chart{display:block}</style>
             </head><body>
             <h1>httpd status</h1>
             <table>
             \(rows)</table>
-            <p>Also as <a href="?auto">?auto</a> (Apache mod_status), <a href="?format=json">?format=json</a>; <a href="?refresh=5">refresh every 5 s</a>.</p>
+            \(s.sites.map(siteSection).joined())<p>Also as <a href="?auto">?auto</a> (Apache mod_status), <a href="?format=json">?format=json</a>; <a href="?refresh=5">refresh every 5 s</a>.</p>
             </body></html>
+
+            """
+    }
+
+    /// A table row of the HTML page, both cells escaped.
+    static func row(_ k: String, _ v: String) -> String {
+        "<tr><th>\(HTMLEscape.escape(k))</th><td>\(HTMLEscape.escape(v))</td></tr>\n"
+    }
+
+    /// `1,234 (1xx 0, 2xx 1,200, 3xx 4, 4xx 30, 5xx 0)`.
+    static func requestsText(_ requests: Int, _ statusClass: (Int) -> Int) -> String {
+        let classes = (1...5).map { "\($0)xx \(Readable.count(statusClass($0)))" }.joined(separator: ", ")
+        return "\(Readable.count(requests)) (\(classes))"
+    }
+
+    /// `12.3 MiB (bodies 12 MiB)`.
+    static func bytesText(_ total: Int, bodies: Int) -> String {
+        "\(Readable.bytes(total)) (bodies \(Readable.bytes(bodies)))"
+    }
+
+    /// The mean of `count` durations summing to `sum` seconds (`2.4 ms`), or `-` when there is none.
+    static func meanDuration(_ sum: Double, _ count: Int) -> String {
+        count > 0 ? Readable.duration(sum / Double(count)) : "-"
+    }
+
+    /// One site's part of the HTML page: its names, root and totals, its request rate over the last 15
+    /// minutes and its response times, each as an inline SVG chart.
+    static func siteSection(_ site: SiteStatus) -> String {
+        let rates = site.ratePerSecond
+        let recent = site.rateCounts.reduce(0, +)
+        let minutes = site.rateCounts.count * site.rateBucketSeconds / 60
+        var rows = ""
+        if !site.aliases.isEmpty { rows += row("Aliases", site.aliases.joined(separator: ", ")) }
+        rows += row("Document root", site.root)
+        rows += row("Requests", requestsText(site.requests, site.statusClass))
+        rows += row(
+            "Last \(minutes) minutes",
+            "\(Readable.count(recent)) requests; peak \(Readable.rate(rates.max() ?? 0)), now \(Readable.rate(rates.last ?? 0)) "
+                + "(\(site.rateBucketSeconds) s buckets)")
+        rows += row("Bytes sent", bytesText(site.responseBytes, bodies: site.bodyBytes))
+        rows += row("Mean request duration", meanDuration(site.durationSum, site.requests))
+        return """
+            <section class="site">
+            <h2>Site \(HTMLEscape.escape(site.name))</h2>
+            <table>
+            \(rows)</table>
+            <h3>Requests per second, last \(minutes) minutes</h3>
+            \(StatusCharts.rateChart(rates, bucketSeconds: site.rateBucketSeconds, site: site.name))\
+            <h3>Response times (requests per duration bucket)</h3>
+            \(StatusCharts.durationChart(site.durationBucketCounts, site: site.name))\
+            </section>
 
             """
     }

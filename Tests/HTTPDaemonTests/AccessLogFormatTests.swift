@@ -62,6 +62,52 @@ import Testing
         #expect(AccessLogFormat.combined.line(e, time: "T") == "::1 - - [T] \"-\" 400 - \"-\" \"-\"\n")
     }
 
+    @Test func vhostCombinedLine() {
+        var e = entry
+        e.site = "b.example"
+        e.port = 8443
+        #expect(
+            AccessLogFormat.vhostCombined.line(e, time: "25/Nov/2026:14:35:35 +0000")
+                == "b.example:8443 127.0.0.1 - - [25/Nov/2026:14:35:35 +0000] \"GET /a.txt HTTP/1.1\" 200 6 \"http://ref/\" \"curl/8.0\"\n"
+        )
+        #expect(AccessLogFormat(rawValue: "vhost_combined") == .vhostCombined)
+        // The other formats have no site.
+        #expect(AccessLogFormat.combined.line(e, time: "T") == AccessLogFormat.combined.line(entry, time: "T"))
+        // An inherited socket has no configured port: 0.
+        var inherited = entry
+        inherited.site = "default"
+        #expect(AccessLogFormat.vhostCombined.line(inherited, time: "T").hasPrefix("default:0 127.0.0.1 - - [T] "))
+    }
+
+    @Test func theUserFillsPercentU() {
+        var e = entry
+        e.user = "alice"
+        #expect(
+            AccessLogFormat.common.line(e, time: "T") == "127.0.0.1 - alice [T] \"GET /a.txt HTTP/1.1\" 200 6\n")
+        #expect(
+            AccessLogFormat.combined.line(e, time: "T")
+                == "127.0.0.1 - alice [T] \"GET /a.txt HTTP/1.1\" 200 6 \"http://ref/\" \"curl/8.0\"\n")
+        e.site = "a.example"
+        e.port = 80
+        #expect(
+            AccessLogFormat.vhostCombined.line(e, time: "T")
+                == "a.example:80 127.0.0.1 - alice [T] \"GET /a.txt HTTP/1.1\" 200 6 \"http://ref/\" \"curl/8.0\"\n")
+    }
+
+    @Test func aHostileUserAndSiteAreEscaped() {
+        var e = entry
+        // A user name may hold quotes, backslashes, spaces and any byte above 0x7F (never a control byte).
+        e.user = "a\" b\\c\u{e9}\u{ff}"
+        e.site = "x\"y z\n"
+        e.port = 8080
+        #expect(
+            AccessLogFormat.vhostCombined.line(e, time: "T")
+                == "x\\\"y z\\n:8080 127.0.0.1 - a\\\" b\\\\c\\xe9\\xff [T] \"GET /a.txt HTTP/1.1\" 200 6 \"http://ref/\" \"curl/8.0\"\n"
+        )
+        #expect(
+            AccessLogFormat.common.line(e, time: "T") == "127.0.0.1 - a\\\" b\\\\c\\xe9\\xff [T] \"GET /a.txt HTTP/1.1\" 200 6\n")
+    }
+
     @Test func escapesLikeApache() {
         #expect(AccessLogFormat.escape("plain text") == "plain text")
         #expect(AccessLogFormat.escape("a\"b\\c") == "a\\\"b\\\\c")

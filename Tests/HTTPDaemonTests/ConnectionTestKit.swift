@@ -3,6 +3,7 @@
 
 import Testing
 
+@testable import Auth
 @testable import Config
 @testable import Files
 @testable import HTTPCore
@@ -89,6 +90,8 @@ final class MemoryTransport: Transport {
     var writeError: Int32?
     /// A TLS transport's handshake begun and not complete (plain TCP: never).
     var handshakeInProgress = false
+    /// The TLS session, as a TLS transport reports it once its handshake completed (nil: plain TCP).
+    var security: TransportSecurity?
     private(set) var readingEnabled = false
     private(set) var writeShut = false
     private(set) var closed = false
@@ -244,6 +247,16 @@ final class FakeHost: ConnectionHost {
         active = ActiveSettings(try ServerSettings.make(config))
     }
 
+    /// Settings read from configuration text (`DocumentRoot /` and the built-in types unless it says
+    /// otherwise), which must have no error.
+    convenience init(config text: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var errors: [String] = []
+        try self.init { config in
+            errors = ConfigReader(baseDirectory: "/etc/httpd").apply(text, file: "httpd.conf", to: &config).map(\.description)
+        }
+        #expect(errors == [], sourceLocation: sourceLocation)
+    }
+
     /// Replaces the settings, as a reload does.
     func reload(_ configure: (inout Configuration) -> Void) throws {
         var config = active.settings.config
@@ -255,7 +268,13 @@ final class FakeHost: ConnectionHost {
 
     func log(_ level: LogLevel, _ message: @autoclosure () -> String) { logs.append((level, message())) }
 
-    func log(_ level: LogLevel, site: Int, _ message: @autoclosure () -> String) { logs.append((level, message())) }
+    func log(_ level: LogLevel, site: Int, _ message: @autoclosure () -> String) {
+        logs.append((level, message()))
+        logSites.append(site)
+    }
+
+    /// The site of each line logged about a request (`log(_:site:_:)`), in order.
+    private(set) var logSites: [Int] = []
 
     /// Passwords the fake accepts (user → password); a check waits for `completePassword` when `deferLookups`.
     var passwords: [String: String] = [:]
@@ -266,12 +285,11 @@ final class FakeHost: ConnectionHost {
     func checkPassword(user: [UInt8], password: [UInt8], auth: AuthSettings, peer: PeerAddress, for connectionID: UInt64)
         -> PasswordAnswer
     {
-        let name = String(decoding: user, as: UTF8.self)
-        let right = passwords[name].map { Array($0.utf8) == password } ?? false
-        var admitted = right
-        if case .users(let names) = auth.requirement { admitted = right && names.contains(name) }
-        var check = PasswordCheck(user: name, passed: admitted, reason: right ? "not admitted by Require" : "wrong password")
-        if !admitted { check.delay = failureDelay }
+        let right = passwords[String(decoding: user, as: UTF8.self)].map { Array($0.utf8) == password } ?? false
+        // The verdict as the server makes it from the store's outcome (Require, the user's text).
+        var check = PasswordCheck(
+            user: user, outcome: right ? .ok : .wrongPassword, requirement: PasswordChecks.requirement(auth.requirement))
+        if !check.passed { check.delay = failureDelay }
         if deferLookups {
             pendingPasswords.append(check)
             return .pending
@@ -301,6 +319,8 @@ final class FakeHost: ConnectionHost {
 
     /// The site of each lookup (index in the settings' `sites`).
     private(set) var lookupSites: [Int] = []
+    /// The path of each lookup, in order.
+    private(set) var lookupPaths: [String] = []
     /// Files per site other than the main server's (site index → path → result).
     var siteFiles: [Int: [String: LookupResult]] = [:]
 
@@ -309,6 +329,7 @@ final class FakeHost: ConnectionHost {
     {
         lookupGenerations.append(ObjectIdentifier(settings))
         lookupSites.append(site)
+        lookupPaths.append(path)
         if let files = siteFiles[site] { return .now(files[path] ?? .failure(.notFound, "no \(path) in site \(site)")) }
         if let queueFull { return .busy(queued: queueFull) }
         if deferLookups {
@@ -344,8 +365,24 @@ struct Harness {
     let connection: Connection
 
     init(_ configure: (inout Configuration) -> Void = { _ in }) throws {
-        host = try FakeHost(configure)
-        connection = try #require(Connection(id: 7, host: host, clock: clock, transport: transport, peer: transport.peer))
+        try self.init(host: FakeHost(configure))
+    }
+
+    /// A connection to a host configured by `text`, accepted on `listenAddress` (nil: an inherited socket),
+    /// over a TLS session `security` (nil: plain TCP).
+    init(
+        config text: String, listenAddress: ListenAddress? = nil, security: TransportSecurity? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        try self.init(
+            host: FakeHost(config: text, sourceLocation: sourceLocation), listenAddress: listenAddress, security: security)
+    }
+
+    init(host: FakeHost, listenAddress: ListenAddress? = nil, security: TransportSecurity? = nil) throws {
+        self.host = host
+        transport.security = security
+        connection = try #require(
+            Connection(id: 7, host: host, clock: clock, transport: transport, peer: transport.peer, listenAddress: listenAddress))
         host.connection = connection
         connection.start()
     }

@@ -514,6 +514,8 @@ private func errorPage(_ status: HTTPStatus, close: Bool) -> String {
         #expect(h.transport.sent.isEmpty)
         #expect(h.host.outcomes.isEmpty)
         #expect(h.host.closedIDs == [7])
+        // The late answer does not borrow an exchange again.
+        #expect(h.connection.exchange == nil)
     }
 
     @Test func lookupFinishingAfterAHalfCloseIsAnsweredThenCloses() throws {

@@ -30,6 +30,10 @@ import Testing
         (.httpVersionNotSupported, "505 HTTP Version Not Supported"),
         (HTTPStatus(302), "302 Found"),
         (HTTPStatus(411), "411 Length Required"),
+        (HTTPStatus(410), "410 Gone"),
+        (HTTPStatus(429), "429 Too Many Requests"),
+        (HTTPStatus(451), "451 Unavailable For Legal Reasons"),
+        (HTTPStatus(504), "504 Gateway Timeout"),
         (HTTPStatus(299), "299 Status 299"),
     ])
     func descriptions(status: HTTPStatus, text: String) {

@@ -1,5 +1,5 @@
 // Redirects: which rule covers a path, the Location (rest of the path re-encoded, the query appended), the
-// 3xx response, and the check of a Redirect line's arguments.
+// 3xx response. The check of a Redirect line's arguments is Config's (SiteConfigTests).
 
 import Config
 import Testing
@@ -21,11 +21,6 @@ private func location(_ path: String, _ query: String? = nil, in rules: [Redirec
 }
 
 private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
-
-private func refusal(_ args: [String]) -> String? {
-    if case .failure(let e) = Redirects.parse(args: args) { return e.message }
-    return nil
-}
 
 @Suite struct RedirectsTests {
     @Test func theFirstCoveringRuleWins() {
@@ -167,96 +162,5 @@ private func refusal(_ args: [String]) -> String? {
             "<!DOCTYPE html>\n<html><head><title>\(status) \(reason)</title></head>\n"
             + "<body><h1>\(reason)</h1><p><a href=\"/x\">/x</a></p></body></html>\n"
         #expect(body == bytes(expected))
-    }
-
-    @Test func parsedRules() {
-        let ok: [([String], RedirectRule)] = [
-            (["/old", "https://new.example/"], RedirectRule(status: 302, prefix: "/old", target: "https://new.example/")),
-            (
-                ["301", "/old/", "https://new.example/"],
-                RedirectRule(status: 301, prefix: "/old", target: "https://new.example/")
-            ),
-            (["permanent", "/a/./b/../c", "/new"], RedirectRule(status: 301, prefix: "/a/c", target: "/new")),
-            (["TEMP", "/a%20b", "/new"], RedirectRule(status: 302, prefix: "/a b", target: "/new")),
-            (["SeeOther", "/a", "/b"], RedirectRule(status: 303, prefix: "/a", target: "/b")),
-            (["307", "/a", "http://h.test"], RedirectRule(status: 307, prefix: "/a", target: "http://h.test")),
-            (["308", "/", "HTTPS://New.Example/x"], RedirectRule(status: 308, prefix: "/", target: "HTTPS://New.Example/x")),
-            (["/a", "https://[::1]:8443/b%20c"], RedirectRule(status: 302, prefix: "/a", target: "https://[::1]:8443/b%20c")),
-            (["/old", "/older"], RedirectRule(status: 302, prefix: "/old", target: "/older")),
-            (["/old", "/Old"], RedirectRule(status: 302, prefix: "/old", target: "/Old")),
-            (["/a", "/!$&'()*+,;=:@-._~"], RedirectRule(status: 302, prefix: "/a", target: "/!$&'()*+,;=:@-._~")),
-        ]
-        for (args, rule) in ok {
-            #expect(Redirects.parse(args: args) == .success(rule), "\(args)")
-        }
-    }
-
-    @Test func refusedRules() {
-        let statuses = "is not a redirect status (301, 302, 303, 307, 308, permanent, temp or seeother)"
-        #expect(refusal(["gone", "/old", "/x"]) == "'gone' \(statuses)")
-        #expect(refusal(["300", "/old", "/x"]) == "'300' \(statuses)")
-        #expect(refusal(["410", "/old", "/x"]) == "'410' \(statuses)")
-        #expect(refusal(["/a", "/b", "/c"]) == "'/a' \(statuses)")
-        #expect(refusal([]) == "wants [status] /prefix target")
-        #expect(refusal(["/old"]) == "wants [status] /prefix target")
-        #expect(refusal(["301", "/old"]) == "wants [status] /prefix target")
-        #expect(refusal(["301", "/old", "/x", "/y"]) == "wants [status] /prefix target")
-        #expect(refusal(["old", "https://x.test/"]) == "'old' is not a path (it must start with /)")
-        #expect(refusal(["/a%2Fb", "/x"]) == "'/a%2Fb': encoded slash in path")
-        #expect(refusal(["/../x", "/x"]) == "'/../x': path goes above the document root")
-        #expect(refusal(["/a\0", "/x"]) == "the path has a control character")
-    }
-
-    @Test func refusedTargets() {
-        let raw = "the target has a space, a control character or a non-ASCII byte (write them %XX-encoded)"
-        #expect(refusal(["/old", ""]) == "the target is empty")
-        #expect(refusal(["/old", "https://new.example/a b"]) == raw)
-        #expect(refusal(["/old", "https://new.example/caf\u{E9}"]) == raw)
-        #expect(refusal(["/old", "https://new.example/\u{212A}"]) == raw)
-        #expect(refusal(["/old", "/new\r\nSet-Cookie: a=1"]) == raw)
-        #expect(refusal(["/old", "/new\0"]) == raw)
-        #expect(refusal(["/old", "/new\t"]) == raw)
-        #expect(refusal(["/old", "/new\u{7F}"]) == raw)
-        #expect(refusal(["/old", "/<x>"]) == "the target has '<', which a URL cannot hold (write it %XX-encoded)")
-        #expect(refusal(["/old", "/x\""]) == "the target has '\"', which a URL cannot hold (write it %XX-encoded)")
-        #expect(refusal(["/old", "/a\\b"]) == "the target has '\\', which a URL cannot hold (write it %XX-encoded)")
-        #expect(refusal(["/old", "/{x}"]) == "the target has '{', which a URL cannot hold (write it %XX-encoded)")
-        let queryOrFragment = "the target has a query or fragment ('?' or '#'); the request's query is passed on"
-        #expect(refusal(["/old", "/new?x=1"]) == queryOrFragment)
-        #expect(refusal(["/old", "https://new.example/#top"]) == queryOrFragment)
-        let percent = "the target has a '%' that is not followed by two hex digits"
-        #expect(refusal(["/old", "/new%zz"]) == percent)
-        #expect(refusal(["/old", "/new%2"]) == percent)
-        #expect(refusal(["/old", "/new%"]) == percent)
-        #expect(
-            refusal(["/old", "//evil.example/"])
-                == "the target //evil.example/ starts with //, which a browser reads as another host")
-        let neither = "is neither a path starting with / nor an http:// or https:// URL"
-        #expect(refusal(["/old", "new"]) == "the target new \(neither)")
-        #expect(refusal(["/old", "ftp://x.test/"]) == "the target ftp://x.test/ \(neither)")
-        #expect(refusal(["/old", "javascript:alert(1)"]) == "the target javascript:alert(1) \(neither)")
-        #expect(refusal(["/old", "https:/x.test"]) == "the target https:/x.test \(neither)")
-        #expect(refusal(["/old", "https://"]) == "the target https:// has no host (or has user information)")
-        #expect(refusal(["/old", "https:///x"]) == "the target https:///x has no host (or has user information)")
-        #expect(
-            refusal(["/old", "https://u@evil.test/"]) == "the target https://u@evil.test/ has no host (or has user information)")
-    }
-
-    @Test func aTargetUnderItsPrefixIsRefused() {
-        #expect(refusal(["/", "/new"]) == "the target /new is under /: it would redirect forever")
-        #expect(refusal(["/old", "/old"]) == "the target /old is under /old: it would redirect forever")
-        #expect(refusal(["/old/", "/old/new"]) == "the target /old/new is under /old: it would redirect forever")
-        #expect(refusal(["/old", "/x/../old/y"]) == "the target /x/../old/y is under /old: it would redirect forever")
-        #expect(refusal(["/old", "/%6Fld"]) == "the target /%6Fld is under /old: it would redirect forever")
-    }
-
-    @Test func statusWords() {
-        #expect(Redirects.status(named: "Permanent") == 301)
-        #expect(Redirects.status(named: "temp") == 302)
-        #expect(Redirects.status(named: "SEEOTHER") == 303)
-        #expect(Redirects.status(named: "\u{212A}") == nil)
-        #expect(Redirects.status(named: "temporary") == nil)
-        #expect(Redirects.status(named: " 301") == nil)
-        #expect(Redirects.status(named: "0301") == nil)
     }
 }

@@ -1,5 +1,5 @@
-// SiteSelector: host → site (exact names, wildcards, ports, case, trailing dots, IPv6) and the check of
-// ServerName/ServerAlias values, on bytes.
+// SiteSelector: host → site (exact names, wildcards, ports, case, trailing dots, IPv6), on bytes. The check
+// of ServerName/ServerAlias values is Config's (SiteConfigTests).
 
 import Testing
 
@@ -12,11 +12,6 @@ private let sites = SiteSelector(sites: [
     ["[::1]"],
     ["127.0.0.1"],
 ])
-
-private func refusal(_ name: String, wildcard: Bool = false) -> String? {
-    if case .failure(let e) = SiteSelector.check(name: name, wildcard: wildcard) { return e.message }
-    return nil
-}
 
 @Suite struct SiteSelectorTests {
     @Test(arguments: [
@@ -132,68 +127,5 @@ private func refusal(_ name: String, wildcard: Bool = false) -> String? {
         #expect(SiteSelector.canonicalHost("") == nil)
         #expect(SiteSelector.canonicalHost(".") == nil)
         #expect(SiteSelector.canonicalHost(":80") == nil)
-    }
-
-    @Test(arguments: [
-        ("example.org", false, "example.org"),
-        ("Example.ORG.", false, "example.org"),
-        ("www-1.example.org", false, "www-1.example.org"),
-        ("localhost", false, "localhost"),
-        ("xn--caf-dma.test", false, "xn--caf-dma.test"),
-        ("*.Example.org", true, "*.example.org"),
-        ("*.org.", true, "*.org"),
-        ("127.0.0.1", false, "127.0.0.1"),
-        ("::1", false, "[::1]"),
-        ("[::1]", false, "[::1]"),
-        ("[2001:DB8::1]", true, "[2001:db8::1]"),
-        ("::ffff:1.2.3.4", false, "[::ffff:1.2.3.4]"),
-    ])
-    func validNames(name: String, wildcard: Bool, stored: String) {
-        #expect(SiteSelector.check(name: name, wildcard: wildcard) == .success(stored))
-        #expect(SiteSelector.normalize(name, wildcard: wildcard) == stored)
-    }
-
-    @Test func refusedNames() {
-        #expect(refusal("") == "a host name is empty")
-        #expect(refusal("*.example.org") == "'*.example.org': a wildcard is only allowed in ServerAlias")
-        #expect(refusal("*", wildcard: true) == "'*': a wildcard is a whole first label (*.example.org)")
-        #expect(refusal("*.", wildcard: true) == "'*.': a wildcard is a whole first label (*.example.org)")
-        #expect(refusal("*example.org", wildcard: true) == "'*example.org': a wildcard is a whole first label (*.example.org)")
-        #expect(refusal("www.*.org", wildcard: true) == "'www.*.org': a wildcard is a whole first label (*.example.org)")
-        #expect(refusal("*.*.org", wildcard: true) == "'*.*.org': a wildcard is a whole first label (*.example.org)")
-        let notAName = "is not a host name: only letters, digits, '-' and '.' (write an international name as xn--…)"
-        #expect(refusal("ex_ample.org") == "'ex_ample.org' \(notAName)")
-        #expect(refusal("caf\u{E9}.test") == "'caf\u{E9}.test' \(notAName)")
-        #expect(refusal("\u{212A}.example") == "'\u{212A}.example' \(notAName)")
-        #expect(refusal("a\0b") == "'a\0b' \(notAName)")
-        #expect(refusal("a b") == "'a b' \(notAName)")
-        #expect(refusal("a/b") == "'a/b' \(notAName)")
-        #expect(refusal("a..b") == "'a..b' has an empty label")
-        #expect(refusal(".a") == "'.a' has an empty label")
-        #expect(refusal(".") == "'.' has an empty label")
-        #expect(refusal("a..") == "'a..' has an empty label")
-        #expect(refusal("*..a", wildcard: true) == "'*..a' has an empty label")
-        #expect(refusal("example.org:80") == "'example.org:80' has a port; a host name has none")
-        #expect(refusal("[::1]:80") == "'[::1]:80' is not an IPv6 address")
-        #expect(refusal("[example.org]") == "'[example.org]' is not an IPv6 address")
-        #expect(refusal("1:2:3") == "'1:2:3' is not an IPv6 address")
-        #expect(refusal("[::1") == "'[::1' is not an IPv6 address")
-        #expect(refusal("::1\0x") == "'::1\0x' is not an IPv6 address")
-        #expect(refusal("[::1\0]") == "'[::1\0]' is not an IPv6 address")
-        #expect(refusal("[::1 ]") == "'[::1 ]' is not an IPv6 address")
-        #expect(SiteSelector.normalize("a..b") == nil)
-        #expect(SiteSelector.normalize("*.example.org") == nil)
-    }
-
-    @Test func lengthLimits() {
-        let l63 = String(repeating: "a", count: 63)
-        let name253 = "\(l63).\(l63).\(l63).\(String(repeating: "b", count: 61))"
-        #expect(name253.utf8.count == 253)
-        #expect(SiteSelector.normalize(name253) == name253)
-        #expect(SiteSelector.normalize(name253 + ".") == name253)
-        #expect(refusal(name253 + "b") == "a host name is longer than 253 bytes")
-        #expect(refusal(String(repeating: "a", count: 100_000)) == "a host name is longer than 253 bytes")
-        #expect(refusal(l63 + "a.test") == "'\(l63)a.test' has a label longer than 63 bytes")
-        #expect(SiteSelector.normalize(l63 + ".test") == l63 + ".test")
     }
 }

@@ -1,5 +1,5 @@
-// TryFiles: the check of its arguments, the candidate paths (never decoded twice, never above /), the final
-// status; and when FallbackFile answers (method, extension, Accept).
+// TryFiles: the candidate paths (never decoded twice, never above /), the final status; and when
+// FallbackFile answers (method, extension, Accept). The check of its arguments is Config's (SiteConfigTests).
 
 import Config
 import Testing
@@ -16,53 +16,7 @@ private func candidates(_ path: String, _ entries: [TryFilesEntry] = pretty) -> 
 
 private func bytes(_ paths: [String]) -> [[UInt8]] { paths.map { Array($0.utf8) } }
 
-private func refusal(_ args: [String]) -> String? {
-    if case .failure(let e) = TryFiles.parse(args: args) { return e.message }
-    return nil
-}
-
 @Suite struct TryFilesTests {
-    @Test func parsedEntries() {
-        #expect(TryFiles.parse(args: ["$uri", "$uri.html", "$uri/", "/index.html", "=404"]) == .success(pretty))
-        #expect(TryFiles.parse(args: ["/index.html"]) == .success([.file("/index.html")]))
-        #expect(TryFiles.parse(args: ["$uri", "=400"]) == .success([.file("$uri"), .status(400)]))
-        #expect(TryFiles.parse(args: ["$uri", "=599"]) == .success([.file("$uri"), .status(599)]))
-        #expect(TryFiles.parse(args: ["$uri$uri", "/a$uri.b"]) == .success([.file("$uri$uri"), .file("/a$uri.b")]))
-        #expect(
-            TryFiles.parse(args: ["$uri..", "/a..b", "/100%.html", "//x"])
-                == .success([.file("$uri.."), .file("/a..b"), .file("/100%.html"), .file("//x")]))
-    }
-
-    @Test func refusedArguments() {
-        let wants = "wants at least one path ($uri, $uri.html, $uri/, /index.html …)"
-        #expect(refusal([]) == wants)
-        #expect(refusal(["=404"]) == wants)
-        #expect(refusal(["=404", "$uri"]) == "=404 must be the last argument")
-        #expect(refusal(["$uri", "=404", "=500"]) == "=404 must be the last argument")
-        for code in ["=200", "=304", "=600", "=4040", "=", "=abc", "=+40", "=40", "= 404", "=0404"] {
-            #expect(refusal(["$uri", code]) == "'\(code)' is not an error status (=400 to =599)")
-        }
-        #expect(refusal(["uri"]) == "'uri' must start with / or $uri")
-        #expect(refusal(["index.html"]) == "'index.html' must start with / or $uri")
-        #expect(refusal([""]) == "'' must start with / or $uri")
-        #expect(refusal(["$uri", "x$uri"]) == "'x$uri' must start with / or $uri")
-        #expect(refusal(["$args"]) == "'$args': unknown variable $args (only $uri exists)")
-        #expect(refusal(["$uri?$args"]) == "'$uri?$args': unknown variable $args (only $uri exists)")
-        #expect(refusal(["/$request_uri"]) == "'/$request_uri': unknown variable $request_uri (only $uri exists)")
-        #expect(refusal(["$uri_x"]) == "'$uri_x': unknown variable $uri_x (only $uri exists)")
-        #expect(refusal(["$uril"]) == "'$uril': unknown variable $uril (only $uri exists)")
-        #expect(refusal(["$URI"]) == "'$URI': unknown variable $URI (only $uri exists)")
-        #expect(refusal(["/a$"]) == "'/a$': '$' without a variable name (only $uri exists)")
-        #expect(refusal(["${uri}"]) == "'${uri}': '$' without a variable name (only $uri exists)")
-        #expect(refusal(["$\u{212A}"]) == "'$\u{212A}': '$' without a variable name (only $uri exists)")
-        #expect(refusal(["/a\0"]) == "a path has a control character")
-        #expect(refusal(["$uri\n"]) == "a path has a control character")
-        #expect(refusal(["/a\\b"]) == "'/a\\b' has a backslash")
-        for template in ["$uri/../x", "/../etc/passwd", "/./x", "$uri/.", "/..", "$uri/..", "/a/./b"] {
-            #expect(refusal([template]) == "'\(template)' has a '.' or '..' segment")
-        }
-    }
-
     @Test func prettyURLs() {
         #expect(candidates("/about") == bytes(["/about", "/about.html", "/about/", "/index.html"]))
         #expect(candidates("/blog/post-1") == bytes(["/blog/post-1", "/blog/post-1.html", "/blog/post-1/", "/index.html"]))

@@ -17,12 +17,13 @@ let fuzzTargets: [(name: String, uses: [String])] = [
     ("fuzz-mime", ["HTTPCore"]),
     ("fuzz-accesslog", ["Server", "Config"]),
     ("fuzz-tls", ["TLS", "Config"]),
+    ("fuzz-auth", ["Auth"]),
 ]
 
 let package = Package(
     name: "httpd-fuzz",
     dependencies: [
-        // The root package; its library products (HTTPCore, Config, Server, TLS) exist for this package only.
+        // The root package; its library products (HTTPCore, Config, Server, TLS, Auth) exist for this package only.
         .package(name: "httpd", path: "../..")
     ],
     targets: [

@@ -52,15 +52,20 @@ def test_list_directives():
     ]
     assert "ErrorDocument code /path" in lines
     assert "    takes 2 arguments; default: none; in: server config, <VirtualHost>, <Location>" in lines
+    assert lines[lines.index("ServerAlias name|*.name ...") + 2] == "    takes at least 1 argument; default: none; in: <VirtualHost>"
 
 
 def test_block_is_an_unknown_block(tmp_path):
-    """A block httpd does not know (<Directory>: only <VirtualHost> and <Location> exist) is reported as an
-    unknown block, with its file and line, by -t."""
+    """A block httpd does not know is reported as an unknown block, with its file and line, by -t; a directive
+    a known block does not allow is reported at its own line."""
     conf = write_conf(tmp_path, "Listen 127.0.0.1:8080\n<Directory /srv>\nWorkers 2\n</Directory>\n")
     r = run_httpd("-t", "-f", str(conf))
     assert (r.returncode, r.stdout) == (1, b"")
     assert r.stderr.decode().splitlines() == [f"{conf}:2: unknown block <Directory>"]
+    conf = write_conf(tmp_path, "Listen 127.0.0.1:8080\n<VirtualHost *:80>\nWorkers 2\n</VirtualHost>\n")
+    r = run_httpd("-t", "-f", str(conf))
+    assert (r.returncode, r.stdout) == (1, b"")
+    assert r.stderr.decode().splitlines() == [f"{conf}:3: Workers is not allowed in <VirtualHost>"]
 
 
 @pytest.mark.parametrize("flag", ["--bogus", "-Z"])

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import subprocess
 import time
 
 import pytest
 
-from httpdkit import AUTO_KEYS, has_ipv6_loopback, parse_auto, parse_exposition, run_httpd
+from httpdkit import (AUTO_KEYS, INDEX_BODY, error_body, has_ipv6_loopback, parse_auto, parse_exposition, program, run_httpd,
+                      wait_for)
 
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 INTEGER = re.compile(r"^\d+$")
 
 
 def test_status_html(start_daemon):
-    """GET /server-status is an HTML page (no-store) with a table of version, mode, PID/PPID and counters, without refresh."""
+    """GET /server-status is an HTML page (no-store) with a table of version, mode, PID/PPID and counters rounded
+    for reading, then a section for the site with its totals and two inline SVG charts; no script, no refresh."""
     d = start_daemon()
+    with d.client() as c:
+        for target in ("/index.html", "/index.html", "/missing"):
+            c.get(target)
     r = d.fetch("/server-status")
     assert r.status_line == "HTTP/1.1 200 OK"
     assert r.get("Content-Type") == "text/html; charset=utf-8"
@@ -32,6 +39,27 @@ def test_status_html(start_daemon):
                   "Worker pool", "Resident memory", "CPU time"):
         assert f"<th>{label}</th>" in page, label
     assert 'http-equiv="refresh"' not in page
+    assert "<script" not in page
+    # Numbers rounded for reading: `0 s`, `13.2 MiB`, `user 11.7 ms, system 0 s`, `862 B (bodies 235 B)`.
+    rows = dict(re.findall(r"<tr><th>([^<]+)</th><td>([^<]*)</td></tr>", page[:page.index("</table>")]))
+    assert re.fullmatch(r"\d+ s", rows["Uptime"]), rows["Uptime"]
+    assert re.fullmatch(r"\d+(\.\d)? MiB", rows["Resident memory"]), rows["Resident memory"]
+    duration = r"(0 s|\d+(\.\d)? (µs|ms|s))"
+    assert re.fullmatch(f"user {duration}, system {duration}", rows["CPU time"]), rows["CPU time"]
+    assert re.fullmatch(duration, rows["Mean request duration"]), rows["Mean request duration"]
+    assert rows["Requests"] == "3 (1xx 0, 2xx 2, 3xx 0, 4xx 1, 5xx 0)"
+    assert rows["Active connections"] == "1 (reading 0, writing 1, waiting 0, closing 0) of 16"
+    bodies = 2 * len(INDEX_BODY) + len(error_body(404))
+    assert re.fullmatch(rf"\d{{3}} B \(bodies {bodies} B\)", rows["Bytes sent"]), rows["Bytes sent"]
+    # The site's section: its name, root and totals, then the two charts.
+    assert '<section class="site">\n<h2>Site default</h2>\n' in page
+    assert f"<tr><th>Document root</th><td>{d.root}</td></tr>" in page
+    assert "<tr><th>Last 15 minutes</th><td>3 requests; peak " in page
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart rate" width="640" height="160" ') == 1
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart durations" width="640" height="248" ') == 1
+    assert ">15 min ago</text>" in page and ">now</text>" in page
+    assert "&gt;10 s</text>" in page and ">≤1 ms</text>" in page
+    assert len(r.body) < 16 * 1024, len(r.body)
 
 
 def test_status_html_refresh(start_daemon):
@@ -104,7 +132,7 @@ def test_status_json_shape(start_daemon):
     assert r.get("Cache-Control") == "no-store"
     j = r.json()
     assert set(j) == {"version", "mode", "pid", "ppid", "start_time", "uptime_seconds", "draining", "config",
-                      "connections", "requests", "bytes", "request_duration_seconds", "workers", "process"}
+                      "connections", "requests", "bytes", "request_duration_seconds", "workers", "process", "sites"}
     assert j["version"] == "0.1.0"
     assert j["mode"] == "standalone"
     assert j["pid"] == d.pid
@@ -135,6 +163,18 @@ def test_status_json_shape(start_daemon):
     assert set(j["process"]) == {"resident_memory_bytes", "cpu_user_seconds", "cpu_system_seconds"}
     assert j["process"]["resident_memory_bytes"] > 1024 * 1024
     assert j["process"]["cpu_user_seconds"] >= 0 and j["process"]["cpu_system_seconds"] >= 0
+    [site] = j["sites"]
+    assert set(site) == {"name", "aliases", "root", "requests", "bytes", "request_duration_seconds", "rate"}
+    assert (site["name"], site["aliases"], site["root"]) == ("default", [], str(d.root))
+    assert site["requests"] == {"total": 0, "by_class": {"1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0}, "by_code": {}}
+    assert site["bytes"] == {"body": 0, "response": 0}
+    bounds = ["0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10",
+              "+Inf"]
+    assert site["request_duration_seconds"] == {"sum": 0, "count": 0, "buckets": dict.fromkeys(bounds, 0)}
+    assert list(site["request_duration_seconds"]["buckets"]) == bounds
+    assert set(site["rate"]) == {"bucket_seconds", "elapsed_seconds", "counts"}
+    assert site["rate"]["bucket_seconds"] == 5 and site["rate"]["counts"] == [0] * 180
+    assert 0 <= site["rate"]["elapsed_seconds"] <= 5
 
 
 FAMILIES = {
@@ -151,6 +191,9 @@ FAMILIES = {
     "httpd_connections_dropped_total": "counter", "httpd_under_pressure": "gauge",
     "process_start_time_seconds": "gauge", "process_resident_memory_bytes": "gauge",
     "process_cpu_seconds_total": "counter",
+    "httpd_site_requests_total": "counter", "httpd_site_responses_total": "counter",
+    "httpd_site_response_bytes_total": "counter", "httpd_site_response_body_bytes_total": "counter",
+    "httpd_site_request_duration_seconds": "histogram",
 }
 
 
@@ -195,6 +238,89 @@ def test_metrics_shape(start_daemon):
     assert m.value("httpd_worker_pool_queue_delay_seconds_sum") >= 0
     assert m.value("process_resident_memory_bytes") > 1024 * 1024
     assert m.value("process_cpu_seconds_total") >= 0
+    assert m.values("httpd_site_requests_total") == [({"site": "default"}, 1)]
+    assert m.values("httpd_site_responses_total") == [({"site": "default", "code": "200"}, 1)]
+    assert m.value("httpd_site_response_body_bytes_total", site="default") == 64
+    assert m.value("httpd_site_response_bytes_total", site="default") == m.value("httpd_response_bytes_total")
+    site_buckets = m.values("httpd_site_request_duration_seconds_bucket")
+    assert [l for l, _ in site_buckets] == [{"site": "default", "le": l["le"]} for l, _ in buckets]
+    assert [v for _, v in site_buckets] == [v for _, v in buckets]
+    assert m.value("httpd_site_request_duration_seconds_count", site="default") == 1
+    assert m.value("httpd_site_request_duration_seconds_sum", site="default") == m.value("httpd_request_duration_seconds_sum")
+
+
+def test_site_counters_survive_a_reload(start_daemon):
+    """The site's counters (requests by code, bytes, durations, the last 15 minutes' rate) count every response
+    and keep counting across a SIGHUP reload, which changes the site's document root but not its name."""
+    d = start_daemon()
+    with d.client() as c:
+        for target in ("/index.html", "/missing", "/index.html", "/index.html"):
+            c.get(target)
+    j = d.status_json()
+    [site] = j["sites"]
+    assert site["requests"]["by_code"] == {"200": 3, "404": 1}
+    assert site["requests"]["total"] == j["requests"]["total"] == 4
+    assert site["bytes"]["body"] == 3 * len(INDEX_BODY) + len(error_body(404))
+    assert site["bytes"] == j["bytes"]
+    assert sum(site["rate"]["counts"]) == 4
+    (d.dir / "www2").mkdir()
+    (d.dir / "www2" / "index.html").write_bytes(b"second\n")
+    d.conf.write_text(d.conf.read_text().replace("DocumentRoot www\n", "DocumentRoot www2\n"))
+    d.signal(signal.SIGHUP)
+    j = wait_for(d.status_json, lambda j: j["config"]["generation"] == 2)
+    assert d.fetch("/index.html").body == b"second\n"
+    j = d.status_json()
+    [site] = j["sites"]
+    assert (site["name"], site["root"]) == ("default", str(d.dir / "www2"))
+    # Every response since the start: the 4 above, the status requests, the new index.html.
+    assert site["requests"]["total"] == j["requests"]["total"] > 5
+    assert site["requests"]["by_code"]["404"] == 1
+    assert site["requests"]["by_code"]["200"] == j["requests"]["by_code"]["200"]
+    assert site["request_duration_seconds"]["count"] == j["request_duration_seconds"]["count"]
+    assert sum(site["rate"]["counts"]) == site["requests"]["total"]
+
+
+VHOSTS = ["<VirtualHost *>", "ServerName a.example", "ServerAlias www.a.example", "DocumentRoot www/a", "</VirtualHost>",
+          "<VirtualHost *>", "ServerName b.example", "DocumentRoot www/b", "</VirtualHost>"]
+
+
+def test_each_virtual_host_counts_its_own_responses(server):
+    """With two <VirtualHost> sites, each counts the responses it gave (by its name or alias), the main server
+    (`default`) the monitoring ones; JSON, /metrics (accepted by promtool) and the HTML page show every site; a
+    reload that drops one site and adds another keeps the counters of the one still there."""
+    srv = server(conf_lines=VHOSTS, files={"a/index.html": "A\n", "b/index.html": "B\n"})
+    with srv.client() as c:
+        for host, target, body in (("a.example", "/", b"A\n"), ("www.a.example", "/", b"A\n"),
+                                   ("A.Example", "/missing", None), ("b.example", "/", b"B\n")):
+            r = c.request(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n")
+            assert (r.status, r.body if body else None) == ((200, body) if body else (404, None)), (host, r.status_line)
+    j = srv.status_json()
+    assert [(s["name"], s["aliases"], s["root"]) for s in j["sites"]] == [
+        ("default", [], str(srv.root)), ("a.example", ["www.a.example"], str(srv.root / "a")),
+        ("b.example", [], str(srv.root / "b"))]
+    assert [s["requests"]["by_code"] for s in j["sites"]] == [{}, {"200": 2, "404": 1}, {"200": 1}]
+    assert [sum(s["rate"]["counts"]) for s in j["sites"]] == [0, 3, 1]
+    metrics = srv.fetch("/metrics")
+    p = subprocess.run([program("promtool"), "check", "metrics"], input=metrics.body, capture_output=True, timeout=30)
+    assert (p.returncode, p.stdout, p.stderr) == (0, b"", b""), (p.stdout, p.stderr)
+    m = parse_exposition(metrics.text)
+    assert m.values("httpd_site_requests_total") == [({"site": "default"}, 1), ({"site": "a.example"}, 3),
+                                                      ({"site": "b.example"}, 1)]
+    assert m.value("httpd_site_responses_total", site="a.example", code="404") == 1
+    assert m.value("httpd_site_request_duration_seconds_count", site="b.example") == 1
+    page = srv.fetch("/server-status").text
+    assert re.findall(r"<h2>Site ([^<]+)</h2>", page) == ["default", "a.example", "b.example"]
+    assert page.count("<svg ") == 6
+    assert "<tr><th>Aliases</th><td>www.a.example</td></tr>" in page
+    assert "<tr><th>Requests</th><td>3 (1xx 0, 2xx 2, 3xx 0, 4xx 1, 5xx 0)</td></tr>" in page
+
+    (srv.root / "c").mkdir()
+    srv.conf.write_text(srv.conf.read_text().replace("b.example", "c.example").replace("www/b", "www/c"))
+    srv.signal(signal.SIGHUP)
+    j = wait_for(srv.status_json, lambda j: j["config"]["generation"] == 2)
+    assert [s["name"] for s in j["sites"]] == ["default", "a.example", "c.example"]
+    assert j["sites"][1]["requests"]["by_code"] == {"200": 2, "404": 1}
+    assert j["sites"][2]["requests"]["total"] == 0 and j["sites"][2]["root"] == str(srv.root / "c")
 
 
 STATUS_TARGETS = ("/server-status", "/server-status?auto", "/server-status?format=json", "/metrics")

@@ -273,12 +273,13 @@ StrictHostCheck on
 
 def test_strict_host_check_answers_421_and_monitoring_answers_any_host(server):
     """StrictHostCheck on: a Host naming no site (or no Host at all in HTTP/1.0) gets the exact built-in 421
-    and the connection stays open; named sites answer; /healthz, /readyz, /server-status and /metrics
-    answer whatever the Host."""
+    (with the first site's `always` rules, as that site answers it) and the connection stays open; named sites
+    answer; /healthz, /readyz, /server-status and /metrics answer whatever the Host, with no site's fields."""
     srv = start_sites(server, STRICT, {"alpha/index.html": "alpha\n", "beta/index.html": "beta\n"})
     with srv.client() as c:
-        assert_error(ask(c, "nobody.test", "/"), 421, closes=False)
-        assert_error(ask(c, "nobody.test", "/", method="HEAD"), 421, head=True, closes=False)
+        for r in (ask(c, "nobody.test", "/"), ask(c, "nobody.test", "/", method="HEAD")):
+            assert_error(r, 421, head=r.body == b"", closes=False, fields=("X-Site",))
+            assert r["X-Site"] == "alpha"
         assert_file(ask(c, "beta.test", "/"), "beta\n")
         assert_file(ask(c, "alpha.test", "/"), "alpha\n", extra=[("X-Site", "alpha")])
         for target, ctype, body in (("/healthz", TEXT, b"ok\n"), ("/readyz", TEXT, b"ready\n")):
@@ -291,7 +292,7 @@ def test_strict_host_check_answers_421_and_monitoring_answers_any_host(server):
             assert r.status == 200, (target, r.status_line)
     with srv.client() as c:
         c.send("GET / HTTP/1.0\r\n\r\n")
-        assert_error(c.read_response(), 421, closes=True)
+        assert_error(c.read_response(), 421, closes=True, fields=("X-Site",))
 
 
 def test_pipelined_requests_do_not_inherit_the_previous_site(server):
@@ -530,8 +531,8 @@ def test_location_headers_add_to_the_sites_and_cache_control_per_location(server
 
 def test_always_rules_reach_every_response_of_a_site(server):
     """`Header always set` of the main server and of the site reach every answer a site gives, not only those
-    of files: 405, OPTIONS, a dotfile's 404, a bad path's 400, a Redirect; a 421 (no site's answer) gets the
-    main server's only."""
+    of files: 405, OPTIONS, a dotfile's 404, a bad path's 400, a Redirect, and a 421 (answered by the listener's
+    first site)."""
     conf = """
 StrictHostCheck on
 Header always set X-Content-Type-Options nosniff
@@ -556,9 +557,9 @@ Header always set X-Content-Type-Options nosniff
         assert r.status == 404 and r.headers[2:] == [("Content-Type", HTML), *both,
                                                      ("Content-Length", str(len(error_body(404))))], r.headers
         assert_redirect(ask(c, "h.test", "/old"), 308, "Permanent Redirect", "/new", extra=both)
-        # A 421 is no site's answer: the main server's rules only.
+        # A 421 is answered by the site that took the request (the first one here): its rules too.
         r = ask(c, "nobody.test", "/a.txt")
-        assert r.status == 421 and r.headers[2:] == [("Content-Type", HTML), both[0],
+        assert r.status == 421 and r.headers[2:] == [("Content-Type", HTML), *both,
                                                      ("Content-Length", str(len(error_body(421))))], r.headers
         r = ask(c, "h.test", "/a%00b")
         assert r.status == 400 and r.headers[2:5] == [("Content-Type", HTML), *both], r.headers
@@ -868,10 +869,10 @@ Sites:
     ("ServerAlias x.test\n", 1, None),
     ("<VirtualHost *>\nStrictHostCheck on\n</VirtualHost>\n", 2, None),
     ("<VirtualHost *>\nHeader set Content-Length 5\n</VirtualHost>\n", 2,
-     "Header: Content-Length is written by httpd itself and cannot be changed"),
+     "Header: Content-Length is set by httpd itself; Header cannot change it"),
     ("<VirtualHost *>\nHeader frob X-A 1\n</VirtualHost>\n", 2, None),
     ("<VirtualHost *>\nHeader always set Server x\n</VirtualHost>\n", 2,
-     "Header: Server is written by httpd itself and cannot be changed"),
+     "Header: Server is set by httpd itself; Header cannot change it"),
     ("<VirtualHost *>\nRedirect 304 /a /b\n</VirtualHost>\n", 2, None),
     ("<VirtualHost *>\nRedirect /a b\n</VirtualHost>\n", 2, None),
     ("<VirtualHost *>\nRedirect 301 /a /a/b\n</VirtualHost>\n", 2,
