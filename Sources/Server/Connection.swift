@@ -96,6 +96,9 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// The local port it came in on (the listener's real port, also when `Listen` asked for 0): `%p` in
     /// vhost_combined lines.
     let localPort: Int
+    /// The sites of this connection's listener, and the generation they were found under.
+    var siteGroup: SiteGroup?
+    var siteGroupSettings: ActiveSettings?
     /// The wait before a 401 after repeated failures from this address (made when first needed).
     var authDelay: (any DeadlineTimer)?
     /// When the head now being read began (its deadline counts from here), on the clock's scale.
@@ -399,28 +402,38 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// listener no `<VirtualHost>` names, the main server answers every Host (StrictHostCheck is about the
     /// names of `<VirtualHost>` sites, as Apache's).
     func chooseSite(_ request: Request) -> (SiteSettings, RequestError?) {
-        let settings = active.settings
-        if settings.sites.count == 1 { return (settings.sites[0], nil) }
-        let group = settings.group(for: listenAddress)
-        if group.fallback == 0 { return (settings.sites[0], nil) }
+        let active = self.active
+        let sites = active.sites
+        if sites.count == 1 { return (sites[0], nil) }
+        let group = listenerGroup(active)
+        if group.fallback == 0 { return (sites[0], nil) }
         let byHost = request.host.isEmpty ? nil : group.site(named: request.host)
         if let sni = transport.security?.serverName {
             let bySNI = group.site(named: sni) ?? group.fallback
-            let index = byHost ?? (request.host.isEmpty ? bySNI : (config.strictHostCheck ? nil : group.fallback))
+            let index = byHost ?? (request.host.isEmpty ? bySNI : (active.strictHostCheck ? nil : group.fallback))
             guard index == bySNI else {
                 return (
-                    settings.sites[bySNI],
+                    sites[bySNI],
                     RequestError(.misdirectedRequest, "Host \(request.host) is not the site of the TLS server name \(sni)")
                 )
             }
-            return (settings.sites[bySNI], nil)
+            return (sites[bySNI], nil)
         }
-        if let byHost { return (settings.sites[byHost], nil) }
-        guard !config.strictHostCheck else {
+        if let byHost { return (sites[byHost], nil) }
+        guard !active.strictHostCheck else {
             let name = request.host.isEmpty ? "no Host" : "Host \(request.host)"
-            return (settings.sites[group.fallback], RequestError(.misdirectedRequest, "\(name) names no site (StrictHostCheck)"))
+            return (sites[group.fallback], RequestError(.misdirectedRequest, "\(name) names no site (StrictHostCheck)"))
         }
-        return (settings.sites[group.fallback], nil)
+        return (sites[group.fallback], nil)
+    }
+
+    /// The sites answering on this connection's listener under `active`, found once per generation.
+    func listenerGroup(_ active: ActiveSettings) -> SiteGroup {
+        if let group = siteGroup, siteGroupSettings === active { return group }
+        let group = active.settings.group(for: listenAddress)
+        siteGroup = group
+        siteGroupSettings = active
+        return group
     }
 
     /// A file route within `site`: its scope (the longest `<Location>`), then its `Redirect` rules, before
@@ -578,7 +591,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// Looks a path up: answered at once by the host (open-file cache, inline lookup) or later by a worker.
     func lookup(_ path: String, _ purpose: Purpose) {
         self.purpose = purpose
-        let site = self.site ?? active.settings.sites[0]
+        let site = self.site ?? active.sites[0]
         var scope = self.scope ?? site.scope
         if case .errorDocument = purpose { scope = site.scope }
         switch host.lookup(path, under: active, scope: scope, site: site.index, for: id) {
@@ -683,7 +696,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         guard let request else { return }
         switch result {
         case .file(let resource):
-            let settings = (scope ?? site?.scope ?? active.settings.sites[0].scope).staticSettings
+            let settings = (scope ?? site?.scope ?? active.sites[0].scope).staticSettings
             if StaticResponder.isPlain(request, resource.metadata, settings) {
                 send(StaticResponder.plain(request, resource.metadata, renderedFields: plainFields(resource)), file: resource)
                 break
@@ -724,7 +737,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
     /// The Server line, fields and Content-Length of `resource`'s plain 200 under the settings in force,
     /// rendered on first use and kept with the open file.
     func plainFields(_ resource: FileResource) -> [UInt8] {
-        let scope = self.scope ?? site?.scope ?? active.settings.sites[0].scope
+        let scope = self.scope ?? site?.scope ?? active.sites[0].scope
         if let rendered = resource.renderedFields, rendered.settings === scope { return rendered.bytes }
         let info = resource.metadata.info
         var fields = StaticResponder.fields(info, scope.staticSettings, vary: false)
@@ -742,7 +755,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
         // An answer that needs no file (OPTIONS, 405, 421) has no <Location> scope: the site's rules apply; an
         // error before any site was chosen (a malformed request) gets the main server's. The monitoring
         // endpoints' own answers get none (a site's Cache-Control must not make a health check cacheable).
-        let fallback = response.status.code >= 400 ? active.settings.sites[0].scope : nil
+        let fallback = response.status.code >= 400 ? active.sites[0].scope : nil
         if response.renderedFields == nil, let rules = (scope ?? site?.scope ?? fallback)?.headers, !rules.isEmpty {
             HeaderRules.apply(rules, to: &response.headers, status: response.status.code)
         }
@@ -765,7 +778,7 @@ final class Connection: TransportDelegate, DeadlineOwner {
                 status: response.status.code, bodyBytes: bodyBytes, referer: h?.field("referer"),
                 userAgent: h?.field("user-agent"), tlsProtocol: transport.security?.version,
                 tlsCipher: transport.security?.cipher, user: user)
-            logEntry?.site = (site ?? active.settings.sites[0]).name
+            logEntry?.site = (site ?? active.sites[0]).name
             logEntry?.port = localPort
         }
         // A body that is one region of a file held in memory leaves with the head, in one write.

@@ -11,8 +11,16 @@ import Support
 /// takes them once per request (a reload replaces the object; requests under way keep theirs).
 final class ActiveSettings: Sendable {
     let settings: ServerSettings
+    /// `settings.sites` and `StrictHostCheck`, kept apart: a request reads them without touching (or
+    /// copying) the whole settings value.
+    let sites: [SiteSettings]
+    let strictHostCheck: Bool
 
-    init(_ settings: ServerSettings) { self.settings = settings }
+    init(_ settings: ServerSettings) {
+        self.settings = settings
+        sites = settings.sites
+        strictHostCheck = settings.config.strictHostCheck
+    }
 }
 
 /// Time as a connection sees it: a monotonic clock, one-shot timers that fire on the loop thread, and the

@@ -1,13 +1,21 @@
-// Which site (`<VirtualHost>`) a request's host names: exact names by one hash lookup on bytes, then the
-// longest `*.suffix` wildcard. Built once per configuration; pure. (Config's SiteSyntax checks the names.)
+// Which site (`<VirtualHost>`) a request's host names: exact names by bytes (a short list compared in turn,
+// else one hash lookup), then the longest `*.suffix` wildcard. Built once per configuration; pure. (Config's SiteSyntax checks the names.)
 
 import Support
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Picks a site by host name. Exact names win over wildcards; among wildcards the longest suffix wins, and
 /// on equal suffixes the first site. Names are compared as lowercased ASCII bytes, never as Unicode text.
 public struct SiteSelector: Sendable {
     /// Exact names (lowercased, no trailing dot, IPv6 literals in brackets) → the first site naming them.
     private let exact: [HostKey: Int]
+    /// The same names as bytes, in a list, when there are at most `listLimit`: comparing a few names by length
+    /// and bytes costs a tenth of hashing the host (nil: use `exact`).
+    private let list: [(name: [UInt8], site: Int)]?
+    static let listLimit = 16
     /// Wildcards as their suffix with its dot (`*.example.org` → `.example.org`): longest first, then site order.
     private let wildcards: [(suffix: String, site: Int)]
 
@@ -34,6 +42,23 @@ public struct SiteSelector: Sendable {
             return x != y ? x > y : a.offset < b.offset
         }.map(\.element)
         self.exact = exact
+        list =
+            exact.count <= Self.listLimit
+            ? exact.map { (Array($0.key.text.utf8), $0.value) }.sorted { $0.site < $1.site } : nil
+    }
+
+    /// The site whose exact name is `host`'s bytes.
+    func exactSite(_ host: String) -> Int? {
+        guard let list else { return exact[HostKey(host)] }
+        var host = host
+        return host.withUTF8 { bytes -> Int? in
+            for entry in list where entry.name.count == bytes.count {
+                if entry.name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+                    return entry.site
+                }
+            }
+            return nil
+        }
     }
 
     /// The site `host` names, or nil when none does (the caller then takes the first site, or answers 421
@@ -41,8 +66,11 @@ public struct SiteSelector: Sendable {
     /// gives it (lowercased, port stripped) or raw: a port is stripped, ASCII lowered, one trailing dot
     /// ignored. An empty host (HTTP/1.0 without Host) names no site.
     public func pick(host: String) -> Int? {
+        // A stored name is canonical, so a host equal to one is its own canonical form: the common case
+        // (`Request.host`, lowercased and without its port) costs one hash lookup.
+        if !host.isEmpty, let site = exactSite(host) { return site }
         guard let name = Self.canonicalHost(host) else { return nil }
-        if let site = exact[HostKey(name)] { return site }
+        if let site = exactSite(name) { return site }
         for wildcard in wildcards where Self.isUnder(name, suffix: wildcard.suffix) { return wildcard.site }
         return nil
     }
