@@ -5,21 +5,13 @@ import Testing
 
 @testable import Config
 
-private var reader: ConfigReader { ConfigReader(baseDirectory: "/etc/httpd") }
-
-private func apply(_ text: String) -> (config: Configuration, errors: [String]) {
-    var c = Configuration()
-    let errors = reader.apply(text, file: "httpd.conf", to: &c)
-    return (c, errors.map(\.description))
-}
+private func apply(_ text: String) -> (config: Configuration, errors: [String]) { applyConfigText(text) }
 
 private func config(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> Configuration {
-    let (c, errors) = apply(text)
-    #expect(errors == [], sourceLocation: sourceLocation)
-    return c
+    configFromText(text, sourceLocation: sourceLocation)
 }
 
-private func errors(_ text: String) -> [String] { apply(text).errors }
+private func errors(_ text: String) -> [String] { applyConfigText(text).errors }
 
 /// `text` as one quoted configuration word (`\` and `"` escaped), as `ConfigReader.words` reads it back.
 private func quoted(_ text: String) -> String {

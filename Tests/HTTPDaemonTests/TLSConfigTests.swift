@@ -5,24 +5,13 @@ import Testing
 
 @testable import Config
 
-private var reader: ConfigReader { ConfigReader(baseDirectory: "/etc/httpd") }
+private func apply(_ text: String) -> (config: Configuration, errors: [String]) { applyConfigText(text) }
 
-/// Applies `text` to a default configuration; returns it and the error descriptions.
-private func apply(_ text: String) -> (config: Configuration, errors: [String]) {
-    var c = Configuration()
-    let errors = reader.apply(text, file: "httpd.conf", to: &c)
-    return (c, errors.map(\.description))
-}
-
-/// The configuration from `text`, recording an issue for any error.
 private func config(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) -> Configuration {
-    let (c, errors) = apply(text)
-    #expect(errors == [], sourceLocation: sourceLocation)
-    return c
+    configFromText(text, sourceLocation: sourceLocation)
 }
 
-/// The errors `text` gives (as `httpd.conf:LINE: message`).
-private func errors(_ text: String) -> [String] { apply(text).errors }
+private func errors(_ text: String) -> [String] { applyConfigText(text).errors }
 
 /// A certificate pair for a tls Listen, so that texts about something else are complete.
 private let pair = "TLSCertificateFile site.crt\nTLSCertificateKeyFile site.key\n"
@@ -207,7 +196,7 @@ private let intermediate =
 
     @Test func locationsComeFromTheFileName() {
         var c = Configuration()
-        let e = reader.apply("\n\nTLSCertificateFile a.crt\nTLSCertificateKeyFile a.key", file: "/etc/httpd/site.conf", to: &c)
+        let e = ConfigReader(baseDirectory: "/etc/httpd").apply("\n\nTLSCertificateFile a.crt\nTLSCertificateKeyFile a.key", file: "/etc/httpd/site.conf", to: &c)
         #expect(e == [])
         #expect(c.tlsCertificates.first?.certificateLocation == "/etc/httpd/site.conf:3")
         #expect(c.tlsCertificates.first?.keyLocation == "/etc/httpd/site.conf:4")
