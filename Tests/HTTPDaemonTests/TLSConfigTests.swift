@@ -196,7 +196,8 @@ private let intermediate =
 
     @Test func locationsComeFromTheFileName() {
         var c = Configuration()
-        let e = ConfigReader(baseDirectory: "/etc/httpd").apply("\n\nTLSCertificateFile a.crt\nTLSCertificateKeyFile a.key", file: "/etc/httpd/site.conf", to: &c)
+        let e = ConfigReader(baseDirectory: "/etc/httpd").apply(
+            "\n\nTLSCertificateFile a.crt\nTLSCertificateKeyFile a.key", file: "/etc/httpd/site.conf", to: &c)
         #expect(e == [])
         #expect(c.tlsCertificates.first?.certificateLocation == "/etc/httpd/site.conf:3")
         #expect(c.tlsCertificates.first?.keyLocation == "/etc/httpd/site.conf:4")
