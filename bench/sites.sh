@@ -88,12 +88,9 @@ INSTR=sites-instructions.tsv
 tsv_header "$TMP/$INSTR" server requests instructions instructions_per_request
 if [ "$CG_SECONDS" -gt 0 ]; then
     callgrind_argv sites
-    # Valgrind 3.19 cannot read the DWARF 5 the Swift toolchain writes: the runs use a copy without debug
-    # information (the symbol table stays, so the totals and function names are the same).
-    strip --strip-debug -o "$TMP/httpd-nodebug" "$HTTPD_BIN" || die "strip failed (binutils)"
+    # (peer_start runs httpd under valgrind as a copy without debug information: see lib.sh.)
     for s in httpd-1site httpd-3sites; do
         peer_stop "$s"
-        PEER_CMD[$s]=${PEER_CMD[$s]/"$HTTPD_BIN"/"$TMP/httpd-nodebug"}
         peer_start "$s" "${CALLGRIND_ARGV[@]}"
         peer_wait_ready "$s" "$FILE" 60
         wrk -t1 -c8 -d2s -H "Host: $HOST" "$(peer_url "$s" "$FILE")" > /dev/null 2>&1 || true

@@ -12,6 +12,10 @@ bin=$(readlink -f "${1:-.build/release/httpd}" || true)
 [ -n "$bin" ] && [ -x "$bin" ] || { echo "hot-functions: $bin not found (build it: make build)" >&2; exit 1; }
 command -v valgrind >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hot-functions.XXXXXX")
+# Valgrind 3.19 gives up on the DWARF 5 parts of the toolchain's debug information: profile a copy without
+# debug sections (the same code and symbol table).
+strip --strip-debug -o "$tmp/httpd" "$bin"
+bin=$tmp/httpd
 vg=""
 # KEEP=1 keeps the profiles (the folder is printed).
 cleanup() {

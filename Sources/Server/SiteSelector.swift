@@ -52,7 +52,8 @@ public struct SiteSelector: Sendable {
         guard let list else { return exact[HostKey(host)] }
         var host = host
         return host.withUTF8 { bytes -> Int? in
-            for entry in list where entry.name.count == bytes.count {
+            // Names of one length often share it (a.example, b.example): the first byte decides most before memcmp.
+            for entry in list where entry.name.count == bytes.count && entry.name[0] == bytes[0] {
                 if entry.name.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
                     return entry.site
                 }
