@@ -894,10 +894,11 @@ final class Connection: TransportDelegate, DeadlineOwner {
         guard var f = inFlight.take() else { return }
         let bodyBytes = max(0, f.bodyBytes - unsent)
         f.logEntry?.bodyBytes = bodyBytes
+        let now = clock.now()
         host.responseFinished(
             ResponseOutcome(
                 code: f.code, bodyBytes: bodyBytes, totalBytes: max(0, f.totalBytes - unsent),
-                seconds: clock.now() - requestStart, logEntry: f.logEntry.take(), site: f.site))
+                seconds: now - requestStart, logEntry: f.logEntry.take(), site: f.site, end: now))
     }
 
     /// Continues with buffered requests after an asynchronous step, unless `readHeads` is already running.

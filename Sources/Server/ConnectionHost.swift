@@ -70,6 +70,8 @@ struct ResponseOutcome {
     /// The site it answered for: its index in the settings' `sites` (0: the main server, monitoring), which
     /// is its index in the host's `SiteStatsTable` too.
     var site: Int = 0
+    /// When it ended, on the connection clock's monotonic scale (the per-site rate history counts it then).
+    var end: Double = 0
 }
 
 /// What became of a lookup request.

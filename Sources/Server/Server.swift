@@ -745,7 +745,7 @@ public final class Server {
             code: outcome.code, bodyBytes: outcome.bodyBytes, totalBytes: outcome.totalBytes, seconds: outcome.seconds)
         siteStats.site(at: outcome.site)?.record(
             code: outcome.code, bodyBytes: outcome.bodyBytes, totalBytes: outcome.totalBytes, seconds: outcome.seconds,
-            now: loop.cachedMonotonicSeconds())
+            now: outcome.end)
     }
 }
 
