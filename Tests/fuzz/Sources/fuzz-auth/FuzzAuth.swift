@@ -32,7 +32,8 @@ func fuzzAuth(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // The input as an Authorization field value.
     if case .credentials(let user, let password) = BasicCredentials(fieldValue: bytes) {
         let encoded = base64(user + [UInt8(ascii: ":")] + password)
-        let token = bytes.split(whereSeparator: { $0 == 0x20 }).last.map(Array.init) ?? []
+        // The token is the last word (spaces and tabs around it are whitespace the parser skips).
+        let token = bytes.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 }).last.map(Array.init) ?? []
         require(token == encoded, "credentials that do not re-encode to the field's token")
         require(!user.isEmpty && !user.contains(UInt8(ascii: ":")), "a user name that is empty or holds ':'")
     }
