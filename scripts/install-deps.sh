@@ -32,6 +32,8 @@ case "${1:-build}" in
         want chromium ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl
          want lighttpd; want h2o; want valgrind; want strace
+         # valgrind runs httpd as a copy stripped of debug sections (strip, from binutils)
+         want binutils
          # bench-tls: lighttpd's TLS module (a package of its own) and the openssl tool (certificates, s_time)
          want lighttpd-mod-openssl; want openssl ;;
 esac

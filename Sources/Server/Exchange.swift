@@ -21,7 +21,7 @@ struct Exchange {
     var scope: ScopeSettings?
     /// The user Basic authentication let through.
     var user: String?
-    /// `TryFiles` paths still to try, in order, and the status when none is found (nil: the first lookup's answer).
+    /// `TryFiles` paths still to try, in order (the final `=CODE` is read from the site when none is left).
     var tries: ArraySlice<String> = []
 
     init(limits: HeadLimits) {

@@ -55,16 +55,13 @@ struct SiteLogs {
         return logs
     }
 
-    /// Every distinct log object, once.
-    var distinctAccess: [AccessLog] {
-        var seen: [AccessLog] = []
-        for log in access.compactMap({ $0 }) where !seen.contains(where: { $0 === log }) { seen.append(log) }
-        return seen
-    }
+    /// Every distinct log object, once (sites naming one file share one object).
+    var distinctAccess: [AccessLog] { Self.distinct(access) }
+    var distinctErrors: [ErrorLog] { Self.distinct(errors) }
 
-    var distinctErrors: [ErrorLog] {
-        var seen: [ErrorLog] = []
-        for log in errors.compactMap({ $0 }) where !seen.contains(where: { $0 === log }) { seen.append(log) }
+    static func distinct<Log: AnyObject>(_ logs: [Log?]) -> [Log] {
+        var seen: [Log] = []
+        for log in logs.compactMap({ $0 }) where !seen.contains(where: { $0 === log }) { seen.append(log) }
         return seen
     }
 
