@@ -81,6 +81,9 @@ struct Master {
             }
             switch signal {
             case SIGTERM, SIGINT:
+                // The listeners close at once (the worker closes its copies as it begins to stop; with DrainDelay
+                // it keeps them, and the sockets, until then), so a new connection is refused, not queued.
+                if !stopping { for listener in opened.listeners { Glibc.close(listener.fd) } }
                 stopping = true
                 guard let worker else { return stopped() }
                 kill(worker, signal)

@@ -742,6 +742,22 @@ def exit_status(pid: int) -> int | None:
     return (code >> 8) & 0xFF
 
 
+def children_of(pid: int) -> list[int]:
+    """PIDs of the live (non-zombie) children of PID."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = proc_stat(int(entry))
+            if st is not None and st.ppid == pid and st.state != "Z":
+                found.append(int(entry))
+    return sorted(found)
+
+
+def daemon_processes(master: int) -> list[int]:
+    """The daemon's master PID followed by its worker(s): what runs for one stand-alone daemon."""
+    return [master, *children_of(master)]
+
+
 def processes_with_arg(arg: str) -> list[int]:
     """PIDs of live (non-zombie) processes whose command line contains ARG as one argument."""
     found = []
