@@ -143,6 +143,10 @@ struct Master {
         if reporting { Glibc.close(fds[0]) }
         var set = Self.signalSet()
         sigprocmask(SIG_UNBLOCK, &set, nil)
+        // The Swift runtime's crash handler (its backtracer) writes to stderr, /dev/null here, and returns from
+        // a SIGSEGV sent by kill(2), which the worker then survives: the default action ends the worker (with a
+        // core where the limit allows) and the master logs the signal.
+        for crash in [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV] { signal(crash, SIG_DFL) }
         let status = Startup.serveInProcess(
             settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
             lifeline: reporting ? Lifeline(fd: fds[1]) : nil, master: master)
