@@ -17,8 +17,8 @@ enum ParentDeath {
     /// Asks for SIGTERM when the parent dies; returns false when `master` is no longer the parent (it died
     /// already). Call right after fork, and again after dropping privileges: changing the user clears it.
     static func follow(master: pid_t) -> Bool {
-        let PR_SET_PDEATHSIG: Int32 = 1
-        _ = prctl?(PR_SET_PDEATHSIG, UInt(SIGTERM), 0, 0, 0)
+        let setParentDeathSignal: Int32 = 1  // PR_SET_PDEATHSIG
+        _ = prctl?(setParentDeathSignal, UInt(SIGTERM), 0, 0, 0)
         return getppid() == master
     }
 }
