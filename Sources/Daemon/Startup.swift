@@ -91,9 +91,9 @@ public enum Startup {
             }
         }
 
-        // A daemon on its own sockets runs as a master that forks the worker serving them (socket activation
+        // On its own sockets (as a daemon or with -F), httpd runs as a master that forks the worker serving them (socket activation
         // stays one process: systemd supervises it).
-        if !config.foreground && inherited == nil {
+        if inherited == nil {
             return Master(settings: settings, options: options, opened: opened, fileLimit: fileLimit, starter: lifeline).run()
         }
         return serveInProcess(

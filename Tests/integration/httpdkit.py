@@ -925,7 +925,15 @@ class Server:
 
     @property
     def pid(self) -> int:
+        """The PID of the process started: the master (with -F too), which forks the worker that serves."""
         return self.proc.pid
+
+    @property
+    def worker_pid(self) -> int:
+        """The PID of the master's one worker, the process that serves (and that /server-status describes)."""
+        workers = wait_until(lambda: children_of(self.proc.pid) or None, 2.0)
+        assert workers and len(workers) == 1, f"master {self.proc.pid} has workers {workers}"
+        return workers[0]
 
     def stderr(self) -> str:
         return self.log_path.read_bytes().decode("utf-8", "replace")

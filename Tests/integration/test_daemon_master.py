@@ -100,14 +100,14 @@ class Load:
         self.thread.join(5)
 
 
-def served_by_new_worker(port: int, master: int, old: int, timeout: float) -> float | None:
-    """Seconds until a worker other than OLD answers 200 (None after TIMEOUT)."""
+def served_by_new_worker(port: int, master: int, old: int, timeout: float, path: str = "/a.txt") -> float | None:
+    """Seconds until a worker other than OLD answers 200 to PATH (None after TIMEOUT)."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         new = [p for p in children_of(master) if p != old]
         if new:
             try:
-                if get(port, timeout=0.5)[0] == 200:
+                if get(port, path, timeout=0.5)[0] == 200:
                     return time.monotonic() - t0
             except OSError:
                 pass
@@ -222,3 +222,14 @@ def test_a_crash_loop_backs_off(sites):
     assert time.monotonic() - t0 > 0.5, "the next worker was forked without waiting"
     assert served_by_new_worker(site.port, master, worker, 2.0) is not None
     assert os.path.basename(HTTPD_BIN)
+
+
+def test_foreground_runs_a_master_and_a_worker_too(start_daemon):
+    """With -F the process started is the master: a killed worker is replaced, and SIGTERM (at the fixture's
+    teardown) still ends both with status 0."""
+    d = start_daemon()
+    worker = d.worker_pid
+    assert d.status_json()["pid"] == worker
+    os.kill(worker, signal.SIGKILL)
+    assert served_by_new_worker(d.port, d.pid, worker, 1.0, "/") is not None
+    assert d.status_json()["ppid"] == d.pid
