@@ -59,6 +59,9 @@ struct Master {
         var stopping = false
         var respawnAt: Double?
         var policy = RespawnPolicy()
+        // Once a reload was asked for, a new worker reads the configuration again (the one it replaces may
+        // have reloaded it) instead of starting with the master's.
+        var reloaded = false
         while true {
             var timeout = timespec(tv_sec: 3600, tv_nsec: 0)
             if let respawnAt {
@@ -69,7 +72,7 @@ struct Master {
             if signal < 0 {
                 guard errno == EAGAIN, let at = respawnAt, Self.now() >= at else { continue }
                 respawnAt = nil
-                if let (pid, _) = forkWorker(reporting: false) {
+                if let (pid, _) = forkWorker(reporting: false, reload: reloaded) {
                     worker = pid
                     started = Self.now()
                     log.log(.notice, "started worker pid \(pid)")
@@ -88,6 +91,7 @@ struct Master {
                 guard let worker else { return stopped() }
                 kill(worker, signal)
             case SIGHUP:
+                reloaded = true
                 if let worker { kill(worker, SIGHUP) }
             case SIGUSR1:
                 do throws(StartupError) { try log.reopen() } catch { log.log(.error, "reopen failed: \(error)") }
@@ -121,7 +125,7 @@ struct Master {
 
     /// Forks a worker that serves on the master's sockets; returns its PID and, when `reporting`, the read end
     /// of the pipe on which it reports its start-up. Nil when fork fails.
-    func forkWorker(reporting: Bool) -> (pid_t, Int32?)? {
+    func forkWorker(reporting: Bool, reload: Bool = false) -> (pid_t, Int32?)? {
         var fds: [Int32] = [-1, -1]
         if reporting && pipe(&fds) != 0 { return nil }
         let master = getpid()
@@ -148,9 +152,23 @@ struct Master {
         // core where the limit allows) and the master logs the signal.
         for crash in [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV] { signal(crash, SIG_DFL) }
         let status = Startup.serveInProcess(
-            settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
+            reload ? currentSettings() : settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
             lifeline: reporting ? Lifeline(fd: fds[1]) : nil, master: master)
         exit(status)
+    }
+
+    /// In a new worker after a reload: the configuration as the file now has it, when it loads and listens
+    /// where the master's sockets do (a Listen change needs the worker that reloaded it); else the master's.
+    func currentSettings() -> ServerSettings {
+        let log = opened.errorLog
+        switch loadSettings(options) {
+        case .failed(let error):
+            log.log(.error, lines: ["the configuration does not load, starting with the one httpd started with:"] + error.lines)
+        case .loaded(let new):
+            if new.config.effectiveListen == settings.config.effectiveListen { return new }
+            log.log(.warn, "Listen changed since httpd started: the new worker keeps the start-up configuration")
+        }
+        return settings
     }
 
     /// A start-up failure before the first worker served: logged, reported, the PID file removed; status 1.

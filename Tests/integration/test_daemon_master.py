@@ -233,3 +233,19 @@ def test_foreground_runs_a_master_and_a_worker_too(start_daemon):
     os.kill(worker, signal.SIGKILL)
     assert served_by_new_worker(d.port, d.pid, worker, 1.0, "/") is not None
     assert d.status_json()["ppid"] == d.pid
+
+
+def test_a_new_worker_keeps_the_reloaded_configuration(sites):
+    """After a reload (SIGHUP to the master, passed to the worker), a worker that replaces a dead one serves
+    the reloaded configuration, not the one httpd started with."""
+    site = sites()
+    (site.dir / "www2").mkdir()
+    (site.dir / "www2" / "a.txt").write_text("second\n")
+    master = site.start()
+    worker = worker_of(master)
+    site.write_conf(["DocumentRoot www2"])
+    os.kill(master, signal.SIGHUP)
+    assert wait_until(lambda: get(site.port)[1] == b"second\n", 3), site.error_text()
+    os.kill(worker, signal.SIGKILL)
+    assert served_by_new_worker(site.port, master, worker, 1.0) is not None
+    assert get(site.port)[1] == b"second\n"
