@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import errno
 import os
+import re
+import resource
+import subprocess
 import signal
 import socket
 import threading
@@ -19,6 +22,7 @@ from httpdkit import (
     HOST,
     HTTPD_BIN,
     children_of,
+    processes_with_arg,
     exit_status,
     is_gone,
     proc_stat,
@@ -249,3 +253,30 @@ def test_a_new_worker_keeps_the_reloaded_configuration(sites):
     os.kill(worker, signal.SIGKILL)
     assert served_by_new_worker(site.port, master, worker, 1.0) is not None
     assert get(site.port)[1] == b"second\n"
+
+
+def test_a_start_up_failure_of_the_first_worker_reaches_the_terminal(sites):
+    """The first worker failing to start (here: out of descriptors, under a lowered open-file limit) makes
+    the starter print the failure and exit 1; nothing is left running and no PID file is left. The limit is
+    tried from low to high, so that some run fails in the worker (after the master's own opening worked)."""
+    site = sites()
+    worker_failures = 0
+    for limit in range(6, 24):
+        def lower(limit=limit):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+        r = subprocess.run([HTTPD_BIN, "-f", str(site.conf)], cwd=site.dir, capture_output=True, text=True,
+                           timeout=15, preexec_fn=lower)
+        if r.returncode == 0:
+            assert (r.stdout, r.stderr) == ("", "")
+            master = site.pid()
+            os.kill(master, signal.SIGTERM)
+            assert wait_gone(master, 5)
+            continue
+        assert r.returncode == 1 and r.stderr.startswith("httpd: error: "), (limit, r.returncode, r.stderr)
+        assert wait_until(lambda: processes_with_arg(str(site.conf)) == [], 2), "a process was left running"
+        assert not site.pid_file.exists() or site.pid_file.read_text() == ""
+        failed_pids = set(re.findall(r"\[pid (\d+)\] start-up failed", site.error_text()))
+        if "the worker (pid" in r.stderr or len(failed_pids) >= 2:
+            worker_failures += 1
+        site.error_log.write_text("")
+    assert worker_failures > 0, "no limit made the worker fail at start-up"
