@@ -280,3 +280,15 @@ def test_a_start_up_failure_of_the_first_worker_reaches_the_terminal(sites):
             worker_failures += 1
         site.error_log.write_text("")
     assert worker_failures > 0, "no limit made the worker fail at start-up"
+
+
+def test_sigusr1_reopens_the_masters_error_log_too(sites):
+    """After a log rotation (rename, SIGUSR1 to the master), the master's own lines go to the new file."""
+    site = sites()
+    master = site.start()
+    worker = worker_of(master)
+    os.rename(site.error_log, site.logs / "error.log.1")
+    os.kill(master, signal.SIGUSR1)
+    assert wait_until(lambda: site.error_log.exists(), 2), "the log was not reopened"
+    os.kill(worker, signal.SIGKILL)
+    assert site.wait_error_log(WORKER_LINE.format(worker, "killed by signal SIGKILL"), 2), site.error_text()
