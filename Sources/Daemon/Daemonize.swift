@@ -24,6 +24,25 @@ public final class Lifeline {
         send("1" + message)
     }
 
+    /// Closes this end without a word (a forked worker's copy of the starter's end): the starter must see
+    /// only the word of the process that owns it.
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    /// What was sent on the pipe whose read end is `readEnd` (read until every writer closed it, then
+    /// closed): `0` for ready, `1` and a message for a failure, nothing for a process that died first.
+    static func word(from readEnd: Int32) -> [UInt8] {
+        var message: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while case .success(let n) = retryingEINTR({ read(readEnd, &chunk, chunk.count) }), n > 0 {
+            message += chunk[0..<n]
+        }
+        Glibc.close(readEnd)
+        return message
+    }
+
     func send(_ text: String) {
         guard fd >= 0 else { return }
         var bytes = Array(text.utf8)
@@ -74,11 +93,7 @@ public enum Daemonize {
     static func waitForDaemon(_ readEnd: Int32, firstChild: pid_t) -> Never {
         var status: Int32 = 0
         _ = retryingEINTR { waitpid(firstChild, &status, 0) }
-        var message: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while case .success(let n) = retryingEINTR({ read(readEnd, &chunk, chunk.count) }), n > 0 {
-            message += chunk[0..<n]
-        }
+        let message = Lifeline.word(from: readEnd)
         guard let first = message.first else {
             printToStderr("httpd: error: the daemon exited during start-up (see the error log)")
             exit(1)

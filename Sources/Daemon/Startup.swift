@@ -91,6 +91,24 @@ public enum Startup {
             }
         }
 
+        // On its own sockets (as a daemon or with -F), httpd runs as a master that forks the worker serving them (socket activation
+        // stays one process: systemd supervises it).
+        if inherited == nil {
+            return Master(settings: settings, options: options, opened: opened, fileLimit: fileLimit, starter: lifeline).run()
+        }
+        return serveInProcess(
+            settings, options: options, opened: opened, fileLimit: fileLimit, inherited: inherited != nil, lifeline: lifeline,
+            master: nil)
+    }
+
+    /// The server's life after detaching: event base, server, signals, PID write (unless a `master` owns
+    /// the PID file), privilege drop, ready; then serves until stopped. Returns the exit status. In a
+    /// worker, `lifeline` reports to the master, which then reports to the starter.
+    static func serveInProcess(
+        _ settings: ServerSettings, options: CommandLineOptions, opened: Opened, fileLimit: Int, inherited: Bool,
+        lifeline: Lifeline?, master: pid_t?
+    ) -> Int32 {
+        let config = settings.config
         let errorLog = opened.errorLog
         // Before the worker pool's first thread: one malloc arena for all (a daemon at rest is mostly small).
         Malloc.useOneArena()
@@ -98,7 +116,7 @@ public enum Startup {
         holdSignals(true)
         do throws(StartupError) {
             let (loop, server) = try makeServer(
-                settings, listeners: opened.listeners, inherited: inherited != nil, errorLog: errorLog,
+                settings, listeners: opened.listeners, inherited: inherited, errorLog: errorLog,
                 accessLog: opened.accessLog)
             warnIfFileLimitLow(fileLimit, config, errorLog)
             // Start the worker pool now: Dispatch sets up its threads (and an epoll fd) on first use,
@@ -109,9 +127,11 @@ public enum Startup {
             holdSignals(false)
             // The PID file is written while still root (its folder is often root's, like /run),
             // then privileges drop before the first request is read.
-            try opened.pidFile?.write()
+            if master == nil { try opened.pidFile?.write() }
             try dropPrivileges(opened.runAs, config, errorLog)
-            logStarted(settings, inheritedListeners: inherited != nil ? opened.listeners.count : nil, errorLog)
+            // Changing the user cleared the parent-death signal: ask again (and check the master still lives).
+            if let master, !ParentDeath.follow(master: master) { throw StartupError("the master (pid \(master)) has exited") }
+            logStarted(settings, inheritedListeners: inherited ? opened.listeners.count : nil, worker: master != nil, errorLog)
             logAuthUserFiles(server.loadAuthUserFiles(), errorLog)
             logTLS(settings, errorLog)
             if let runAs = opened.runAs { warnUnreadableTLSFiles(config, runAs, errorLog) }
@@ -119,13 +139,17 @@ public enum Startup {
             // What start-up allocated and freed (configuration text, parsing) goes back before serving.
             Malloc.trim()
             server.run()
-            opened.pidFile?.remove()
-            errorLog.log(.notice, "stopped")
+            if master == nil {
+                opened.pidFile?.remove()
+                errorLog.log(.notice, "stopped")
+            }
             return 0
         } catch {
             errorLog.log(.error, "start-up failed: \(error)")
-            opened.pidFile?.remove()
-            opened.pidFile?.abandon()
+            if master == nil {
+                opened.pidFile?.remove()
+                opened.pidFile?.abandon()
+            }
             if let lifeline { lifeline.failed(error.description) } else { printToStderr("httpd: error: \(error)") }
             return 1
         }
@@ -246,14 +270,14 @@ public enum Startup {
     }
 
     /// The start-up notices: the inherited listeners (socket activation), then what is served, how.
-    static func logStarted(_ settings: ServerSettings, inheritedListeners: Int?, _ errorLog: ErrorLog) {
+    static func logStarted(_ settings: ServerSettings, inheritedListeners: Int?, worker: Bool = false, _ errorLog: ErrorLog) {
         let config = settings.config
         if let count = inheritedListeners {
             errorLog.log(.notice, "socket activation: serving on \(count) inherited listening socket(s)")
         }
         errorLog.log(
             .notice,
-            "httpd \(httpdVersion) started (pid \(getpid()), \(config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers"
+            "httpd \(httpdVersion) started (pid \(getpid()), \(worker ? "worker" : config.foreground ? "foreground" : "daemon")), serving \(settings.lookup.root.isEmpty ? "/" : settings.lookup.root) with \(config.workers) workers"
         )
         if settings.sites.count > 1 {
             errorLog.log(

@@ -320,6 +320,9 @@ final class Connection: TransportDelegate, DeadlineOwner {
             request = r
         }
         self.request = request
+        #if DEBUG
+            TestTrap.check(request.path)
+        #endif
         if transport.spokePlainHTTP {
             host.log(.info, "[client \(peer)] 400 \(requestLine(head)): plain HTTP request sent to a TLS port")
             send(Router.plainHTTPOnTLSPort(request, isHead: request.method == .head))

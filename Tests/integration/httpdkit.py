@@ -742,6 +742,22 @@ def exit_status(pid: int) -> int | None:
     return (code >> 8) & 0xFF
 
 
+def children_of(pid: int) -> list[int]:
+    """PIDs of the live (non-zombie) children of PID."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = proc_stat(int(entry))
+            if st is not None and st.ppid == pid and st.state != "Z":
+                found.append(int(entry))
+    return sorted(found)
+
+
+def daemon_processes(master: int) -> list[int]:
+    """The daemon's master PID followed by its worker(s): what runs for one stand-alone daemon."""
+    return [master, *children_of(master)]
+
+
 def processes_with_arg(arg: str) -> list[int]:
     """PIDs of live (non-zombie) processes whose command line contains ARG as one argument."""
     found = []
@@ -909,7 +925,15 @@ class Server:
 
     @property
     def pid(self) -> int:
+        """The PID of the process started: the master (with -F too), which forks the worker that serves."""
         return self.proc.pid
+
+    @property
+    def worker_pid(self) -> int:
+        """The PID of the master's one worker, the process that serves (and that /server-status describes)."""
+        workers = wait_until(lambda: children_of(self.proc.pid) or None, 2.0)
+        assert workers and len(workers) == 1, f"master {self.proc.pid} has workers {workers}"
+        return workers[0]
 
     def stderr(self) -> str:
         return self.log_path.read_bytes().decode("utf-8", "replace")

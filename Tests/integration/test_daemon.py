@@ -20,6 +20,7 @@ from httpdkit import (
     Client,
     Sites,
     connection_refused,
+    daemon_processes,
     exit_status,
     is_gone,
     proc_stat,
@@ -161,7 +162,7 @@ def test_second_start_is_refused_naming_the_pid(sites):
     r = site.run()
     assert r.returncode == 1
     assert r.stderr == f"httpd: error: httpd is already running (pid {pid}): PidFile {site.pid_file} is locked\n"
-    assert processes_with_arg(str(site.conf)) == [pid]
+    assert processes_with_arg(str(site.conf)) == daemon_processes(pid) and len(daemon_processes(pid)) == 2
     assert site.pid_file.read_text() == f"{pid}\n"
     assert site.fetch("/a.txt").status == 200
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from httpdkit import Sites, fetch, processes_with_arg, proc_status, wait_gone, wait_until
+from httpdkit import Sites, children_of, fetch, processes_with_arg, proc_status, wait_gone, wait_until
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="privilege tests need root")
 
@@ -65,7 +65,8 @@ def ids(pid_or_task: str) -> tuple[list[int], list[int], list[int]]:
 
 
 def test_drops_to_user_and_group_before_serving(sites):
-    """Every thread of the daemon runs as nobody/nogroup (real, effective, saved, fs) with nobody's groups only."""
+    """Every thread of the worker runs as nobody/nogroup (real, effective, saved, fs) with nobody's groups only
+    (the master, which serves nothing, stays root to bind and to fork new workers)."""
     uid, gid, _ = nobody_ids()
     site = user_site(sites)
     site.file("secret.txt", "root only\n")
@@ -73,7 +74,8 @@ def test_drops_to_user_and_group_before_serving(sites):
     pid = site.start()
     assert fetch(site.port, "/a.txt").status == 200
     expected_groups = sorted(set(os.getgrouplist("nobody", gid)))
-    tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    [worker] = children_of(pid)
+    tasks = list(Path(f"/proc/{worker}/task").iterdir())
     assert tasks
     for task in tasks:
         u, g, groups = ids(str(task))
@@ -93,8 +95,8 @@ def test_user_with_pid_file_in_a_root_owned_folder(sites):
     site = user_site(sites, pid_dir_owner_nobody=False)
     r = site.run()
     assert r.returncode == 0, r.stderr
-    pid = site.pid()
-    assert proc_status(pid)["Uid"].split()[0] == str(nobody_ids()[0])
+    [worker] = children_of(site.pid())
+    assert proc_status(worker)["Uid"].split()[0] == str(nobody_ids()[0])
     assert fetch(site.port, "/a.txt").status == 200
 
 

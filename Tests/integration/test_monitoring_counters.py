@@ -100,7 +100,7 @@ def test_generation_after_reload(start_daemon):
     a = d.status_auto()
     assert a["ParentServerConfigGeneration"] == "2"
     assert a["ParentServerMPMGeneration"] == "1"
-    assert j["pid"] == d.pid  # same process after the reload
+    assert j["pid"] == d.worker_pid  # same process after the reload
 
 
 def test_failed_reload_keeps_generation(start_daemon):
@@ -159,14 +159,14 @@ def test_inetd_mode(tmp_path, procs):
 
 
 def test_mode_pid_and_ppid(start_daemon):
-    """In the foreground the mode is standalone, pid is the daemon's and ppid is the test process's."""
+    """In the foreground the mode is standalone, pid is the worker's and ppid its master's (the process started)."""
     d = start_daemon()
     j = d.status_json()
-    assert (j["mode"], j["pid"], j["ppid"]) == ("standalone", d.pid, os.getpid())
+    assert (j["mode"], j["pid"], j["ppid"]) == ("standalone", d.worker_pid, d.pid)
     m = d.metrics()
     assert m.value("httpd_info", version="0.1.0", mode="standalone") == 1
-    assert m.value("httpd_process_id") == d.pid
-    assert m.value("httpd_parent_process_id") == os.getpid()
+    assert m.value("httpd_process_id") == d.worker_pid
+    assert m.value("httpd_parent_process_id") == d.pid
     assert m.value("process_start_time_seconds") == j["start_time"]
 
 

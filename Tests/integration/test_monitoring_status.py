@@ -34,7 +34,7 @@ def test_status_html(start_daemon):
     assert "<table>" in page and "</table>" in page
     assert "<th>Version</th><td>httpd/0.1.0</td>" in page
     assert "<th>Mode</th><td>standalone</td>" in page
-    assert f"<td>{d.pid} / {os.getpid()}</td>" in page
+    assert f"<td>{d.worker_pid} / {d.pid}</td>" in page
     for label in ("Uptime", "Configuration generation", "Active connections", "Requests", "Bytes sent",
                   "Worker pool", "Resident memory", "CPU time"):
         assert f"<th>{label}</th>" in page, label
@@ -135,8 +135,8 @@ def test_status_json_shape(start_daemon):
                       "connections", "requests", "bytes", "request_duration_seconds", "workers", "process", "sites"}
     assert j["version"] == "0.1.0"
     assert j["mode"] == "standalone"
-    assert j["pid"] == d.pid
-    assert j["ppid"] == os.getpid()
+    assert j["pid"] == d.worker_pid
+    assert j["ppid"] == d.pid
     assert j["draining"] is False
     assert isinstance(j["start_time"], int) and abs(j["start_time"] - time.time()) < 60
     assert isinstance(j["uptime_seconds"], int) and j["uptime_seconds"] >= 0
@@ -209,8 +209,8 @@ def test_metrics_shape(start_daemon):
     assert m.types == FAMILIES
     assert set(m.helps) == set(FAMILIES)
     assert m.value("httpd_info", version="0.1.0", mode="standalone") == 1
-    assert m.value("httpd_process_id") == d.pid
-    assert m.value("httpd_parent_process_id") == os.getpid()
+    assert m.value("httpd_process_id") == d.worker_pid
+    assert m.value("httpd_parent_process_id") == d.pid
     assert m.value("httpd_draining") == 0
     assert m.value("httpd_config_generation") == 1
     start = m.value("process_start_time_seconds")
