@@ -10,32 +10,57 @@ import Support
     import Glibc
 #endif
 
-/// The master process of a daemon and its one worker.
+/// A worker process the master forked.
+struct WorkerProcess {
+    var pid: pid_t
+    /// Its place among the workers (a replacement takes the slot of the worker it replaces).
+    var slot: Int
+    var started: Double
+    /// Of an older generation (a reload by new workers, an upgrade): finishing its connections, not replaced.
+    var retiring = false
+}
+
+/// What a worker is told at its fork: who its master is, its slot, how many workers were replaced before it
+/// and the configuration generation it starts with.
+struct WorkerSpec {
+    var master: pid_t
+    var slot: Int
+    var restarts: Int
+    var generation: Int
+}
+
+/// The master process of a daemon and its workers.
 final class Master {
-    let settings: ServerSettings
+    var settings: ServerSettings
     let options: CommandLineOptions
-    let opened: Startup.Opened
+    var opened: Startup.Opened
     let fileLimit: Int
     /// The end of the pipe to the process that started the daemon (none with `-F`), or to the old master
     /// that started this one for an upgrade.
     let starter: Lifeline?
     /// The binary this process runs, as the path it was started from (what an upgrade execs).
     let executable: String?
+    /// Worker processes to keep running (`WorkerProcesses`, fixed at start).
+    let count: Int
 
     /// The signals the master waits for (blocked, so they stay pending until it asks).
     static let handled: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD]
 
-    var worker: pid_t?
-    var workerStarted = 0.0
+    var workers: [WorkerProcess] = []
+    /// Slots whose worker died, and when their replacement may be forked (crash-loop back-off).
+    var respawnAt: [Int: Double] = [:]
     var stopping = false
-    var respawnAt: Double?
     var policy = RespawnPolicy()
-    /// Once a reload was asked for, a new worker reads the configuration again (the one it replaces may have
-    /// reloaded it) instead of starting with the master's.
+    /// Workers replaced after they died (each new worker is told the count).
+    var restarts = 0
+    /// The configuration generation: 1 at start, +1 per reload the master made with new workers.
+    var generation = 1
+    /// One worker reloads in place (SIGHUP is passed on); once it was asked to, a replacement reads the
+    /// configuration again (the one it replaces may have reloaded it) instead of starting with the master's.
     var reloaded = false
     /// An upgrade under way: the new master has not reported yet.
     var upgrade: UpgradeInProgress?
-    /// The new master serves: this one's worker finishes its connections, then this master exits.
+    /// The new master serves: this one's workers finish their connections, then this master exits.
     var handedOver = false
     var listenersOpen = true
 
@@ -48,49 +73,105 @@ final class Master {
         self.fileLimit = fileLimit
         self.starter = starter
         self.executable = PidFile.executable("self")
+        self.count = Self.workerCount(settings.config.workerProcesses)
     }
 
     var log: ErrorLog { opened.errorLog }
 
-    /// Starts the first worker; once it serves, writes the PID file and reports to the starter; then
-    /// supervises until stopped. Returns the exit status.
+    /// `WorkerProcesses n`, or for `auto` (0) one per online CPU (1 to 64).
+    static func workerCount(_ configured: Int) -> Int {
+        configured > 0 ? configured : min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 64)
+    }
+
+    /// Several workers, or a chroot, cannot reload in place (a new `Listen` must be bound once, by the master):
+    /// the master then reloads with a new generation of workers.
+    var reloadsWithNewWorkers: Bool { count > 1 }
+
+    /// Starts the workers; once they serve, writes the PID file and reports to the starter; then supervises
+    /// until stopped. Returns the exit status.
     func run() -> Int32 {
         var set = Self.signalSet()
         sigprocmask(SIG_BLOCK, &set, nil)
-        // The first worker's start-up decides the daemon's: its word reaches the starter through the master.
-        guard let (first, readEnd) = forkWorker(reporting: true) else { return failStart("fork: \(errnoText(errno))") }
-        let word = Lifeline.word(from: readEnd!)
-        guard word.first == UInt8(ascii: "0") else {
-            var status: Int32 = 0
-            _ = retryingEINTR { waitpid(first, &status, 0) }
-            let message =
-                word.isEmpty
-                ? "the worker (pid \(first)) \(WorkerExit(status: status).description) during start-up (see the error log)"
-                : String(decoding: word.dropFirst(), as: UTF8.self)
-            return failStart(message, logged: !word.isEmpty)
+        // The first workers' start-up decides the daemon's: their word reaches the starter through the master.
+        switch launch(settings, opened) {
+        case .failed(let message, let logged):
+            return failStart(message, logged: logged)
+        case .started(let started):
+            workers = started
         }
         // The PID file names this master only once it serves (after an upgrade, the old one until then).
         do throws(StartupError) {
             try opened.pidFile?.write()
         } catch {
-            kill(first, SIGKILL)
-            var status: Int32 = 0
-            _ = retryingEINTR { waitpid(first, &status, 0) }
+            for w in workers { kill(w.pid, SIGKILL) }
+            for w in workers { Self.waitFor(w.pid) }
             return failStart(error.description)
         }
-        worker = first
-        workerStarted = Self.now()
-        log.log(.notice, "master (pid \(getpid())) started worker pid \(first)")
+        let pids = workers.map { "\($0.pid)" }.joined(separator: ", ")
+        log.log(.notice, "master (pid \(getpid())) started worker\(count > 1 ? "s" : "") pid \(pids)")
         starter?.ready()
         return supervise()
     }
 
-    /// Waits for signals until stopped: forwards reload and reopen, replaces a worker that died, runs upgrades.
+    /// How forking a generation of workers went.
+    enum Launch {
+        case started([WorkerProcess])
+        /// Why not (`logged`: a worker already logged it); the workers that were forked are gone.
+        case failed(String, logged: Bool)
+    }
+
+    /// Forks `count` workers for `settings` on the free slots and waits until each reports that it serves;
+    /// when one cannot, the others are killed and reaped.
+    func launch(_ settings: ServerSettings, _ opened: Startup.Opened) -> Launch {
+        var used = Set(workers.map(\.slot))
+        var forked: [(WorkerProcess, Int32)] = []
+        for _ in 0..<count {
+            let slot = (0...).first { !used.contains($0) }!
+            used.insert(slot)
+            guard let (pid, readEnd) = forkWorker(slot: slot, reporting: true, settings, opened) else {
+                let message = "fork: \(errnoText(errno))"
+                for (w, fd) in forked {
+                    Glibc.close(fd)
+                    kill(w.pid, SIGKILL)
+                    Self.waitFor(w.pid)
+                }
+                return .failed(message, logged: false)
+            }
+            forked.append((WorkerProcess(pid: pid, slot: slot, started: Self.now()), readEnd!))
+        }
+        var failure: (String, Bool)?
+        for (w, fd) in forked {
+            let word = Lifeline.word(from: fd)
+            guard failure == nil, word.first != UInt8(ascii: "0") else { continue }
+            if word.isEmpty {
+                let status = Self.waitFor(w.pid)
+                failure = (
+                    "the worker (pid \(w.pid)) \(WorkerExit(status: status).description) during start-up (see the error log)",
+                    false
+                )
+            } else {
+                failure = (String(decoding: word.dropFirst(), as: UTF8.self), true)
+            }
+        }
+        guard let (message, logged) = failure else { return .started(forked.map(\.0)) }
+        for (w, _) in forked where kill(w.pid, SIGKILL) == 0 { Self.waitFor(w.pid) }
+        return .failed(message, logged: logged)
+    }
+
+    /// Waits for child `pid` to end; its wait status.
+    @discardableResult
+    static func waitFor(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        _ = retryingEINTR { waitpid(pid, &status, 0) }
+        return status
+    }
+
+    /// Waits for signals until stopped: reloads, passes on reopen, replaces workers that died, runs upgrades.
     func supervise() -> Int32 {
         var set = Self.signalSet()
         while true {
             var wait = 3600.0
-            if let respawnAt { wait = min(wait, max(0, respawnAt - Self.now())) }
+            if let next = respawnAt.values.min() { wait = min(wait, max(0, next - Self.now())) }
             // An upgrade's pipe is polled (the master has no event loop): every 50 ms while it lasts.
             if upgrade != nil { wait = min(wait, 0.05) }
             var timeout = timespec(tv_sec: Int(wait), tv_nsec: Int((wait - Double(Int(wait))) * 1e9))
@@ -98,9 +179,11 @@ final class Master {
             let signal = sigtimedwait(&set, &info, &timeout)
             if signal > 0, let status = handle(signal, info) { return status }
             if let status = checkUpgrade() { return status }
-            if let at = respawnAt, Self.now() >= at, !stopping, !handedOver {
-                respawnAt = nil
-                respawn()
+            if !stopping && !handedOver {
+                for (slot, at) in respawnAt where Self.now() >= at {
+                    respawnAt[slot] = nil
+                    respawn(slot)
+                }
             }
         }
     }
@@ -109,21 +192,27 @@ final class Master {
     func handle(_ signal: Int32, _ info: siginfo_t) -> Int32? {
         switch signal {
         case SIGTERM, SIGINT:
-            // The listeners close at once (the worker closes its copies as it begins to stop; with DrainDelay
-            // it keeps them, and the sockets, until then), so a new connection is refused, not queued.
+            // The listeners close at once (the workers close their copies as they begin to stop; with DrainDelay
+            // they keep them, and the sockets, until then), so a new connection is refused, not queued.
             closeListeners()
             stopping = true
-            respawnAt = nil
+            respawnAt = [:]
             // A new binary still starting is stopped too: `-s stop` works at every moment of an upgrade.
             if let upgrade { kill(upgrade.pid, SIGTERM) }
-            if let worker { kill(worker, signal) }
+            for w in workers { kill(w.pid, signal) }
             return finishedIfIdle()
         case SIGHUP:
-            reloaded = true
-            if let worker, !handedOver { kill(worker, SIGHUP) }
+            if stopping || handedOver {
+                log.log(.notice, "SIGHUP ignored: stopping")
+            } else if reloadsWithNewWorkers {
+                reloadWithNewWorkers()
+            } else {
+                reloaded = true
+                for w in workers where !w.retiring { kill(w.pid, SIGHUP) }
+            }
         case SIGUSR1:
             do throws(StartupError) { try log.reopen() } catch { log.log(.error, "reopen failed: \(error)") }
-            if let worker { kill(worker, SIGUSR1) }
+            for w in workers { kill(w.pid, SIGUSR1) }
         case SIGUSR2:
             // `-s upgrade` sends its PID as the value (sigqueue); `kill -USR2` has none to answer.
             let client: pid_t? =
@@ -136,19 +225,19 @@ final class Master {
         return nil
     }
 
-    /// Reaps every child that ended: the worker (replaced, or the end of a stop or hand-over) or a new master.
+    /// Reaps every child that ended: a worker (replaced, or the end of a stop, reload or hand-over) or a new master.
     func reap() -> Int32? {
         var status: Int32 = 0
         while case .success(let pid) = retryingEINTR({ waitpid(-1, &status, WNOHANG) }), pid > 0 {
             if pid == upgrade?.pid { upgrade?.exitStatus = status }
-            guard pid == worker else { continue }
-            worker = nil
+            guard let i = workers.firstIndex(where: { $0.pid == pid }) else { continue }
+            let gone = workers.remove(at: i)
             let exit = WorkerExit(status: status)
-            if stopping || handedOver {
+            if stopping || handedOver || gone.retiring {
                 if !exit.isClean { log.log(.warn, "worker pid \(pid) \(exit.description) while stopping") }
                 continue
             }
-            let delay = policy.workerDied(started: workerStarted, now: Self.now())
+            let delay = policy.workerDied(started: gone.started, now: Self.now())
             if delay > 0 {
                 log.log(
                     .error,
@@ -157,26 +246,28 @@ final class Master {
             } else {
                 log.log(.error, "worker pid \(pid) \(exit.description); starting a new worker")
             }
-            respawnAt = Self.now() + delay
+            respawnAt[gone.slot] = Self.now() + delay
         }
         return finishedIfIdle()
     }
 
-    /// Forks a worker to replace the one that died (trying again in 1 s if fork fails).
-    func respawn() {
-        if let (pid, _) = forkWorker(reporting: false, reload: reloaded) {
-            worker = pid
-            workerStarted = Self.now()
+    /// Forks a worker into `slot` to replace the one that died (trying again in 1 s if fork fails).
+    func respawn(_ slot: Int) {
+        restarts += 1
+        let current = reloaded ? currentSettings() : settings
+        if let (pid, _) = forkWorker(slot: slot, reporting: false, current, opened) {
+            workers.append(WorkerProcess(pid: pid, slot: slot, started: Self.now()))
             log.log(.notice, "started worker pid \(pid)")
         } else {
+            restarts -= 1
             log.log(.error, "cannot fork a worker: \(errnoText(errno)); trying again in 1 s")
-            respawnAt = Self.now() + 1
+            respawnAt[slot] = Self.now() + 1
         }
     }
 
     /// When stopping or handed over and no worker or new binary is left: the exit status (0).
     func finishedIfIdle() -> Int32? {
-        guard stopping || handedOver, worker == nil, upgrade == nil else { return nil }
+        guard stopping || handedOver, workers.isEmpty, upgrade == nil else { return nil }
         // The PID file is removed only if it still names this master (after a hand-over it names the new one).
         opened.pidFile?.remove()
         log.log(.notice, handedOver ? "old master (pid \(getpid())) exits: the upgrade is complete" : "stopped")
@@ -188,6 +279,65 @@ final class Master {
         guard listenersOpen else { return }
         listenersOpen = false
         for listener in opened.listeners { Glibc.close(listener.fd) }
+    }
+
+    // MARK: Reload with new workers
+
+    /// SIGHUP with several workers: the master reads the configuration; when it loads and what it needs can
+    /// be opened (new listeners, logs), a new generation of workers starts on it and, once each serves, the old
+    /// ones finish their connections (each closed after a response that says `Connection: close`). Otherwise
+    /// the running configuration stays, and the error log says why.
+    func reloadWithNewWorkers() {
+        log.log(.notice, "SIGHUP: reloading \(options.configFile)")
+        let new: ServerSettings
+        switch loadSettings(options) {
+        case .failed(let error):
+            log.log(.error, lines: ["reload failed, keeping the running configuration:"] + error.lines)
+            return
+        case .loaded(let s):
+            new = s
+        }
+        let next: Startup.Opened
+        switch Startup.openForReload(new.config, current: opened) {
+        case .failure(let error):
+            log.log(.error, "reload failed, keeping the running configuration: \(error)")
+            return
+        case .success(let o):
+            next = o
+        }
+        let kept = Set(opened.listeners.map(\.fd))
+        generation += 1
+        switch launch(new, next) {
+        case .failed(let message, _):
+            generation -= 1
+            for l in next.listeners where !kept.contains(l.fd) { Glibc.close(l.fd) }
+            log.log(.error, "reload failed, keeping the running configuration: \(message)")
+        case .started(let started):
+            let old = workers.map(\.pid)
+            for i in workers.indices { workers[i].retiring = true }
+            for pid in old { kill(pid, SIGWINCH) }
+            workers += started
+            // Listeners the new configuration dropped close here; the old workers' copies close as they stop accepting.
+            let wanted = Set(next.listeners.map(\.fd))
+            for l in opened.listeners where !wanted.contains(l.fd) {
+                Glibc.close(l.fd)
+                log.log(.notice, "no longer listening on \(l.address.map { "\($0)" } ?? "fd \(l.fd)")")
+            }
+            for (name, was, now) in [
+                ("PidFile", settings.config.pidFile ?? "off", new.config.pidFile ?? "off"),
+                ("User", settings.config.user ?? "-", new.config.user ?? "-"),
+                ("WorkerProcesses", "\(settings.config.workerProcesses)", "\(new.config.workerProcesses)"),
+            ] where was != now {
+                log.log(.warn, "\(name) changed from \(was) to \(now): takes effect at the next start or upgrade, not on reload")
+            }
+            settings = new
+            opened = next
+            log.log(
+                .notice,
+                "configuration reloaded (generation \(generation)): worker\(count > 1 ? "s" : "") pid "
+                    + started.map { "\($0.pid)" }.joined(separator: ", ") + " serve; "
+                    + old.map { "\($0)" }.joined(separator: ", ") + " finish their connections")
+        }
     }
 
     // MARK: Binary upgrade
@@ -236,13 +386,17 @@ final class Master {
         case .serving where !stopping:
             upgrade = nil
             handedOver = true
-            respawnAt = nil
+            respawnAt = [:]
             closeListeners()
+            let pids = workers.map { "\($0.pid)" }.joined(separator: ", ")
             log.log(
                 .notice,
                 "upgrade: the new master (pid \(current.pid)) serves; "
-                    + (worker.map { "worker pid \($0) finishes its connections" } ?? "no worker left here"))
-            if let worker { kill(worker, SIGWINCH) }
+                    + (workers.isEmpty
+                        ? "no worker left here"
+                        : workers.count == 1
+                            ? "worker pid \(pids) finishes its connections" : "workers pid \(pids) finish their connections"))
+            for w in workers { kill(w.pid, SIGWINCH) }
             if let client = current.client { Self.tell(client, serving: current.pid) }
             return finishedIfIdle()
         case .serving:
@@ -282,12 +436,12 @@ final class Master {
 
     // MARK: Workers
 
-    /// Forks a worker that serves on the master's sockets; returns its PID and, when `reporting`, the read end
-    /// of the pipe on which it reports its start-up. Nil when fork fails.
-    func forkWorker(reporting: Bool, reload: Bool = false) -> (pid_t, Int32?)? {
+    /// Forks the worker for `slot`, serving `settings` on `opened`'s sockets; returns its PID and, when
+    /// `reporting`, the read end of the pipe on which it reports its start-up. Nil when fork fails.
+    func forkWorker(slot: Int, reporting: Bool, _ settings: ServerSettings, _ opened: Startup.Opened) -> (pid_t, Int32?)? {
         var fds: [Int32] = [-1, -1]
         if reporting && pipe(&fds) != 0 { return nil }
-        let master = getpid()
+        let spec = WorkerSpec(master: getpid(), slot: slot, restarts: restarts, generation: generation)
         let pid = fork()
         if pid < 0 {
             if reporting {
@@ -301,10 +455,13 @@ final class Master {
             return (pid, reporting ? fds[0] : nil)
         }
         // The worker: dies with the master, keeps nothing of the starter's pipe, takes back the signals.
-        if !ParentDeath.follow(master: master) { _exit(0) }
+        if !ParentDeath.follow(master: spec.master) { _exit(0) }
         starter?.close()
         if let upgrade { Glibc.close(upgrade.readEnd) }
         if reporting { Glibc.close(fds[0]) }
+        // A new generation's worker keeps only its own listeners (one the reload dropped must close with the old workers).
+        let own = Set(opened.listeners.map(\.fd))
+        for l in self.opened.listeners where !own.contains(l.fd) { Glibc.close(l.fd) }
         var set = Self.signalSet()
         sigprocmask(SIG_UNBLOCK, &set, nil)
         // The Swift runtime's crash handler (its backtracer) writes to stderr, /dev/null here, and returns from
@@ -312,8 +469,8 @@ final class Master {
         // core where the limit allows) and the master logs the signal.
         for crash in [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV] { Glibc.signal(crash, SIG_DFL) }
         let status = Startup.serveInProcess(
-            reload ? currentSettings() : settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
-            lifeline: reporting ? Lifeline(fd: fds[1]) : nil, master: master)
+            settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
+            lifeline: reporting ? Lifeline(fd: fds[1]) : nil, worker: spec)
         exit(status)
     }
 

@@ -110,8 +110,7 @@ public enum Startup {
             return Master(settings: settings, options: options, opened: opened, fileLimit: fileLimit, starter: lifeline).run()
         }
         return serveInProcess(
-            settings, options: options, opened: opened, fileLimit: fileLimit, inherited: inherited != nil, lifeline: lifeline,
-            master: nil)
+            settings, options: options, opened: opened, fileLimit: fileLimit, inherited: inherited != nil, lifeline: lifeline)
     }
 
     /// The server's life after detaching: event base, server, signals, PID write (unless a `master` owns
@@ -119,8 +118,9 @@ public enum Startup {
     /// worker, `lifeline` reports to the master, which then reports to the starter.
     static func serveInProcess(
         _ settings: ServerSettings, options: CommandLineOptions, opened: Opened, fileLimit: Int, inherited: Bool,
-        lifeline: Lifeline?, master: pid_t?
+        lifeline: Lifeline?, worker: WorkerSpec? = nil
     ) -> Int32 {
+        let master = worker?.master
         let config = settings.config
         let errorLog = opened.errorLog
         // Before the worker pool's first thread: one malloc arena for all (a daemon at rest is mostly small).
@@ -131,6 +131,7 @@ public enum Startup {
             let (loop, server) = try makeServer(
                 settings, listeners: opened.listeners, inherited: inherited, errorLog: errorLog,
                 accessLog: opened.accessLog)
+            if let worker { server.continueGeneration(worker.generation) }
             warnIfFileLimitLow(fileLimit, config, errorLog)
             // Start the worker pool now: Dispatch sets up its threads (and an epoll fd) on first use,
             // and must not meet the open-file limit for the first time under load.
@@ -214,6 +215,39 @@ public enum Startup {
                 Opened(runAs: runAs, pidFile: pidFile, listeners: listeners, errorLog: errorLog, accessLog: accessLog))
         } catch {
             pidFile?.abandon()
+            return .failure(error)
+        }
+    }
+
+    /// What a master's reload with new workers opens for `config` before forking them: the listeners it already
+    /// has for the addresses kept, new ones bound for the others, and the logs (the same ones when unchanged).
+    /// On failure, what was opened here is closed again.
+    static func openForReload(_ config: Configuration, current: Opened) -> Result<Opened, StartupError> {
+        var bound: [Int32] = []
+        do throws(StartupError) {
+            var listeners: [BoundListener] = []
+            for address in config.effectiveListen {
+                if let kept = current.listeners.first(where: { $0.address?.sameSocket(address) ?? false }) {
+                    listeners.append(BoundListener(address: address, fd: kept.fd))
+                    continue
+                }
+                let fd = try Sockets.bindListener(host: address.host, port: address.port)
+                bound.append(fd)
+                listeners.append(BoundListener(address: address, fd: fd))
+            }
+            let errorLog =
+                current.errorLog.target == config.effectiveErrorLog && current.errorLog.level == config.logLevel
+                ? current.errorLog : try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
+            let accessLog =
+                current.accessLog.map { "\($0.format) \($0.path)" } == config.accessLog.map { "\($0.format) \($0.path)" }
+                ? current.accessLog : try openAccessLog(config)
+            var next = current
+            next.listeners = listeners
+            next.errorLog = errorLog
+            next.accessLog = accessLog
+            return .success(next)
+        } catch {
+            for fd in bound { close(fd) }
             return .failure(error)
         }
     }

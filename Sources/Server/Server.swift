@@ -104,6 +104,14 @@ public final class Server {
     /// Configuration generation: 1 at start, +1 per successful reload.
     public private(set) var generation = 1
 
+    /// A worker the master forked after it reloaded the configuration itself (several workers, Chroot)
+    /// continues the master's count: generation `n`, reloaded now.
+    public func continueGeneration(_ n: Int) {
+        guard n > 1 else { return }
+        generation = n
+        stats.lastReload = loop.nowSeconds()
+    }
+
     /// Sets up the server on `loop` with already-bound listening sockets.
     public init(
         loop: EventLoop, settings: ServerSettings, listeners bound: [BoundListener], log: ErrorLog,
@@ -235,7 +243,7 @@ public final class Server {
         guard !stopping else { return }
         draining = true
         drainTimer.cancel()
-        log.log(.notice, "upgrade: a new worker serves; this one stops accepting")
+        log.log(.notice, "hand-over: new workers serve (upgrade or reload); this one stops accepting")
         closeListeners(idleGrace: min(config.keepAliveTimeout, Self.handOverGrace))
     }
 

@@ -124,7 +124,7 @@ def test_upgrade_hands_the_sockets_to_the_new_binary(sites):
         rf"\[notice\] \[pid {old}\] upgrade: starting {re.escape(binary)}$",
         rf"\[notice\] \[pid {new}\] master \(pid {new}\) started worker pid {new_worker}$",
         rf"\[notice\] \[pid {old}\] upgrade: the new master \(pid {new}\) serves; worker pid {old_worker} finishes its connections$",
-        rf"\[notice\] \[pid {old_worker}\] upgrade: a new worker serves; this one stops accepting$",
+        rf"\[notice\] \[pid {old_worker}\] hand-over: new workers serve \(upgrade or reload\); this one stops accepting$",
         rf"\[notice\] \[pid {old}\] old master \(pid {old}\) exits: the upgrade is complete$",
     ]:
         assert site.wait_error_log(line, 2), (line, site.error_text())
