@@ -28,6 +28,14 @@ public enum LoadError: Error, CustomStringConvertible {
         case .startup(let e): ["httpd: error: \(e)"]
         }
     }
+
+    /// The errors without the `httpd: error:` a terminal gets (for a log line).
+    public var plainLines: [String] {
+        switch self {
+        case .config(let e): e.errors.map(\.description)
+        case .startup(let e): [e.description]
+        }
+    }
 }
 
 /// A configuration loaded and checked, or why it cannot be used. A plain enum rather than a `Result`: the
@@ -65,24 +73,29 @@ public enum Startup {
     }
 
     /// Stand-alone: PID file, bind, open logs, detach, event base, server, PID write, privilege drop,
-    /// ready; then serves until stopped. Returns the exit status.
-    public static func serve(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
+    /// ready; then serves until stopped. Returns the exit status. With a `handoff` (an upgrade), the old
+    /// master's sockets are used and the start-up is reported to it instead of a terminal.
+    public static func serve(_ settings: ServerSettings, options: CommandLineOptions, handoff: UpgradeHandoff? = nil) -> Int32 {
         let config = settings.config
         signal(SIGPIPE, SIG_IGN)
         let fileLimit = FileLimit.raiseToHardLimit()
         // systemd socket activation: serve on the inherited listening sockets instead of binding Listen.
-        let inherited = Sockets.inheritedListeners()
+        let inherited = handoff == nil ? Sockets.inheritedListeners() : nil
         let opened: Opened
-        switch openBeforeDetaching(config, inherited: inherited) {
+        switch openBeforeDetaching(config, inherited: inherited, handoff: handoff) {
         case .failure(let error):
-            printToStderr("httpd: error: \(error)")
+            if let handoff { handoff.failed(error.description) } else { printToStderr("httpd: error: \(error)") }
             return 1
         case .success(let o):
             opened = o
         }
 
         var lifeline: Lifeline?
-        if !config.foreground {
+        if let handoff {
+            // Already a daemon's child (no terminal, stdio on /dev/null): it runs from `/` as a daemon does.
+            lifeline = handoff.lifeline()
+            _ = chdir("/")
+        } else if !config.foreground {
             do {
                 lifeline = try Daemonize.detach()
             } catch {
@@ -124,6 +137,8 @@ public enum Startup {
             server.warmUpWorkers()
             try stopOnSignals(loop, server)
             try reopenAndReloadOnSignals(loop, server, errorLog, options)
+            // A master's upgrade: the new worker accepts on the same sockets; this one finishes its connections.
+            if master != nil { try loop.onSignal(SIGWINCH) { server.handOver() } }
             holdSignals(false)
             // The PID file is written while still root (its folder is often root's, like /run),
             // then privileges drop before the first request is read.
@@ -158,14 +173,18 @@ public enum Startup {
     /// Resolves the user to run as, takes the PID file (a second httpd names the running one), binds
     /// `Listen` (unless systemd passed `inherited` sockets) and opens the logs, in that order; on
     /// failure gives the PID file up again and returns the error.
-    static func openBeforeDetaching(_ config: Configuration, inherited: [Int32]?) -> Result<Opened, StartupError> {
+    static func openBeforeDetaching(
+        _ config: Configuration, inherited: [Int32]?, handoff: UpgradeHandoff? = nil
+    ) -> Result<Opened, StartupError> {
         var pidFile: PidFile?
         do throws(StartupError) {
             var runAs: RunAsUser?
             if let user = config.user, getuid() == 0 {
                 runAs = try RunAsUser.resolve(user: user, group: config.group)
             }
-            pidFile = try config.pidFile.map { path throws(StartupError) in try PidFile(path: path) }
+            pidFile = try config.pidFile.map { path throws(StartupError) in
+                try PidFile(path: path, upgradingFrom: handoff?.oldMaster)
+            }
             var listeners: [BoundListener] = []
             if let inherited {
                 // An inherited socket speaks TLS when a `Listen … tls` names its port.
@@ -175,10 +194,19 @@ public enum Startup {
                     return BoundListener(address: nil, fd: fd, tls: tlsPorts.contains { local.hasSuffix($0) })
                 }
             } else {
+                // An upgrade's sockets serve the addresses they were bound for; the others are bound here.
+                var handed = Set(handoff?.sockets.map(\.fd) ?? [])
                 for address in config.effectiveListen {
+                    if let fd = handoff?.socket(for: address), handed.remove(fd) != nil {
+                        Sockets.prepareInherited(fd)
+                        listeners.append(BoundListener(address: address, fd: fd))
+                        continue
+                    }
                     let fd = try Sockets.bindListener(host: address.host, port: address.port)
                     listeners.append(BoundListener(address: address, fd: fd))
                 }
+                // Addresses the new configuration no longer has.
+                for fd in handed { close(fd) }
             }
             let errorLog = try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
             let accessLog = try openAccessLog(config)
@@ -215,12 +243,12 @@ public enum Startup {
                 + "raise it (ulimit -n, LimitNOFILE=) or lower them")
     }
 
-    /// Blocks (or unblocks) SIGTERM, SIGINT, SIGHUP and SIGUSR1 on this thread, so that one arriving
+    /// Blocks (or unblocks) SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGWINCH on this thread, so that one arriving
     /// before its handler is installed stays pending instead of ending the process.
     static func holdSignals(_ hold: Bool) {
         var set = sigset_t()
         sigemptyset(&set)
-        for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] { sigaddset(&set, s) }
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGWINCH] { sigaddset(&set, s) }
         pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, nil)
     }
 
