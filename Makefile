@@ -10,7 +10,7 @@ SWIFT ?= swift
 RELEASE_BUILD = $(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath
 CONF ?= httpd.conf
 
-.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx bench-peers bench-instructions bench-tls bench-sites clean
+.PHONY: all deps build debug run test unit integration fuzz fuzz-smoke bench bench-nginx bench-peers bench-instructions bench-tls bench-sites bench-availability clean
 
 all: build
 
@@ -113,6 +113,17 @@ bench-sites:
 	@scripts/install-deps.sh bench
 	$(RELEASE_BUILD)
 	bench/sites.sh
+
+# make bench-availability: what the resident model costs and buys in availability (issue 13), under wrk load
+# (-t2 -c32, keep-alive and a new connection per request): kill -9 of a worker (WorkerProcesses 1 and 2), of the
+# one process of httpd without a master (socket-activated, restarted after 100 ms) and of one httpd --inetd under
+# xinetd; 10 binary upgrades, stop + start, 10 binaries renamed under xinetd; the master's and worker's memory and
+# threads. Writes bench/results/availability.md, availability.tsv and availability-meta.tsv (about 2.5 minutes;
+# see bench/README.md).
+bench-availability:
+	@scripts/install-deps.sh bench
+	$(RELEASE_BUILD)
+	bench/availability.py
 
 clean:
 	rm -rf .build

@@ -37,7 +37,10 @@ case "${1:-build}" in
          # valgrind runs httpd as a copy stripped of debug sections (strip, from binutils)
          want binutils
          # bench-tls: lighttpd's TLS module (a package of its own) and the openssl tool (certificates, s_time)
-         want lighttpd-mod-openssl; want openssl ;;
+         want lighttpd-mod-openssl; want openssl
+         # bench-availability: systemd-socket-activate runs httpd as one process without a master (nothing is started
+         # as a service; in a container without systemd as init the package only adds the tools)
+         want systemd ;;
 esac
 
 if [ -n "$need" ]; then
