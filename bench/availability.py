@@ -7,7 +7,7 @@ Each part runs under wrk load (-t2 -c32, keep-alive, then a new connection per r
 
   crash    kill -9 at a fixed moment (KILL_AT s into the run) of
              master-w1  the daemon with its master, WorkerProcesses 1: the worker
-             master-w2  the same with WorkerProcesses 2: one of the two workers
+             master-w2  the same with WorkerProcesses 2: the worker holding more client connections
              single     httpd as one process, as the daemon was before the master: `systemd-socket-activate
                         -l 127.0.0.1:PORT httpd -F -f CONF` (socket activation keeps httpd one process, and the
                         listening socket is its own: it closes when the process dies); restarted 100 ms
@@ -25,8 +25,8 @@ Each part runs under wrk load (-t2 -c32, keep-alive, then a new connection per r
            MEMORY_LOAD s of keep-alive load; the same for the single process. The master must have 1 thread.
 
 Per run: wrk's requests, socket errors (connect/read/write/timeout) and non-2xx responses; from the probe:
-the gap (time from the event until a probe connection opened after it gets a 200; for several events the
-largest), the connection attempts refused, the other probe failures, and the longest time without a 200.
+the gap (time from the event until a probe connection opened after it, and after the last probe that
+failed after it, gets a 200; for several events the largest), the connection attempts refused, the other probe failures, and the longest time without a 200.
 
 Writes RESULTS_DIR/availability.md, availability.tsv and availability-meta.tsv (machine, load, versions,
 commands, configurations). Run it with `make bench-availability` (installs what is missing, builds the
@@ -316,8 +316,13 @@ class Prober(threading.Thread):
 def probe_figures(records, events: list[float], t_start: float, t_end: float) -> dict:
     recs = sorted(r for r in records if t_start <= r[0] <= t_end)
     gaps = []
-    for te in events:
-        g = next((r[1] - te for r in recs if r[0] >= te and r[2] == "ok"), None)
+    for i, te in enumerate(events):
+        # after the event (and before the next one): the last probe that failed, and the first 200 of a probe
+        # started after it (a probe that starts just after `-s stop` may still be served by the stopping daemon)
+        nxt = events[i + 1] if i + 1 < len(events) else t_end
+        failed = [r[0] for r in recs if te <= r[0] < nxt and r[2] != "ok"]
+        since = max(failed) if failed else te
+        g = next((r[1] - te for r in recs if r[0] >= since and (r[0] > since or not failed) and r[2] == "ok"), None)
         gaps.append(g)
     oks = [r[1] for r in recs if r[2] == "ok"]
     longest = 0.0
@@ -708,10 +713,12 @@ service bench-{name}
             for mode in MODES:
                 def act(t0, prober, mode=mode):
                     ws = self.workers_of(master, workers)
-                    victim = ws[0]
                     self.sleep_until(t0 + KILL_AT)
                     listeners = socket_inodes(master)
                     held = {w: client_connections(w, listeners) for w in ws}
+                    # the worker holding the most client connections (the kernel does not spread a burst of
+                    # keep-alive connections evenly over workers that share one listening socket)
+                    victim = max(ws, key=lambda w: (held[w], -w))
                     te = time.monotonic()
                     if not self.kill(victim, signal.SIGKILL):
                         die(f"{case}: could not kill worker {victim}")
@@ -1010,7 +1017,7 @@ def mib(kib) -> str:
 def case_text(case: str) -> str:
     return {
         "master-w1": "daemon, master + 1 worker: kill -9 of the worker",
-        "master-w2": "daemon, master + 2 workers: kill -9 of one worker",
+        "master-w2": "daemon, master + 2 workers: kill -9 of the worker with more connections",
         "single": f"one process, no master (socket-activated, restarted after {RESTART_SEC * 1000:g} ms): kill -9",
         "inetd": "inetd mode under xinetd: kill -9 of one `httpd --inetd`",
         "master-upgrade": f"daemon with master: {UPGRADES:g} × `httpd -s upgrade`",
@@ -1042,8 +1049,8 @@ def write_results(b: Bench, meta_path: str, tsv_path: str, md_path: str, argv_li
              "keep-alive (`keepalive`) or with `-H 'Connection: close'` (`close`: a new connection per request). "
              f"Probe: a fresh connection every {PROBE_INTERVAL * 1000:g} ms (at once after each event), one "
              "`GET /1k.html` with `Connection: close`. **gap**: from the event (the kill, the `-s upgrade`, the "
-             "`-s stop`, the rename) until a probe connection opened after it got its 200 (with several events, the "
-             "largest); **refused**: probe connection attempts refused (ECONNREFUSED); **other**: probe failures "
+             "`-s stop`, the rename) until a probe connection opened after it (and after the last probe that failed "
+             "after it) got its 200, with several events the largest; **refused**: probe connection attempts refused (ECONNREFUSED); **other**: probe failures "
              "otherwise (reset, timeout, empty); **longest without a 200**: the longest stretch of the run in which no "
              "probe completed with a 200. wrk reports a connection refused during its non-blocking connect as a "
              "*write* (or read) error, not as a *connect* error: in these tables refused connections show up there "
