@@ -14,11 +14,13 @@ Each part runs under wrk load (-t2 -c32, keep-alive, then a new connection per r
                         (RESTART_SEC) after it died, as systemd's Restart=on-failure with its default
                         RestartSec=100ms would
              inetd      httpd --inetd under xinetd: one httpd --inetd child
-  upgrade  replacing the binary under load:
+  upgrade  replacing the binary under load, while a download of DOWNLOAD_MIB MiB at DOWNLOAD_RATE_MIB MiB/s
+           (curl --limit-rate, started with the load) is in flight and must arrive whole:
              master-upgrade  UPGRADES x (a fresh copy of the binary renamed over the path the daemon was
                              started from, then `httpd -s upgrade`)
              stop-start      what an upgrade was without the master: `httpd -s stop`, wait for the daemon to
-                             exit, start it again; once
+                             exit, start it again; once per load without the download, then once more with
+                             keep-alive and the download in flight (stop-start-download)
              inetd-rename    RENAMES x a fresh copy renamed over the path xinetd execs
   memory   RSS, PSS and USS (Private_Clean + Private_Dirty, /proc/PID/smaps_rollup) and threads
            (/proc/PID/task) of the master and its worker (WorkerProcesses 1), idle after start and after
@@ -34,7 +36,8 @@ release binary) or directly: bench/availability.py. Settings (environment): HTTP
 .build/release/httpd), RESULTS_DIR (bench/results), PARTS ("memory crash upgrade"), MODES ("keepalive
 close"), KILL_AT (2 s), AFTER (4 s after the kill), UPGRADES (10), RENAMES (10), EVENT_PAUSE (0.5 s
 between upgrades or renames), LEAD (1 s of load before the first upgrade), TAIL (1.5 s after the last),
-MEMORY_LOAD (10 s), PROBE_INTERVAL (0.01 s), RESTART_SEC (0.1 s), WRK_TIMEOUT (5 s).
+MEMORY_LOAD (10 s), PROBE_INTERVAL (0.01 s), RESTART_SEC (0.1 s), WRK_TIMEOUT (5 s), DOWNLOAD_MIB (24),
+DOWNLOAD_RATE_MIB (3).
 
 Every process it starts is stopped by PID on exit (Ctrl-C and SIGTERM included), only processes whose
 command line names this run's temporary folder; loopback only; temporary files in a mktemp folder. It
@@ -93,13 +96,14 @@ THREADS = 2
 CONNECTIONS = 32
 KILL_AT = AFTER = UPGRADES = RENAMES = EVENT_PAUSE = LEAD = TAIL = MEMORY_LOAD = 0.0
 PROBE_INTERVAL = RESTART_SEC = WRK_TIMEOUT = 0.0
+DOWNLOAD_MIB = DOWNLOAD_RATE_MIB = 0.0
 PARTS: list[str] = []
 MODES: list[str] = []
 
 
 def read_settings():
     global KILL_AT, AFTER, UPGRADES, RENAMES, EVENT_PAUSE, LEAD, TAIL, MEMORY_LOAD
-    global PROBE_INTERVAL, RESTART_SEC, WRK_TIMEOUT, PARTS, MODES
+    global PROBE_INTERVAL, RESTART_SEC, WRK_TIMEOUT, PARTS, MODES, DOWNLOAD_MIB, DOWNLOAD_RATE_MIB
     KILL_AT = env_float("KILL_AT", 2.0)
     AFTER = env_float("AFTER", 4.0)
     UPGRADES = int(env_float("UPGRADES", 10))
@@ -111,6 +115,10 @@ def read_settings():
     PROBE_INTERVAL = env_float("PROBE_INTERVAL", 0.01)
     RESTART_SEC = env_float("RESTART_SEC", 0.1)
     WRK_TIMEOUT = env_float("WRK_TIMEOUT", 5)
+    DOWNLOAD_MIB = int(env_float("DOWNLOAD_MIB", 24))
+    DOWNLOAD_RATE_MIB = int(env_float("DOWNLOAD_RATE_MIB", 3))
+    if DOWNLOAD_RATE_MIB < 1:
+        die("DOWNLOAD_RATE_MIB must be at least 1")
     PARTS = os.environ.get("PARTS", "memory crash upgrade").split()
     MODES = os.environ.get("MODES", "keepalive close").split()
     for p in PARTS:
@@ -408,6 +416,9 @@ class Bench:
             s += "lorem ipsum dolor sit amet "
         with open(os.path.join(self.www, "1k.html"), "w") as f:
             f.write(s[:FILE_SIZE - 1] + "\n")
+        # the download in flight during the upgrades (random bytes, compared whole afterwards)
+        with open(os.path.join(self.www, "big.bin"), "wb") as f:
+            f.write(os.urandom(DOWNLOAD_MIB * 1024 * 1024))
 
     # ---- bookkeeping
     def ours(self, pid: int) -> bool:
@@ -605,15 +616,25 @@ service bench-{name}
         return p
 
     # ---- one measured run
-    def measured(self, part: str, case: str, mode: str, port: int, act, max_seconds: float) -> dict:
+    def measured(self, part: str, case: str, mode: str, port: int, act, max_seconds: float,
+                 download: bool = False) -> dict:
         """wrk (mode) and the probe against PORT while act(t_start, prober) performs the events; act returns
-        (event times, detail text). One row."""
+        (event times, detail text). With DOWNLOAD, a rate-limited download of big.bin (curl) runs from the start
+        and must arrive whole. One row."""
         argv = wrk_argv(port, mode, max_seconds + 30)
         self.cmd(f"wrk:{mode}", argv)
         out_path = os.path.join(self.tmp, f"wrk-{case}-{mode}.txt")
         out = open(out_path, "w")
         note(f"{part} {case} {mode}: running")
         prober = Prober(port)
+        dl = None
+        if download:
+            # (the rate in bytes: this curl ignores a suffix such as 2M)
+            dl_argv = ["curl", "-s", "--max-time", "60", "--limit-rate", str(DOWNLOAD_RATE_MIB * 1048576), "-o",
+                       os.path.join(self.tmp, "big.got"), "-w", "%{http_code} %{size_download} %{time_total}",
+                       f"http://{HOST}:{port}/big.bin"]
+            self.cmd("download", dl_argv)
+            dl = self.popen(dl_argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         w = self.popen(argv, stdout=out, stderr=subprocess.STDOUT)
         t_start = time.monotonic()
         prober.start()
@@ -624,11 +645,25 @@ service bench-{name}
             self.stop_popen(w, signal.SIGINT, 30)
             prober.stop()
             out.close()
+        dl_text = "-"
+        if dl is not None:
+            try:
+                got, _ = dl.communicate(timeout=70)
+            finally:
+                self.stop_popen(dl)
+            with open(os.path.join(self.www, "big.bin"), "rb") as a, open(os.path.join(self.tmp, "big.got"), "rb") as g:
+                whole = a.read() == g.read()
+            parts = got.split()
+            if dl.returncode == 0 and whole and parts and parts[0] == "200":
+                dl_text = f"complete ({DOWNLOAD_MIB} MiB in {float(parts[2]):.1f} s)"
+            else:
+                dl_text = f"FAILED (curl exit {dl.returncode}, {got.strip()}, bytes {'equal' if whole else 'differ'})"
+            os.remove(os.path.join(self.tmp, "big.got"))
         with open(out_path) as f:
             text = f.read()
         if w.returncode not in (0, -signal.SIGINT):
             die(f"wrk exited {w.returncode}: {text}")
-        row = {"part": part, "case": case, "mode": mode, "events": len(events), "detail": detail}
+        row = {"part": part, "case": case, "mode": mode, "events": len(events), "detail": detail, "download": dl_text}
         row.update(parse_wrk(text))
         pf = probe_figures(prober.records, events, t_start, t_end)
         row.update(pf)
@@ -639,7 +674,7 @@ service bench-{name}
         note(f"{part} {case} {mode}: {row['requests']} requests, errors connect {row['err_connect']} read "
              f"{row['err_read']} write {row['err_write']} timeout {row['err_timeout']}, non-2xx {row['non2xx']}; "
              f"gap {fmt_ms(pf['gap_ms'])} ms, probes refused {pf['probes_refused']}, other failures "
-             f"{pf['probe_failures']}; {detail}")
+             f"{pf['probe_failures']}; download {dl_text}; {detail}")
         return row
 
     def expect(self, row: dict):
@@ -648,8 +683,10 @@ service bench-{name}
         case = row["case"]
         errs = row["err_connect"] + row["err_read"] + row["err_write"] + row["err_timeout"]
         if case in ("master-upgrade", "inetd-rename"):
-            row["expected"] = "0 socket errors, 0 non-2xx, no probe refused or failed"
-            row["met"] = errs == 0 and row["non2xx"] == 0 and row["probes_refused"] == 0 and row["probes_failed"] == 0
+            row["expected"] = ("0 socket errors, 0 non-2xx, no probe refused or failed, the download in flight "
+                               "complete")
+            row["met"] = (errs == 0 and row["non2xx"] == 0 and row["probes_refused"] == 0 and row["probes_failed"] == 0
+                          and row["download"].startswith("complete"))
         elif case in ("master-w1", "master-w2"):
             row["expected"] = (f"nothing refused (0 refused probes, 0 wrk connect or write errors); only requests in flight "
                                f"on the killed worker lost (at most {CONNECTIONS} wrk read errors, at most 1 probe); "
@@ -666,7 +703,7 @@ service bench-{name}
             self.problems.append(f"{row['part']} {case} {row['mode']}: expected {row['expected']}; got wrk errors connect "
                                  f"{row['err_connect']} read {row['err_read']} write {row['err_write']} timeout "
                                  f"{row['err_timeout']}, non-2xx {row['non2xx']}, probes refused {row['probes_refused']}, "
-                                 f"failed {row['probe_failures']}")
+                                 f"failed {row['probe_failures']}, download {row['download']}")
 
     @staticmethod
     def sleep_until(t: float):
@@ -924,7 +961,7 @@ service bench-{name}
                     self.problems.append(f"upgrade {case} {mode}: old masters {old_left} still run 10 s later")
                 self.master_threads(masters[-1], f"{case}-{mode}-last")
                 return events, detail
-            self.measured("upgrade", case, mode, port, act, LEAD + UPGRADES * (EVENT_PAUSE + 2) + TAIL + 20)
+            self.measured("upgrade", case, mode, port, act, LEAD + UPGRADES * (EVENT_PAUSE + 2) + TAIL + 20, download=True)
         self.stop_master(self.daemon_master(case))
         self.logs[case] = self.error_log(case)
 
@@ -936,7 +973,10 @@ service bench-{name}
         self.daemon_start(case, HTTPD_BIN, conf)
         self.wait_serving(port, case)
         self.verify(port, case)
-        for mode in MODES:
+        # each load without a long response in flight, then keep-alive with the download in flight: `-s stop`
+        # lets responses in flight finish (up to ShutdownTimeout), and the PID file lock keeps a new daemon from
+        # starting before the old one has exited
+        for mode, download in [(m, False) for m in MODES] + [("keepalive", True)]:
             def act(t0, prober):
                 master = self.daemon_master(case)
                 self.sleep_until(t0 + KILL_AT)
@@ -950,10 +990,11 @@ service bench-{name}
                 t_gone = time.monotonic()
                 new = self.daemon_start(case, HTTPD_BIN, conf)
                 t_up = time.monotonic()
-                self.sleep_until(te + AFTER)
+                self.sleep_until(max(te + AFTER, t_up + TAIL))
                 return [te], (f"`-s stop`: the daemon (master {master}) exited after {(t_gone - te) * 1000:.0f} ms; "
                               f"`httpd -f` returned (new master {new} serving) after {(t_up - te) * 1000:.0f} ms")
-            self.measured("upgrade", case, mode, port, act, KILL_AT + AFTER + 40)
+            self.measured("upgrade", case + ("-download" if download else ""), mode, port, act, KILL_AT + AFTER + 40,
+                          download=download)
         self.stop_master(self.daemon_master(case))
         self.logs[case] = self.error_log(case)
 
@@ -978,7 +1019,7 @@ service bench-{name}
                 old = sum(1 for k in kids if exe(k).endswith(" (deleted)"))
                 return events, (f"{len(events)} renames of a fresh copy over {os.path.basename(binary)}; at the end "
                                 f"{len(kids)} httpd --inetd processes, {old} of them still running a replaced binary")
-            self.measured("upgrade", case, mode, port, act, LEAD + RENAMES * EVENT_PAUSE + TAIL + 10)
+            self.measured("upgrade", case, mode, port, act, LEAD + RENAMES * EVENT_PAUSE + TAIL + 10, download=True)
         self.stop_popen(x)
         self.logs[case] = self.error_log(case)
 
@@ -987,7 +1028,7 @@ service bench-{name}
 
 COLUMNS = ["part", "case", "mode", "events", "requests", "wrk_seconds", "rps", "p99_ms", "max_ms", "err_connect",
            "err_read", "err_write", "err_timeout", "non2xx", "gap_ms", "probes", "probes_ok", "probes_refused",
-           "probes_failed", "probe_failures", "longest_no_200_ms", "met", "pid", "rss_kib", "pss_kib", "uss_kib", "threads",
+           "probes_failed", "probe_failures", "longest_no_200_ms", "download", "met", "pid", "rss_kib", "pss_kib", "uss_kib", "threads",
            "cpu_ticks", "detail"]
 
 
@@ -1022,6 +1063,7 @@ def case_text(case: str) -> str:
         "inetd": "inetd mode under xinetd: kill -9 of one `httpd --inetd`",
         "master-upgrade": f"daemon with master: {UPGRADES:g} × `httpd -s upgrade`",
         "stop-start": "stop + start (`-s stop`, wait for the exit, start)",
+        "stop-start-download": "stop + start with the download in flight",
         "inetd-rename": f"inetd mode: {RENAMES:g} × a new binary renamed over the path xinetd execs",
     }.get(case, case)
 
@@ -1061,17 +1103,23 @@ def write_results(b: Bench, meta_path: str, tsv_path: str, md_path: str, argv_li
         if not rows:
             return
         L.append(f"## {title}\n")
+        dl = any(r["download"] != "-" for r in rows)
         L.append("| case | load | requests | req/s | p99 ms | socket errors connect / read / write / timeout | "
                  "non-2xx | gap ms | probes refused / all | probes failed otherwise | longest without a 200, ms | "
-                 "as promised |")
-        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
+                 + ("download in flight | " if dl else "") + "as promised |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|" + ("---|" if dl else "") + "---|")
         for r in rows:
             L.append(f"| {case_text(r['case'])} | {r['mode']} | {r['requests']} | {r['rps']:.0f} | "
                      f"{fmt_ms(r['p99_ms'])} | {r['err_connect']} / {r['err_read']} / {r['err_write']} / "
                      f"{r['err_timeout']} | {r['non2xx']} | {fmt_ms(r['gap_ms'])} | {r['probes_refused']} / "
                      f"{r['probes']} | {r['probe_failures']} | {fmt_ms(r['longest_no_200_ms'])} | "
-                     f"{ {True: 'yes', False: '**NO**', None: '-'}[r['met']] } |")
+                     + (f"{r['download']} | " if dl else "")
+                     + f"{ {True: 'yes', False: '**NO**', None: '-'}[r['met']] } |")
         L.append("")
+        if dl:
+            L.append(f"Download in flight: `curl --limit-rate {DOWNLOAD_RATE_MIB * 1048576}` ({DOWNLOAD_RATE_MIB} MiB/s) "
+                     f"of a {DOWNLOAD_MIB} MiB file, started with the load, compared byte for byte with the file "
+                     "afterwards.\n")
         for r in rows:
             L.append(f"- {r['case']}, {r['mode']}: {r['detail']}.")
         L.append("")
@@ -1191,7 +1239,8 @@ def machine_meta(b: Bench):
     for k, v in (("THREADS", THREADS), ("CONNECTIONS", CONNECTIONS), ("KILL_AT", KILL_AT), ("AFTER", AFTER),
                  ("UPGRADES", UPGRADES), ("RENAMES", RENAMES), ("EVENT_PAUSE", EVENT_PAUSE), ("LEAD", LEAD),
                  ("TAIL", TAIL), ("MEMORY_LOAD", MEMORY_LOAD), ("PROBE_INTERVAL", PROBE_INTERVAL),
-                 ("RESTART_SEC", RESTART_SEC), ("WRK_TIMEOUT", WRK_TIMEOUT), ("PARTS", " ".join(PARTS)),
+                 ("RESTART_SEC", RESTART_SEC), ("WRK_TIMEOUT", WRK_TIMEOUT), ("DOWNLOAD_MIB", DOWNLOAD_MIB),
+                 ("DOWNLOAD_RATE_MIB", DOWNLOAD_RATE_MIB), ("PARTS", " ".join(PARTS)),
                  ("MODES", " ".join(MODES))):
         b.add_meta(f"setting:{k}", f"{v:g}" if isinstance(v, float) else v)
 
@@ -1262,7 +1311,8 @@ def main() -> int:
         die("xinetd not found (scripts/install-deps.sh bench installs it)")
     env_settings = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in
                             ("PARTS", "MODES", "KILL_AT", "AFTER", "UPGRADES", "RENAMES", "EVENT_PAUSE", "LEAD", "TAIL",
-                             "MEMORY_LOAD", "PROBE_INTERVAL", "RESTART_SEC", "WRK_TIMEOUT", "HTTPD_BIN", "RESULTS_DIR")
+                             "MEMORY_LOAD", "PROBE_INTERVAL", "RESTART_SEC", "WRK_TIMEOUT", "DOWNLOAD_MIB",
+                             "DOWNLOAD_RATE_MIB", "HTTPD_BIN", "RESULTS_DIR")
                             if k in os.environ)
     argv_line = (env_settings + " " if env_settings else "") + "bench/availability.py"
 
