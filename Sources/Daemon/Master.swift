@@ -59,6 +59,8 @@ struct Master {
         var stopping = false
         var respawnAt: Double?
         var policy = RespawnPolicy()
+        // Workers replaced after dying; each new worker is told the count (its status pages show it).
+        var restarts = 0
         // Once a reload was asked for, a new worker reads the configuration again (the one it replaces may
         // have reloaded it) instead of starting with the master's.
         var reloaded = false
@@ -72,7 +74,8 @@ struct Master {
             if signal < 0 {
                 guard errno == EAGAIN, let at = respawnAt, Self.now() >= at else { continue }
                 respawnAt = nil
-                if let (pid, _) = forkWorker(reporting: false, reload: reloaded) {
+                if let (pid, _) = forkWorker(reporting: false, reload: reloaded, restarts: restarts + 1) {
+                    restarts += 1
                     worker = pid
                     started = Self.now()
                     log.log(.notice, "started worker pid \(pid)")
@@ -124,8 +127,8 @@ struct Master {
     }
 
     /// Forks a worker that serves on the master's sockets; returns its PID and, when `reporting`, the read end
-    /// of the pipe on which it reports its start-up. Nil when fork fails.
-    func forkWorker(reporting: Bool, reload: Bool = false) -> (pid_t, Int32?)? {
+    /// of the pipe on which it reports its start-up. Nil when fork fails. `restarts`: workers replaced before it.
+    func forkWorker(reporting: Bool, reload: Bool = false, restarts: Int = 0) -> (pid_t, Int32?)? {
         var fds: [Int32] = [-1, -1]
         if reporting && pipe(&fds) != 0 { return nil }
         let master = getpid()
@@ -153,7 +156,7 @@ struct Master {
         for crash in [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV] { signal(crash, SIG_DFL) }
         let status = Startup.serveInProcess(
             reload ? currentSettings() : settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
-            lifeline: reporting ? Lifeline(fd: fds[1]) : nil, master: master)
+            lifeline: reporting ? Lifeline(fd: fds[1]) : nil, master: master, restarts: restarts)
         exit(status)
     }
 

@@ -103,10 +103,11 @@ public enum Startup {
 
     /// The server's life after detaching: event base, server, signals, PID write (unless a `master` owns
     /// the PID file), privilege drop, ready; then serves until stopped. Returns the exit status. In a
-    /// worker, `lifeline` reports to the master, which then reports to the starter.
+    /// worker, `lifeline` reports to the master, which then reports to the starter, and `restarts` is how
+    /// many workers the master replaced before forking this one (status pages show it).
     static func serveInProcess(
         _ settings: ServerSettings, options: CommandLineOptions, opened: Opened, fileLimit: Int, inherited: Bool,
-        lifeline: Lifeline?, master: pid_t?
+        lifeline: Lifeline?, master: pid_t?, restarts: Int = 0
     ) -> Int32 {
         let config = settings.config
         let errorLog = opened.errorLog
@@ -117,7 +118,7 @@ public enum Startup {
         do throws(StartupError) {
             let (loop, server) = try makeServer(
                 settings, listeners: opened.listeners, inherited: inherited, errorLog: errorLog,
-                accessLog: opened.accessLog)
+                accessLog: opened.accessLog, master: master, restarts: restarts)
             warnIfFileLimitLow(fileLimit, config, errorLog)
             // Start the worker pool now: Dispatch sets up its threads (and an epoll fd) on first use,
             // and must not meet the open-file limit for the first time under load.
@@ -195,12 +196,16 @@ public enum Startup {
         try config.accessLog.map { log throws(StartupError) in try AccessLog(path: log.path, format: log.format) }
     }
 
-    /// The event base and the server on it; call after detaching (the base must be the daemon's own).
+    /// The event base and the server on it, which is slot 0 of `master`'s workers (after `restarts` replaced
+    /// ones) or, without a master, serves alone; call after detaching (the base must be the daemon's own).
     static func makeServer(
-        _ settings: ServerSettings, listeners: [BoundListener], inherited: Bool, errorLog: ErrorLog, accessLog: AccessLog?
+        _ settings: ServerSettings, listeners: [BoundListener], inherited: Bool, errorLog: ErrorLog, accessLog: AccessLog?,
+        master: pid_t? = nil, restarts: Int = 0
     ) throws(StartupError) -> (EventLoop, Server) {
         let loop = try EventLoop()
-        let server = try Server(loop: loop, settings: settings, listeners: listeners, log: errorLog, accessLog: accessLog)
+        let identity = WorkerIdentity(pid: getpid(), master: master, started: loop.nowSeconds(), restarts: restarts)
+        let server = try Server(
+            loop: loop, settings: settings, listeners: listeners, log: errorLog, accessLog: accessLog, identity: identity)
         server.listenersInherited = inherited
         return (loop, server)
     }

@@ -87,6 +87,8 @@ public final class Server {
     let siteStats = SiteStatsTable()
     /// Stand-alone or inetd, as status pages show it.
     public var mode = ServiceMode.standalone
+    /// This process among its master's workers (or alone), as status pages show it; `started` is `startTime`.
+    public let identity: WorkerIdentity
     let startTime: Int
     let startMonotonic: Double
     /// inetd "nowait": stop once the adopted connection has closed.
@@ -102,10 +104,11 @@ public final class Server {
     /// Configuration generation: 1 at start, +1 per successful reload.
     public private(set) var generation = 1
 
-    /// Sets up the server on `loop` with already-bound listening sockets.
+    /// Sets up the server on `loop` with already-bound listening sockets; `identity` says which worker of which
+    /// master it is (nil: a process that serves alone, started now).
     public init(
         loop: EventLoop, settings: ServerSettings, listeners bound: [BoundListener], log: ErrorLog,
-        accessLog: AccessLog?
+        accessLog: AccessLog?, identity: WorkerIdentity? = nil
     ) throws(StartupError) {
         self.loop = loop
         self.clock = LoopClock(loop)
@@ -113,7 +116,8 @@ public final class Server {
         self.log = log
         self.accessLog = accessLog
         siteLogs = try SiteLogs.open(settings, previous: SiteLogs())
-        startTime = loop.nowSeconds()
+        self.identity = identity ?? WorkerIdentity(pid: getpid(), master: nil, started: loop.nowSeconds(), restarts: 0)
+        startTime = self.identity.started
         startMonotonic = EventLoop.monotonicSeconds()
         cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
         siteStats.configure(SiteStatsTable.sites(of: settings))
@@ -711,6 +715,7 @@ public final class Server {
             maxConnections: config.maxConnections)
         snapshot.sites = siteStats.status(now: loop.cachedMonotonicSeconds())
         if !settings.authUserFiles.isEmpty || passwords.failed > 0 { snapshot.authFailures = passwords.failed }
+        snapshot.workerProcesses = [WorkerProcessStatus(identity, localStarted: LocalTime(identity.started))]
         if let tls = settings.tls {
             snapshot.tls = TLSStatus(
                 handshakes: tlsStats.handshakes, resumed: tlsStats.resumed, versions: tlsStats.versions,
