@@ -1398,9 +1398,17 @@ class Wrk:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "Wrk":
+        self.started = time.monotonic()
         self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         return self
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def elapsed(self) -> float:
+        """Seconds since wrk was started."""
+        return time.monotonic() - self.started
 
     def __exit__(self, *exc):
         if self.proc is not None and self.proc.poll() is None:
@@ -1416,12 +1424,14 @@ class Wrk:
 
 
 def listening_inode(port: int) -> int:
-    """The inode of the socket listening on 127.0.0.1:PORT (from /proc/net/tcp); asserts there is exactly one."""
-    want = f"0100007F:{port:04X}"
-    lines = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
-    found = [int(f[9]) for f in lines if f[1] == want and f[3] == "0A"]
-    assert len(found) == 1, f"listeners on {port}: {found}"
-    return found[0]
+    """The inode of the socket listening on 127.0.0.1:PORT, from `ss` (sock_diag: the listening sockets only;
+    /proc/net/tcp lists every TIME_WAIT socket too, and takes seconds to read after a run of wrk with a connection
+    per request); asserts there is exactly one."""
+    out = subprocess.run([program("ss"), "-Hlnte", f"sport = :{port}"], capture_output=True, text=True,
+                         timeout=10).stdout
+    found = re.findall(rf"^LISTEN +\d+ +\d+ +127\.0\.0\.1:{port} +0\.0\.0\.0:\* +ino:(\d+) ", out, re.M)
+    assert len(found) == 1 and len(out.splitlines()) == 1, f"listeners on {port}: {out!r}"
+    return int(found[0])
 
 
 def socket_inodes_of(pid: int) -> set[int]:
