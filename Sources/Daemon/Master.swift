@@ -477,6 +477,9 @@ final class Master {
         // a SIGSEGV sent by kill(2), which the worker then survives: the default action ends the worker (with a
         // core where the limit allows) and the master logs the signal.
         for crash in [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV] { Glibc.signal(crash, SIG_DFL) }
+        // An upgrade is the master's business: SIGUSR2 sent to every process of a unit (`systemctl kill`) must
+        // not end a worker (its default action).
+        Glibc.signal(SIGUSR2, SIG_IGN)
         let status = Startup.serveInProcess(
             settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
             lifeline: reporting ? Lifeline(fd: fds[1]) : nil, worker: spec)
