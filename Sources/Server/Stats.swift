@@ -157,7 +157,7 @@ public struct StatusSnapshot: Sendable {
     /// Basic-authentication logins refused since start (wrong password, unknown user, not admitted), or nil
     /// when no site asks for a password.
     public var authFailures: Int? = nil
-    /// The worker processes that serve (today the one this snapshot comes from), in slot order.
+    /// The worker processes the snapshot describes, in slot order: today the one it comes from.
     public var workerProcesses: [WorkerProcessStatus] = []
     public var version: String
     public var mode: ServiceMode

@@ -5,7 +5,7 @@ public import Support
 
 /// A serving process's identity, fixed when it starts.
 public struct WorkerIdentity: Sendable, Equatable {
-    /// Its place among the master's workers (0: the one worker there is today).
+    /// Its place among the master's workers, 0 … WorkerProcesses − 1 (0 when it serves alone).
     public var slot: Int
     public var pid: Int32
     /// The master's PID; nil when no master runs (inetd mode, socket activation: the process serves alone).
