@@ -1452,16 +1452,16 @@ def live_children(pid: int) -> list[int]:
     return [p for p in children_of(pid) if not is_gone(p)]
 
 
-def first_answer_from_new_worker(port: int, old: int, since: float, timeout: float) -> tuple[float, dict] | None:
+def first_answer_from_new_worker(port: int, old: set[int], since: float, timeout: float) -> tuple[float, dict] | None:
     """(seconds from SINCE, a time.monotonic(), status JSON) once /server-status?format=json, asked on a new
-    connection every 5 ms, is answered by a process other than OLD; None once TIMEOUT seconds from SINCE have
-    passed. A connection the dying worker took fails and is retried; one waiting in the listen backlog is
-    answered by the new worker, its wait counted."""
+    connection every 5 ms, is answered by a process not in OLD (the dead worker and any that serve on); None
+    once TIMEOUT seconds from SINCE have passed. A connection the dying worker took fails and is retried; one
+    waiting in the listen backlog is answered by the new worker, its wait counted."""
     while time.monotonic() - since < timeout:
         try:
             with Client(HOST, port, timeout=0.5) as c:
                 r = c.get("/server-status?format=json", close=True)
-            if r.status == 200 and r.json()["pid"] != old:
+            if r.status == 200 and r.json()["pid"] not in old:
                 return time.monotonic() - since, r.json()
         except (OSError, ConnectionClosed):
             pass

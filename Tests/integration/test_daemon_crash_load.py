@@ -4,7 +4,8 @@ HTTPD_TEST_TRAP_PATH request. Each time a new worker answers within 1 s; wrk see
 timeout and no error status (read and write errors only for the requests in flight on a dead worker: at most
 one per wrk connection per death), and its load reaches the new worker; the master's PID and its listening
 socket (its inode, from `ss`, among the descriptors in /proc/PID/fd of the master and of the new worker) stay
-the same; status JSON, `?auto` and /metrics count the restarts 0, 1, 2.
+the same; status JSON, `?auto` and /metrics count the restarts 0, 1, 2. With `WorkerProcesses 2`, each worker
+describes itself: the replacement of the one killed takes its slot and knows of the restart, the other serves on.
 
 Real binary, loopback only, every wait bounded: wrk runs 4 s with 2 threads and 16 connections. Skipped when
 wrk is not installed; the trap test needs a debug build (a release build has no hook).
@@ -56,10 +57,11 @@ def check_worker(site, master: int, inode: int, worker: int, restarts: int):
         assert f"\n{sample}\n" in metrics, sample
 
 
-def replaced(site, dead: int, signal_name: str, since: float) -> tuple[float, int]:
-    """(seconds, new PID): the first answer of the worker that replaced DEAD, asserted within RESPAWN_LIMIT of
-    SINCE, and the master's log line naming SIGNAL_NAME (a pattern) and the new worker."""
-    answer = first_answer_from_new_worker(site.port, dead, since, 3.0)
+def replaced(site, dead: int, signal_name: str, since: float, serving: set[int] = frozenset()) -> tuple[float, int]:
+    """(seconds, new PID): the first answer of the worker that replaced DEAD (not one of SERVING, the workers
+    that serve on), asserted within RESPAWN_LIMIT of SINCE, and the master's log line naming SIGNAL_NAME (a
+    pattern) and the new worker."""
+    answer = first_answer_from_new_worker(site.port, {dead, *serving}, since, 3.0)
     assert answer is not None, f"no new worker answered within 3 s: {site.error_text()}"
     seconds, j = answer
     assert seconds < RESPAWN_LIMIT, f"the new worker first answered after {seconds:.3f} s"
@@ -93,16 +95,17 @@ def check_wrk_load_on(site, wrk: Wrk, worker: int):
     print(f"  wrk's load on worker {worker} within {(time.monotonic() - t0) * 1000:.0f} ms, {wrk.elapsed():.2f} s into wrk")
 
 
-def check_load(site, wrk: Wrk, deaths: int, worker: int):
+def check_load(site, wrk: Wrk, deaths: int, worker: int | None):
     """wrk's summary: no refused connect, no timeout, no error status, at most one read or write error per
-    connection per death, 1,000 requests or more; the last WORKER still the one serving."""
+    connection per death, 1,000 requests or more; the last WORKER (when one) still the one serving."""
     result = wrk.result()
     print(f"\nwrk: {result.requests} requests, socket errors connect {result.connect}, read {result.read}, "
           f"write {result.write}, timeout {result.timeout}; non-2xx {result.non_2xx}")
     assert (result.connect, result.timeout, result.non_2xx) == (0, 0, 0), result.text
     assert result.read + result.write <= deaths * wrk.connections, result.text
     assert result.requests >= 1000, result.text
-    assert site.fetch("/server-status?format=json").json()["pid"] == worker
+    if worker is not None:
+        assert site.fetch("/server-status?format=json").json()["pid"] == worker
     assert site.error_text().count("; starting a new worker\n") == deaths, site.error_text()
 
 
@@ -155,3 +158,51 @@ def test_a_trap_in_the_worker_is_replaced_under_wrk(sites, monkeypatch, close):
         check_worker(site, master, inode, worker, 1)
         check_wrk_load_on(site, wrk, worker)
         check_load(site, wrk, 1, worker)
+
+
+def statuses_by_pid(site, pids: set[int]) -> dict[int, dict]:
+    """The status JSON of each worker in PIDS, asked on new connections until each has answered (3 s at most)."""
+    found: dict[int, dict] = {}
+
+    def all_answered():
+        j = site.fetch("/server-status?format=json").json()
+        found[j["pid"]] = j
+        return set(found) >= pids
+
+    assert wait_until(all_answered, 3.0, 0.005), f"answered: {sorted(found)}, workers {sorted(pids)}"
+    return {pid: found[pid] for pid in pids}
+
+
+def test_one_of_two_workers_killed_under_wrk(sites):
+    """WorkerProcesses 2: each worker describes itself (slot 0 or 1, restarts 0). kill -9 the worker in slot 1
+    while wrk runs: its replacement answers within 1 s in slot 1 and knows of 1 restart, the worker in slot 0
+    serves on and still says 0 (forked before it); wrk sees no refused connect, at most one error per connection."""
+    site = sites(extra=["WorkerProcesses 2"])
+    master = site.start()
+    inode = listening_inode(site.port)
+    workers = set(live_children(master))
+    assert len(workers) == 2
+    before = statuses_by_pid(site, workers)
+    assert sorted((j["worker_processes"][0]["slot"], j["worker_restarts"], j["master_pid"]) for j in before.values()) == [
+        (0, 0, master), (1, 0, master)]
+    for pid, j in before.items():
+        assert j["worker_processes"] == [{"slot": j["worker_processes"][0]["slot"], "pid": pid,
+                                          "start_time": j["start_time"], "restarts": 0}]
+    [dead] = [pid for pid, j in before.items() if j["worker_processes"][0]["slot"] == 1]
+    [survivor] = workers - {dead}
+    with Wrk(site.port, connections=CONNECTIONS) as wrk:
+        assert wait_until(lambda: others_answered(site, 0.1) >= 20, 2.0), "no load"
+        since = time.monotonic()
+        os.kill(dead, signal.SIGKILL)
+        seconds, new = replaced(site, dead, "SIGKILL", since, serving={survivor})
+        print(f"\nrespawn (SIGKILL, one of two workers): {seconds * 1000:.1f} ms")
+        assert sorted(live_children(master)) == sorted([survivor, new])
+        assert inode in socket_inodes_of(master) and inode in socket_inodes_of(new)
+        after = statuses_by_pid(site, {survivor, new})
+        assert after[new]["worker_processes"] == [{"slot": 1, "pid": new, "start_time": after[new]["start_time"],
+                                                   "restarts": 1}]
+        assert (after[new]["worker_restarts"], after[new]["master_pid"]) == (1, master)
+        assert after[survivor]["worker_processes"] == before[survivor]["worker_processes"]
+        assert after[survivor]["worker_restarts"] == 0
+        assert wrk.running(), f"wrk ended before the checks, {wrk.elapsed():.2f} s after it started"
+        check_load(site, wrk, 1, None)
