@@ -1382,11 +1382,11 @@ def parse_wrk(text: str) -> WrkResult:
 
 class Wrk:
     """wrk -tTHREADS -cCONNECTIONS -dSECONDSs on http://127.0.0.1:PORT/PATH (with `Connection: close` when CLOSE: a
-    new connection per request), running in the background from `start()`; `result()` waits for its summary.
+    new connection per request; `Host: HOST` when given), running in the background from `start()`; `result()` waits for its summary.
     Stopped by its PID if the test ends first. Skips the test when wrk is not installed."""
 
     def __init__(self, port: int, path: str = "/a.txt", seconds: int = 4, threads: int = 2, connections: int = 16,
-                 close: bool = False):
+                 close: bool = False, host: str | None = None):
         self.path = shutil.which("wrk")
         if self.path is None:
             pytest.skip("wrk is not installed (scripts/install-deps.sh test installs it)")
@@ -1395,6 +1395,8 @@ class Wrk:
         self.cmd = [self.path, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"http://{HOST}:{port}{path}"]
         if close:
             self.cmd += ["-H", "Connection: close"]
+        if host is not None:
+            self.cmd += ["-H", f"Host: {host}"]
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> "Wrk":
