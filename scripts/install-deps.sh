@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what building, testing or benchmarking httpd needs and is missing (Debian, as root).
 # usage: scripts/install-deps.sh build|test|bench
-# Packages whose Debian install would start a system service (nginx, xinetd, lighttpd, h2o) are installed
+# Packages whose Debian install would start a system service (nginx, xinetd, lighttpd, h2o, haproxy) are installed
 # with a policy-rc.d that forbids starting services, so nothing is left running.
 set -eu
 need=""
@@ -29,7 +29,9 @@ case "${1:-build}" in
         # SHA-crypt and yescrypt through dlopen, is a protected package on Debian: always there)
         want apache2-utils
         # The status page's charts, drawn by a real browser (headless; as root it runs with --no-sandbox).
-        want chromium ;;
+        want chromium
+        # Rolling restarts behind a load balancer (test_haproxy_rolling.py runs its own haproxy, never the service).
+        want haproxy ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl
          want lighttpd; want h2o; want valgrind; want strace
          # valgrind runs httpd as a copy stripped of debug sections (strip, from binutils)

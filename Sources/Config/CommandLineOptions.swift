@@ -31,7 +31,9 @@ public struct CommandLineOptions: Sendable, Equatable {
           -f FILE                 configuration file (default: ./httpd.conf)
           -c "Directive value"    apply a directive after the file (repeatable)
           -F, --foreground        do not daemonize (ErrorLog defaults to stderr)
-          -s stop|reload|reopen   signal the daemon named by the configuration's PidFile
+          -s stop|reload|reopen|upgrade
+                                  signal the daemon named by the configuration's PidFile (upgrade: start
+                                  the binary on disk on the same sockets; exit 0 once it serves)
           -i, --inetd             inetd mode: serve the connected socket on fd 0, then exit
           -t, --check-config      check the configuration and exit (0 valid, 1 not)
           -S, -t -v               check the configuration, list the sites (names, addresses, roots) and exit
@@ -62,9 +64,9 @@ public struct CommandLineOptions: Sendable, Equatable {
             case "-F", "--foreground": o.foreground = true
             case "--inetd", "-i": o.inetd = true
             case "-s":
-                guard let v = value(a) else { return .failure(UsageError("-s needs stop, reload or reopen")) }
-                guard ["stop", "reload", "reopen"].contains(v) else {
-                    return .failure(UsageError("-s takes stop, reload or reopen, not '\(v)'"))
+                guard let v = value(a) else { return .failure(UsageError("-s needs stop, reload, reopen or upgrade")) }
+                guard ["stop", "reload", "reopen", "upgrade"].contains(v) else {
+                    return .failure(UsageError("-s takes stop, reload, reopen or upgrade, not '\(v)'"))
                 }
                 o.action = .signal(v)
             case "-t", "--check-config": o.action = o.action == .version ? .listSites : .checkConfig

@@ -78,6 +78,8 @@ public struct Configuration: Sendable {
     public var documentRoot: String = "www"
     /// Size of the Dispatch worker pool for blocking file-system work (`Workers`). Default 4.
     public var workers: Int = 4
+    /// Worker processes the master forks (`WorkerProcesses`); 0 for `auto` (one per CPU).
+    public var workerProcesses: Int = 1
     /// File lookups that may wait for a worker at once (`WorkerQueueLimit`); beyond it a request gets 503
     /// with `Retry-After`. Default 1024.
     public var workerQueueLimit: Int = 1024

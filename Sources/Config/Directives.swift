@@ -235,6 +235,16 @@ struct Directive: Sendable {
             "Workers", "n", contexts: [.server], field: "workers", .integer(in: 1...1024), { $0.workers = $1 }, default: "4",
             help: "size of the Dispatch worker pool for blocking file-system work"),
         Directive(
+            "WorkerProcesses", "n|auto", arity: .one, contexts: [.server], field: "workerProcesses", default: "1",
+            help: "worker processes the master forks, sharing the listeners (auto: one per CPU)"
+        ) { c, args, reader in
+            if args[0].asciiLowercased == "auto" {
+                c.workerProcesses = 0
+            } else {
+                c.workerProcesses = try ValueParser<Int>.integer(in: 1...64).parse(args[0], reader)
+            }
+        },
+        Directive(
             "WorkerQueueLimit", "n", contexts: [.server], field: "workerQueueLimit", .integer(in: 1...1_000_000),
             { $0.workerQueueLimit = $1 }, default: "1024",
             help: "file lookups that may wait for a worker; beyond it 503 with Retry-After"),

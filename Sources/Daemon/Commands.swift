@@ -15,8 +15,10 @@ import TLS
 public enum Commands {
     /// Runs `options.action` (help, version and `-L`, which need no configuration, main prints); returns the exit status.
     public static func run(_ options: CommandLineOptions) -> Int32 {
+        // An old master that execs this binary for an upgrade passes its sockets and a pipe to report on.
+        let handoff = options.action == .serve && !options.inetd ? UpgradeHandoff.received() : nil
         // Before anything is opened, so that no descriptor httpd uses is closed.
-        InheritedDescriptors.closeUnused()
+        InheritedDescriptors.closeUnused(keeping: handoff?.descriptorCount ?? 0)
         if case .signal(let command) = options.action { return control(command, options: options) }
         // In inetd mode stdout and stderr may be the client's socket: nothing may be printed there.
         let quiet = options.inetd && Sockets.isSocket(0)
@@ -30,6 +32,8 @@ public enum Commands {
             if quiet {
                 let lines = ["--inetd: " + (error.lines.first ?? "")] + error.lines.dropFirst()
                 (try? ErrorLog(level: .error, target: .syslog))?.log(.error, lines: lines)
+            } else if let handoff {
+                handoff.failed(error.plainLines.joined(separator: "; "))
             } else {
                 printToStderr(error.description)
             }
@@ -44,7 +48,7 @@ public enum Commands {
             return status
         }
         if options.inetd { return Startup.serveInetd(settings, options: options, socketOnStdio: quiet) }
-        return Startup.serve(settings, options: options)
+        return Startup.serve(settings, options: options, handoff: handoff)
     }
 
     /// `httpd -t`: the configuration has loaded; checks that its user may read the document root.
@@ -130,11 +134,11 @@ public enum Commands {
         return out
     }
 
-    /// `httpd -s stop|reload|reopen`: signals the daemon named by the configuration's PID file.
+    /// `httpd -s stop|reload|reopen|upgrade`: signals the daemon named by the configuration's PID file.
     static func control(_ command: String, options: CommandLineOptions) -> Int32 {
-        let signals: [String: Int32] = ["stop": SIGTERM, "reload": SIGHUP, "reopen": SIGUSR1]
+        let signals: [String: Int32] = ["stop": SIGTERM, "reload": SIGHUP, "reopen": SIGUSR1, "upgrade": SIGUSR2]
         guard let sig = signals[command] else {
-            printToStderr("httpd: error: -s takes stop, reload or reopen, not '\(command)'")
+            printToStderr("httpd: error: -s takes stop, reload, reopen or upgrade, not '\(command)'")
             return 2
         }
         let config: Configuration
@@ -155,6 +159,7 @@ public enum Commands {
             printToStderr("httpd: error: \(error)")
             return 1
         case .success(let pid):
+            if sig == SIGUSR2 { return UpgradeCommand.run(master: pid, pidFile: path) }
             if kill(pid, sig) != 0 {
                 printToStderr("httpd: error: cannot signal pid \(pid): \(errnoText(errno))")
                 return 1

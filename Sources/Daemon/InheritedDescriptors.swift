@@ -7,9 +7,10 @@
 
 /// The descriptors httpd inherits beyond the ones it uses.
 enum InheritedDescriptors {
-    /// Closes every descriptor from 3 up except the `LISTEN_FDS` sockets passed to this process.
-    static func closeUnused() {
-        let first = 3 + listenCount()
+    /// Closes every descriptor from 3 up except the `LISTEN_FDS` sockets passed to this process and the
+    /// `keeping` descriptors from 3 on that an upgrade hands over.
+    static func closeUnused(keeping: Int32 = 0) {
+        let first = 3 + max(listenCount(), keeping)
         // What /proc/self/fd lists (the listing's own descriptor excepted, then closed by closedir);
         // close_range(2) is not visible to Swift without _GNU_SOURCE.
         guard let dir = opendir("/proc/self/fd") else {

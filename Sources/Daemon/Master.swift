@@ -1,6 +1,6 @@
 // The daemon's master: holds the listening sockets, the PID file and the logs, forks the worker that serves,
-// and forks a new one when it dies (with back-off in a crash loop). It has no thread, queue or event base:
-// it waits for signals with sigtimedwait, so forking stays safe.
+// forks a new one when it dies (with back-off in a crash loop), and execs a new binary on `-s upgrade`.
+// It has no thread, queue or event base: it waits for signals with sigtimedwait, so forking stays safe.
 
 import Config
 import Server
@@ -10,125 +10,447 @@ import Support
     import Glibc
 #endif
 
-/// The master process of a daemon and its one worker.
-struct Master {
-    let settings: ServerSettings
+/// A worker process the master forked.
+struct WorkerProcess {
+    var pid: pid_t
+    /// Its place among the workers (a replacement takes the slot of the worker it replaces).
+    var slot: Int
+    var started: Double
+    /// Of an older generation (a reload by new workers, an upgrade): finishing its connections, not replaced.
+    var retiring = false
+}
+
+/// What a worker is told at its fork: who its master is, its slot, how many workers were replaced before it
+/// and the configuration generation it starts with.
+struct WorkerSpec {
+    var master: pid_t
+    var slot: Int
+    var restarts: Int
+    var generation: Int
+}
+
+/// The master process of a daemon and its workers.
+final class Master {
+    var settings: ServerSettings
     let options: CommandLineOptions
-    let opened: Startup.Opened
+    var opened: Startup.Opened
     let fileLimit: Int
-    /// The end of the pipe to the process that started the daemon (none with `-F`).
+    /// The end of the pipe to the process that started the daemon (none with `-F`), or to the old master
+    /// that started this one for an upgrade.
     let starter: Lifeline?
+    /// The binary this process runs, as the path it was started from (what an upgrade execs).
+    let executable: String?
+    /// Worker processes to keep running (`WorkerProcesses`, fixed at start).
+    let count: Int
 
     /// The signals the master waits for (blocked, so they stay pending until it asks).
-    static let handled: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD]
+    static let handled: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD]
 
-    /// Writes the PID file, starts the first worker and reports its start-up to the starter, then
-    /// supervises until SIGTERM/SIGINT. Returns the exit status.
+    var workers: [WorkerProcess] = []
+    /// Slots whose worker died, and when their replacement may be forked (crash-loop back-off).
+    var respawnAt: [Int: Double] = [:]
+    var stopping = false
+    var policy = RespawnPolicy()
+    /// Workers replaced after they died (each new worker is told the count).
+    var restarts = 0
+    /// The configuration generation: 1 at start, +1 per reload the master made with new workers.
+    var generation = 1
+    /// One worker reloads in place (SIGHUP is passed on); once it was asked to, a replacement reads the
+    /// configuration again (the one it replaces may have reloaded it) instead of starting with the master's.
+    var reloaded = false
+    /// An upgrade under way: the new master has not reported yet.
+    var upgrade: UpgradeInProgress?
+    /// The new master serves: this one's workers finish their connections, then this master exits.
+    var handedOver = false
+    var listenersOpen = true
+
+    init(
+        settings: ServerSettings, options: CommandLineOptions, opened: Startup.Opened, fileLimit: Int, starter: Lifeline?
+    ) {
+        self.settings = settings
+        self.options = options
+        self.opened = opened
+        self.fileLimit = fileLimit
+        self.starter = starter
+        self.executable = PidFile.executable("self")
+        self.count = Self.workerCount(settings.config.workerProcesses)
+    }
+
+    var log: ErrorLog { opened.errorLog }
+
+    /// `WorkerProcesses n`, or for `auto` (0) one per online CPU (1 to 64).
+    static func workerCount(_ configured: Int) -> Int {
+        configured > 0 ? configured : min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 64)
+    }
+
+    /// Several workers, or a chroot, cannot reload in place (a new `Listen` must be bound once, by the master):
+    /// the master then reloads with a new generation of workers.
+    var reloadsWithNewWorkers: Bool { count > 1 }
+
+    /// Starts the workers; once they serve, writes the PID file and reports to the starter; then supervises
+    /// until stopped. Returns the exit status.
     func run() -> Int32 {
-        let log = opened.errorLog
         var set = Self.signalSet()
         sigprocmask(SIG_BLOCK, &set, nil)
+        // The first workers' start-up decides the daemon's: their word reaches the starter through the master.
+        switch launch(settings, opened) {
+        case .failed(let message, let logged):
+            return failStart(message, logged: logged)
+        case .started(let started):
+            workers = started
+        }
+        // The PID file names this master only once it serves (after an upgrade, the old one until then).
         do throws(StartupError) {
             try opened.pidFile?.write()
         } catch {
+            for w in workers { kill(w.pid, SIGKILL) }
+            for w in workers { Self.waitFor(w.pid) }
             return failStart(error.description)
         }
-        // The first worker's start-up decides the daemon's: its word reaches the starter through the master.
-        guard let (first, readEnd) = forkWorker(reporting: true) else { return failStart("fork: \(errnoText(errno))") }
-        let word = Lifeline.word(from: readEnd!)
-        guard word.first == UInt8(ascii: "0") else {
-            var status: Int32 = 0
-            _ = retryingEINTR { waitpid(first, &status, 0) }
-            let message =
-                word.isEmpty
-                ? "the worker (pid \(first)) \(WorkerExit(status: status).description) during start-up (see the error log)"
-                : String(decoding: word.dropFirst(), as: UTF8.self)
-            return failStart(message)
-        }
-        log.log(.notice, "master (pid \(getpid())) started worker pid \(first)")
+        let pids = workers.map { "\($0.pid)" }.joined(separator: ", ")
+        log.log(.notice, "master (pid \(getpid())) started worker\(count > 1 ? "s" : "") pid \(pids)")
         starter?.ready()
-        return supervise(first)
+        return supervise()
     }
 
-    /// Waits for signals until stopped: forwards reload and reopen, replaces a worker that died.
-    func supervise(_ first: pid_t) -> Int32 {
-        let log = opened.errorLog
-        var set = Self.signalSet()
-        var worker: pid_t? = first
-        var started = Self.now()
-        var stopping = false
-        var respawnAt: Double?
-        var policy = RespawnPolicy()
-        // Once a reload was asked for, a new worker reads the configuration again (the one it replaces may
-        // have reloaded it) instead of starting with the master's.
-        var reloaded = false
-        while true {
-            var timeout = timespec(tv_sec: 3600, tv_nsec: 0)
-            if let respawnAt {
-                let wait = max(0, respawnAt - Self.now())
-                timeout = timespec(tv_sec: Int(wait), tv_nsec: Int((wait - Double(Int(wait))) * 1e9))
+    /// How forking a generation of workers went.
+    enum Launch {
+        case started([WorkerProcess])
+        /// Why not (`logged`: a worker already logged it); the workers that were forked are gone.
+        case failed(String, logged: Bool)
+    }
+
+    /// Forks `count` workers for `settings` on the free slots and waits until each reports that it serves;
+    /// when one cannot, the others are killed and reaped.
+    func launch(_ settings: ServerSettings, _ opened: Startup.Opened) -> Launch {
+        var used = Set(workers.map(\.slot))
+        var forked: [(WorkerProcess, Int32)] = []
+        for _ in 0..<count {
+            let slot = (0...).first { !used.contains($0) }!
+            used.insert(slot)
+            guard let (pid, readEnd) = forkWorker(slot: slot, reporting: true, settings, opened) else {
+                let message = "fork: \(errnoText(errno))"
+                for (w, fd) in forked {
+                    Glibc.close(fd)
+                    kill(w.pid, SIGKILL)
+                    Self.waitFor(w.pid)
+                }
+                return .failed(message, logged: false)
             }
-            let signal = sigtimedwait(&set, nil, &timeout)
-            if signal < 0 {
-                guard errno == EAGAIN, let at = respawnAt, Self.now() >= at else { continue }
-                respawnAt = nil
-                if let (pid, _) = forkWorker(reporting: false, reload: reloaded) {
-                    worker = pid
-                    started = Self.now()
-                    log.log(.notice, "started worker pid \(pid)")
-                } else {
-                    log.log(.error, "cannot fork a worker: \(errnoText(errno)); trying again in 1 s")
-                    respawnAt = Self.now() + 1
+            forked.append((WorkerProcess(pid: pid, slot: slot, started: Self.now()), readEnd!))
+        }
+        var failure: (String, Bool)?
+        let deadline = Self.now() + Self.startTimeout
+        for (w, fd) in forked {
+            guard let word = Lifeline.word(from: fd, within: max(0, deadline - Self.now())) else {
+                if failure == nil {
+                    failure = ("the worker (pid \(w.pid)) did not report within \(Int(Self.startTimeout)) s (killed)", false)
                 }
                 continue
             }
-            switch signal {
-            case SIGTERM, SIGINT:
-                // The listeners close at once (the worker closes its copies as it begins to stop; with DrainDelay
-                // it keeps them, and the sockets, until then), so a new connection is refused, not queued.
-                if !stopping { for listener in opened.listeners { Glibc.close(listener.fd) } }
-                stopping = true
-                guard let worker else { return stopped() }
-                kill(worker, signal)
-            case SIGHUP:
-                reloaded = true
-                if let worker { kill(worker, SIGHUP) }
-            case SIGUSR1:
-                do throws(StartupError) { try log.reopen() } catch { log.log(.error, "reopen failed: \(error)") }
-                if let worker { kill(worker, SIGUSR1) }
-            default:  // SIGCHLD: reap every child that ended.
-                var status: Int32 = 0
-                while case .success(let pid) = retryingEINTR({ waitpid(-1, &status, WNOHANG) }), pid > 0 {
-                    guard pid == worker else { continue }
-                    worker = nil
-                    let exit = WorkerExit(status: status)
-                    if stopping {
-                        if !exit.isClean { log.log(.warn, "worker pid \(pid) \(exit.description) while stopping") }
-                        return stopped()
-                    }
-                    let delay = policy.workerDied(started: started, now: Self.now())
-                    if delay > 0 {
-                        log.log(
-                            .error,
-                            "worker pid \(pid) \(exit.description): \(policy.burst) workers died within \(Int(policy.window)) s, "
-                                + "waiting \(Int(delay)) s before starting the next one (crash loop)")
-                        respawnAt = Self.now() + delay
-                    } else {
-                        log.log(.error, "worker pid \(pid) \(exit.description); starting a new worker")
-                        respawnAt = Self.now()
-                    }
+            guard failure == nil, word.first != UInt8(ascii: "0") else { continue }
+            if word.isEmpty {
+                let status = Self.waitFor(w.pid)
+                failure = (
+                    "the worker (pid \(w.pid)) \(WorkerExit(status: status).description) during start-up (see the error log)",
+                    false
+                )
+            } else {
+                failure = (String(decoding: word.dropFirst(), as: UTF8.self), true)
+            }
+        }
+        guard let (message, logged) = failure else { return .started(forked.map(\.0)) }
+        for (w, _) in forked where kill(w.pid, SIGKILL) == 0 { Self.waitFor(w.pid) }
+        return .failed(message, logged: logged)
+    }
+
+    /// How long a new worker may take to report that it serves, in seconds.
+    static let startTimeout: Double = 60
+
+    /// Waits for child `pid` to end; its wait status.
+    @discardableResult
+    static func waitFor(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        _ = retryingEINTR { waitpid(pid, &status, 0) }
+        return status
+    }
+
+    /// Waits for signals until stopped: reloads, passes on reopen, replaces workers that died, runs upgrades.
+    func supervise() -> Int32 {
+        var set = Self.signalSet()
+        while true {
+            var wait = 3600.0
+            if let next = respawnAt.values.min() { wait = min(wait, max(0, next - Self.now())) }
+            // An upgrade's pipe is polled (the master has no event loop): every 50 ms while it lasts.
+            if upgrade != nil { wait = min(wait, 0.05) }
+            var timeout = timespec(tv_sec: Int(wait), tv_nsec: Int((wait - Double(Int(wait))) * 1e9))
+            var info = siginfo_t()
+            let signal = sigtimedwait(&set, &info, &timeout)
+            if signal > 0, let status = handle(signal, info) { return status }
+            if let status = checkUpgrade() { return status }
+            if !stopping && !handedOver {
+                for (slot, at) in respawnAt where Self.now() >= at {
+                    respawnAt[slot] = nil
+                    respawn(slot)
                 }
-                if respawnAt != nil && worker == nil { continue }
             }
         }
     }
 
-    /// Forks a worker that serves on the master's sockets; returns its PID and, when `reporting`, the read end
-    /// of the pipe on which it reports its start-up. Nil when fork fails.
-    func forkWorker(reporting: Bool, reload: Bool = false) -> (pid_t, Int32?)? {
+    /// Acts on one signal; returns the exit status when the master is done.
+    func handle(_ signal: Int32, _ info: siginfo_t) -> Int32? {
+        switch signal {
+        case SIGTERM, SIGINT:
+            // The listeners close at once (the workers close their copies as they begin to stop; with DrainDelay
+            // they keep them, and the sockets, until then), so a new connection is refused, not queued.
+            closeListeners()
+            stopping = true
+            respawnAt = [:]
+            // A new binary still starting is stopped too: `-s stop` works at every moment of an upgrade.
+            if let upgrade { kill(upgrade.pid, SIGTERM) }
+            for w in workers { kill(w.pid, signal) }
+            return finishedIfIdle()
+        case SIGHUP:
+            if stopping || handedOver {
+                log.log(.notice, "SIGHUP ignored: stopping")
+            } else if reloadsWithNewWorkers {
+                reloadWithNewWorkers()
+            } else {
+                reloaded = true
+                for w in workers where !w.retiring { kill(w.pid, SIGHUP) }
+            }
+        case SIGUSR1:
+            do throws(StartupError) { try log.reopen() } catch { log.log(.error, "reopen failed: \(error)") }
+            for w in workers { kill(w.pid, SIGUSR1) }
+        case SIGUSR2:
+            // `-s upgrade` sends its PID as the value (sigqueue); `kill -USR2` has none to answer.
+            let client: pid_t? =
+                info.si_code == SI_QUEUE && info._sifields._rt.si_sigval.sival_int == info._sifields._rt.si_pid
+                ? info._sifields._rt.si_pid : nil
+            beginUpgrade(client: client)
+        default:  // SIGCHLD
+            return reap()
+        }
+        return nil
+    }
+
+    /// Reaps every child that ended: a worker (replaced, or the end of a stop, reload or hand-over) or a new master.
+    func reap() -> Int32? {
+        var status: Int32 = 0
+        while case .success(let pid) = retryingEINTR({ waitpid(-1, &status, WNOHANG) }), pid > 0 {
+            if pid == upgrade?.pid { upgrade?.exitStatus = status }
+            guard let i = workers.firstIndex(where: { $0.pid == pid }) else { continue }
+            let gone = workers.remove(at: i)
+            let exit = WorkerExit(status: status)
+            if stopping || handedOver || gone.retiring {
+                if !exit.isClean { log.log(.warn, "worker pid \(pid) \(exit.description) while stopping") }
+                continue
+            }
+            let delay = policy.workerDied(started: gone.started, now: Self.now())
+            if delay > 0 {
+                log.log(
+                    .error,
+                    "worker pid \(pid) \(exit.description): \(policy.burst) workers died within \(Int(policy.window)) s, "
+                        + "waiting \(Int(delay)) s before starting the next one (crash loop)")
+            } else {
+                log.log(.error, "worker pid \(pid) \(exit.description); starting a new worker")
+            }
+            respawnAt[gone.slot] = Self.now() + delay
+        }
+        return finishedIfIdle()
+    }
+
+    /// Forks a worker into `slot` to replace the one that died (trying again in 1 s if fork fails).
+    func respawn(_ slot: Int) {
+        restarts += 1
+        let current = reloaded ? currentSettings() : settings
+        if let (pid, _) = forkWorker(slot: slot, reporting: false, current, opened) {
+            workers.append(WorkerProcess(pid: pid, slot: slot, started: Self.now()))
+            log.log(.notice, "started worker pid \(pid)")
+        } else {
+            restarts -= 1
+            log.log(.error, "cannot fork a worker: \(errnoText(errno)); trying again in 1 s")
+            respawnAt[slot] = Self.now() + 1
+        }
+    }
+
+    /// When stopping or handed over and no worker or new binary is left: the exit status (0).
+    func finishedIfIdle() -> Int32? {
+        guard stopping || handedOver, workers.isEmpty, upgrade == nil else { return nil }
+        // The PID file is removed only if it still names this master (after a hand-over it names the new one).
+        opened.pidFile?.remove()
+        log.log(.notice, handedOver ? "old master (pid \(getpid())) exits: the upgrade is complete" : "stopped")
+        return 0
+    }
+
+    /// Closes this master's copies of the listening sockets (once).
+    func closeListeners() {
+        guard listenersOpen else { return }
+        listenersOpen = false
+        for listener in opened.listeners { Glibc.close(listener.fd) }
+    }
+
+    // MARK: Reload with new workers
+
+    /// SIGHUP with several workers: the master reads the configuration; when it loads and what it needs can
+    /// be opened (new listeners, logs), a new generation of workers starts on it and, once each serves, the old
+    /// ones finish their connections (each closed after a response that says `Connection: close`). Otherwise
+    /// the running configuration stays, and the error log says why.
+    func reloadWithNewWorkers() {
+        log.log(.notice, "SIGHUP: reloading \(options.configFile)")
+        let new: ServerSettings
+        switch loadSettings(options) {
+        case .failed(let error):
+            log.log(.error, lines: ["reload failed, keeping the running configuration:"] + error.lines)
+            return
+        case .loaded(let s):
+            new = s
+        }
+        let next: Startup.Opened
+        switch Startup.openForReload(new.config, current: opened) {
+        case .failure(let error):
+            log.log(.error, "reload failed, keeping the running configuration: \(error)")
+            return
+        case .success(let o):
+            next = o
+        }
+        let kept = Set(opened.listeners.map(\.fd))
+        generation += 1
+        switch launch(new, next) {
+        case .failed(let message, _):
+            generation -= 1
+            for l in next.listeners where !kept.contains(l.fd) { Glibc.close(l.fd) }
+            log.log(.error, "reload failed, keeping the running configuration: \(message)")
+        case .started(let started):
+            let old = workers.map(\.pid)
+            for i in workers.indices { workers[i].retiring = true }
+            for pid in old { kill(pid, SIGWINCH) }
+            workers += started
+            // Listeners the new configuration dropped close here; the old workers' copies close as they stop accepting.
+            let wanted = Set(next.listeners.map(\.fd))
+            for l in opened.listeners where !wanted.contains(l.fd) {
+                Glibc.close(l.fd)
+                log.log(.notice, "no longer listening on \(l.address.map { "\($0)" } ?? "fd \(l.fd)")")
+            }
+            for (name, was, now) in [
+                ("PidFile", settings.config.pidFile ?? "off", new.config.pidFile ?? "off"),
+                ("User", settings.config.user ?? "-", new.config.user ?? "-"),
+                ("WorkerProcesses", "\(settings.config.workerProcesses)", "\(new.config.workerProcesses)"),
+            ] where was != now {
+                log.log(.warn, "\(name) changed from \(was) to \(now): takes effect at the next start or upgrade, not on reload")
+            }
+            settings = new
+            opened = next
+            log.log(
+                .notice,
+                "configuration reloaded (generation \(generation)): worker\(count > 1 ? "s" : "") pid "
+                    + started.map { "\($0.pid)" }.joined(separator: ", ") + " serve; "
+                    + old.map { "\($0)" }.joined(separator: ", ") + " finish their connections")
+        }
+    }
+
+    // MARK: Binary upgrade
+
+    /// SIGUSR2: execs the binary on disk with the listening sockets; `client` is told the outcome.
+    func beginUpgrade(client: pid_t?) {
+        let refusal: String? =
+            if stopping || handedOver { "httpd is stopping" } else if upgrade != nil {
+                "an upgrade is already under way (new master pid \(upgrade!.pid))"
+            } else if settings.config.foreground {
+                "httpd runs in the foreground (-F): whoever started it watches this process; restart it instead"
+            } else if executable == nil { "the path of the running binary is unknown (/proc/self/exe)" } else { nil }
+        if let refusal {
+            log.log(.error, "upgrade refused: \(refusal)")
+            if let client { Self.tell(client, serving: nil) }
+            return
+        }
+        log.log(.notice, "upgrade: starting \(executable!)")
+        switch Upgrade.start(
+            executable: executable!, arguments: CommandLine.arguments, directory: options.startDirectory,
+            listeners: opened.listeners)
+        {
+        case .failure(let error):
+            log.log(.error, "upgrade failed, this httpd keeps serving: \(error)")
+            if let client { Self.tell(client, serving: nil) }
+        case .success(let (pid, readEnd)):
+            upgrade = UpgradeInProgress(pid: pid, readEnd: readEnd, started: Self.now(), client: client)
+        }
+    }
+
+    /// Reads the new master's report; on success hands over (this worker drains, this master exits after
+    /// it), on failure or timeout keeps serving. Returns the exit status when the master is done.
+    func checkUpgrade() -> Int32? {
+        guard var current = upgrade else { return nil }
+        var outcome = current.poll()
+        if outcome == nil, Self.now() - current.started > UpgradeInProgress.timeout {
+            kill(current.pid, SIGKILL)
+            outcome = .failed("the new binary did not report within \(Int(UpgradeInProgress.timeout)) s (killed)")
+        }
+        guard let outcome else {
+            upgrade = current
+            return nil
+        }
+        if current.readEnd >= 0 { Glibc.close(current.readEnd) }
+        switch outcome {
+        case .serving where !stopping:
+            upgrade = nil
+            handedOver = true
+            respawnAt = [:]
+            closeListeners()
+            let pids = workers.map { "\($0.pid)" }.joined(separator: ", ")
+            log.log(
+                .notice,
+                "upgrade: the new master (pid \(current.pid)) serves; "
+                    + (workers.isEmpty
+                        ? "no worker left here"
+                        : workers.count == 1
+                            ? "worker pid \(pids) finishes its connections" : "workers pid \(pids) finish their connections"))
+            for w in workers { kill(w.pid, SIGWINCH) }
+            if let client = current.client { Self.tell(client, serving: current.pid) }
+            return finishedIfIdle()
+        case .serving:
+            // Stopped meanwhile: the new master was sent SIGTERM too, and stops.
+            upgrade = nil
+            if let client = current.client { Self.tell(client, serving: nil) }
+            return finishedIfIdle()
+        case .failed(let message):
+            // The new master (if it still runs) is reaped here or by the next SIGCHLD.
+            // It closed the pipe: it is exiting, or it is not an httpd that reports (it is killed).
+            var status: Int32 = 0
+            if current.exitStatus == nil {
+                if case .success(let pid) = retryingEINTR({ waitpid(current.pid, &status, WNOHANG) }), pid == current.pid {
+                    current.exitStatus = status
+                } else {
+                    kill(current.pid, SIGKILL)
+                    if case .success(let pid) = retryingEINTR({ waitpid(current.pid, &status, 0) }), pid == current.pid {
+                        current.exitStatus = status
+                    }
+                }
+            }
+            let reason =
+                message.isEmpty
+                ? "the new binary \(current.exitStatus.map { WorkerExit(status: $0).description } ?? "ended") during start-up"
+                : message
+            log.log(.error, "upgrade failed, this httpd keeps serving: \(reason)")
+            upgrade = nil
+            if let client = current.client { Self.tell(client, serving: nil) }
+            return finishedIfIdle()
+        }
+    }
+
+    /// Answers `-s upgrade` (process `client`): SIGUSR1 whose value is the new master's PID, or 0 for a failure.
+    static func tell(_ client: pid_t, serving: pid_t?) {
+        _ = sigqueue(client, SIGUSR1, sigval(sival_int: serving ?? 0))
+    }
+
+    // MARK: Workers
+
+    /// Forks the worker for `slot`, serving `settings` on `opened`'s sockets; returns its PID and, when
+    /// `reporting`, the read end of the pipe on which it reports its start-up. Nil when fork fails.
+    func forkWorker(slot: Int, reporting: Bool, _ settings: ServerSettings, _ opened: Startup.Opened) -> (pid_t, Int32?)? {
         var fds: [Int32] = [-1, -1]
         if reporting && pipe(&fds) != 0 { return nil }
-        let master = getpid()
+        let spec = WorkerSpec(master: getpid(), slot: slot, restarts: restarts, generation: generation)
         let pid = fork()
         if pid < 0 {
             if reporting {
@@ -142,25 +464,31 @@ struct Master {
             return (pid, reporting ? fds[0] : nil)
         }
         // The worker: dies with the master, keeps nothing of the starter's pipe, takes back the signals.
-        if !ParentDeath.follow(master: master) { _exit(0) }
+        if !ParentDeath.follow(master: spec.master) { _exit(0) }
         starter?.close()
+        if let upgrade { Glibc.close(upgrade.readEnd) }
         if reporting { Glibc.close(fds[0]) }
+        // A new generation's worker keeps only its own listeners (one the reload dropped must close with the old workers).
+        let own = Set(opened.listeners.map(\.fd))
+        for l in self.opened.listeners where !own.contains(l.fd) { Glibc.close(l.fd) }
         var set = Self.signalSet()
         sigprocmask(SIG_UNBLOCK, &set, nil)
         // The Swift runtime's crash handler (its backtracer) writes to stderr, /dev/null here, and returns from
         // a SIGSEGV sent by kill(2), which the worker then survives: the default action ends the worker (with a
         // core where the limit allows) and the master logs the signal.
-        for crash in [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV] { signal(crash, SIG_DFL) }
+        for crash in [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV] { Glibc.signal(crash, SIG_DFL) }
+        // An upgrade is the master's business: SIGUSR2 sent to every process of a unit (`systemctl kill`) must
+        // not end a worker (its default action).
+        Glibc.signal(SIGUSR2, SIG_IGN)
         let status = Startup.serveInProcess(
-            reload ? currentSettings() : settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
-            lifeline: reporting ? Lifeline(fd: fds[1]) : nil, master: master)
+            settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
+            lifeline: reporting ? Lifeline(fd: fds[1]) : nil, worker: spec)
         exit(status)
     }
 
     /// In a new worker after a reload: the configuration as the file now has it, when it loads and listens
     /// where the master's sockets do (a Listen change needs the worker that reloaded it); else the master's.
     func currentSettings() -> ServerSettings {
-        let log = opened.errorLog
         switch loadSettings(options) {
         case .failed(let error):
             log.log(.error, lines: ["the configuration does not load, starting with the one httpd started with:"] + error.lines)
@@ -171,20 +499,13 @@ struct Master {
         return settings
     }
 
-    /// A start-up failure before the first worker served: logged, reported, the PID file removed; status 1.
-    func failStart(_ message: String) -> Int32 {
-        opened.errorLog.log(.error, "start-up failed: \(message)")
-        opened.pidFile?.remove()
+    /// A start-up failure before the first worker served: logged (unless the worker did), reported, the PID file
+    /// given up; status 1.
+    func failStart(_ message: String, logged: Bool = false) -> Int32 {
+        if !logged { log.log(.error, "start-up failed: \(message)") }
         opened.pidFile?.abandon()
         if let starter { starter.failed(message) } else { printToStderr("httpd: error: \(message)") }
         return 1
-    }
-
-    /// The end of a graceful stop: the worker is gone; removes the PID file and logs `stopped`; status 0.
-    func stopped() -> Int32 {
-        opened.pidFile?.remove()
-        opened.errorLog.log(.notice, "stopped")
-        return 0
     }
 
     static func signalSet() -> sigset_t {

@@ -14,8 +14,9 @@ public final class PidFile {
     var lockFD: Int32
     var ownFD: Int32 = -1
 
-    /// Takes the lock on `path`, or throws naming the PID that holds it.
-    public init(path: String) throws(StartupError) {
+    /// Takes the lock on `path`, or throws naming the PID that holds it. In an upgrade, the file held by
+    /// `upgradingFrom` (the old master) is taken without its lock: `write` replaces it once this one serves.
+    public init(path: String, upgradingFrom: pid_t? = nil) throws(StartupError) {
         self.path = path
         // O_NOFOLLOW: the file is opened as root, so a symlink planted in its folder must not be followed;
         // O_NONBLOCK: a FIFO planted there must not hang the start (it is refused as not a regular file).
@@ -29,6 +30,10 @@ public final class PidFile {
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let running = Self.readPID(fd)
+                if let old = upgradingFrom, running == old {
+                    lockFD = fd
+                    return
+                }
                 Glibc.close(fd)
                 throw StartupError(
                     "httpd is already running" + (running.map { " (pid \($0))" } ?? "") + ": PidFile \(path) is locked")

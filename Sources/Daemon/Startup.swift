@@ -28,6 +28,14 @@ public enum LoadError: Error, CustomStringConvertible {
         case .startup(let e): ["httpd: error: \(e)"]
         }
     }
+
+    /// The errors without the `httpd: error:` a terminal gets (for a log line).
+    public var plainLines: [String] {
+        switch self {
+        case .config(let e): e.errors.map(\.description)
+        case .startup(let e): [e.description]
+        }
+    }
 }
 
 /// A configuration loaded and checked, or why it cannot be used. A plain enum rather than a `Result`: the
@@ -70,8 +78,9 @@ public enum Startup {
     }
 
     /// Stand-alone: PID file, bind, open logs, detach, event base, server, PID write, privilege drop,
-    /// ready; then serves until stopped. Returns the exit status.
-    public static func serve(_ settings: ServerSettings, options: CommandLineOptions) -> Int32 {
+    /// ready; then serves until stopped. Returns the exit status. With a `handoff` (an upgrade), the old
+    /// master's sockets are used and the start-up is reported to it instead of a terminal.
+    public static func serve(_ settings: ServerSettings, options: CommandLineOptions, handoff: UpgradeHandoff? = nil) -> Int32 {
         let config = settings.config
         if let chroot = settings.chroot, geteuid() != 0 {
             printToStderr(chroot.error("Chroot needs httpd to start as root").description)
@@ -80,18 +89,22 @@ public enum Startup {
         signal(SIGPIPE, SIG_IGN)
         let fileLimit = FileLimit.raiseToHardLimit()
         // systemd socket activation: serve on the inherited listening sockets instead of binding Listen.
-        let inherited = Sockets.inheritedListeners()
+        let inherited = handoff == nil ? Sockets.inheritedListeners() : nil
         let opened: Opened
-        switch openBeforeDetaching(config, inherited: inherited) {
+        switch openBeforeDetaching(config, inherited: inherited, handoff: handoff) {
         case .failure(let error):
-            printToStderr("httpd: error: \(error)")
+            if let handoff { handoff.failed(error.description) } else { printToStderr("httpd: error: \(error)") }
             return 1
         case .success(let o):
             opened = o
         }
 
         var lifeline: Lifeline?
-        if !config.foreground {
+        if let handoff {
+            // Already a daemon's child (no terminal, stdio on /dev/null): it runs from `/` as a daemon does.
+            lifeline = handoff.lifeline()
+            _ = chdir("/")
+        } else if !config.foreground {
             do {
                 lifeline = try Daemonize.detach()
             } catch {
@@ -106,8 +119,7 @@ public enum Startup {
             return Master(settings: settings, options: options, opened: opened, fileLimit: fileLimit, starter: lifeline).run()
         }
         return serveInProcess(
-            settings, options: options, opened: opened, fileLimit: fileLimit, inherited: inherited != nil, lifeline: lifeline,
-            master: nil)
+            settings, options: options, opened: opened, fileLimit: fileLimit, inherited: inherited != nil, lifeline: lifeline)
     }
 
     /// The server's life after detaching: event base, server, signals, PID write (unless a `master` owns
@@ -115,8 +127,9 @@ public enum Startup {
     /// exit status. In a worker, `lifeline` reports to the master, which then reports to the starter.
     static func serveInProcess(
         _ settings: ServerSettings, options: CommandLineOptions, opened: Opened, fileLimit: Int, inherited: Bool,
-        lifeline: Lifeline?, master: pid_t?
+        lifeline: Lifeline?, worker: WorkerSpec? = nil
     ) -> Int32 {
+        let master = worker?.master
         let config = settings.config
         let errorLog = opened.errorLog
         // Before the worker pool's first thread: one malloc arena for all (a daemon at rest is mostly small).
@@ -130,6 +143,7 @@ public enum Startup {
                 chroot.map { settings.insideChroot($0) } ?? settings, listeners: opened.listeners, inherited: inherited,
                 errorLog: errorLog, accessLog: opened.accessLog)
             server.chrootDirectory = chroot?.configured
+            if let worker { server.continueGeneration(worker.generation) }
             warnIfFileLimitLow(fileLimit, config, errorLog)
             // Start the worker pool now: Dispatch sets up its threads (and an epoll fd) on first use,
             // and must not meet the open-file limit for the first time under load.
@@ -139,6 +153,15 @@ public enum Startup {
                 try EnterChroot.onSignals(loop, server, errorLog, chroot)
             } else {
                 try reopenAndReloadOnSignals(loop, server, errorLog, options)
+            }
+            // A master's upgrade: the new worker accepts on the same sockets; this one finishes its connections.
+            if master != nil {
+                try loop.onSignal(SIGWINCH) { server.handOver() }
+            } else {
+                // One process (socket activation): no master to start a new binary; SIGUSR2 must not end it.
+                try loop.onSignal(SIGUSR2) {
+                    errorLog.log(.warn, "SIGUSR2 ignored: one process (socket activation) has no master to upgrade; restart it")
+                }
             }
             holdSignals(false)
             // The PID file is written while still root (its folder is often root's, like /run),
@@ -176,14 +199,18 @@ public enum Startup {
     /// Resolves the user to run as, takes the PID file (a second httpd names the running one), binds
     /// `Listen` (unless systemd passed `inherited` sockets) and opens the logs, in that order; on
     /// failure gives the PID file up again and returns the error.
-    static func openBeforeDetaching(_ config: Configuration, inherited: [Int32]?) -> Result<Opened, StartupError> {
+    static func openBeforeDetaching(
+        _ config: Configuration, inherited: [Int32]?, handoff: UpgradeHandoff? = nil
+    ) -> Result<Opened, StartupError> {
         var pidFile: PidFile?
         do throws(StartupError) {
             var runAs: RunAsUser?
             if let user = config.user, getuid() == 0 {
                 runAs = try RunAsUser.resolve(user: user, group: config.group)
             }
-            pidFile = try config.pidFile.map { path throws(StartupError) in try PidFile(path: path) }
+            pidFile = try config.pidFile.map { path throws(StartupError) in
+                try PidFile(path: path, upgradingFrom: handoff?.oldMaster)
+            }
             var listeners: [BoundListener] = []
             if let inherited {
                 // An inherited socket speaks TLS when a `Listen … tls` names its port.
@@ -193,10 +220,19 @@ public enum Startup {
                     return BoundListener(address: nil, fd: fd, tls: tlsPorts.contains { local.hasSuffix($0) })
                 }
             } else {
+                // An upgrade's sockets serve the addresses they were bound for; the others are bound here.
+                var handed = Set(handoff?.sockets.map(\.fd) ?? [])
                 for address in config.effectiveListen {
+                    if let fd = handoff?.socket(for: address), handed.remove(fd) != nil {
+                        Sockets.prepareInherited(fd)
+                        listeners.append(BoundListener(address: address, fd: fd))
+                        continue
+                    }
                     let fd = try Sockets.bindListener(host: address.host, port: address.port)
                     listeners.append(BoundListener(address: address, fd: fd))
                 }
+                // Addresses the new configuration no longer has.
+                for fd in handed { close(fd) }
             }
             let errorLog = try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
             let accessLog = try openAccessLog(config)
@@ -204,6 +240,39 @@ public enum Startup {
                 Opened(runAs: runAs, pidFile: pidFile, listeners: listeners, errorLog: errorLog, accessLog: accessLog))
         } catch {
             pidFile?.abandon()
+            return .failure(error)
+        }
+    }
+
+    /// What a master's reload with new workers opens for `config` before forking them: the listeners it already
+    /// has for the addresses kept, new ones bound for the others, and the logs (the same ones when unchanged).
+    /// On failure, what was opened here is closed again.
+    static func openForReload(_ config: Configuration, current: Opened) -> Result<Opened, StartupError> {
+        var bound: [Int32] = []
+        do throws(StartupError) {
+            var listeners: [BoundListener] = []
+            for address in config.effectiveListen {
+                if let kept = current.listeners.first(where: { $0.address?.sameSocket(address) ?? false }) {
+                    listeners.append(BoundListener(address: address, fd: kept.fd))
+                    continue
+                }
+                let fd = try Sockets.bindListener(host: address.host, port: address.port)
+                bound.append(fd)
+                listeners.append(BoundListener(address: address, fd: fd))
+            }
+            let errorLog =
+                current.errorLog.target == config.effectiveErrorLog && current.errorLog.level == config.logLevel
+                ? current.errorLog : try ErrorLog(level: config.logLevel, target: config.effectiveErrorLog)
+            let accessLog =
+                current.accessLog.map { "\($0.format) \($0.path)" } == config.accessLog.map { "\($0.format) \($0.path)" }
+                ? current.accessLog : try openAccessLog(config)
+            var next = current
+            next.listeners = listeners
+            next.errorLog = errorLog
+            next.accessLog = accessLog
+            return .success(next)
+        } catch {
+            for fd in bound { close(fd) }
             return .failure(error)
         }
     }
@@ -233,12 +302,12 @@ public enum Startup {
                 + "raise it (ulimit -n, LimitNOFILE=) or lower them")
     }
 
-    /// Blocks (or unblocks) SIGTERM, SIGINT, SIGHUP and SIGUSR1 on this thread, so that one arriving
+    /// Blocks (or unblocks) SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH on this thread, so that one arriving
     /// before its handler is installed stays pending instead of ending the process.
     static func holdSignals(_ hold: Bool) {
         var set = sigset_t()
         sigemptyset(&set)
-        for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1] { sigaddset(&set, s) }
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH] { sigaddset(&set, s) }
         pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, nil)
     }
 

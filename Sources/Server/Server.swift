@@ -81,6 +81,8 @@ public final class Server {
     /// True once the listeners are closed (after DrainDelay): connections only finish.
     public private(set) var stopping = false
     var drainTimer: Timer!
+    /// Closes the idle connections at the end of a hand-over's grace.
+    var idleClose: Timer!
     /// Counters for the status endpoints.
     var stats = ServerStats()
     /// Each site's counters, in configuration order (`ResponseOutcome.site` indexes it).
@@ -105,6 +107,14 @@ public final class Server {
     /// files as seen from inside, and the configuration file and the log paths are out of its reach: `reload`
     /// refuses and `reopenLogs` only says so (the master, outside, is the one that can do either).
     public var chrootDirectory: String?
+
+    /// A worker the master forked after it reloaded the configuration itself (several workers, Chroot)
+    /// continues the master's count: generation `n`, reloaded now.
+    public func continueGeneration(_ n: Int) {
+        guard n > 1 else { return }
+        generation = n
+        stats.lastReload = loop.nowSeconds()
+    }
 
     /// Sets up the server on `loop` with already-bound listening sockets.
     public init(
@@ -135,6 +145,9 @@ public final class Server {
             self.updateAccepting()
         }
         drainTimer = try Timer.make(loop, for: "drain") { [unowned self] in self.closeListeners() }
+        idleClose = try Timer.make(loop, for: "idle close") { [unowned self] in
+            for c in Array(self.connections.values) { c.closeIfIdle() }
+        }
         shutdownTimer = try Timer.make(loop, for: "shutdown") { [unowned self] in
             self.log.log(.warn, "ShutdownTimeout passed: closing \(self.connections.count) connection(s)")
             for c in Array(self.connections.values) { c.close() }
@@ -226,13 +239,34 @@ public final class Server {
         }
     }
 
-    func closeListeners() {
+    /// Binary upgrade (SIGWINCH from the master): a new worker accepts on the same sockets now. This one stops
+    /// accepting at once and answers what its connections still ask with `Connection: close`; a connection
+    /// between requests gets `handOverGrace` to send its next one (closing it at once would race a request
+    /// already on its way, which the client would see as an error), then closes; the loop ends with the last.
+    public func handOver() {
+        guard !stopping else { return }
+        draining = true
+        drainTimer.cancel()
+        log.log(.notice, "hand-over: new workers serve (upgrade or reload); this one stops accepting")
+        closeListeners(idleGrace: min(config.keepAliveTimeout, Self.handOverGrace))
+    }
+
+    /// How long a hand-over leaves idle keep-alive connections for their next request, in seconds.
+    static let handOverGrace = 1.0
+
+    /// Stops accepting; idle connections close at once, or after `idleGrace` seconds; the loop ends with the
+    /// last connection (or at ShutdownTimeout).
+    func closeListeners(idleGrace: Double = 0) {
         guard !stopping else { return }
         stopping = true
         listeners.removeAll()
         for waiting in waitingForSlot { Glibc.close(waiting.fd) }
         waitingForSlot.removeAll()
-        for c in Array(connections.values) { c.closeIfIdle() }
+        if idleGrace > 0 {
+            idleClose.schedule(after: idleGrace)
+        } else {
+            for c in Array(connections.values) { c.closeIfIdle() }
+        }
         log.log(.notice, "stopping: \(connections.count) connection(s) finishing, at most \(config.shutdownTimeout) s")
         if connections.isEmpty {
             loop.stop()

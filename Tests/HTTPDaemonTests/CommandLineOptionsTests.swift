@@ -74,6 +74,7 @@ private func usageError(_ args: [String]) -> String? {
         #expect(options(["-s", "stop"])?.action == .signal("stop"))
         #expect(options(["-s", "reload"])?.action == .signal("reload"))
         #expect(options(["-s", "reopen"])?.action == .signal("reopen"))
+        #expect(options(["-s", "upgrade"])?.action == .signal("upgrade"))
         // The last action wins, but -t with -v (either order) lists the sites, as -S does.
         #expect(options(["-v", "-h"])?.action == .help)
         #expect(options(["-t", "-v"])?.action == .listSites)
@@ -95,12 +96,12 @@ private func usageError(_ args: [String]) -> String? {
         #expect(usageError(["--config"]) == "--config needs a file name")
         #expect(usageError(["-c"]) == "-c needs a directive, e.g. -c \"Listen 127.0.0.1:8080\"")
         #expect(usageError(["-F", "-c"]) == "-c needs a directive, e.g. -c \"Listen 127.0.0.1:8080\"")
-        #expect(usageError(["-s"]) == "-s needs stop, reload or reopen")
+        #expect(usageError(["-s"]) == "-s needs stop, reload, reopen or upgrade")
     }
 
     @Test func invalidSignal() {
-        #expect(usageError(["-s", "kill"]) == "-s takes stop, reload or reopen, not 'kill'")
-        #expect(usageError(["-s", "STOP"]) == "-s takes stop, reload or reopen, not 'STOP'")
+        #expect(usageError(["-s", "kill"]) == "-s takes stop, reload, reopen or upgrade, not 'kill'")
+        #expect(usageError(["-s", "STOP"]) == "-s takes stop, reload, reopen or upgrade, not 'STOP'")
     }
 
     @Test(arguments: ["-x", "foo", "--foo", "-", "--", "-Ft", "-tv", "--check", "-C", "--config=a.conf"])
