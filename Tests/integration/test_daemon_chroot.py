@@ -275,6 +275,49 @@ def test_sighup_and_sigusr1_are_refused_inside_the_chroot(sites):
     assert new != worker and os.readlink(f"/proc/{new}/root") == str(site.jail)
 
 
+def test_several_workers_reload_with_a_new_generation_inside_the_chroot(sites):
+    """With WorkerProcesses 2 the master (outside) reads the configuration on SIGHUP and starts new workers, which
+    enter the jail in turn: the reload applies, and the old workers finish and exit."""
+    site = jailed(sites, extra=["WorkerProcesses 2"])
+    master = site.start()
+    old = children_of(master)
+    assert len(old) == 2 and all(os.readlink(f"/proc/{w}/root") == str(site.jail) for w in old)
+    site.write_conf(lines=site.conf.read_text().splitlines() + ['Header set X-Reloaded "yes"'])
+    assert site.run("-s", "reload").returncode == 0
+    assert site.wait_error_log(r"configuration reloaded \(generation 2\)"), site.error_text()
+    r = wait_for(lambda: site.fetch("/a.txt"), lambda r: r.has("X-Reloaded"))
+    assert r.status == 200 and r["X-Reloaded"] == "yes"
+    new = wait_until(lambda: (now := children_of(master)) and not set(now) & set(old) and now, 10)
+    assert new and len(new) == 2, children_of(master)
+    assert all(os.readlink(f"/proc/{w}/root") == str(site.jail) for w in new)
+    assert log_lines(site, "^SIGHUP ignored") == []
+
+
+def test_binary_upgrade_keeps_the_chroot(sites):
+    """`-s upgrade`: the new master (outside the jail, as the old one) starts a worker that enters the jail."""
+    site = jailed(sites)
+    binary = site.dir / "bin/httpd"
+    binary.parent.mkdir()
+    shutil.copy2(HTTPD_BIN, binary)
+    r = subprocess.run([binary, "-f", site.conf], cwd=site.dir, capture_output=True, text=True, timeout=30)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    old = site.pid()
+    old_worker = worker_of(old)
+    r = subprocess.run([binary, "-f", site.conf, "-s", "upgrade"], cwd=site.dir, capture_output=True, text=True,
+                       timeout=90)
+    assert r.returncode == 0 and r.stderr == "", r
+    new = site.pid()
+    assert new != old and wait_gone(old, 10)
+    worker = worker_of(new)
+    assert os.readlink(f"/proc/{new}/root") == "/"
+    assert os.readlink(f"/proc/{worker}/root") == str(site.jail)
+    with Client(HOST, site.port) as c:
+        assert_file_response(c.get("/a.txt"), site.jail / "www/a.txt", TEXT)
+    assert log_lines(site, "^chroot") == [
+        f"[notice] [pid {pid}] chroot: worker serves inside {site.jail}" for pid in (old_worker, worker)
+    ]
+
+
 def test_document_root_outside_the_chroot_is_refused(sites):
     """A DocumentRoot outside the jail, or inside through a symlink that leads out, and an AuthUserFile outside:
     `file:line: message` and exit 1, from -t and at start (nothing left running, no PID file)."""
