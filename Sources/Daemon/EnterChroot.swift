@@ -13,13 +13,16 @@ import Support
 
 /// The steps into the chroot, and the signals of a process that serves inside it.
 enum EnterChroot {
-    /// Prepares `server` (`Server.prepareForChroot`, problems logged as warnings), then changes the root to the
+    /// Prepares `server` (`Server.prepareForChroot`, problems logged as warnings) and loads libgcc_s, then changes the root to the
     /// plan's folder: chdir there, chroot, chdir to the new `/` (no working directory is left outside). Needs
     /// root (checked at start); `runAs` nil means root keeps serving, which a chroot does not confine.
     static func enter(_ plan: ChrootPlan, _ server: Server, runAs: RunAsUser?, worker: Bool, _ errorLog: ErrorLog)
         throws(StartupError)
     {
         for problem in server.prepareForChroot() { errorLog.log(.warn, "chroot: \(problem)") }
+        // glibc loads libgcc_s by name the first time it unwinds a stack (a thread ending through pthread_exit, a
+        // backtrace) and aborts when it cannot: loaded now, it is found by its name inside too.
+        _ = dlopen("libgcc_s.so.1", RTLD_NOW)
         let dir = plan.directory
         guard chdir(dir) == 0 else { throw StartupError.errno("Chroot \(dir): chdir") }
         guard chroot(dir) == 0 else { throw StartupError.errno("Chroot \(dir): chroot") }
