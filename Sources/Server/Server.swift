@@ -105,6 +105,10 @@ public final class Server {
     public var listenersInherited = false
     /// Configuration generation: 1 at start, +1 per successful reload.
     public private(set) var generation = 1
+    /// The folder this process has changed its root to (`Chroot`), nil when it has not. Its settings then name
+    /// files as seen from inside, and the configuration file and the log paths are out of its reach: `reload`
+    /// refuses and `reopenLogs` only says so (the master, outside, is the one that can do either).
+    public var chrootDirectory: String?
 
     /// A worker the master forked after it reloaded the configuration itself (several workers, Chroot)
     /// continues the master's count: generation `n`, reloaded now.
@@ -279,6 +283,7 @@ public final class Server {
     /// addresses, opening new logs) is prepared first; on failure nothing changes (what was prepared is
     /// released: new listeners close their sockets) and the error is thrown.
     public func reload(_ new: ServerSettings) throws(StartupError) {
+        if let chrootDirectory { throw StartupError("the configuration cannot be reloaded inside Chroot \(chrootDirectory)") }
         let old = config
         let prepared = try prepareReload(new)
         // Commit: nothing below can fail.
@@ -354,8 +359,15 @@ public final class Server {
         return prepared
     }
 
-    /// Reopens the log files (SIGUSR1, for logrotate).
+    /// Reopens the log files (SIGUSR1, for logrotate); inside a `Chroot` the paths are out of reach: logs that.
     public func reopenLogs() {
+        if let chrootDirectory {
+            log.log(
+                .notice,
+                "log files not reopened: this process serves inside Chroot \(chrootDirectory) and cannot open their paths; "
+                    + "restart httpd to start new files")
+            return
+        }
         do throws(StartupError) { try accessLog?.reopen() } catch { log.log(.error, error.description) }
         do throws(StartupError) { try log.reopen() } catch { log.log(.error, error.description) }
         for failure in siteLogs.reopen() { log.log(.error, failure.description) }
