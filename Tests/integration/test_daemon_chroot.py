@@ -248,31 +248,37 @@ def test_tls_inside_the_chroot(sites):
     assert log_lines(site, "warn|error") == []
 
 
-def test_sighup_and_sigusr1_are_refused_inside_the_chroot(sites):
-    """A chrooted worker can reach neither the configuration file nor the log paths: SIGHUP (-s reload) changes
-    nothing and says so, SIGUSR1 (-s reopen) says the logs were not reopened; the same worker keeps serving and
-    logging. The next worker (after a crash) reads the configuration again."""
+def test_reload_and_reopen_with_one_chrooted_worker_start_a_new_worker(sites):
+    """A chrooted worker can reach neither the configuration file nor the log paths, so the master (outside)
+    does both: SIGHUP reads the file and starts a new worker on it (which enters the jail); SIGUSR1 reopens the
+    logs and starts a new worker on the new files. Each time the old worker finishes and exits."""
     site = jailed(sites)
     master = site.start()
     worker = worker_of(master)
     site.write_conf(lines=site.conf.read_text().splitlines() + ['Header set X-Reloaded "yes"'])
     assert site.run("-s", "reload").returncode == 0
-    hup = f"[notice] [pid {worker}] SIGHUP ignored: this process serves inside Chroot {site.jail} and cannot read the configuration file; restart httpd to apply a new configuration"
-    assert wait_until(lambda: log_lines(site, "^SIGHUP") == [hup], 5), site.error_text()
-    assert site.run("-s", "reopen").returncode == 0
-    usr1 = f"[notice] [pid {worker}] log files not reopened: this process serves inside Chroot {site.jail} and cannot open their paths; restart httpd to start new files"
-    assert wait_until(lambda: log_lines(site, "^log files") == [usr1], 5), site.error_text()
-    r = site.fetch("/a.txt")
-    assert r.status == 200 and not r.has("X-Reloaded")
-    assert children_of(master) == [worker]
-    assert log_lines(site, "configuration reloaded|reload failed") == []
-    assert wait_until(lambda: [m["request"] for m in site.access_lines()] == ["GET /a.txt HTTP/1.1"], 3)
-    # A worker the master starts later reads the configuration file again, outside, then enters the jail.
-    os.kill(worker, signal.SIGKILL)
+    assert site.wait_error_log(
+        rf"\[notice\] \[pid {master}\] configuration reloaded \(generation 2\): worker pid \d+ serves; {worker} finishes "
+        r"its connections$", 5), site.error_text()
     r = wait_for(lambda: site.fetch("/a.txt"), lambda r: r.has("X-Reloaded"))
     assert r.status == 200 and r["X-Reloaded"] == "yes"
-    [new] = children_of(master)
-    assert new != worker and os.readlink(f"/proc/{new}/root") == str(site.jail)
+    assert wait_gone(worker, 5)
+    reloaded = worker_of(master)
+    assert os.readlink(f"/proc/{reloaded}/root") == str(site.jail)
+    assert log_lines(site, "^SIGHUP ignored") == []
+    # logrotate: rename, then reopen; the new worker writes the new file.
+    rotated = site.access_log.with_name("access.log.1")
+    os.rename(site.access_log, rotated)
+    assert site.run("-s", "reopen").returncode == 0
+    assert site.wait_error_log(
+        rf"\[notice\] \[pid {master}\] logs reopened: worker pid \d+ writes the new files; {reloaded} finishes its "
+        r"connections$", 5), site.error_text()
+    assert wait_gone(reloaded, 5)
+    assert site.fetch("/a.txt").status == 200
+    assert wait_until(lambda: site.access_log.exists() and [m["request"] for m in site.access_lines()]
+                      == ["GET /a.txt HTTP/1.1"], 3), site.access_log.exists() and site.access_log.read_text()
+    assert os.readlink(f"/proc/{worker_of(master)}/root") == str(site.jail)
+    assert log_lines(site, "^log files not reopened") == []
 
 
 def test_several_workers_reload_with_a_new_generation_inside_the_chroot(sites):
