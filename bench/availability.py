@@ -28,7 +28,8 @@ Each part runs under wrk load (-t2 -c32, keep-alive, then a new connection per r
 
 Per run: wrk's requests, socket errors (connect/read/write/timeout) and non-2xx responses; from the probe:
 the gap (time from the event until a probe connection opened after it, and after the last probe that
-failed after it, gets a 200; for several events the largest), the connection attempts refused, the other probe failures, and the longest time without a 200.
+failed after it, gets a 200; for several events the largest), the connection attempts refused, the other
+probe failures, and the longest time without a 200.
 
 Writes RESULTS_DIR/availability.md, availability.tsv and availability-meta.tsv (machine, load, versions,
 commands, configurations). Run it with `make bench-availability` (installs what is missing, builds the
@@ -773,7 +774,8 @@ service bench-{name}
                     self.sleep_until(te + AFTER)
                     now = [c for c in children(master) if self.ours(c)]
                     conns = ", ".join(f"{'the killed ' if w == victim else ''}{w}: {n}" for w, n in held.items())
-                    detail = (f"kill -9 at {te - t0:.2f} s of worker {victim} (of {len(ws)}; client connections held just before: "
+                    detail = (f"kill -9 at {te - t0:.2f} s of worker {victim} (of {len(ws)}; client connections "
+                              f"held just before: "
                               f"{conns}); a new worker within "
                               f"{fmt_ms(None if replaced is None else replaced * 1000)} ms; master {master} "
                               f"{'unchanged' if alive(master) else 'GONE'}; workers now {now}")
@@ -867,7 +869,8 @@ service bench-{name}
                             die(f"single: not restarted after the kill (restarts {state['restarts']})")
                         died = state["deaths"][-1][0] - te
                         restarted = state["restarts"][-1] - te
-                        detail = (f"kill -9 at {te - t0:.2f} s of the one process {victim} (holding {held} client connections); it was gone after {died * 1000:.0f} ms, "
+                        detail = (f"kill -9 at {te - t0:.2f} s of the one process {victim} (holding {held} client "
+                                  f"connections); it was gone after {died * 1000:.0f} ms, "
                                   f"started again after {restarted * 1000:.0f} ms; {one_process('after the restart')}")
                         return [te], detail
                     self.measured("crash", case, mode, port, act, KILL_AT + AFTER)
@@ -1028,7 +1031,8 @@ service bench-{name}
 
 COLUMNS = ["part", "case", "mode", "events", "requests", "wrk_seconds", "rps", "p99_ms", "max_ms", "err_connect",
            "err_read", "err_write", "err_timeout", "non2xx", "gap_ms", "probes", "probes_ok", "probes_refused",
-           "probes_failed", "probe_failures", "longest_no_200_ms", "download", "met", "pid", "rss_kib", "pss_kib", "uss_kib", "threads",
+           "probes_failed", "probe_failures", "longest_no_200_ms", "download", "met", "pid", "rss_kib", "pss_kib",
+           "uss_kib", "threads",
            "cpu_ticks", "detail"]
 
 
@@ -1092,7 +1096,8 @@ def write_results(b: Bench, meta_path: str, tsv_path: str, md_path: str, argv_li
              f"Probe: a fresh connection every {PROBE_INTERVAL * 1000:g} ms (at once after each event), one "
              "`GET /1k.html` with `Connection: close`. **gap**: from the event (the kill, the `-s upgrade`, the "
              "`-s stop`, the rename) until a probe connection opened after it (and after the last probe that failed "
-             "after it) got its 200, with several events the largest; **refused**: probe connection attempts refused (ECONNREFUSED); **other**: probe failures "
+             "after it) got its 200, with several events the largest; **refused**: probe connection attempts refused "
+             "(ECONNREFUSED); **other**: probe failures "
              "otherwise (reset, timeout, empty); **longest without a 200**: the longest stretch of the run in which no "
              "probe completed with a 200. wrk reports a connection refused during its non-blocking connect as a "
              "*write* (or read) error, not as a *connect* error: in these tables refused connections show up there "
@@ -1158,7 +1163,8 @@ def write_results(b: Bench, meta_path: str, tsv_path: str, md_path: str, argv_li
         L.append("**Failed:**\n")
         L += [f"- {p}" for p in b.problems]
     else:
-        L.append("All passed: every case met what is promised above (*as promised*), every killed worker was replaced by its master (error log line `worker pid N killed by "
+        L.append("All passed: every case met what is promised above (*as promised*), every killed worker was "
+                 "replaced by its master (error log line `worker pid N killed by "
                  "signal SIGKILL; starting a new worker`), the master kept its PID and had exactly 1 thread, every "
                  "upgrade exited 0, the old masters exited, the single process was one process before and after "
                  "its restart.")
