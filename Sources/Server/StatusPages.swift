@@ -73,7 +73,8 @@ public enum StatusPages {
 
     /// Apache mod_status machine-readable output (`?auto`), same keys and order as Apache 2.4.
     public static func auto(_ s: StatusSnapshot) -> String {
-        let uptime = max(s.uptime, 1)
+        // The rates divide the totals by the time they were counted over (all workers': since the master started).
+        let uptime = max(s.countersSince.map { s.now - $0 } ?? s.uptime, 1)
         let cpu = s.cpuUserSeconds + s.cpuSystemSeconds
         let durationMs = Int(s.durationSum * 1000)
         var lines: [String] = [
