@@ -18,9 +18,11 @@
 public final class StatusBoard {
     /// Bytes one record may take (each slot has two buffers of it): about 250 sites.
     public static let defaultSlotBytes = 128 * 1024
-    /// The slots a master needs for `workers` processes: twice as many (a new generation starts while the old
-    /// one drains) and one more (a replacement forked before the dead worker's slot is retired).
-    public static func slots(forWorkers workers: Int) -> Int { 2 * max(workers, 1) + 1 }
+    /// The slots a master needs for `workers` processes: four times as many (a new generation starts while one
+    /// or two older ones still drain: a reload soon after another) and one more (a slot whose retiring had to
+    /// wait). A slot never used costs one page (its mutex); a worker forked when none is free shows its own
+    /// counters only.
+    public static func slots(forWorkers workers: Int) -> Int { 4 * max(workers, 1) + 1 }
 
     /// How long a process waits for a region's lock before it gives up (the holder is stopped, say).
     static let workerTimeout = 0.2

@@ -248,6 +248,14 @@ private func record(_ k: Int, pid: Int32 = 100, sites: [BoardSite]? = nil, tls: 
         #expect(s.authFailures == 5 + 2 + 1)
         #expect(s.tls == nil)
     }
+
+    @Test func apacheRatesDivideTheTotalsByTheTimeTheyWereCountedOver() {
+        var s = statusSnapshot()
+        #expect(StatusPages.auto(s).contains("\nUptime: 3600\nReqPerSec: 0.000556\nBytesPerSec: 0.568889\n"))
+        // On a board the totals count since the master made it, two hours ago; Uptime stays this process's.
+        s.countersSince = s.now - 7200
+        #expect(StatusPages.auto(s).contains("\nUptime: 3600\nReqPerSec: 0.000278\nBytesPerSec: 0.284444\n"))
+    }
 }
 
 /// The answering worker's snapshot: 2 requests, two sites (default with 1, example.org with 2).
@@ -291,8 +299,8 @@ private func inChild(_ body: () -> Void) -> Int32 {
 @Suite struct StatusBoardTests {
     @Test func slotsAreReservedPublishedReadAndRetired() throws {
         let board = try #require(StatusBoard(slots: 3, slotBytes: 8192))
-        #expect(StatusBoard.slots(forWorkers: 1) == 3)
-        #expect(StatusBoard.slots(forWorkers: 4) == 9)
+        #expect(StatusBoard.slots(forWorkers: 1) == 5)
+        #expect(StatusBoard.slots(forWorkers: 4) == 17)
         let a = try #require(board.reserveSlot())
         let b = try #require(board.reserveSlot())
         let c = try #require(board.reserveSlot())
