@@ -34,12 +34,27 @@ public final class Lifeline {
     /// What was sent on the pipe whose read end is `readEnd` (read until every writer closed it, then
     /// closed): `0` for ready, `1` and a message for a failure, nothing for a process that died first.
     static func word(from readEnd: Int32) -> [UInt8] {
+        word(from: readEnd, within: -1)!
+    }
+
+    /// As `word(from:)`, giving up after `seconds` (negative: never): nil when the pipe is still open then
+    /// (the read end is closed either way).
+    static func word(from readEnd: Int32, within seconds: Double) -> [UInt8]? {
+        defer { Glibc.close(readEnd) }
         var message: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        while case .success(let n) = retryingEINTR({ read(readEnd, &chunk, chunk.count) }), n > 0 {
+        let deadline = Master.now() + seconds
+        while true {
+            if seconds >= 0 {
+                var ready = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+                let left = Int32(max(0, (deadline - Master.now()) * 1000))
+                let n = poll(&ready, 1, left)
+                if n < 0 && errno == EINTR { continue }
+                if n == 0 { return nil }
+            }
+            guard case .success(let n) = retryingEINTR({ read(readEnd, &chunk, chunk.count) }), n > 0 else { break }
             message += chunk[0..<n]
         }
-        Glibc.close(readEnd)
         return message
     }
 

@@ -140,8 +140,14 @@ final class Master {
             forked.append((WorkerProcess(pid: pid, slot: slot, started: Self.now()), readEnd!))
         }
         var failure: (String, Bool)?
+        let deadline = Self.now() + Self.startTimeout
         for (w, fd) in forked {
-            let word = Lifeline.word(from: fd)
+            guard let word = Lifeline.word(from: fd, within: max(0, deadline - Self.now())) else {
+                if failure == nil {
+                    failure = ("the worker (pid \(w.pid)) did not report within \(Int(Self.startTimeout)) s (killed)", false)
+                }
+                continue
+            }
             guard failure == nil, word.first != UInt8(ascii: "0") else { continue }
             if word.isEmpty {
                 let status = Self.waitFor(w.pid)
@@ -157,6 +163,9 @@ final class Master {
         for (w, _) in forked where kill(w.pid, SIGKILL) == 0 { Self.waitFor(w.pid) }
         return .failed(message, logged: logged)
     }
+
+    /// How long a new worker may take to report that it serves, in seconds.
+    static let startTimeout: Double = 60
 
     /// Waits for child `pid` to end; its wait status.
     @discardableResult
@@ -468,6 +477,9 @@ final class Master {
         // a SIGSEGV sent by kill(2), which the worker then survives: the default action ends the worker (with a
         // core where the limit allows) and the master logs the signal.
         for crash in [SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV] { Glibc.signal(crash, SIG_DFL) }
+        // An upgrade is the master's business: SIGUSR2 sent to every process of a unit (`systemctl kill`) must
+        // not end a worker (its default action).
+        Glibc.signal(SIGUSR2, SIG_IGN)
         let status = Startup.serveInProcess(
             settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
             lifeline: reporting ? Lifeline(fd: fds[1]) : nil, worker: spec)

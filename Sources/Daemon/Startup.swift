@@ -139,7 +139,14 @@ public enum Startup {
             try stopOnSignals(loop, server)
             try reopenAndReloadOnSignals(loop, server, errorLog, options)
             // A master's upgrade: the new worker accepts on the same sockets; this one finishes its connections.
-            if master != nil { try loop.onSignal(SIGWINCH) { server.handOver() } }
+            if master != nil {
+                try loop.onSignal(SIGWINCH) { server.handOver() }
+            } else {
+                // One process (socket activation): no master to start a new binary; SIGUSR2 must not end it.
+                try loop.onSignal(SIGUSR2) {
+                    errorLog.log(.warn, "SIGUSR2 ignored: one process (socket activation) has no master to upgrade; restart it")
+                }
+            }
             holdSignals(false)
             // The PID file is written while still root (its folder is often root's, like /run),
             // then privileges drop before the first request is read.
@@ -277,12 +284,12 @@ public enum Startup {
                 + "raise it (ulimit -n, LimitNOFILE=) or lower them")
     }
 
-    /// Blocks (or unblocks) SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGWINCH on this thread, so that one arriving
+    /// Blocks (or unblocks) SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH on this thread, so that one arriving
     /// before its handler is installed stays pending instead of ending the process.
     static func holdSignals(_ hold: Bool) {
         var set = sigset_t()
         sigemptyset(&set)
-        for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGWINCH] { sigaddset(&set, s) }
+        for s in [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH] { sigaddset(&set, s) }
         pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, nil)
     }
 

@@ -18,6 +18,13 @@ enum UpgradeCommand {
         sigemptyset(&answer)
         sigaddset(&answer, SIGUSR1)
         sigprocmask(SIG_BLOCK, &answer, nil)
+        // A master always has a worker (a process socket activation started serves alone and cannot upgrade).
+        if !hasChildren(master) {
+            printToStderr(
+                "httpd: error: httpd (pid \(master)) runs as one process (socket activation) with no master to start a "
+                    + "new binary: restart it instead")
+            return 1
+        }
         if sigqueue(master, SIGUSR2, sigval(sival_int: getpid())) != 0 {
             printToStderr("httpd: error: cannot signal pid \(master): \(errnoText(errno))")
             return 1
@@ -51,5 +58,32 @@ enum UpgradeCommand {
         }
         printToStderr("httpd: error: no answer from the master (pid \(master)) within \(Int(timeout)) s")
         return 1
+    }
+
+    /// Whether any process has `pid` as its parent (from /proc/*/stat).
+    static func hasChildren(_ pid: pid_t) -> Bool {
+        guard let dir = opendir("/proc") else { return true }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard Int32(name) != nil, let stat = readSmallFile("/proc/\(name)/stat") else { continue }
+            // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so read after the last `)`.
+            guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
+            let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+            if fields.count > 1, Int32(String(decoding: fields[1], as: UTF8.self)) == pid { return true }
+        }
+        return false
+    }
+
+    /// The first 512 bytes of a file, or nil.
+    static func readSmallFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let n = read(fd, &buffer, buffer.count)
+        return n > 0 ? Array(buffer[0..<n]) : nil
     }
 }

@@ -91,3 +91,23 @@ import Testing
         #expect(upgrade.readEnd == -1)
     }
 }
+
+@Suite struct LifelineWordTests {
+    @Test func aPipeStillOpenAtTheDeadlineGivesNil() {
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        var zero: [UInt8] = [UInt8(ascii: "1")]
+        _ = write(fds[1], &zero, 1)
+        #expect(Lifeline.word(from: fds[0], within: 0.05) == nil)
+        close(fds[1])
+    }
+
+    @Test func aClosedPipeGivesItsBytesBeforeTheDeadline() {
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        var word: [UInt8] = Array("0".utf8)
+        _ = write(fds[1], &word, 1)
+        close(fds[1])
+        #expect(Lifeline.word(from: fds[0], within: 5) == Array("0".utf8))
+    }
+}

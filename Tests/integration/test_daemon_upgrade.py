@@ -337,3 +337,15 @@ def test_upgrade_is_refused_in_the_foreground(sites, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_sigusr2_to_a_worker_is_ignored(sites):
+    """`systemctl kill -s USR2` reaches every process of the unit: a worker ignores it (no upgrade, no death)."""
+    site = sites()
+    master = start(HTTPD_BIN, site)
+    worker = worker_of(master)
+    os.kill(worker, signal.SIGUSR2)
+    time.sleep(0.3)
+    assert not is_gone(worker) and worker_of(master) == worker
+    assert "upgrade" not in site.error_text()
+    assert get(site.port) == (200, b"hello\n")

@@ -12,6 +12,7 @@ import time
 
 from httpdkit import (
     HOST,
+    HTTPD_BIN,
     Client,
     assert_file_response,
     connection_refused,
@@ -155,3 +156,32 @@ def test_wait_style_open_connection_is_not_idle(tmp_path, procs):
         assert_file_response(c.get("/b.txt"), site.root / "b.txt", TEXT)
     assert exit_within(proc, 5) == 0
 
+
+
+def test_socket_activation_cannot_upgrade_and_survives_sigusr2(tmp_path, procs):
+    """One process (no master): `-s upgrade` says it cannot and exits 1 without signalling; a SIGUSR2 sent
+    anyway is logged and ignored (its default action would end the process)."""
+    import os
+    import signal
+
+    site = make_site(tmp_path)
+    ls = listener()
+    log = site.dir / "stderr.log"
+    proc = spawn_activated(procs, site, [ls], log=log)
+    wait_for_log(log, ACTIVATION_LINE.format(n=1), proc)
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline and not (site.pid_file.exists() and site.pid_file.read_text().strip()):
+        time.sleep(0.02)
+    assert site.pid_file.read_text() == f"{proc.pid}\n"
+    r = subprocess.run([HTTPD_BIN, "-f", str(site.conf), "-s", "upgrade"], capture_output=True,
+                       text=True, timeout=10)
+    assert (r.returncode, r.stdout) == (1, ""), r
+    assert r.stderr == (f"httpd: error: httpd (pid {proc.pid}) runs as one process (socket activation) with no master "
+                        "to start a new binary: restart it instead\n")
+    os.kill(proc.pid, signal.SIGUSR2)
+    wait_for_log(log, "SIGUSR2 ignored: one process (socket activation) has no master to upgrade; restart it", proc)
+    assert proc.poll() is None
+    with Client(HOST, ls.getsockname()[1]) as c:
+        assert c.get("/a.txt").status == 200
+    ls.close()
+    assert stop(proc) == 0
