@@ -66,3 +66,12 @@ enum LibCrypt {
         return Array(UnsafeRawBufferPointer(start: result, count: strlen(result)))
     }
 }
+
+/// Loads libcrypt now rather than at the first password check: a worker about to change its root (`Chroot`),
+/// inside which dlopen would find no library, calls it first. Returns why it cannot be loaded, or nil.
+public func loadLibCrypt() -> String? {
+    switch LibCrypt.cryptRN {
+    case .success: nil
+    case .failure(let error): error.message
+    }
+}

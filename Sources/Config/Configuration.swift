@@ -152,6 +152,9 @@ public struct Configuration: Sendable {
     public var user: String? = nil
     /// Group to run as (`Group`); default the user's primary group.
     public var group: String? = nil
+    /// Folder the worker changes its root to before dropping privileges (`Chroot`), absolute; none by default.
+    /// Every DocumentRoot and AuthUserFile must lie inside it (`ChrootCheck`).
+    public var chroot: String? = nil
     /// Seconds a graceful stop waits for in-flight responses before closing them (`ShutdownTimeout`). Default 30.
     public var shutdownTimeout: Double = 30
 
@@ -277,6 +280,15 @@ public struct Configuration: Sendable {
 
     /// True when some listen address actually used is HTTPS (`Listen … tls`).
     public var hasTLSListener: Bool { effectiveListen.contains { $0.tls } }
+
+    /// Whether the main server answers on some listener: always without `<VirtualHost>`, else on each `Listen`
+    /// no `<VirtualHost>` names. A main server that answers nowhere need not have its DocumentRoot.
+    public var mainServerAnswers: Bool {
+        virtualHosts.isEmpty
+            || effectiveListen.contains { address in
+                !virtualHosts.contains { $0.addresses.contains { $0.matches(address) } }
+            }
+    }
 }
 
 /// Where some directives were written (`httpd.conf:12`, `-c:1`), kept so that the checks made once the
@@ -293,6 +305,10 @@ struct DirectiveOrigins: Sendable {
     var require: String? = nil
     /// `AuthType None` was written here or above: a `Require` inherited is deliberately unused.
     var authNone = false
+    /// The `Chroot`, `DocumentRoot` and `AuthUserFile` in effect, if written (a block inherits its parent's).
+    var chroot: String? = nil
+    var documentRoot: String? = nil
+    var authUserFile: String? = nil
 
     /// Where `address` (host and port) was last given with tls.
     func location(ofTLS address: ListenAddress) -> String? {

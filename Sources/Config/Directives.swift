@@ -225,9 +225,12 @@ struct Directive: Sendable {
             c.origins.redirectToHTTPS = c.redirectToHTTPS ? reader.location : nil
         },
         Directive(
-            "DocumentRoot", "path", contexts: [.server, .virtualHost], field: "documentRoot", .path, { $0.documentRoot = $1 },
-            default: "www",
-            help: "folder served to clients; nothing outside it is ever served"),
+            "DocumentRoot", "path", arity: .one, contexts: [.server, .virtualHost], field: "documentRoot", default: "www",
+            help: "folder served to clients; nothing outside it is ever served"
+        ) { c, args, reader in
+            c.documentRoot = try ValueParser<String>.path.parse(args[0], reader)
+            c.origins.documentRoot = reader.location
+        },
         Directive(
             "Workers", "n", contexts: [.server], field: "workers", .integer(in: 1...1024), { $0.workers = $1 }, default: "4",
             help: "size of the Dispatch worker pool for blocking file-system work"),
@@ -440,6 +443,13 @@ struct Directive: Sendable {
             "Group", "name", contexts: [.server], field: "group", .name("Group wants a group name"), { $0.group = $1 },
             default: .unset("the user's primary group"), help: "the group to run as"),
         Directive(
+            "Chroot", "/dir", arity: .one, contexts: [.server], field: "chroot", default: .unset("none"),
+            help: "the worker serves inside this folder (changes its root there before dropping privileges; needs root)"
+        ) { c, args, reader in
+            c.chroot = try ChrootCheck.directory(args[0])
+            c.origins.chroot = reader.location
+        },
+        Directive(
             "ShutdownTimeout", "s", contexts: [.server], field: "shutdownTimeout", .seconds, { $0.shutdownTimeout = $1 },
             default: "30",
             help: "seconds a graceful stop lets responses in flight finish"),
@@ -559,9 +569,12 @@ struct Directive: Sendable {
             c.authName = args[0]
         },
         Directive(
-            "AuthUserFile", "path", contexts: [.server, .virtualHost, .location], field: "authUserFile",
-            ValueParser<String?> { v, reader in try ValueParser<String>.filePath.parse(v, reader) }, { $0.authUserFile = $1 },
-            default: .unset("none"), help: "the htpasswd file (bcrypt, SHA-256/512 crypt, yescrypt; apr1 and SHA warned)"),
+            "AuthUserFile", "path", arity: .one, contexts: [.server, .virtualHost, .location], field: "authUserFile",
+            default: .unset("none"), help: "the htpasswd file (bcrypt, SHA-256/512 crypt, yescrypt; apr1 and SHA warned)"
+        ) { c, args, reader in
+            c.authUserFile = try ValueParser<String>.filePath.parse(args[0], reader)
+            c.origins.authUserFile = reader.location
+        },
         Directive(
             "Require", "valid-user|user name...", arity: .atLeast(1), contexts: [.server, .virtualHost, .location],
             field: "require", default: .unset("none"), help: "who may pass Basic authentication"

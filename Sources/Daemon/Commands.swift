@@ -104,21 +104,29 @@ public enum Commands {
                 out += "    \(n == 0 ? "default " : "        ")\(site.name)\(also)\n"
             }
         }
+        // With Chroot, each path the worker opens is shown with the path it uses inside the folder.
+        let chroot = settings.chroot
+        let inside = { (path: String) in chroot?.view(of: path).map { " (\($0) inside the chroot)" } ?? "" }
+        if let chroot {
+            out += "Chroot: \(chroot.configured)  \(chroot.location): the worker serves inside it\n"
+        }
         out += "Sites:\n"
         let mainServes = settings.sites.count == 1 || settings.groups.contains { $0.group.sites.contains(0) }
         for site in settings.sites where site.index > 0 || mainServes {
             out += "  \(site.name)  \(site.location ?? "main server")\n"
             if !site.aliases.isEmpty { out += "    aliases: \(site.aliases.joined(separator: " "))\n" }
-            out += "    root: \(site.root)\n"
+            out += "    root: \(site.root)\(inside(site.config.documentRoot))\n"
             if let log = site.config.accessLog { out += "    access log: \(log.path) \(log.format.rawValue)\n" }
             for location in site.config.locations {
                 var what: [String] = []
-                if let auth = location.config.auth { what.append("auth \"\(auth.realm)\" \(auth.userFile)") }
+                if let auth = location.config.auth {
+                    what.append("auth \"\(auth.realm)\" \(auth.userFile)\(inside(auth.userFile))")
+                }
                 if !location.config.headers.isEmpty { what.append("\(location.config.headers.count) header rule(s)") }
                 let details = what.isEmpty ? "" : ": " + what.joined(separator: ", ")
                 out += "    location \(location.prefix)  \(location.location)\(details)\n"
             }
-            if site.scope.auth != nil { out += "    auth: \"\(site.scope.auth!.realm)\" \(site.scope.auth!.userFile)\n" }
+            if let auth = site.scope.auth { out += "    auth: \"\(auth.realm)\" \(auth.userFile)\(inside(auth.userFile))\n" }
             if !site.redirects.isEmpty { out += "    redirects: \(site.redirects.count)\n" }
             if !site.tryFiles.isEmpty { out += "    TryFiles: \(site.tryFiles.count) entries\n" }
             if let fallback = site.fallbackFile { out += "    FallbackFile: \(fallback)\n" }

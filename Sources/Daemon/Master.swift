@@ -83,9 +83,9 @@ final class Master {
         configured > 0 ? configured : min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 64)
     }
 
-    /// Several workers, or a chroot, cannot reload in place (a new `Listen` must be bound once, by the master):
-    /// the master then reloads with a new generation of workers.
-    var reloadsWithNewWorkers: Bool { count > 1 }
+    /// Several workers cannot reload in place (a new `Listen` must be bound once, by the master), nor can a
+    /// chrooted one (the configuration file is outside): the master then reloads with a new generation of workers.
+    var reloadsWithNewWorkers: Bool { count > 1 || settings.chroot != nil }
 
     /// Starts the workers; once they serve, writes the PID file and reports to the starter; then supervises
     /// until stopped. Returns the exit status.
@@ -221,7 +221,11 @@ final class Master {
             }
         case SIGUSR1:
             do throws(StartupError) { try log.reopen() } catch { log.log(.error, "reopen failed: \(error)") }
-            for w in workers { kill(w.pid, SIGUSR1) }
+            if settings.chroot != nil && !stopping && !handedOver {
+                reopenWithNewWorkers()
+            } else {
+                for w in workers { kill(w.pid, SIGUSR1) }
+            }
         case SIGUSR2:
             // `-s upgrade` sends its PID as the value (sigqueue); `kill -USR2` has none to answer.
             let client: pid_t? =
@@ -322,10 +326,7 @@ final class Master {
             for l in next.listeners where !kept.contains(l.fd) { Glibc.close(l.fd) }
             log.log(.error, "reload failed, keeping the running configuration: \(message)")
         case .started(let started):
-            let old = workers.map(\.pid)
-            for i in workers.indices { workers[i].retiring = true }
-            for pid in old { kill(pid, SIGWINCH) }
-            workers += started
+            let old = handOver(to: started)
             // Listeners the new configuration dropped close here; the old workers' copies close as they stop accepting.
             let wanted = Set(next.listeners.map(\.fd))
             for l in opened.listeners where !wanted.contains(l.fd) {
@@ -341,12 +342,44 @@ final class Master {
             }
             settings = new
             opened = next
-            log.log(
-                .notice,
-                "configuration reloaded (generation \(generation)): worker\(count > 1 ? "s" : "") pid "
-                    + started.map { "\($0.pid)" }.joined(separator: ", ") + " serve; "
-                    + old.map { "\($0)" }.joined(separator: ", ") + " finish their connections")
+            log.log(.notice, "configuration reloaded (generation \(generation)): " + Self.handOverText(started, old, "serve"))
         }
+    }
+
+    /// The current workers hand over to `started` (SIGWINCH: they stop accepting and finish their connections);
+    /// returns their PIDs.
+    func handOver(to started: [WorkerProcess]) -> [pid_t] {
+        let old = workers.map(\.pid)
+        for i in workers.indices { workers[i].retiring = true }
+        for pid in old { kill(pid, SIGWINCH) }
+        workers += started
+        return old
+    }
+
+    /// SIGUSR1 with Chroot: a chrooted worker cannot open the log paths, so the master reopens them and starts
+    /// new workers on the new files; the old ones finish their connections (writing to the old files until then).
+    func reopenWithNewWorkers() {
+        do throws(StartupError) { try opened.accessLog?.reopen() } catch { log.log(.error, "reopen failed: \(error)") }
+        switch launch(settings, opened) {
+        case .failed(let message, _):
+            log.log(.error, "reopen failed, the workers keep writing to the files they have: \(message)")
+        case .started(let started):
+            let old = handOver(to: started)
+            log.log(.notice, "logs reopened: " + Self.handOverText(started, old, "write the new files"))
+        }
+    }
+
+    /// `workers pid A, B serve; C, D finish their connections` (`worker pid A serves; C finishes its connections`).
+    static func handOverText(_ started: [WorkerProcess], _ old: [pid_t], _ verb: String) -> String {
+        let plural = started.count > 1
+        let new = "worker\(plural ? "s" : "") pid " + started.map { "\($0.pid)" }.joined(separator: ", ")
+        let verbs =
+            plural
+            ? verb
+            : verb.split(separator: " ", maxSplits: 1).enumerated().map { $0 == 0 ? $1 + "s" : String($1) }
+                .joined(separator: " ")
+        let finishing = old.count > 1 ? "finish their connections" : "finishes its connections"
+        return new + " " + verbs + "; " + old.map { "\($0)" }.joined(separator: ", ") + " " + finishing
     }
 
     // MARK: Binary upgrade

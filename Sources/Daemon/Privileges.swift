@@ -12,6 +12,9 @@ public struct RunAsUser: Sendable, Equatable {
     public var name: String
     public var uid: uid_t
     public var gid: gid_t
+    /// The supplementary groups (the user's groups and `gid`), read when resolved: a worker becomes the user
+    /// inside a `Chroot`, where the group database is not.
+    public var groups: [gid_t] = []
 
     /// Resolves `user` (and `group`, else the user's primary group); throws when either does not exist.
     public static func resolve(user: String, group: String?) throws(StartupError) -> RunAsUser {
@@ -31,12 +34,24 @@ public struct RunAsUser: Sendable, Equatable {
             }
             gid = grp.gr_gid
         }
-        return RunAsUser(name: user, uid: pwd.pw_uid, gid: gid)
+        return RunAsUser(name: user, uid: pwd.pw_uid, gid: gid, groups: try groupList(user, gid))
+    }
+
+    /// `user`'s groups with `gid` among them (getgrouplist(3), as initgroups(3) reads them).
+    static func groupList(_ user: String, _ gid: gid_t) throws(StartupError) -> [gid_t] {
+        var count: Int32 = 32
+        while true {
+            var groups = [gid_t](repeating: 0, count: Int(count))
+            var found = count
+            if getgrouplist(user, gid, &groups, &found) >= 0 { return Array(groups.prefix(Int(found))) }
+            guard found > count else { throw StartupError("cannot read the groups of user \(user)") }
+            count = found
+        }
     }
 
     /// Becomes this user: supplementary groups, gid, then uid; verifies root cannot be regained.
     public func become() throws(StartupError) {
-        if initgroups(name, gid) != 0 { throw StartupError.errno("initgroups \(name)") }
+        if setgroups(groups.count, groups) != 0 { throw StartupError.errno("setgroups \(name)") }
         if setgid(gid) != 0 { throw StartupError.errno("setgid \(gid)") }
         if setuid(uid) != 0 { throw StartupError.errno("setuid \(uid)") }
         if uid != 0 && setuid(0) == 0 { throw StartupError("could still regain root after dropping privileges") }

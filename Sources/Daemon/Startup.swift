@@ -53,8 +53,13 @@ public func loadSettings(_ options: CommandLineOptions) -> LoadedSettings {
         return .failed(.config(errors))
     case .success(var config):
         if options.foreground { config.foreground = true }
+        // inetd mode serves without its Chroot (README), so only -t checks the paths there.
+        let chroot = options.inetd && options.action == .serve ? (plan: nil, errors: []) : ChrootCheck.plan(config)
+        if !chroot.errors.isEmpty { return .failed(.config(ConfigErrors(chroot.errors))) }
         do throws(StartupError) {
-            return .loaded(try ServerSettings.make(config, checkTLSChain: !options.inetd || options.action == .checkConfig))
+            var settings = try ServerSettings.make(config, checkTLSChain: !options.inetd || options.action == .checkConfig)
+            settings.chroot = chroot.plan
+            return .loaded(settings)
         } catch {
             return .failed(.startup(error))
         }
@@ -77,6 +82,10 @@ public enum Startup {
     /// master's sockets are used and the start-up is reported to it instead of a terminal.
     public static func serve(_ settings: ServerSettings, options: CommandLineOptions, handoff: UpgradeHandoff? = nil) -> Int32 {
         let config = settings.config
+        if let chroot = settings.chroot, geteuid() != 0 {
+            printToStderr(chroot.error("Chroot needs httpd to start as root").description)
+            return 1
+        }
         signal(SIGPIPE, SIG_IGN)
         let fileLimit = FileLimit.raiseToHardLimit()
         // systemd socket activation: serve on the inherited listening sockets instead of binding Listen.
@@ -114,8 +123,9 @@ public enum Startup {
     }
 
     /// The server's life after detaching: event base, server, signals, PID write (unless a `master` owns
-    /// the PID file), privilege drop, ready; then serves until stopped. Returns the exit status. In a
-    /// worker, `lifeline` reports to the master, which then reports to the starter.
+    /// the PID file), the chroot (with `Chroot`), privilege drop, ready; then serves until stopped. Returns the
+    /// exit status. In a worker, `lifeline` reports to the master, which then reports to the starter, and `worker`
+    /// says which one it is (master, slot, workers replaced before it: status pages show them; configuration generation).
     static func serveInProcess(
         _ settings: ServerSettings, options: CommandLineOptions, opened: Opened, fileLimit: Int, inherited: Bool,
         lifeline: Lifeline?, worker: WorkerSpec? = nil
@@ -127,17 +137,24 @@ public enum Startup {
         Malloc.useOneArena()
         // The server logs "listening on" as it is made; a signal sent from then on waits for its handler.
         holdSignals(true)
+        // With Chroot the server is made with the paths it will open seen from inside the folder.
+        let chroot = settings.chroot
         do throws(StartupError) {
             let (loop, server) = try makeServer(
-                settings, listeners: opened.listeners, inherited: inherited, errorLog: errorLog,
-                accessLog: opened.accessLog)
+                chroot.map { settings.insideChroot($0) } ?? settings, listeners: opened.listeners, inherited: inherited,
+                errorLog: errorLog, accessLog: opened.accessLog, worker: worker)
+            server.chrootDirectory = chroot?.configured
             if let worker { server.continueGeneration(worker.generation) }
             warnIfFileLimitLow(fileLimit, config, errorLog)
             // Start the worker pool now: Dispatch sets up its threads (and an epoll fd) on first use,
             // and must not meet the open-file limit for the first time under load.
             server.warmUpWorkers()
             try stopOnSignals(loop, server)
-            try reopenAndReloadOnSignals(loop, server, errorLog, options)
+            if let chroot {
+                try EnterChroot.onSignals(loop, server, errorLog, chroot)
+            } else {
+                try reopenAndReloadOnSignals(loop, server, errorLog, options)
+            }
             // A master's upgrade: the new worker accepts on the same sockets; this one finishes its connections.
             if master != nil {
                 try loop.onSignal(SIGWINCH) { server.handOver() }
@@ -149,15 +166,17 @@ public enum Startup {
             }
             holdSignals(false)
             // The PID file is written while still root (its folder is often root's, like /run),
-            // then privileges drop before the first request is read.
+            // then the root changes (Chroot) and privileges drop before the first request is read.
             if master == nil { try opened.pidFile?.write() }
+            if let chroot { try EnterChroot.enter(chroot, server, runAs: opened.runAs, worker: master != nil, errorLog) }
             try dropPrivileges(opened.runAs, config, errorLog)
             // Changing the user cleared the parent-death signal: ask again (and check the master still lives).
             if let master, !ParentDeath.follow(master: master) { throw StartupError("the master (pid \(master)) has exited") }
             logStarted(settings, inheritedListeners: inherited ? opened.listeners.count : nil, worker: master != nil, errorLog)
             logAuthUserFiles(server.loadAuthUserFiles(), errorLog)
             logTLS(settings, errorLog)
-            if let runAs = opened.runAs { warnUnreadableTLSFiles(config, runAs, errorLog) }
+            // Inside a chroot the files' paths are not there, and no reload reads them again anyway.
+            if let runAs = opened.runAs, chroot == nil { warnUnreadableTLSFiles(config, runAs, errorLog) }
             lifeline?.ready()
             // What start-up allocated and freed (configuration text, parsing) goes back before serving.
             Malloc.trim()
@@ -264,12 +283,18 @@ public enum Startup {
         try config.accessLog.map { log throws(StartupError) in try AccessLog(path: log.path, format: log.format) }
     }
 
-    /// The event base and the server on it; call after detaching (the base must be the daemon's own).
+    /// The event base and the server on it, which is the master's `worker` or, without one, serves alone; call
+    /// after detaching (the base must be the daemon's own).
     static func makeServer(
-        _ settings: ServerSettings, listeners: [BoundListener], inherited: Bool, errorLog: ErrorLog, accessLog: AccessLog?
+        _ settings: ServerSettings, listeners: [BoundListener], inherited: Bool, errorLog: ErrorLog, accessLog: AccessLog?,
+        worker: WorkerSpec? = nil
     ) throws(StartupError) -> (EventLoop, Server) {
         let loop = try EventLoop()
-        let server = try Server(loop: loop, settings: settings, listeners: listeners, log: errorLog, accessLog: accessLog)
+        let identity = WorkerIdentity(
+            slot: worker?.slot ?? 0, pid: getpid(), master: worker?.master, started: loop.nowSeconds(),
+            restarts: worker?.restarts ?? 0)
+        let server = try Server(
+            loop: loop, settings: settings, listeners: listeners, log: errorLog, accessLog: accessLog, identity: identity)
         server.listenersInherited = inherited
         return (loop, server)
     }
@@ -402,6 +427,7 @@ public enum Startup {
             if !isSocket { printToStderr("httpd: error: \(error)") }
             return 1
         }
+        if let chroot = config.chroot { errorLog.log(.debug, "inetd mode: Chroot \(chroot) ignored (README)") }
         guard isSocket else {
             errorLog.log(.error, "--inetd: standard input is not a socket")
             printToStderr("httpd: error: --inetd needs a socket on standard input (run it from inetd, xinetd or systemd)")

@@ -28,6 +28,9 @@ public struct LookupSettings: Sendable {
     public var mimeTypes: MIMETypes
     /// Files up to this size are read into memory and sent with the head.
     public var smallFileLimit: Int = 32 * 1024
+    /// Name an open file again by its path (checked to lead to the same inode) instead of through /proc/self/fd,
+    /// which is absent inside a `Chroot`. Default false.
+    public var namesByPath = false
 
     public init(
         root: String, realRoot: String, directoryIndex: [String], autoindex: Bool, hideDotfiles: Bool,
@@ -71,6 +74,10 @@ public struct LookupResultError: Error, Sendable {
 /// side effects from a device or FIFO a symlink may point at); the symlink policy is checked on that
 /// descriptor (the kernel's /proc/self/fd view, so no race), and only then is the same inode opened
 /// for reading through /proc/self/fd.
+///
+/// Inside a `Chroot` there is no /proc (`namesByPath`): the real path is realpath(3) of the path, and the file is
+/// opened again by its path, each checked to lead to the inode the O_PATH descriptor holds (device and inode
+/// number), so that a rename in between is refused (404) rather than followed.
 public enum FileLookup {
     /// Resolves `path` (normalized, decoded) under the document root.
     public static func lookup(_ path: String, _ s: LookupSettings) -> LookupResult {
@@ -125,13 +132,37 @@ public enum FileLookup {
         return .success((fd, st))
     }
 
-    /// Opens for reading the inode that the O_PATH descriptor `pathFD` names (closing `pathFD`).
-    static func reopen(_ pathFD: Int32, flags: Int32 = O_RDONLY | O_CLOEXEC | O_NONBLOCK) -> Int32 {
-        let fd = open("/proc/self/fd/\(pathFD)", flags)
+    /// Opens for reading the inode that the O_PATH descriptor `pathFD` names (closing `pathFD`); `full` is the path
+    /// it was opened by.
+    static func reopen(_ pathFD: Int32, _ full: String, _ s: LookupSettings, flags: Int32 = O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        -> Int32
+    {
+        let fd = openAgain(pathFD, full, s, flags: flags)
         let e = errno
         close(pathFD)
         errno = e
         return fd
+    }
+
+    /// Opens the inode that the O_PATH descriptor `pathFD` names with `flags` (keeping `pathFD`): through
+    /// /proc/self/fd, or by `full` (the path it was opened by) checked to lead to the same inode (ENOENT if not).
+    static func openAgain(_ pathFD: Int32, _ full: String, _ s: LookupSettings, flags: Int32) -> Int32 {
+        guard s.namesByPath else { return open("/proc/self/fd/\(pathFD)", flags) }
+        let fd = open(full, flags | O_NOCTTY)
+        if fd < 0 { return fd }
+        guard sameInode(fd, pathFD) else {
+            close(fd)
+            errno = ENOENT
+            return -1
+        }
+        return fd
+    }
+
+    /// Whether two descriptors name the same inode (device and inode number).
+    static func sameInode(_ a: Int32, _ b: Int32) -> Bool {
+        var x = stat()
+        var y = stat()
+        return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino
     }
 
     static func makeResource(pathFD: Int32, st: stat, path: String, _ s: LookupSettings) -> LookupResult {
@@ -139,7 +170,7 @@ public enum FileLookup {
             close(pathFD)
             return .failure(.forbidden, "not a regular file: \(s.root + path)")
         }
-        let fd = reopen(pathFD)
+        let fd = reopen(pathFD, s.root + path, s)
         if fd < 0 { return failure(errno, s.root + path) }
         // The last byte segment (a mark after `/` starts the name; it is not glued to the slash).
         let name = Substring(
@@ -158,7 +189,7 @@ public enum FileLookup {
                     close(vpath)
                     continue
                 }
-                let vfd = reopen(vpath)
+                let vfd = reopen(vpath, s.root + path + suffix, s)
                 if vfd < 0 { continue }
                 if let v = entry(fd: vfd, st: vst, contentType: type, encoding: encoding, s) {
                     variants.append(v)
@@ -209,7 +240,8 @@ public enum FileLookup {
     /// no race with renames; paths are compared as bytes.
     static func symlinkRefusal(fd: Int32, logicalPath: String, _ s: LookupSettings) -> LookupResult? {
         if s.symlinks == .on && !s.hideDotfiles { return nil }
-        guard let real = realPath(ofDescriptor: fd) else {
+        guard let real = realPath(ofDescriptor: fd, s.root + logicalPath, s) else {
+            if s.namesByPath { return .failure(.notFound, "\(s.root + logicalPath) changed while it was looked up") }
             return .failure(.internalServerError, "cannot read /proc/self/fd/\(fd)")
         }
         let inside = relativeInsideRoot(real, s.realRootBytes)
@@ -248,7 +280,19 @@ public enum FileLookup {
         )
     }
 
-    /// The absolute path the kernel has for an open descriptor, as its exact bytes.
+    /// The absolute path the kernel has for an open descriptor, as its exact bytes; `full` is the path it was
+    /// opened by. By path (`namesByPath`): realpath(3) of `full`, when it still leads to the descriptor's inode.
+    static func realPath(ofDescriptor fd: Int32, _ full: String, _ s: LookupSettings) -> [UInt8]? {
+        guard s.namesByPath else { return realPath(ofDescriptor: fd) }
+        guard let p = Glibc.realpath(full, nil) else { return nil }
+        defer { free(p) }
+        var st = stat()
+        var held = stat()
+        guard stat(p, &st) == 0, fstat(fd, &held) == 0, st.st_dev == held.st_dev, st.st_ino == held.st_ino else { return nil }
+        return Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))
+    }
+
+    /// The absolute path the kernel has for an open descriptor (/proc/self/fd), as its exact bytes.
     static func realPath(ofDescriptor fd: Int32) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = buffer.withUnsafeMutableBytes { raw in
@@ -279,7 +323,7 @@ public enum FileLookup {
     /// `maxListingEntries` directory entries read.
     static func listing(_ path: String, directory: Int32, _ s: LookupSettings) -> LookupResult {
         let full = s.root + path
-        let dirFD = open("/proc/self/fd/\(directory)", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dirFD = openAgain(directory, full, s, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirFD >= 0, let dir = fdopendir(dirFD) else {
             let e = errno
             if dirFD >= 0 { close(dirFD) }

@@ -4,43 +4,33 @@
 import IO
 public import Support
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What a server attached to a status board keeps (loop thread only).
 final class BoardPublisher {
     let board: StatusBoard
     let slot: Int
-    /// Its place among the master's workers and the workers replaced before it, as status pages list them.
-    let worker: Int
-    let restarts: Int
     let timer: Timer
     var scheduled = false
     /// The last view read, used when the board's locks cannot be taken in time (a stopped process holds one).
     var lastView = BoardView()
     var warnedTruncated = false
 
-    init(board: StatusBoard, slot: Int, worker: Int, restarts: Int, timer: Timer) {
+    init(board: StatusBoard, slot: Int, timer: Timer) {
         self.board = board
         self.slot = slot
-        self.worker = worker
-        self.restarts = restarts
         self.timer = timer
     }
 }
 
 extension Server {
     /// Makes this worker publish its counters on `board` in `slot` (which the master reserved for it) and answer
-    /// status pages with the totals of every worker on the board; `worker` and `restarts` are its place among the
-    /// master's workers and how many the master had replaced before forking it. Call before `run()`; without it
-    /// the server shows its own counters only (inetd mode, socket activation).
-    public func publishStatus(on board: StatusBoard, slot: Int, worker: Int = 0, restarts: Int = 0) throws(StartupError) {
+    /// status pages with the totals of every worker on the board. Call before `run()`; without it the server shows
+    /// its own counters only (inetd mode, socket activation).
+    public func publishStatus(on board: StatusBoard, slot: Int) throws(StartupError) {
         let timer = try Timer.make(loop, for: "status board") { [unowned self] in
             self.boardPublisher?.scheduled = false
             self.publishOnBoard()
         }
-        boardPublisher = BoardPublisher(board: board, slot: slot, worker: worker, restarts: restarts, timer: timer)
+        boardPublisher = BoardPublisher(board: board, slot: slot, timer: timer)
         publishOnBoard()
     }
 
@@ -52,16 +42,12 @@ extension Server {
     }
 
     /// Who this worker is, as its board record says.
-    func boardIdentity(_ p: BoardPublisher) -> BoardIdentity {
-        BoardIdentity(
-            slot: p.worker, pid: getpid(), master: getppid(), started: startTime, restarts: p.restarts, generation: generation,
-            draining: draining)
-    }
+    var boardIdentity: BoardIdentity { BoardIdentity(identity, generation: generation, draining: draining) }
 
     /// Publishes `own` (this worker's snapshot, made now when nil) in its slot; warns once when sites had to be left out.
     func publishOnBoard(_ own: StatusSnapshot? = nil) {
         guard let p = boardPublisher else { return }
-        let record = BoardRecord(own ?? ownSnapshot(), identity: boardIdentity(p))
+        let record = BoardRecord(own ?? ownSnapshot(), identity: boardIdentity)
         switch p.board.publish(record, slot: p.slot) {
         case .published: break
         case .truncated:
@@ -79,14 +65,17 @@ extension Server {
 
     /// The counters as they are now, for the status endpoints: this worker's own, or, on a status board, every
     /// worker's totals (this one's live counters, published first, so that whichever worker answers next counts
-    /// them too: a counter never goes back from one answer to the next).
+    /// them too: a counter never goes back from one answer to the next) and every live worker in slot order.
     func statusSnapshot() -> StatusSnapshot {
         let own = ownSnapshot()
         guard let p = boardPublisher else { return own }
         publishOnBoard(own)
         if let view = p.board.read(excluding: p.slot) { p.lastView = view }
-        var (totals, _) = own.aggregated(own: boardIdentity(p), with: p.lastView)
+        var (totals, workers) = own.aggregated(own: boardIdentity, with: p.lastView)
         totals.countersSince = p.board.created
+        totals.workerProcesses = workers.map(\.worker).sorted { ($0.slot, $0.started) < ($1.slot, $1.started) }.map {
+            WorkerProcessStatus($0, localStarted: LocalTime($0.started))
+        }
         return totals
     }
 }

@@ -17,6 +17,20 @@ struct BoardIdentity: Equatable {
     var draining = false
 }
 
+extension BoardIdentity {
+    /// The board's form of `worker`, at configuration `generation`.
+    init(_ worker: WorkerIdentity, generation: Int, draining: Bool) {
+        self.init(
+            slot: worker.slot, pid: worker.pid, master: worker.master ?? 0, started: worker.started, restarts: worker.restarts,
+            generation: generation, draining: draining)
+    }
+
+    /// The identity as status pages show it.
+    var worker: WorkerIdentity {
+        WorkerIdentity(slot: slot, pid: pid, master: master == 0 ? nil : master, started: started, restarts: restarts)
+    }
+}
+
 /// A worker's figures that describe it now and make no sense summed into history: they come from live slots only.
 struct BoardGauges: Equatable {
     var reading = 0

@@ -26,9 +26,14 @@ public final class ErrorLog {
         case .stderr: file = nil
         case .syslog:
             file = nil
-            openlog("httpd", LOG_PID | LOG_NDELAY, LOG_DAEMON)
+            Self.connectSyslog()
         case .file(let path): file = try LogFile(path: path)
         }
+    }
+
+    /// Opens syslog's socket now (LOG_NDELAY), not at the first message; again in a process that has one is a no-op.
+    static func connectSyslog() {
+        openlog("httpd", LOG_PID | LOG_NDELAY, LOG_DAEMON)
     }
 
     /// Switches to a new target and level (reload); keeps the old target when the new one cannot be opened.

@@ -89,6 +89,8 @@ public final class Server {
     let siteStats = SiteStatsTable()
     /// Stand-alone or inetd, as status pages show it.
     public var mode = ServiceMode.standalone
+    /// This process among its master's workers (or alone), as status pages show it; `started` is `startTime`.
+    public let identity: WorkerIdentity
     let startTime: Int
     let startMonotonic: Double
     /// inetd "nowait": stop once the adopted connection has closed.
@@ -105,6 +107,10 @@ public final class Server {
     public private(set) var generation = 1
     /// The status board this worker publishes on (see `publishStatus(on:slot:)`); nil when it serves alone.
     var boardPublisher: BoardPublisher?
+    /// The folder this process has changed its root to (`Chroot`), nil when it has not. Its settings then name
+    /// files as seen from inside, and the configuration file and the log paths are out of its reach: `reload`
+    /// refuses and `reopenLogs` only says so (the master, outside, is the one that can do either).
+    public var chrootDirectory: String?
 
     /// A worker the master forked after it reloaded the configuration itself (several workers, Chroot)
     /// continues the master's count: generation `n`, reloaded now.
@@ -114,10 +120,11 @@ public final class Server {
         stats.lastReload = loop.nowSeconds()
     }
 
-    /// Sets up the server on `loop` with already-bound listening sockets.
+    /// Sets up the server on `loop` with already-bound listening sockets; `identity` says which worker of which
+    /// master it is (nil: a process that serves alone, started now).
     public init(
         loop: EventLoop, settings: ServerSettings, listeners bound: [BoundListener], log: ErrorLog,
-        accessLog: AccessLog?
+        accessLog: AccessLog?, identity: WorkerIdentity? = nil
     ) throws(StartupError) {
         self.loop = loop
         self.clock = LoopClock(loop)
@@ -125,7 +132,8 @@ public final class Server {
         self.log = log
         self.accessLog = accessLog
         siteLogs = try SiteLogs.open(settings, previous: SiteLogs())
-        startTime = loop.nowSeconds()
+        self.identity = identity ?? WorkerIdentity(pid: getpid(), master: nil, started: loop.nowSeconds(), restarts: 0)
+        startTime = self.identity.started
         startMonotonic = EventLoop.monotonicSeconds()
         cache = FileCache(validity: settings.config.fileCacheValidity, capacity: settings.config.fileCacheEntries)
         siteStats.configure(SiteStatsTable.sites(of: settings))
@@ -281,6 +289,7 @@ public final class Server {
     /// addresses, opening new logs) is prepared first; on failure nothing changes (what was prepared is
     /// released: new listeners close their sockets) and the error is thrown.
     public func reload(_ new: ServerSettings) throws(StartupError) {
+        if let chrootDirectory { throw StartupError("the configuration cannot be reloaded inside Chroot \(chrootDirectory)") }
         let old = config
         let prepared = try prepareReload(new)
         // Commit: nothing below can fail.
@@ -357,8 +366,15 @@ public final class Server {
         return prepared
     }
 
-    /// Reopens the log files (SIGUSR1, for logrotate).
+    /// Reopens the log files (SIGUSR1, for logrotate); inside a `Chroot` the paths are out of reach: logs that.
     public func reopenLogs() {
+        if let chrootDirectory {
+            log.log(
+                .notice,
+                "log files not reopened: this process serves inside Chroot \(chrootDirectory) and cannot open their paths; "
+                    + "restart httpd to start new files")
+            return
+        }
         do throws(StartupError) { try accessLog?.reopen() } catch { log.log(.error, error.description) }
         do throws(StartupError) { try log.reopen() } catch { log.log(.error, error.description) }
         for failure in siteLogs.reopen() { log.log(.error, failure.description) }
@@ -755,6 +771,7 @@ public final class Server {
             maxConnections: config.maxConnections)
         snapshot.sites = siteStats.status(now: loop.cachedMonotonicSeconds())
         if !settings.authUserFiles.isEmpty || passwords.failed > 0 { snapshot.authFailures = passwords.failed }
+        snapshot.workerProcesses = [WorkerProcessStatus(identity, localStarted: LocalTime(identity.started))]
         if let tls = settings.tls {
             snapshot.tls = TLSStatus(
                 handshakes: tlsStats.handshakes, resumed: tlsStats.resumed, versions: tlsStats.versions,

@@ -31,6 +31,9 @@ public struct ServerSettings: Sendable {
     public var hstsLine: String = ""
     /// The port plain requests are redirected to (`RedirectToHTTPS on`: the first TLS listener's); nil when off.
     public var httpsRedirectPort: Int?
+    /// Where the worker serves from with `Chroot` (the folder and the real paths of what it opens there), set
+    /// when the configuration is loaded (`ChrootCheck.plan`); nil without `Chroot`.
+    public var chroot: ChrootPlan?
 
     /// Checks the document root and types file and derives the settings; throws what is wrong.
     /// `checkTLSChain` false skips the check that certificate chains reach a trusted root (inetd mode:
@@ -49,12 +52,7 @@ public struct ServerSettings: Sendable {
         }
         let mime = MIMETypes(mimeTypesFile: typesFile, defaultType: config.defaultType, charset: config.defaultCharset)
         // The main server answers on the listeners no <VirtualHost> names (and on every one when there is none).
-        let mainUsed =
-            config.virtualHosts.isEmpty
-            || config.effectiveListen.contains { address in
-                !config.virtualHosts.contains { $0.addresses.contains { $0.matches(address) } }
-            }
-        var sites = [try SiteSettings(index: 0, config: config, location: nil, mime: mime, used: mainUsed)]
+        var sites = [try SiteSettings(index: 0, config: config, location: nil, mime: mime, used: config.mainServerAnswers)]
         for host in config.virtualHosts {
             sites.append(try SiteSettings(index: sites.count, config: host.config, location: host.location, mime: mime))
         }

@@ -30,6 +30,18 @@ public final class ScopeSettings: Sendable {
         errorDocuments = config.errorDocuments
         auth = config.auth
     }
+
+    /// A scope from its parts (`insideChroot` makes one from another's).
+    init(
+        lookup: LookupSettings, staticSettings: StaticSettings, headers: [HeaderRule], errorDocuments: [Int: String],
+        auth: AuthSettings?
+    ) {
+        self.lookup = lookup
+        self.staticSettings = staticSettings
+        self.headers = headers
+        self.errorDocuments = errorDocuments
+        self.auth = auth
+    }
 }
 
 /// One site: its names, root, redirects, TryFiles, FallbackFile, and scopes (the site's own, then one per
@@ -79,6 +91,21 @@ public final class SiteSettings: Sendable {
         redirects = config.redirects
         tryFiles = config.tryFiles
         fallbackFile = config.fallbackFile
+    }
+
+    /// `site` with other scopes (`insideChroot` makes one from another).
+    init(_ site: SiteSettings, scope: ScopeSettings, locations: [ScopeSettings]) {
+        index = site.index
+        name = site.name
+        aliases = site.aliases
+        config = site.config
+        location = site.location
+        self.scope = scope
+        self.locations = locations
+        locationMatcher = site.locationMatcher
+        redirects = site.redirects
+        tryFiles = site.tryFiles
+        fallbackFile = site.fallbackFile
     }
 
     /// The scope in force for the decoded, normalized `path`: the longest `<Location>` prefix covering it,

@@ -160,6 +160,8 @@ public struct StatusSnapshot: Sendable {
     /// Basic-authentication logins refused since start (wrong password, unknown user, not admitted), or nil
     /// when no site asks for a password.
     public var authFailures: Int? = nil
+    /// The worker processes the snapshot describes, in slot order: today the one it comes from.
+    public var workerProcesses: [WorkerProcessStatus] = []
     public var version: String
     public var mode: ServiceMode
     public var pid: Int32

@@ -105,7 +105,7 @@ public enum StatusPages {
             "BusyWorkers: \(s.reading + s.writing + s.closing)",
             "GracefulWorkers: 0",
             "IdleWorkers: \(max(0, s.maxConnections - s.active))",
-            "Processes: 1",
+            "Processes: \(max(s.workerProcesses.count, 1))",
             "Stopping: \(s.draining ? 1 : 0)",
             "ConnsTotal: \(s.active)",
             "ConnsAsyncWriting: \(s.writing)",
@@ -113,6 +113,7 @@ public enum StatusPages {
             "ConnsAsyncClosing: \(s.closing)",
             "Scoreboard: \(scoreboard(s))",
         ]
+        lines += workersAuto(s)
         if let t = s.tls {
             lines += [
                 "TLSHandshakes: \(t.handshakes)", "TLSHandshakeFailures: \(t.failureCount)",
@@ -134,9 +135,9 @@ public enum StatusPages {
               "mode": "\(s.mode.rawValue)",
               "pid": \(s.pid),
               "ppid": \(s.ppid),
-              "start_time": \(s.startTime),
+            \(masterJSON(s))  "start_time": \(s.startTime),
               "uptime_seconds": \(s.uptime),
-              "draining": \(s.draining),
+            \(workersJSON(s))  "draining": \(s.draining),
               "config": {"generation": \(s.generation), "last_reload": \(s.lastReload.map(String.init) ?? "null")},
               "connections": {"accepted": \(s.connectionsAccepted), "handled": \(s.connectionsHandled), "active": \(s.active), "reading": \(s.reading), "writing": \(s.writing), "waiting": \(s.waiting), "closing": \(s.closing), "max": \(s.maxConnections), "refused_per_client": \(s.connectionsRefusedPerClient), "evicted": \(s.connectionsEvicted), "dropped_under_pressure": \(s.connectionsDropped), "under_pressure": \(s.underPressure)},
               "requests": {"total": \(s.requests), "by_class": {\(classes)}, "by_code": {\(codes)}},
@@ -205,7 +206,10 @@ public enum StatusPages {
             "httpd_info", "gauge", "Build and mode of this httpd (value is always 1).",
             [("{version=\"\(s.version)\",mode=\"\(s.mode.rawValue)\"}", "1")])
         metric("httpd_process_id", "gauge", "PID of the serving process.", [("", "\(s.pid)")])
-        metric("httpd_parent_process_id", "gauge", "PID of its parent (1 for a daemon parented by init).", [("", "\(s.ppid)")])
+        metric(
+            "httpd_parent_process_id", "gauge", "PID of its parent (the master under one; 1 for a daemon that serves alone).",
+            [("", "\(s.ppid)")])
+        workerMetrics(s, into: &out)
         metric("httpd_draining", "gauge", "1 while a graceful stop is in progress.", [("", s.draining ? "1" : "0")])
         metric(
             "httpd_config_generation", "gauge", "Configuration generation: 1 at start, plus one per reload.",
@@ -352,6 +356,7 @@ public enum StatusPages {
         rows += row("Version", "httpd/\(s.version)")
         rows += row("Mode", s.mode.rawValue + (s.draining ? " (draining)" : ""))
         rows += row("PID / parent PID", "\(s.pid) / \(s.ppid)")
+        rows += row("Master", masterText(s))
         rows += row("Started", s.localStartTime.formatted("%Y-%m-%d %H:%M:%S %Z"))
         rows += row("Uptime", Readable.uptime(s.uptime))
         rows += row(
@@ -400,7 +405,7 @@ public enum StatusPages {
             <h1>httpd status</h1>
             <table>
             \(rows)</table>
-            \(s.sites.map(siteSection).joined())<p>Also as <a href="?auto">?auto</a> (Apache mod_status), <a href="?format=json">?format=json</a>; <a href="?refresh=5">refresh every 5 s</a>.</p>
+            \(workersSection(s))\(s.sites.map(siteSection).joined())<p>Also as <a href="?auto">?auto</a> (Apache mod_status), <a href="?format=json">?format=json</a>; <a href="?refresh=5">refresh every 5 s</a>.</p>
             </body></html>
 
             """

@@ -255,6 +255,12 @@ private func record(_ k: Int, pid: Int32 = 100, sites: [BoardSite]? = nil, tls: 
         // On a board the totals count since the master made it, two hours ago; Uptime stays this process's.
         s.countersSince = s.now - 7200
         #expect(StatusPages.auto(s).contains("\nUptime: 3600\nReqPerSec: 0.000278\nBytesPerSec: 0.284444\n"))
+        // Apache's Processes: the worker processes the answer adds up.
+        #expect(StatusPages.auto(s).contains("\nProcesses: 1\n"))
+        let worker = WorkerProcessStatus(
+            WorkerIdentity(pid: 10, master: 1, started: s.startTime, restarts: 0), localStarted: s.localStartTime)
+        s.workerProcesses = [worker, worker, worker]
+        #expect(StatusPages.auto(s).contains("\nProcesses: 3\n"))
     }
 }
 
@@ -490,10 +496,10 @@ private func inChild(_ body: () -> Void) -> Int32 {
         let mine = try #require(board.reserveSlot())
         let other = try #require(board.reserveSlot())
         #expect(board.publish(record(2, pid: 202, sites: [boardSite("default", requests: 24)]), slot: other) == .published)
-        try server.publishStatus(on: board, slot: mine, worker: 1, restarts: 4)
+        try server.publishStatus(on: board, slot: mine)
         // Attaching publishes at once: another worker sees this one.
         let seen = try #require(board.read(excluding: other)?.others.first?.record)
-        #expect(seen.identity == BoardIdentity(slot: 1, pid: getpid(), master: getppid(), started: server.startTime, restarts: 4))
+        #expect(seen.identity == BoardIdentity(slot: 0, pid: getpid(), master: 0, started: server.startTime, restarts: 0))
         server.stats.recordResponse(code: 200, bodyBytes: 10, totalBytes: 100, seconds: 0.001)
         server.siteStats[0].record(code: 200, bodyBytes: 10, totalBytes: 100, seconds: 0.001, now: 1)
         for _ in 0..<2 {
@@ -505,10 +511,18 @@ private func inChild(_ body: () -> Void) -> Int32 {
             #expect(s.maxConnections == server.config.maxConnections + 1024)
             #expect(s.countersSince == board.created)
             #expect(s.pid == getpid())
+            // Every live worker in slot order: this one (slot 0, no master here), then the other (slot 2, pid 202).
+            #expect(s.workerProcesses.map(\.identity.pid) == [getpid(), 202])
+            #expect(s.workerProcesses.map(\.identity.slot) == [0, 2])
+            #expect(s.workerProcesses.map(\.identity.restarts) == [0, 2])
+            #expect(s.workerProcesses.map(\.identity.master) == [nil, 99])
+            #expect(s.masterPID == 99)
+            #expect(s.workerRestarts == 2)
         }
         // The other worker ends: the master retires its slot, the totals stay.
         #expect(board.retire(slot: other))
         #expect(server.statusSnapshot().requests == 41)
         #expect(server.statusSnapshot().maxConnections == server.config.maxConnections)
+        #expect(server.statusSnapshot().workerProcesses.map(\.identity.pid) == [getpid()])
     }
 }

@@ -13,7 +13,8 @@ import Testing
     import Glibc
 #endif
 
-private func snapshot(mode: ServiceMode = .standalone) -> StatusSnapshot {
+/// A snapshot of a process that started at 11:00 CET and serves alone (StatusWorkersTests adds its workers).
+func snapshot(mode: ServiceMode = .standalone) -> StatusSnapshot {
     let noon = LocalTime(
         year: 126, month: 10, day: 25, hour: 12, minute: 0, second: 0, weekday: 3, yearDay: 328, isDST: 0, utcOffset: 3600,
         zone: "CET")

@@ -1346,3 +1346,126 @@ class Xinetd:
                 pass
         self.out.close()
         return rc
+
+
+# --------------------------------------------------------------------------------------------
+# Crashes under load: wrk, the listening socket's inode, a new worker's first answer
+# --------------------------------------------------------------------------------------------
+
+WRK_REQUESTS = re.compile(r"^  (\d+) requests in [0-9.]+[a-z]+, [0-9.]+[KMGT]?B read$", re.M)
+WRK_SOCKET_ERRORS = re.compile(r"^  Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)$", re.M)
+WRK_NON_2XX = re.compile(r"^  Non-2xx or 3xx responses: (\d+)$", re.M)
+
+
+@dataclass
+class WrkResult:
+    """What one wrk run reports: requests completed, its socket errors (each 0 when wrk prints no `Socket
+    errors` line) and its responses with a status above 399 (`Non-2xx or 3xx responses`)."""
+    requests: int
+    connect: int
+    read: int
+    write: int
+    timeout: int
+    non_2xx: int
+    text: str
+
+
+def parse_wrk(text: str) -> WrkResult:
+    """wrk 4's summary, each line matched exactly (one `requests in` line; at most one of the others)."""
+    requests = WRK_REQUESTS.findall(text)
+    errors = WRK_SOCKET_ERRORS.findall(text)
+    non_2xx = WRK_NON_2XX.findall(text)
+    assert len(requests) == 1 and len(errors) <= 1 and len(non_2xx) <= 1, text
+    connect, read, write, timeout = map(int, errors[0]) if errors else (0, 0, 0, 0)
+    return WrkResult(int(requests[0]), connect, read, write, timeout, int(non_2xx[0]) if non_2xx else 0, text)
+
+
+class Wrk:
+    """wrk -tTHREADS -cCONNECTIONS -dSECONDSs on http://127.0.0.1:PORT/PATH (with `Connection: close` when CLOSE: a
+    new connection per request; `Host: HOST` when given), running in the background from `start()`; `result()` waits for its summary.
+    Stopped by its PID if the test ends first. Skips the test when wrk is not installed."""
+
+    def __init__(self, port: int, path: str = "/a.txt", seconds: int = 4, threads: int = 2, connections: int = 16,
+                 close: bool = False, host: str | None = None):
+        self.path = shutil.which("wrk")
+        if self.path is None:
+            pytest.skip("wrk is not installed (scripts/install-deps.sh test installs it)")
+        self.connections = connections
+        self.seconds = seconds
+        self.cmd = [self.path, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"http://{HOST}:{port}{path}"]
+        if close:
+            self.cmd += ["-H", "Connection: close"]
+        if host is not None:
+            self.cmd += ["-H", f"Host: {host}"]
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> "Wrk":
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        return self
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def elapsed(self) -> float:
+        """Seconds since wrk was started."""
+        return time.monotonic() - self.started
+
+    def __exit__(self, *exc):
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+    def result(self) -> WrkResult:
+        """Waits for wrk to finish (its duration plus 10 s at most); asserts status 0; its summary."""
+        assert self.proc is not None
+        out, _ = self.proc.communicate(timeout=self.seconds + 10)
+        assert self.proc.returncode == 0, out
+        return parse_wrk(out)
+
+
+def listening_inode(port: int) -> int:
+    """The inode of the socket listening on 127.0.0.1:PORT, from `ss` (sock_diag: the listening sockets only;
+    /proc/net/tcp lists every TIME_WAIT socket too, and takes seconds to read after a run of wrk with a connection
+    per request); asserts there is exactly one."""
+    out = subprocess.run([program("ss"), "-Hlnte", f"sport = :{port}"], capture_output=True, text=True,
+                         timeout=10).stdout
+    found = re.findall(rf"^LISTEN +\d+ +\d+ +127\.0\.0\.1:{port} +0\.0\.0\.0:\* +ino:(\d+) ", out, re.M)
+    assert len(found) == 1 and len(out.splitlines()) == 1, f"listeners on {port}: {out!r}"
+    return int(found[0])
+
+
+def socket_inodes_of(pid: int) -> set[int]:
+    """The inodes of the sockets among PID's descriptors (/proc/PID/fd links `socket:[N]`)."""
+    found = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            found.add(int(target[len("socket:["):-1]))
+    return found
+
+
+def live_children(pid: int) -> list[int]:
+    """PIDs of PID's children that are not zombies."""
+    return [p for p in children_of(pid) if not is_gone(p)]
+
+
+def first_answer_from_new_worker(port: int, old: set[int], since: float, timeout: float) -> tuple[float, dict] | None:
+    """(seconds from SINCE, a time.monotonic(), status JSON) once /server-status?format=json, asked on a new
+    connection every 5 ms, is answered by a process not in OLD (the dead worker and any that serve on); None
+    once TIMEOUT seconds from SINCE have passed. A connection the dying worker took fails and is retried; one
+    waiting in the listen backlog is answered by the new worker, its wait counted."""
+    while time.monotonic() - since < timeout:
+        try:
+            with Client(HOST, port, timeout=0.5) as c:
+                r = c.get("/server-status?format=json", close=True)
+            if r.status == 200 and r.json()["pid"] not in old:
+                return time.monotonic() - since, r.json()
+        except (OSError, ConnectionClosed):
+            pass
+        time.sleep(0.005)
+    return None

@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from httpdkit import HOST, HTTPD_BIN, children_of, free_port, is_gone, proc_stat, wait_gone, wait_until
+from httpdkit import HOST, HTTPD_BIN, children_of, free_port, is_gone, proc_stat, socket_inodes_of, wait_gone, wait_until
+from httpdkit import listening_inode as kit_listening_inode
 
 UPGRADED = re.compile(
     r"httpd: upgraded: the new master \(pid (\d+)\) serves; the old one \(pid (\d+)\) finishes its connections\n")
@@ -68,20 +69,11 @@ def worker_of(master: int, timeout: float = 3.0) -> int:
     return found[0]
 
 
-def listening_inode(pid: int, port: int) -> str:
-    """The socket inode `socket:[N]` of PID's descriptor listening on PORT (from /proc/net/tcp)."""
-    inodes = set()
-    with open("/proc/net/tcp") as f:
-        for line in f.readlines()[1:]:
-            fields = line.split()
-            local, state, inode = fields[1], fields[3], fields[9]
-            if state == "0A" and int(local.split(":")[1], 16) == port:
-                inodes.add(f"socket:[{inode}]")
-    mine = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
-            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")}
-    found = inodes & mine
-    assert len(found) == 1, (inodes, mine)
-    return found.pop()
+def listening_inode(pid: int, port: int) -> int:
+    """The inode of the socket listening on PORT, asserted to be among PID's descriptors."""
+    inode = kit_listening_inode(port)
+    assert inode in socket_inodes_of(pid), (inode, pid)
+    return inode
 
 
 def get(port: int, path: str = "/a.txt") -> tuple[int, bytes]:

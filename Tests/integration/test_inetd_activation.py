@@ -41,6 +41,12 @@ def test_listen_fds_one_socket_served(tmp_path, procs):
         info = c.get("/server-status?format=json").json()
         assert info["mode"] == "standalone"
         assert info["pid"] == proc.pid
+        # One process, no master (systemd supervises it): no master_pid, no restart.
+        assert "master_pid" not in info and info["worker_restarts"] == 0
+        assert [w["pid"] for w in info["worker_processes"]] == [proc.pid]
+        metrics = c.get("/metrics").text
+        assert "httpd_worker_restarts_total 0\n" in metrics and "httpd_master_process_id" not in metrics
+        assert "\nWorkerRestarts: 0\n" in c.get("/server-status?auto").text
     ls.close()
     assert stop(proc) == 0
 

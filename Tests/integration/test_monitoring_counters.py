@@ -154,6 +154,9 @@ def test_inetd_mode(tmp_path, procs):
         assert r.status == 200
         j = r.json()
         assert (j["mode"], j["pid"], j["ppid"]) == ("inetd", proc.pid, os.getpid())
+        # No master: no master_pid, no restart, the one process that serves.
+        assert "master_pid" not in j and j["worker_restarts"] == 0
+        assert j["worker_processes"] == [{"slot": 0, "pid": proc.pid, "start_time": j["start_time"], "restarts": 0}]
         c.expect_closed(TIMEOUT)
         assert exit_within(proc, TIMEOUT) == 0
 

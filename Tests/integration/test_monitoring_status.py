@@ -34,6 +34,13 @@ def test_status_html(start_daemon):
     assert "<table>" in page and "</table>" in page
     assert "<th>Version</th><td>httpd/0.1.0</td>" in page
     assert "<th>Mode</th><td>standalone</td>" in page
+    assert f"<th>Master</th><td>pid {d.pid}, 0 workers replaced</td>" in page
+    # The worker processes' table: slot, PID, start (local time), restarts before it.
+    workers = re.search(r'<section class="workers">\n<h2>Worker processes</h2>\n<table>\n'
+                        r"<tr><th>Slot</th><th>PID</th><th>Started</th><th>Restarts before it</th></tr>\n"
+                        r"<tr><td>0</td><td>(\d+)</td><td>(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+)</td><td>0</td></tr>\n"
+                        r"</table>\n</section>\n", page)
+    assert workers and int(workers[1]) == d.worker_pid, page
     assert f"<td>{d.worker_pid} / {d.pid}</td>" in page
     for label in ("Uptime", "Configuration generation", "Active connections", "Requests", "Bytes sent",
                   "Worker pool", "Resident memory", "CPU time"):
@@ -96,7 +103,8 @@ def test_status_auto_shape(start_daemon):
     assert r.get("Content-Type") == "text/plain; charset=utf-8"
     assert r.get("Cache-Control") == "no-store"
     pairs = parse_auto(r.text)
-    assert [k for k, _ in pairs] == AUTO_KEYS
+    # Apache's keys, then httpd's own: the master's PID and the workers it replaced.
+    assert [k for k, _ in pairs] == AUTO_KEYS + ["MasterPID", "WorkerRestarts"]
     a = dict(pairs)
     assert a["ServerVersion"] == "httpd/0.1.0"
     assert a["ServerMPM"] == "event"
@@ -121,6 +129,7 @@ def test_status_auto_shape(start_daemon):
     assert a["ConnsTotal"] == "1" and a["ConnsAsyncWriting"] == "1" and a["BusyWorkers"] == "1"
     assert a["IdleWorkers"] == "15"
     assert a["Scoreboard"] == "W" + "_" * 15
+    assert (a["MasterPID"], a["WorkerRestarts"]) == (str(d.pid), "0")
 
 
 def test_status_json_shape(start_daemon):
@@ -131,16 +140,20 @@ def test_status_json_shape(start_daemon):
     assert r.get("Content-Type") == "application/json"
     assert r.get("Cache-Control") == "no-store"
     j = r.json()
-    assert set(j) == {"version", "mode", "pid", "ppid", "start_time", "uptime_seconds", "draining", "config",
-                      "connections", "requests", "bytes", "request_duration_seconds", "workers", "process", "sites"}
+    assert set(j) == {"version", "mode", "pid", "ppid", "master_pid", "start_time", "uptime_seconds", "worker_restarts",
+                      "worker_processes", "draining", "config", "connections", "requests", "bytes",
+                      "request_duration_seconds", "workers", "process", "sites"}
     assert j["version"] == "0.1.0"
     assert j["mode"] == "standalone"
     assert j["pid"] == d.worker_pid
     assert j["ppid"] == d.pid
+    assert j["master_pid"] == d.pid
     assert j["draining"] is False
     assert isinstance(j["start_time"], int) and abs(j["start_time"] - time.time()) < 60
     assert isinstance(j["uptime_seconds"], int) and j["uptime_seconds"] >= 0
     assert j["config"] == {"generation": 1, "last_reload": None}
+    assert j["worker_restarts"] == 0
+    assert j["worker_processes"] == [{"slot": 0, "pid": d.worker_pid, "start_time": j["start_time"], "restarts": 0}]
     assert set(j["connections"]) == {
         "accepted", "handled", "active", "reading", "writing", "waiting", "closing", "max", "refused_per_client", "evicted",
         "dropped_under_pressure", "under_pressure",
@@ -180,6 +193,7 @@ def test_status_json_shape(start_daemon):
 FAMILIES = {
     "httpd_info": "gauge", "httpd_process_id": "gauge", "httpd_parent_process_id": "gauge", "httpd_draining": "gauge",
     "httpd_config_generation": "gauge", "httpd_config_last_reload_timestamp_seconds": "gauge",
+    "httpd_master_process_id": "gauge", "httpd_worker_restarts_total": "counter", "httpd_worker_start_time_seconds": "gauge",
     "httpd_connections_accepted_total": "counter", "httpd_connections_handled_total": "counter",
     "httpd_connections": "gauge", "httpd_connections_max": "gauge", "httpd_requests_total": "counter",
     "httpd_response_bytes_total": "counter", "httpd_response_body_bytes_total": "counter",
@@ -211,6 +225,9 @@ def test_metrics_shape(start_daemon):
     assert m.value("httpd_info", version="0.1.0", mode="standalone") == 1
     assert m.value("httpd_process_id") == d.worker_pid
     assert m.value("httpd_parent_process_id") == d.pid
+    assert m.value("httpd_master_process_id") == d.pid
+    assert m.value("httpd_worker_restarts_total") == 0
+    assert m.values("httpd_worker_start_time_seconds") == [({"slot": "0"}, m.value("process_start_time_seconds"))]
     assert m.value("httpd_draining") == 0
     assert m.value("httpd_config_generation") == 1
     start = m.value("process_start_time_seconds")
