@@ -1,7 +1,8 @@
 """Status and metrics across several worker processes (`WorkerProcesses n`, issue 13): whichever worker answers
 /server-status (?format=json, ?auto) or /metrics shows the totals of all, each site's by name; open connections and
-the connection limit are the live workers' sum; a worker killed and replaced loses none of the counts it had
-published, so Prometheus counters never go back. Real processes on loopback; every wait is bounded.
+the connection limit are the live workers' sum; a worker killed and replaced, or a generation replaced by a
+reload, loses none of the counts it had published, so Prometheus counters never go back. Real processes on
+loopback; every wait is bounded.
 """
 
 from __future__ import annotations
@@ -125,3 +126,25 @@ def test_counts_survive_a_killed_worker_and_never_go_back(sites):
     # ?auto (Apache's keys): the same totals.
     auto = dict(parse_auto(get(site.port, "/server-status?auto")[1].decode()))
     assert int(auto["Total Accesses"]) >= 60
+
+
+def test_counts_survive_a_reload_by_new_workers(sites):
+    """SIGHUP with several workers starts a new generation; the old workers finish and exit, their last counts
+    move to the retired store: the totals stay, and the list names the new workers only."""
+    site = sites(extra=[f"WorkerProcesses {WORKERS}"])
+    master = site.start()
+    old = live_workers(master, WORKERS)
+    missing(site.port, 30)
+    os.kill(master, signal.SIGHUP)
+    new = live_workers(master, WORKERS, other_than=frozenset(old))
+    # The old ones stop accepting, close their idle connections after 1 s and exit; the master reaps them.
+    for pid in old:
+        assert wait_until(lambda: proc_stat(pid) is None, 5.0), f"old worker {pid} still runs"
+    # Right after reaping one, the master retires its slot.
+    assert wait_until(lambda: sorted(w["pid"] for w in status_json(site.port)["worker_processes"]) == new, 2.0)
+    for _ in range(10):
+        j = status_json(site.port)
+        assert j["pid"] in new
+        assert j["requests"]["by_code"]["404"] == 30
+        assert sorted(w["pid"] for w in j["worker_processes"]) == new
+        assert j["config"]["generation"] == 2
