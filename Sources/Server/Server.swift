@@ -248,21 +248,19 @@ public final class Server {
         }
     }
 
-    /// Binary upgrade (SIGWINCH from the master): a new worker accepts on the same sockets now. This one stops
-    /// accepting at once and answers what its connections still ask with `Connection: close`; a connection
-    /// between requests gets `handOverGrace` to send its next one (closing it at once would race a request
-    /// already on its way, which the client would see as an error), then closes; the loop ends with the last.
+    /// Binary upgrade or a reload by new workers (SIGWINCH from the master): new workers accept on the same
+    /// sockets now. This one stops accepting at once and answers what its connections still ask with
+    /// `Connection: close`, closing each after that response; a connection between requests keeps its
+    /// KeepAliveTimeout (closing it at once would race a request already on its way, which the client would see
+    /// as an error) and closes when it expires, as any idle one does; the loop ends with the last connection.
     public func handOver() {
         guard !stopping else { return }
         draining = true
         boardChanged()
         drainTimer.cancel()
         log.log(.notice, "hand-over: new workers serve (upgrade or reload); this one stops accepting")
-        closeListeners(idleGrace: min(config.keepAliveTimeout, Self.handOverGrace))
+        closeListeners(idleGrace: config.keepAliveTimeout)
     }
-
-    /// How long a hand-over leaves idle keep-alive connections for their next request, in seconds.
-    static let handOverGrace = 1.0
 
     /// Stops accepting; idle connections close at once, or after `idleGrace` seconds; the loop ends with the
     /// last connection (or at ShutdownTimeout).
