@@ -38,11 +38,16 @@ struct RateHistory {
         counts[b % Self.bucketCount] &+= 1
     }
 
+    /// The number of the last bucket `series(now:)` gives: the one holding `now`, or the newest counted into
+    /// when `now` is earlier. Every process reads the same monotonic clock, so the numbers of two processes'
+    /// series line up (StatusBoard sums them).
+    func endBucket(now: Double) -> Int { max(Self.bucket(now), newest) }
+
     /// The counts of the `bucketCount` buckets that end with the one holding `now` (or the newest counted
     /// into, when `now` is earlier), oldest first, and the seconds of that last bucket that have passed
     /// (0 to `bucketSeconds`).
     func series(now: Double) -> (counts: [Int], elapsed: Double) {
-        let last = max(Self.bucket(now), newest)
+        let last = endBucket(now: now)
         let first = last - Self.bucketCount + 1
         var out = [Int](repeating: 0, count: Self.bucketCount)
         let oldest = max(first, newest - Self.bucketCount + 1, 0)

@@ -105,6 +105,8 @@ public final class Server {
     public var listenersInherited = false
     /// Configuration generation: 1 at start, +1 per successful reload.
     public private(set) var generation = 1
+    /// The status board this worker publishes on (see `publishStatus(on:slot:)`); nil when it serves alone.
+    var boardPublisher: BoardPublisher?
     /// The folder this process has changed its root to (`Chroot`), nil when it has not. Its settings then name
     /// files as seen from inside, and the configuration file and the log paths are out of its reach: `reload`
     /// refuses and `reopenLogs` only says so (the master, outside, is the one that can do either).
@@ -225,6 +227,8 @@ public final class Server {
         loop.run()
         accessLog?.flush()
         siteLogs.flush()
+        // The last counts, for the master to move into the retired store once it has reaped this worker.
+        publishOnBoard()
     }
 
     // MARK: Life cycle
@@ -234,6 +238,7 @@ public final class Server {
     public func beginShutdown() {
         guard !draining else { return }
         draining = true
+        boardChanged()
         if config.drainDelay > 0 {
             log.log(
                 .notice, "draining: \(config.readyPath ?? "ReadyPath") answers 503; closing listeners in \(config.drainDelay) s")
@@ -251,6 +256,7 @@ public final class Server {
     public func handOver() {
         guard !stopping else { return }
         draining = true
+        boardChanged()
         drainTimer.cancel()
         log.log(.notice, "hand-over: new workers serve (upgrade or reload); this one stops accepting")
         closeListeners(idleGrace: config.keepAliveTimeout)
@@ -317,6 +323,7 @@ public final class Server {
         generation += 1
         stats.lastReload = loop.nowSeconds()
         siteStats.configure(SiteStatsTable.sites(of: new))
+        boardChanged()
         for (name, was, now) in [
             ("PidFile", old.pidFile ?? "off", new.config.pidFile ?? "off"),
             ("User", old.user ?? "-", new.config.user ?? "-"),
@@ -440,6 +447,7 @@ public final class Server {
     func open(_ fd: Int32, peer accepted: PeerAddress, tls: Bool, address: ListenAddress?, port: Int) {
         guard let peer = admission.admit(accepted, limit: config.maxConnectionsPerClient) else {
             stats.refusedPerClient += 1
+            boardChanged()
             log.log(.debug, "[client \(accepted)] refused: MaxConnectionsPerClient \(config.maxConnectionsPerClient) reached")
             Glibc.close(fd)
             return
@@ -447,6 +455,7 @@ public final class Server {
         let id = nextID
         nextID += 1
         stats.connectionsAccepted += 1
+        boardChanged()
         // Stand-alone: libevent's records for this descriptor's block, made together (not in inetd mode,
         // which serves one connection).
         if mode == .standalone { loop.reserveDescriptors(covering: fd) }
@@ -560,6 +569,7 @@ public final class Server {
         if graveyard.isEmpty { reaper.schedule(after: 0) }
         graveyard.append(connection)
         stats.connectionsHandled += 1
+        boardChanged()
         if heapShouldShrink { scheduleHousekeeping() }
         if exitWhenEmpty && connections.isEmpty {
             loop.stop()
@@ -724,8 +734,8 @@ public final class Server {
         return dateText
     }
 
-    /// The counters as they are now, for the status endpoints.
-    func statusSnapshot() -> StatusSnapshot {
+    /// This worker's own counters as they are now (StatusBoard adds the other workers' in `statusSnapshot()`).
+    func ownSnapshot() -> StatusSnapshot {
         var reading = 0
         var writing = 0
         var waiting = 0
@@ -795,6 +805,7 @@ public final class Server {
         siteStats.site(at: outcome.site)?.record(
             code: outcome.code, bodyBytes: outcome.bodyBytes, totalBytes: outcome.totalBytes, seconds: outcome.seconds,
             now: outcome.end)
+        boardChanged()
     }
 }
 

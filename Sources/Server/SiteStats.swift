@@ -38,10 +38,12 @@ final class SiteStats {
             cumulative[i] = total
         }
         let series = c.rate.series(now: now)
-        return SiteStatus(
+        var status = SiteStatus(
             name: name, aliases: aliases, root: root, requests: c.requests, byCode: byCode, bodyBytes: c.bodyBytes,
             responseBytes: c.responseBytes, durationCounts: cumulative, durationSum: c.durationSum, rateCounts: series.counts,
             rateBucketSeconds: RateHistory.bucketSeconds, rateElapsed: series.elapsed)
+        status.rateEndBucket = c.rate.endBucket(now: now)
+        return status
     }
 }
 

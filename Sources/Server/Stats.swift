@@ -100,6 +100,9 @@ public struct SiteStatus: Sendable, Equatable {
     public var rateCounts: [Int]
     public var rateBucketSeconds: Int
     public var rateElapsed: Double
+    /// The number of the last bucket of `rateCounts` (monotonic seconds / `rateBucketSeconds`), the same in
+    /// every process at the same moment: what lines up the histories of several workers.
+    public var rateEndBucket = 0
 
     public init(
         name: String, aliases: [String], root: String, requests: Int, byCode: [Int: Int], bodyBytes: Int,
@@ -172,6 +175,9 @@ public struct StatusSnapshot: Sendable {
     public var localLastReload: LocalTime?
     public var loadAverage: LoadAverage
     public var uptime: Int
+    /// Unix seconds since when the counters count when they are the totals of a master's workers (when the master
+    /// made its status board); nil when they are this process's own, counted since `startTime`.
+    public var countersSince: Int? = nil
     public var generation: Int
     public var lastReload: Int?
     public var draining: Bool

@@ -73,7 +73,8 @@ public enum StatusPages {
 
     /// Apache mod_status machine-readable output (`?auto`), same keys and order as Apache 2.4.
     public static func auto(_ s: StatusSnapshot) -> String {
-        let uptime = max(s.uptime, 1)
+        // The rates divide the totals by the time they were counted over (all workers': since the master started).
+        let uptime = max(s.countersSince.map { s.now - $0 } ?? s.uptime, 1)
         let cpu = s.cpuUserSeconds + s.cpuSystemSeconds
         let durationMs = Int(s.durationSum * 1000)
         var lines: [String] = [
@@ -104,7 +105,7 @@ public enum StatusPages {
             "BusyWorkers: \(s.reading + s.writing + s.closing)",
             "GracefulWorkers: 0",
             "IdleWorkers: \(max(0, s.maxConnections - s.active))",
-            "Processes: 1",
+            "Processes: \(max(s.workerProcesses.count, 1))",
             "Stopping: \(s.draining ? 1 : 0)",
             "ConnsTotal: \(s.active)",
             "ConnsAsyncWriting: \(s.writing)",
