@@ -27,6 +27,9 @@ struct WorkerSpec {
     var slot: Int
     var restarts: Int
     var generation: Int
+    /// Where the workers publish their counters for each other's status pages, and this one's place there.
+    var board: StatusBoard?
+    var boardSlot: Int?
 }
 
 /// The master process of a daemon and its workers.
@@ -42,6 +45,10 @@ final class Master {
     let executable: String?
     /// Worker processes to keep running (`WorkerProcesses`, fixed at start).
     let count: Int
+    /// The shared mapping where workers publish their counters (made before the first fork).
+    let board: StatusBoard?
+    /// Each live worker's slot on the board.
+    var boardSlots: [pid_t: Int] = [:]
 
     /// The signals the master waits for (blocked, so they stay pending until it asks).
     static let handled: [Int32] = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD]
@@ -74,6 +81,12 @@ final class Master {
         self.starter = starter
         self.executable = PidFile.executable("self")
         self.count = Self.workerCount(settings.config.workerProcesses)
+        self.board = StatusBoard(slots: StatusBoard.slots(forWorkers: count))
+    }
+
+    /// A worker ended: its last published counts move to the board's retired totals and its slot is free.
+    func retireBoardSlot(of pid: pid_t) {
+        if let slot = boardSlots.removeValue(forKey: pid) { _ = board?.retire(slot: slot) }
     }
 
     var log: ErrorLog { opened.errorLog }
@@ -104,7 +117,7 @@ final class Master {
             try opened.pidFile?.write()
         } catch {
             for w in workers { kill(w.pid, SIGKILL) }
-            for w in workers { Self.waitFor(w.pid) }
+            for w in workers { waitFor(w.pid) }
             return failStart(error.description)
         }
         let pids = workers.map { "\($0.pid)" }.joined(separator: ", ")
@@ -133,7 +146,7 @@ final class Master {
                 for (w, fd) in forked {
                     Glibc.close(fd)
                     kill(w.pid, SIGKILL)
-                    Self.waitFor(w.pid)
+                    waitFor(w.pid)
                 }
                 return .failed(message, logged: false)
             }
@@ -150,7 +163,7 @@ final class Master {
             }
             guard failure == nil, word.first != UInt8(ascii: "0") else { continue }
             if word.isEmpty {
-                let status = Self.waitFor(w.pid)
+                let status = waitFor(w.pid)
                 failure = (
                     "the worker (pid \(w.pid)) \(WorkerExit(status: status).description) during start-up (see the error log)",
                     false
@@ -160,7 +173,7 @@ final class Master {
             }
         }
         guard let (message, logged) = failure else { return .started(forked.map(\.0)) }
-        for (w, _) in forked where kill(w.pid, SIGKILL) == 0 { Self.waitFor(w.pid) }
+        for (w, _) in forked where kill(w.pid, SIGKILL) == 0 { waitFor(w.pid) }
         return .failed(message, logged: logged)
     }
 
@@ -169,9 +182,10 @@ final class Master {
 
     /// Waits for child `pid` to end; its wait status.
     @discardableResult
-    static func waitFor(_ pid: pid_t) -> Int32 {
+    func waitFor(_ pid: pid_t) -> Int32 {
         var status: Int32 = 0
         _ = retryingEINTR { waitpid(pid, &status, 0) }
+        retireBoardSlot(of: pid)
         return status
     }
 
@@ -242,6 +256,7 @@ final class Master {
     func reap() -> Int32? {
         var status: Int32 = 0
         while case .success(let pid) = retryingEINTR({ waitpid(-1, &status, WNOHANG) }), pid > 0 {
+            retireBoardSlot(of: pid)
             if pid == upgrade?.pid { upgrade?.exitStatus = status }
             guard let i = workers.firstIndex(where: { $0.pid == pid }) else { continue }
             let gone = workers.remove(at: i)
@@ -483,8 +498,12 @@ final class Master {
     func forkWorker(slot: Int, reporting: Bool, _ settings: ServerSettings, _ opened: Startup.Opened) -> (pid_t, Int32?)? {
         var fds: [Int32] = [-1, -1]
         if reporting && pipe(&fds) != 0 { return nil }
-        let spec = WorkerSpec(master: getpid(), slot: slot, restarts: restarts, generation: generation)
+        let boardSlot = board?.reserveSlot()
+        let spec = WorkerSpec(
+            master: getpid(), slot: slot, restarts: restarts, generation: generation, board: board, boardSlot: boardSlot)
         let pid = fork()
+        if pid > 0, let boardSlot { boardSlots[pid] = boardSlot }
+        if pid < 0, let boardSlot { _ = board?.retire(slot: boardSlot) }
         if pid < 0 {
             if reporting {
                 Glibc.close(fds[0])

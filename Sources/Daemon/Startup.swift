@@ -145,6 +145,9 @@ public enum Startup {
                 errorLog: errorLog, accessLog: opened.accessLog, worker: worker)
             server.chrootDirectory = chroot?.configured
             if let worker { server.continueGeneration(worker.generation) }
+            if let worker, let board = worker.board, let slot = worker.boardSlot {
+                try server.publishStatus(on: board, slot: slot)
+            }
             warnIfFileLimitLow(fileLimit, config, errorLog)
             // Start the worker pool now: Dispatch sets up its threads (and an epoll fd) on first use,
             // and must not meet the open-file limit for the first time under load.

@@ -18,13 +18,6 @@ import pytest
 
 from httpdkit import HOST, children_of, parse_auto, parse_exposition, proc_stat, wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
-
-# The master makes the status board only once Master.swift wires it (StatusBoard, issue 13); until then each
-# worker shows its own counters and these tests do not apply.
-pytestmark = pytest.mark.skipif("StatusBoard" not in (ROOT / "Sources/Daemon/Master.swift").read_text(),
-                                reason="the master does not make a status board yet")
-
 WORKERS = 3
 # A worker publishes its counters within a second of a change.
 PUBLISH = 1.5
