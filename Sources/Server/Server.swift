@@ -150,7 +150,9 @@ public final class Server {
             self.admitWaiting()
             self.updateAccepting()
         }
-        drainTimer = try Timer.make(loop, for: "drain") { [unowned self] in self.closeListeners() }
+        drainTimer = try Timer.make(loop, for: "drain") { [unowned self] in
+            self.closeListeners(idleGrace: self.stopGrace)
+        }
         idleClose = try Timer.make(loop, for: "idle close") { [unowned self] in
             for c in Array(self.connections.values) { c.closeIfIdle() }
         }
@@ -233,8 +235,9 @@ public final class Server {
 
     // MARK: Life cycle
 
-    /// Graceful stop (SIGTERM/SIGINT): ReadyPath turns 503 at once; after DrainDelay the listeners and
-    /// idle connections close, responses in flight finish (up to ShutdownTimeout), then the loop ends.
+    /// Graceful stop (SIGTERM/SIGINT): ReadyPath turns 503 at once; after DrainDelay the listeners close, idle
+    /// connections get `stopGrace` for a request already on its way (answered with `Connection: close`), then
+    /// close; responses in flight finish (up to ShutdownTimeout), then the loop ends.
     public func beginShutdown() {
         guard !draining else { return }
         draining = true
@@ -244,9 +247,13 @@ public final class Server {
                 .notice, "draining: \(config.readyPath ?? "ReadyPath") answers 503; closing listeners in \(config.drainDelay) s")
             drainTimer.schedule(after: config.drainDelay)
         } else {
-            closeListeners()
+            closeListeners(idleGrace: stopGrace)
         }
     }
+
+    /// How long a graceful stop leaves idle keep-alive connections (1 s, at most KeepAliveTimeout): closing them
+    /// at once would race a request a client has just sent, which it would see as an error.
+    var stopGrace: Double { min(config.keepAliveTimeout, 1) }
 
     /// Binary upgrade or a reload by new workers (SIGWINCH from the master): new workers accept on the same
     /// sockets now. This one stops accepting at once and answers what its connections still ask with
