@@ -100,6 +100,20 @@ final class Master {
     /// chrooted one (the configuration file is outside): the master then reloads with a new generation of workers.
     var reloadsWithNewWorkers: Bool { count > 1 || settings.chroot != nil }
 
+    /// Whether the configuration file now asks for other addresses than the master's sockets (false when it
+    /// does not load: the worker's reload then says why). One worker reloads in place, keeping its connections
+    /// and caches, unless `Listen` changed: sockets are the master's to bind and close (a dropped address must
+    /// refuse connections, not queue them on a socket the master still holds).
+    func listenChanged() -> Bool {
+        guard
+            case .success(let config) = ConfigLoader.load(
+                file: options.configFile, directives: options.directives, startDirectory: options.startDirectory)
+        else { return false }
+        let held = opened.listeners.compactMap(\.address)
+        let wanted = config.effectiveListen
+        return held.count != wanted.count || !wanted.allSatisfy { w in held.contains { $0.sameSocket(w) } }
+    }
+
     /// Starts the workers; once they serve, writes the PID file and reports to the starter; then supervises
     /// until stopped. Returns the exit status.
     func run() -> Int32 {
@@ -227,7 +241,7 @@ final class Master {
         case SIGHUP:
             if stopping || handedOver {
                 log.log(.notice, "SIGHUP ignored: stopping")
-            } else if reloadsWithNewWorkers {
+            } else if reloadsWithNewWorkers || listenChanged() {
                 reloadWithNewWorkers()
             } else {
                 reloaded = true

@@ -9,7 +9,10 @@ import signal
 import socket
 import time
 
+import pytest
+
 from httpdkit import (
+    children_of,
     HOST,
     Client,
     Load,
@@ -220,3 +223,39 @@ def test_sighup_during_a_graceful_stop_opens_no_listener(sites):
         assert connection_refused(site.port, timeout=1), "the stopping daemon listens again on its port"
         assert connection_refused(second, timeout=1), "the stopping daemon opened a new listener"
         assert c.discard(size, timeout=20) == size
+
+
+def free_low_port() -> int:
+    """A loopback port below 1024 that is free now (only root may bind it)."""
+    for port in range(1023, 900, -1):
+        with socket.socket() as s:
+            try:
+                s.bind((HOST, port))
+                return port
+            except OSError:
+                continue
+    pytest.skip("no free port below 1024")
+
+
+def test_reload_adds_a_privileged_port_after_the_privilege_drop(sites):
+    """With `User nobody`, the worker cannot bind a port below 1024, but the master (root) binds it: a reload
+    adding one serves on it (a Listen change is the master's to make), and the worker still runs as nobody."""
+    import pwd
+    try:
+        nobody = pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        pytest.skip("no user nobody")
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    site = sites(extra=["User nobody"])
+    master = site.start()
+    low = free_low_port()
+    site.write_conf(["User nobody", f"Listen {HOST}:{low}"])
+    reload(site)
+    assert site.wait_error_log(rf"\[pid {master}\] configuration reloaded \(generation 2\): worker pid \d+ serves; "
+                               r"\d+ finishes its connections$"), site.error_text()
+    # /healthz needs no file (the test's folders are root's own, 0700).
+    r = fetch(low, "/healthz")
+    assert (r.status, r.body) == (200, b"ok\n")
+    [worker] = [p for p in children_of(master)]
+    assert os.stat(f"/proc/{worker}").st_uid == nobody
