@@ -60,9 +60,6 @@ public enum Commands {
                     printToStderr("httpd: error: DocumentRoot \(settings.lookup.root) is not readable by user \(user)")
                     return 1
                 }
-                for (location, directive, path) in TLSFiles.of(settings.config) where !runAs.canRead(path, mode: R_OK) {
-                    printToStderr("httpd: warning: \(location): \(directive) \(path): \(TLSFiles.unreadable(by: user))")
-                }
             } catch {
                 printToStderr("httpd: error: \(error)")
                 return 1
@@ -182,9 +179,10 @@ enum TLSFiles {
         }
     }
 
-    /// What `-t` and a start say about a file `user` cannot read.
+    /// What a start without a master (socket activation) says about a file `user` cannot read (a daemon's
+    /// master reads such a file as root at reload, with a new worker).
     static func unreadable(by user: String) -> String {
-        "not readable by user \(user): a start reads it as root, but a reload (as \(user)) will be refused; "
-            + "let \(user) read it, or restart httpd to load a new one"
+        "not readable by user \(user): this process (socket activation: no master) read it as root at start, but "
+            + "a reload (as \(user)) will be refused; let \(user) read it, or restart httpd to load a new one"
     }
 }

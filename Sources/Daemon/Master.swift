@@ -100,18 +100,27 @@ final class Master {
     /// chrooted one (the configuration file is outside): the master then reloads with a new generation of workers.
     var reloadsWithNewWorkers: Bool { count > 1 || settings.chroot != nil }
 
-    /// Whether the configuration file now asks for other addresses than the master's sockets (false when it
-    /// does not load: the worker's reload then says why). One worker reloads in place, keeping its connections
-    /// and caches, unless `Listen` changed: sockets are the master's to bind and close (a dropped address must
-    /// refuse connections, not queue them on a socket the master still holds).
-    func listenChanged() -> Bool {
+    /// Why a reload with one worker must be the master's (nil: the worker reloads in place, keeping its
+    /// connections and caches). Sockets are the master's to bind and close, so a `Listen` change is (a dropped
+    /// address must refuse connections, not queue them on a socket the master still holds); and a certificate or
+    /// key the worker's user cannot read is read by the master, as root. A file that does not load gives nil:
+    /// the worker's reload says why.
+    func reloadNeedsMaster() -> String? {
         guard
             case .success(let config) = ConfigLoader.load(
                 file: options.configFile, directives: options.directives, startDirectory: options.startDirectory)
-        else { return false }
+        else { return nil }
         let held = opened.listeners.compactMap(\.address)
         let wanted = config.effectiveListen
-        return held.count != wanted.count || !wanted.allSatisfy { w in held.contains { $0.sameSocket(w) } }
+        if held.count != wanted.count || !wanted.allSatisfy({ w in held.contains { $0.sameSocket(w) } }) {
+            return "Listen changed"
+        }
+        if let runAs = opened.runAs, settings.chroot == nil,
+            let (_, directive, path) = TLSFiles.of(config).first(where: { !runAs.canRead($0.2, mode: R_OK) })
+        {
+            return "\(directive) \(path) is readable by root only"
+        }
+        return nil
     }
 
     /// Starts the workers; once they serve, writes the PID file and reports to the starter; then supervises
@@ -241,10 +250,16 @@ final class Master {
         case SIGHUP:
             if stopping || handedOver {
                 log.log(.notice, "SIGHUP ignored: stopping")
-            } else if reloadsWithNewWorkers || listenChanged() {
+            } else if reloadsWithNewWorkers {
+                reloadWithNewWorkers()
+            } else if let why = reloadNeedsMaster() {
+                log.log(.info, "reload by the master with a new worker: \(why)")
                 reloadWithNewWorkers()
             } else {
+                // The worker counts its generation itself; the master keeps its count in step (so a later reload with
+                // new workers, or a replacement, continues it; a reload the worker refuses is counted all the same).
                 reloaded = true
+                generation += 1
                 for w in workers where !w.retiring { kill(w.pid, SIGHUP) }
             }
         case SIGUSR1:

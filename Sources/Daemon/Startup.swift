@@ -178,8 +178,9 @@ public enum Startup {
             logStarted(settings, inheritedListeners: inherited ? opened.listeners.count : nil, worker: master != nil, errorLog)
             logAuthUserFiles(server.loadAuthUserFiles(), errorLog)
             logTLS(settings, errorLog)
-            // Inside a chroot the files' paths are not there, and no reload reads them again anyway.
-            if let runAs = opened.runAs, chroot == nil { warnUnreadableTLSFiles(config, runAs, errorLog) }
+            // A master reloads such files as root (with a new worker); one process alone cannot. Inside a chroot the
+            // files' paths are not there, and no reload reads them again anyway.
+            if let runAs = opened.runAs, chroot == nil, master == nil { warnUnreadableTLSFiles(config, runAs, errorLog) }
             lifeline?.ready()
             // What start-up allocated and freed (configuration text, parsing) goes back before serving.
             Malloc.trim()
