@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import grp
 import pwd
 import re
 import select
@@ -1469,3 +1470,31 @@ def first_answer_from_new_worker(port: int, old: set[int], since: float, timeout
             pass
         time.sleep(0.005)
     return None
+
+
+def get_closing(port: int, path: str = "/a.txt", timeout: float = 3.0) -> tuple[int, bytes]:
+    """GET PATH on a new connection with `Connection: close` (so that the kernel may hand it to any worker):
+    (status, body); ConnectionError when it closes without a response."""
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    if not head:
+        raise ConnectionError("closed without a response")
+    return int(head.split()[1]), body
+
+
+def nobody_ids() -> tuple[int, int, str]:
+    """(uid of nobody, gid of the group the tests use, that group's name); skips the test when there is none."""
+    try:
+        uid = pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        pytest.skip("no user nobody")
+    for name in ("nogroup", "nobody"):
+        try:
+            return uid, grp.getgrnam(name).gr_gid, name
+        except KeyError:
+            continue
+    pytest.skip("no group nogroup/nobody")

@@ -9,9 +9,7 @@ Every daemon is stopped by PID; everything listens on 127.0.0.1.
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -22,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from httpdkit import (
+    nobody_ids,
     HOST,
     HTTPD_BIN,
     Client,
@@ -52,20 +51,6 @@ TEXT = "text/plain; charset=utf-8"
 FAKE_PASSWD = b"root:x:0:0:the jail's own passwd:/:/bin/false\n"
 
 
-def nobody() -> tuple[int, int, str]:
-    """(uid of nobody, gid of the group the tests use, that group's name)."""
-    try:
-        uid = pwd.getpwnam("nobody").pw_uid
-    except KeyError:
-        pytest.skip("no user nobody")
-    for name in ("nogroup", "nobody"):
-        try:
-            return uid, grp.getgrnam(name).gr_gid, name
-        except KeyError:
-            continue
-    pytest.skip("no group nogroup/nobody")
-
-
 @pytest.fixture
 def sites():
     """Sites under a world-readable folder in /tmp (tmp_path is 0700: nobody could not enter the jail)."""
@@ -81,7 +66,7 @@ def jailed(sites, extra=(), user: bool = True, files: dict[str, bytes] | None = 
     """A daemon site whose config (lines numbered as below) has `Chroot SITE/jail` and `DocumentRoot jail/www`,
     the logs and PID file outside the jail, and `User nobody` unless USER is false; FILES are written under
     the jail (`www/a.txt` is there by default)."""
-    _, _, group = nobody()
+    _, _, group = nobody_ids()
     site = sites(write=False)
     site.jail = site.dir / "jail"
     for rel, content in {"www/a.txt": b"hello from inside\n", **(files or {})}.items():
@@ -127,7 +112,7 @@ def log_lines(site, pattern: str) -> list[str]:
 def test_worker_serves_inside_the_chroot_as_nobody(sites):
     """The worker's root is the jail (its working directory too), the master's stays `/`; the worker runs as
     nobody and answers from the jail exactly; the access and error logs outside the jail get their lines."""
-    uid, gid, _ = nobody()
+    uid, gid, _ = nobody_ids()
     site = jailed(sites, extra=["Autoindex on"], files={"www/sub/b.txt": b"bravo\n"})
     master = site.start()
     worker = worker_of(master)
@@ -361,7 +346,7 @@ def test_check_and_sites_listing_show_the_chroot(sites):
 
 def test_chroot_needs_root(sites):
     """Started by nobody, httpd refuses Chroot at start with the directive's line, exit 1."""
-    uid, gid, _ = nobody()
+    uid, gid, _ = nobody_ids()
     site = jailed(sites, user=False)
     os.chown(site.logs, uid, gid)
     r = subprocess.run([HTTPD_BIN, "-f", str(site.conf)], cwd=site.dir, capture_output=True, text=True,
@@ -397,7 +382,7 @@ def test_socket_activation_chroots_its_one_process(sites, procs):
     proc = spawn_activated(procs, site, [ls], log=log)
     wait_for_log(log, f"chroot: httpd serves inside {site.jail}", proc)
     assert os.readlink(f"/proc/{proc.pid}/root") == str(site.jail)
-    assert proc_status(proc.pid)["Uid"].split()[0] == str(nobody()[0])
+    assert proc_status(proc.pid)["Uid"].split()[0] == str(nobody_ids()[0])
     with Client(HOST, ls.getsockname()[1]) as c:
         assert_file_response(c.get("/a.txt"), site.jail / "www/a.txt", TEXT)
         assert c.get("/server-status?format=json").json()["process"]["resident_memory_bytes"] > 1024 * 1024

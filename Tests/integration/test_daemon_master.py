@@ -14,11 +14,12 @@ import re
 import resource
 import subprocess
 import signal
-import socket
 import threading
 import time
 
 from httpdkit import (
+    get_closing as get,
+    socket_inodes_of,
     HOST,
     HTTPD_BIN,
     children_of,
@@ -38,32 +39,6 @@ def worker_of(master: int, other_than: int | None = None, timeout: float = 2.0) 
     found = wait_until(lambda: [p for p in children_of(master) if p != other_than] or None, timeout)
     assert found and len(found) == 1, f"master {master} has workers {found}"
     return found[0]
-
-
-def socket_inodes(pid: int) -> set[str]:
-    """The socket inodes among PID's descriptors (the master holds only its listeners)."""
-    found = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:"):
-            found.add(target)
-    return found
-
-
-def get(port: int, path: str = "/a.txt", timeout: float = 2.0) -> tuple[int, bytes]:
-    """GET PATH on a new connection with `Connection: close`: (status, body)."""
-    with socket.create_connection((HOST, port), timeout=timeout) as s:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    if not head:
-        raise ConnectionError("closed without a response")
-    return int(head.split()[1]), body
 
 
 class Load:
@@ -139,7 +114,7 @@ def check_replaced_under_load(site, sig: int, name: str):
     listening socket are the same, no connect was refused."""
     master = site.start()
     worker = worker_of(master)
-    inodes = socket_inodes(master)
+    inodes = socket_inodes_of(master)
     assert inodes
     with Load(site.port) as load:
         assert wait_until(lambda: load.ok >= 20, 5), "no load"
@@ -150,7 +125,7 @@ def check_replaced_under_load(site, sig: int, name: str):
         assert wait_until(lambda: load.ok >= ok_then + 20, 5), "the load stalled"
     assert load.refused == 0, f"{load.refused} connection(s) refused ({load.ok} ok, {load.failed} failed)"
     assert site.pid() == master and not is_gone(master)
-    assert socket_inodes(master) == inodes
+    assert socket_inodes_of(master) == inodes
     assert site.wait_error_log(WORKER_LINE.format(worker, rf"killed by signal {name}( \(core dumped\))?"), 2), \
         site.error_text()
     new = worker_of(master, other_than=worker)

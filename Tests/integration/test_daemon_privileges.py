@@ -4,32 +4,16 @@ the user can read DocumentRoot. Skipped unless the tests run as root."""
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from httpdkit import Sites, children_of, fetch, processes_with_arg, proc_status, wait_gone, wait_until
+from httpdkit import Sites, children_of, fetch, nobody_ids, processes_with_arg, proc_status, wait_gone, wait_until
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="privilege tests need root")
-
-
-def nobody_ids() -> tuple[int, int, str]:
-    """(uid of nobody, gid of the group the tests use, that group's name)."""
-    try:
-        uid = pwd.getpwnam("nobody").pw_uid
-    except KeyError:
-        pytest.skip("no user nobody")
-    for name in ("nogroup", "nobody"):
-        try:
-            return uid, grp.getgrnam(name).gr_gid, name
-        except KeyError:
-            continue
-    pytest.skip("no group nogroup/nobody")
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
 
 import pytest
 
+from httpdkit import get_closing as get
 from httpdkit import HOST, HTTPD_BIN, children_of, free_port, is_gone, proc_stat, socket_inodes_of, wait_gone, wait_until
 from httpdkit import listening_inode as kit_listening_inode
 
@@ -74,16 +74,6 @@ def listening_inode(pid: int, port: int) -> int:
     inode = kit_listening_inode(port)
     assert inode in socket_inodes_of(pid), (inode, pid)
     return inode
-
-
-def get(port: int, path: str = "/a.txt") -> tuple[int, bytes]:
-    with socket.create_connection((HOST, port), timeout=3) as s:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), body
 
 
 def upgrade(binary: str, site) -> tuple[int, int]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
+from httpdkit import get_closing as get
 from httpdkit import HOST, children_of, parse_auto, parse_exposition, proc_stat, wait_until
 
 WORKERS = 3
@@ -29,17 +29,6 @@ def live_workers(master: int, n: int, other_than: frozenset[int] = frozenset()) 
                        and len(w) == n and w, 5.0)
     assert found, f"master {master}: workers {children_of(master)}, wanted {n}"
     return found
-
-
-def get(port: int, path: str) -> tuple[int, bytes]:
-    """One request on its own connection (so that the kernel may hand it to any worker)."""
-    with socket.create_connection((HOST, port), timeout=3) as s:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), body
 
 
 def status_json(port: int) -> dict:
@@ -59,14 +48,21 @@ def metrics_answer(port: int):
 
 
 def answers_from_every_worker(port: int, workers: list[int], fetch) -> dict[int, object]:
-    """FETCH(port) -> (pid, value), repeated until each of WORKERS has answered (at most 200 tries)."""
+    """FETCH(port) -> (pid, value) answered by each of WORKERS in turn. Which worker accepts a connection is a race
+    the same one may keep winning, so the others are stopped (SIGSTOP) while one is asked, then continued."""
     seen: dict[int, object] = {}
-    for _ in range(200):
-        pid, value = fetch(port)
-        seen.setdefault(pid, value)
-        if set(seen) == set(workers):
-            return seen
-    pytest.fail(f"answers came from {sorted(seen)}, not from every worker {workers}")
+    for worker in workers:
+        others = [w for w in workers if w != worker]
+        for w in others:
+            os.kill(w, signal.SIGSTOP)
+        try:
+            pid, value = fetch(port)
+        finally:
+            for w in others:
+                os.kill(w, signal.SIGCONT)
+        assert pid == worker, (pid, worker)
+        seen[pid] = value
+    return seen
 
 
 def missing(port: int, n: int):
