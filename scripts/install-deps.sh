@@ -31,7 +31,9 @@ case "${1:-build}" in
         # The status page's charts, drawn by a real browser (headless; as root it runs with --no-sandbox).
         want chromium
         # Rolling restarts behind a load balancer (test_haproxy_rolling.py runs its own haproxy, never the service).
-        want haproxy ;;
+        want haproxy
+        # ss (the listening socket's inode, from sock_diag, in the crash tests): not in a minimal Debian image.
+        want iproute2 ;;
   bench) want wrk; want apache2-utils; want nginx-light; want xinetd; want busybox; want gnuplot-nox; want curl
          want lighttpd; want h2o; want valgrind; want strace
          # valgrind runs httpd as a copy stripped of debug sections (strip, from binutils)
