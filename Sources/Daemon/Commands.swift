@@ -19,6 +19,11 @@ public enum Commands {
         let handoff = options.action == .serve && !options.inetd ? UpgradeHandoff.received() : nil
         // Before anything is opened, so that no descriptor httpd uses is closed.
         InheritedDescriptors.closeUnused(keeping: handoff?.descriptorCount ?? 0)
+        #if DEBUG
+            // Test hook (debug builds only): a binary started for an upgrade traps during its start-up, as a broken
+            // new binary would, so the tests can prove that the old one serves on and `-s upgrade` exits 1.
+            if handoff != nil, getenv("HTTPD_TEST_TRAP_UPGRADE") != nil { fatalError("HTTPD_TEST_TRAP_UPGRADE: trap requested") }
+        #endif
         if case .signal(let command) = options.action { return control(command, options: options) }
         // In inetd mode stdout and stderr may be the client's socket: nothing may be printed there.
         let quiet = options.inetd && Sockets.isSocket(0)

@@ -331,3 +331,21 @@ def test_sigusr2_to_a_worker_is_ignored(sites):
     assert not is_gone(worker) and worker_of(master) == worker
     assert "upgrade" not in site.error_text()
     assert get(site.port) == (200, b"hello\n")
+
+
+def test_a_new_binary_that_crashes_at_start_makes_upgrade_exit_1(sites, monkeypatch):
+    """With HTTPD_TEST_TRAP_UPGRADE (debug builds), the binary started for the upgrade traps during start-up, as a
+    broken new version would: `-s upgrade` exits 1, the old master and worker serve on, the log names the signal."""
+    monkeypatch.setenv("HTTPD_TEST_TRAP_UPGRADE", "1")
+    site = sites()
+    master = start(HTTPD_BIN, site)
+    worker = worker_of(master)
+    r = httpd(HTTPD_BIN, site, "-s", "upgrade")
+    if r.returncode == 0:
+        pytest.skip("the test hook is not in this build (release): the upgrade succeeded")
+    assert (r.returncode, r.stdout, r.stderr) == (1, "", FAILED.format(master)), r
+    assert site.wait_error_log(
+        rf"\[error\] \[pid {master}\] upgrade failed, this httpd keeps serving: the new binary killed by signal "
+        r"SIG(ILL|TRAP)( \(core dumped\))? during start-up$", 2), site.error_text()
+    assert site.pid() == master and worker_of(master) == worker
+    assert get(site.port) == (200, b"hello\n")
