@@ -395,6 +395,8 @@ final class Master {
     func handOver(to started: [WorkerProcess]) -> [pid_t] {
         let old = workers.map(\.pid)
         for i in workers.indices { workers[i].retiring = true }
+        // The new generation fills every slot: a replacement still waiting out a crash loop's back-off is not forked.
+        respawnAt = [:]
         for pid in old { kill(pid, SIGWINCH) }
         workers += started
         return old

@@ -1,0 +1,35 @@
+"""The master's bookkeeping under races (issue 13 review): a replacement still waiting out a crash loop's back-off
+when a reload starts a new generation, and what descriptors a worker inherits from the master.
+
+Real processes and signals, loopback only; every wait is bounded; every daemon is stopped by PID at teardown.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from httpdkit import live_children, wait_until
+
+
+def test_a_reload_during_a_crash_loop_back_off_keeps_the_worker_count(sites):
+    """Five workers die within 10 s (the next replacement waits 1 s); a reload meanwhile starts a full new
+    generation of workers: the pending replacement is not forked on top of it (two workers, not three)."""
+    site = sites(extra=["WorkerProcesses 2"])
+    master = site.start()
+    assert wait_until(lambda: len(live_children(master)) == 2 or None, 3)
+    for n in range(5):
+        victim = live_children(master)[0]
+        os.kill(victim, signal.SIGKILL)
+        if n < 4:
+            assert wait_until(lambda: (victim not in live_children(master) and len(live_children(master)) == 2)
+                              or None, 3), site.error_text()
+    assert site.wait_error_log(r"waiting 1 s before starting the next one \(crash loop\)$", 2), site.error_text()
+    os.kill(master, signal.SIGHUP)
+    assert site.wait_error_log(r"configuration reloaded \(generation 2\)", 5), site.error_text()
+    # The back-off (1 s) is over and the old generation, idle, has finished.
+    time.sleep(2.0)
+    assert wait_until(lambda: len(live_children(master)) == 2 or None, 3), (live_children(master), site.error_text())
+    time.sleep(0.5)
+    assert len(live_children(master)) == 2, (live_children(master), site.error_text())
