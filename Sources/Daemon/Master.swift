@@ -551,6 +551,8 @@ final class Master {
         starter?.close()
         if let upgrade { Glibc.close(upgrade.readEnd) }
         if reporting { Glibc.close(fds[0]) }
+        // Nor the PID file (its lock is the master's).
+        self.opened.pidFile?.closeInChild()
         // A new generation's worker keeps only its own listeners (one the reload dropped must close with the old workers).
         let own = Set(opened.listeners.map(\.fd))
         for l in self.opened.listeners where !own.contains(l.fd) { Glibc.close(l.fd) }

@@ -33,3 +33,32 @@ def test_a_reload_during_a_crash_loop_back_off_keeps_the_worker_count(sites):
     assert wait_until(lambda: len(live_children(master)) == 2 or None, 3), (live_children(master), site.error_text())
     time.sleep(0.5)
     assert len(live_children(master)) == 2, (live_children(master), site.error_text())
+
+
+def pid_file_descriptors(pid: int, pid_file) -> list[str]:
+    """What PID's descriptors that name the PID file (or an earlier one renamed over) point at."""
+    found = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(pid_file)):
+            found.append(f"{fd} -> {target}")
+    return found
+
+
+def test_workers_hold_no_descriptor_of_the_pid_file(sites):
+    """The PID file's lock belongs to the master: a worker (the first one, or one forked after the file was
+    written) holds no descriptor of it, so a worker draining after the master died does not keep it locked."""
+    site = sites()
+    master = site.start()
+    assert wait_until(lambda: len(live_children(master)) == 1 or None, 3)
+    first = live_children(master)[0]
+    assert pid_file_descriptors(first, site.pid_file) == []
+    os.kill(first, signal.SIGKILL)
+    assert wait_until(lambda: (live_children(master) and live_children(master)[0] != first and live_children(master))
+                      or None, 3), site.error_text()
+    second = live_children(master)[0]
+    assert pid_file_descriptors(second, site.pid_file) == []
+    assert pid_file_descriptors(master, site.pid_file) != []
