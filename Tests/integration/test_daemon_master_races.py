@@ -10,7 +10,7 @@ import os
 import signal
 import time
 
-from httpdkit import live_children, wait_until
+from httpdkit import is_gone, live_children, wait_until
 
 
 def test_a_reload_during_a_crash_loop_back_off_keeps_the_worker_count(sites):
@@ -62,3 +62,25 @@ def test_workers_hold_no_descriptor_of_the_pid_file(sites):
     second = live_children(master)[0]
     assert pid_file_descriptors(second, site.pid_file) == []
     assert pid_file_descriptors(master, site.pid_file) != []
+
+
+def pipes_of(pid: int) -> int:
+    count = 0
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("pipe:"):
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
+def test_workers_do_not_inherit_each_others_start_up_pipes(sites):
+    """The workers of one generation are forked one after the other, each with a pipe to report its start-up:
+    a later one must not keep the read ends of the earlier ones' pipes (each worker has as many pipes)."""
+    site = sites(extra=["WorkerProcesses 3"])
+    master = site.start()
+    assert wait_until(lambda: len(live_children(master)) == 3 or None, 3)
+    counts = {pid: pipes_of(pid) for pid in live_children(master)}
+    assert len(set(counts.values())) == 1, counts
+    assert not is_gone(master)
