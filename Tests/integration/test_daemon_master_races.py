@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 
-from httpdkit import is_gone, live_children, wait_until
+from httpdkit import HOST, is_gone, live_children, wait_gone, wait_until
 
 
 def test_a_reload_during_a_crash_loop_back_off_keeps_the_worker_count(sites):
@@ -84,3 +85,23 @@ def test_workers_do_not_inherit_each_others_start_up_pipes(sites):
     counts = {pid: pipes_of(pid) for pid in live_children(master)}
     assert len(set(counts.values())) == 1, counts
     assert not is_gone(master)
+
+
+def test_a_stop_right_after_a_reload_does_not_wait_for_the_keep_alive_timeout(sites):
+    """SIGTERM while the previous generation finishes its connections after a reload: an idle keep-alive
+    connection on an old worker closes within the stop's grace (1 s), not after KeepAliveTimeout (20 s)."""
+    site = sites(extra=["WorkerProcesses 2", "KeepAliveTimeout 20"])
+    master = site.start()
+    assert wait_until(lambda: len(live_children(master)) == 2 or None, 3)
+    conn = socket.create_connection((HOST, site.port), timeout=5)
+    try:
+        conn.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert wait_until(lambda: b"hello\n" in conn.recv(4096) or None, 3)
+        os.kill(master, signal.SIGHUP)
+        assert site.wait_error_log(r"configuration reloaded \(generation 2\)", 5), site.error_text()
+        t0 = time.monotonic()
+        os.kill(master, signal.SIGTERM)
+        assert wait_gone(master, 10), site.error_text()
+        assert time.monotonic() - t0 < 4, f"the stop took {time.monotonic() - t0:.1f} s"
+    finally:
+        conn.close()
