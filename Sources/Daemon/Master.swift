@@ -70,6 +70,9 @@ final class Master {
     /// The new master serves: this one's workers finish their connections, then this master exits.
     var handedOver = false
     var listenersOpen = true
+    /// The read ends of the start-up pipes of the workers `launch` forked and still waits for: a worker forked
+    /// after them must not keep them.
+    var startingReports: [Int32] = []
 
     init(
         settings: ServerSettings, options: CommandLineOptions, opened: Startup.Opened, fileLimit: Int, starter: Lifeline?
@@ -166,6 +169,7 @@ final class Master {
             used.insert(slot)
             guard let (pid, readEnd) = forkWorker(slot: slot, reporting: true, settings, opened) else {
                 let message = "fork: \(errnoText(errno))"
+                startingReports = []
                 for (w, fd) in forked {
                     Glibc.close(fd)
                     kill(w.pid, SIGKILL)
@@ -174,7 +178,9 @@ final class Master {
                 return .failed(message, logged: false)
             }
             forked.append((WorkerProcess(pid: pid, slot: slot, started: Self.now()), readEnd!))
+            startingReports.append(readEnd!)
         }
+        startingReports = []
         var failure: (String, Bool)?
         let deadline = Self.now() + Self.startTimeout
         for (w, fd) in forked {
@@ -395,6 +401,8 @@ final class Master {
     func handOver(to started: [WorkerProcess]) -> [pid_t] {
         let old = workers.map(\.pid)
         for i in workers.indices { workers[i].retiring = true }
+        // The new generation fills every slot: a replacement still waiting out a crash loop's back-off is not forked.
+        respawnAt = [:]
         for pid in old { kill(pid, SIGWINCH) }
         workers += started
         return old
@@ -549,6 +557,9 @@ final class Master {
         starter?.close()
         if let upgrade { Glibc.close(upgrade.readEnd) }
         if reporting { Glibc.close(fds[0]) }
+        // Nor the start-up pipes of the workers forked before it, nor the PID file (its lock is the master's).
+        for fd in startingReports { Glibc.close(fd) }
+        self.opened.pidFile?.closeInChild()
         // A new generation's worker keeps only its own listeners (one the reload dropped must close with the old workers).
         let own = Set(opened.listeners.map(\.fd))
         for l in self.opened.listeners where !own.contains(l.fd) { Glibc.close(l.fd) }

@@ -83,6 +83,15 @@ public final class PidFile {
         lockFD = -1
     }
 
+    /// In a forked child (a worker): closes this process's copies of the descriptors, so that it holds no lock on
+    /// the file (the file stays as it is).
+    func closeInChild() {
+        if lockFD >= 0 { Glibc.close(lockFD) }
+        if ownFD >= 0 { Glibc.close(ownFD) }
+        lockFD = -1
+        ownFD = -1
+    }
+
     /// Removes the file if it is still ours (called on a clean exit).
     public func remove() {
         var st = stat()

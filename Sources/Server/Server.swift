@@ -239,7 +239,14 @@ public final class Server {
     /// connections get `stopGrace` for a request already on its way (answered with `Connection: close`), then
     /// close; responses in flight finish (up to ShutdownTimeout), then the loop ends.
     public func beginShutdown() {
-        guard !draining else { return }
+        guard !draining else {
+            // Handed over (SIGWINCH) and now stopped: idle connections had KeepAliveTimeout; a stop gives them its grace.
+            if stopping && !handedOverThenStopped {
+                handedOverThenStopped = true
+                idleClose.schedule(after: stopGrace)
+            }
+            return
+        }
         draining = true
         boardChanged()
         if config.drainDelay > 0 {
@@ -260,6 +267,9 @@ public final class Server {
     /// `Connection: close`, closing each after that response; a connection between requests keeps its
     /// KeepAliveTimeout (closing it at once would race a request already on its way, which the client would see
     /// as an error) and closes when it expires, as any idle one does; the loop ends with the last connection.
+    /// A stop (SIGTERM) came after the hand-over: idle connections now close after the stop's grace.
+    var handedOverThenStopped = false
+
     public func handOver() {
         guard !stopping else { return }
         draining = true
