@@ -256,6 +256,9 @@ final class Master {
         case SIGHUP:
             if stopping || handedOver {
                 log.log(.notice, "SIGHUP ignored: stopping")
+            } else if let upgrade {
+                // The new binary reads the configuration file itself; a reload here could bind the addresses it binds.
+                log.log(.notice, "SIGHUP ignored: an upgrade is under way (new master pid \(upgrade.pid)); reload once it serves")
             } else if reloadsWithNewWorkers {
                 reloadWithNewWorkers()
             } else if let why = reloadNeedsMaster() {

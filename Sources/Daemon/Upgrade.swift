@@ -165,7 +165,7 @@ enum Upgrade {
         // after them, every signal unblocked and default, then exec.
         let sources = listeners.map(\.fd) + [fds[1]]
         // Out of the way first, so that placing one never overwrites another.
-        let high = sources.map { fcntl($0, F_DUPFD_CLOEXEC, 1000) }
+        let high = sources.map { fcntl($0, F_DUPFD_CLOEXEC, 3 + Int32(sources.count)) }
         for (i, fd) in high.enumerated() where fd < 0 || dup2(fd, 3 + Int32(i)) < 0 {
             Self.childFailed(high.last ?? fds[1], "cannot pass the listening sockets: \(errnoText(errno))")
         }

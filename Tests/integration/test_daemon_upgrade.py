@@ -349,3 +349,22 @@ def test_a_new_binary_that_crashes_at_start_makes_upgrade_exit_1(sites, monkeypa
         r"SIG(ILL|TRAP)( \(core dumped\))? during start-up$", 2), site.error_text()
     assert site.pid() == master and worker_of(master) == worker
     assert get(site.port) == (200, b"hello\n")
+
+
+def test_sighup_during_an_upgrade_is_ignored(sites):
+    """A reload asked while the new binary starts is refused (the new one reads the file itself), logged; the
+    upgrade then completes."""
+    site = sites()
+    binary = install(site)
+    master = start(binary, site)
+    slow_binary(binary, 1.0)
+    os.kill(master, signal.SIGUSR2)
+    assert site.wait_error_log(rf"\[pid {master}\] upgrade: starting ", 2)
+    os.kill(master, signal.SIGHUP)
+    assert site.wait_error_log(
+        rf"\[notice\] \[pid {master}\] SIGHUP ignored: an upgrade is under way \(new master pid \d+\); reload once it "
+        r"serves$", 2), site.error_text()
+    assert site.wait_error_log(rf"\[notice\] \[pid {master}\] upgrade: the new master \(pid \d+\) serves; ", 10), \
+        site.error_text()
+    assert wait_gone(master, 5)
+    assert get(site.port) == (200, b"hello\n")
