@@ -184,9 +184,19 @@ final class Master {
         var failure: (String, Bool)?
         let deadline = Self.now() + Self.startTimeout
         for (w, fd) in forked {
-            guard let word = Lifeline.word(from: fd, within: max(0, deadline - Self.now())) else {
+            // Waited for in slices, so that a stop asked meanwhile ends the wait (the new workers are then killed).
+            while failure == nil, !Self.readable(fd, within: min(0.1, max(0, deadline - Self.now()))) {
+                if Self.stopPending() {
+                    failure = ("httpd is stopping", false)
+                } else if Self.now() >= deadline {
+                    failure = ("the worker (pid \(w.pid)) did not report within \(Int(Self.startTimeout)) s (killed)", false)
+                }
+            }
+            guard failure == nil, let word = Lifeline.word(from: fd, within: max(0, deadline - Self.now())) else {
                 if failure == nil {
                     failure = ("the worker (pid \(w.pid)) did not report within \(Int(Self.startTimeout)) s (killed)", false)
+                } else {
+                    Glibc.close(fd)
                 }
                 continue
             }
@@ -204,6 +214,19 @@ final class Master {
         guard let (message, logged) = failure else { return .started(forked.map(\.0)) }
         for (w, _) in forked where kill(w.pid, SIGKILL) == 0 { waitFor(w.pid) }
         return .failed(message, logged: logged)
+    }
+
+    /// Whether `fd` has something to read (or was closed) within `seconds`.
+    static func readable(_ fd: Int32, within seconds: Double) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, Int32(seconds * 1000)) > 0
+    }
+
+    /// Whether SIGTERM or SIGINT waits (blocked) for the master.
+    static func stopPending() -> Bool {
+        var pending = sigset_t()
+        sigpending(&pending)
+        return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1
     }
 
     /// How long a new worker may take to report that it serves, in seconds.
