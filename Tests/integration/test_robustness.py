@@ -6,6 +6,8 @@ import socket
 import struct
 import time
 
+from httpdkit import wait_until
+
 FILES = {"a.txt": "AAA\n", "big.bin": bytes(range(256)) * 16384}
 
 
@@ -125,7 +127,8 @@ def test_open_file_limit_below_max_connections(server):
     srv = server(conf_lines=["MaxConnections 1024"], files={"a.txt": "AAA\n"}, preexec=low_limit)
     port = srv.port
     assert port, srv.stderr()
-    assert "open-file limit (48) is below what MaxConnections 1024" in srv.stderr()
+    # The worker logs the warning just after "listening on", which the fixture waits for: wait for it too.
+    assert wait_until(lambda: "open-file limit (48) is below what MaxConnections 1024" in srv.stderr(), 3), srv.stderr()
     # Far more connections than descriptors: the excess waits in the backlog.
     idle = []
     for _ in range(80):
