@@ -1384,13 +1384,11 @@ def parse_wrk(text: str) -> WrkResult:
 class Wrk:
     """wrk -tTHREADS -cCONNECTIONS -dSECONDSs on http://127.0.0.1:PORT/PATH (with `Connection: close` when CLOSE: a
     new connection per request; `Host: HOST` when given), running in the background from `start()`; `result()` waits for its summary.
-    Stopped by its PID if the test ends first. Skips the test when wrk is not installed."""
+    Stopped by its PID if the test ends first. A missing wrk fails the test (`make test` installs it)."""
 
     def __init__(self, port: int, path: str = "/a.txt", seconds: int = 4, threads: int = 2, connections: int = 16,
                  close: bool = False, host: str | None = None):
-        self.path = shutil.which("wrk")
-        if self.path is None:
-            pytest.skip("wrk is not installed (scripts/install-deps.sh test installs it)")
+        self.path = program("wrk")
         self.connections = connections
         self.seconds = seconds
         self.cmd = [self.path, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", f"http://{HOST}:{port}{path}"]

@@ -7,8 +7,8 @@ socket (its inode, from `ss`, among the descriptors in /proc/PID/fd of the maste
 the same; status JSON, `?auto` and /metrics count the restarts 0, 1, 2. With `WorkerProcesses 2`, each worker
 describes itself: the replacement of the one killed takes its slot and knows of the restart, the other serves on.
 
-Real binary, loopback only, every wait bounded: wrk runs 4 s with 2 threads and 16 connections. Skipped when
-wrk is not installed; the trap test needs a debug build (a release build has no hook).
+Real binary, loopback only, every wait bounded: wrk runs 4 s with 2 threads and 16 connections (a missing wrk
+fails the test: `make test` installs it); the trap test needs a debug build (a release build has no hook).
 """
 
 from __future__ import annotations

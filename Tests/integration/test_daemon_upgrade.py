@@ -20,6 +20,7 @@ import time
 import pytest
 
 from httpdkit import get_closing as get
+from httpdkit import program
 from httpdkit import HOST, HTTPD_BIN, children_of, free_port, is_gone, proc_stat, socket_inodes_of, wait_gone, wait_until
 from httpdkit import listening_inode as kit_listening_inode
 
@@ -117,7 +118,7 @@ def test_upgrade_hands_the_sockets_to_the_new_binary(sites):
 
 
 def wrk(port: int, seconds: int, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "5s", *extra,
+    return subprocess.Popen([program("wrk"), "-t2", "-c32", f"-d{seconds}s", "--timeout", "5s", *extra,
                              f"http://{HOST}:{port}/a.txt"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -128,7 +129,6 @@ def wrk_result(proc: subprocess.Popen) -> tuple[int, str]:
     return int(m.group(1)), out
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_ten_upgrades_under_keepalive_load_lose_nothing(sites):
     """wrk -c32 with keep-alive while `-s upgrade` runs ten times: 0 socket errors, 0 non-2xx; a download
     started before the first upgrade completes whole; the PID file always names a running master."""

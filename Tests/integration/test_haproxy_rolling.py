@@ -6,7 +6,7 @@ only 200 responses.
 
 The shipped files are what is tested: the test rewrites only the addresses and ports, HAProxy's log target (its
 stderr, errors only), its stats socket path and Debian's chroot/user/group/daemon lines; httpd's instance file gets
-its Listen, DocumentRoot, PidFile and logs from -c. Skipped when haproxy or wrk is not installed (`make test`,
+its Listen, DocumentRoot, PidFile and logs from -c. haproxy and wrk missing fail the test (`make test`,
 scripts/install-deps.sh test, installs both). Loopback only; every wait is bounded; every process is stopped by PID.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
@@ -30,6 +29,7 @@ from httpdkit import (
     free_port,
     is_gone,
     processes_with_arg,
+    program,
     run_httpd,
     stop,
     tcp_listening,
@@ -184,14 +184,6 @@ class Instance:
         return pids
 
 
-def installed(name: str) -> str:
-    """The path of program NAME; skips the test when it is not installed."""
-    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
-    if path is None:
-        pytest.skip(f"{name} is not installed (scripts/install-deps.sh test installs Debian's {name})")
-    return path
-
-
 @dataclass
 class WrkResult:
     requests: int
@@ -238,8 +230,8 @@ class Farm:
 
     def __init__(self, dir: Path):
         self.dir = dir
-        self.haproxy = installed("haproxy")
-        self.wrk = installed("wrk")
+        self.haproxy = program("haproxy")
+        self.wrk = program("wrk")
         self.settings = shipped_settings()
         self.instances = [Instance(name, dir / name) for name in SERVERS]
         self.front = free_port()
