@@ -83,6 +83,8 @@ public final class Server {
     var drainTimer: Timer!
     /// Closes the idle connections at the end of a hand-over's grace.
     var idleClose: Timer!
+    /// When `idleClose` is due (monotonic seconds), once a stop or hand-over set it.
+    var idleCloseDue: Double?
     /// Counters for the status endpoints.
     var stats = ServerStats()
     /// Each site's counters, in configuration order (`ResponseOutcome.site` indexes it).
@@ -240,11 +242,8 @@ public final class Server {
     /// close; responses in flight finish (up to ShutdownTimeout), then the loop ends.
     public func beginShutdown() {
         guard !draining else {
-            // Handed over (SIGWINCH) and now stopped: idle connections had KeepAliveTimeout; a stop gives them its grace.
-            if stopping && !handedOverThenStopped {
-                handedOverThenStopped = true
-                idleClose.schedule(after: stopGrace)
-            }
+            // Handed over (SIGWINCH), then stopped: idle connections had KeepAliveTimeout, a stop gives them its grace.
+            if stopping { closeIdle(after: stopGrace) }
             return
         }
         draining = true
@@ -267,9 +266,6 @@ public final class Server {
     /// `Connection: close`, closing each after that response; a connection between requests keeps its
     /// KeepAliveTimeout (closing it at once would race a request already on its way, which the client would see
     /// as an error) and closes when it expires, as any idle one does; the loop ends with the last connection.
-    /// A stop (SIGTERM) came after the hand-over: idle connections now close after the stop's grace.
-    var handedOverThenStopped = false
-
     public func handOver() {
         guard !stopping else { return }
         draining = true
@@ -279,16 +275,24 @@ public final class Server {
         closeListeners(idleGrace: config.keepAliveTimeout)
     }
 
+    /// Closes the idle connections `seconds` from now, unless an earlier close is already due.
+    func closeIdle(after seconds: Double) {
+        let due = EventLoop.monotonicSeconds() + seconds
+        if let set = idleCloseDue, set <= due { return }
+        idleCloseDue = due
+        idleClose.schedule(after: seconds)
+    }
+
     /// Stops accepting; idle connections close at once, or after `idleGrace` seconds; the loop ends with the
     /// last connection (or at ShutdownTimeout).
-    func closeListeners(idleGrace: Double = 0) {
+    func closeListeners(idleGrace: Double) {
         guard !stopping else { return }
         stopping = true
         listeners.removeAll()
         for waiting in waitingForSlot { Glibc.close(waiting.fd) }
         waitingForSlot.removeAll()
         if idleGrace > 0 {
-            idleClose.schedule(after: idleGrace)
+            closeIdle(after: idleGrace)
         } else {
             for c in Array(connections.values) { c.closeIfIdle() }
         }
