@@ -60,11 +60,8 @@ final class Master {
     var policy = RespawnPolicy()
     /// Workers replaced after they died (each new worker is told the count).
     var restarts = 0
-    /// The configuration generation: 1 at start, +1 per reload the master made with new workers.
+    /// The configuration generation: 1 at start, +1 per reload (in place by the worker, or by new workers).
     var generation = 1
-    /// One worker reloads in place (SIGHUP is passed on); once it was asked to, a replacement reads the
-    /// configuration again (the one it replaces may have reloaded it) instead of starting with the master's.
-    var reloaded = false
     /// An upgrade under way: the new master has not reported yet.
     var upgrade: UpgradeInProgress?
     /// The new master serves: this one's workers finish their connections, then this master exits.
@@ -99,27 +96,21 @@ final class Master {
         configured > 0 ? configured : min(max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1), 64)
     }
 
-    /// Several workers cannot reload in place (a new `Listen` must be bound once, by the master), nor can a
-    /// chrooted one (the configuration file is outside): the master then reloads with a new generation of workers.
-    var reloadsWithNewWorkers: Bool { count > 1 || settings.chroot != nil }
-
-    /// Why a reload with one worker must be the master's (nil: the worker reloads in place, keeping its
-    /// connections and caches). Sockets are the master's to bind and close, so a `Listen` change is (a dropped
-    /// address must refuse connections, not queue them on a socket the master still holds); and a certificate or
-    /// key the worker's user cannot read is read by the master, as root. A file that does not load gives nil:
-    /// the worker's reload says why.
-    func reloadNeedsMaster() -> String? {
-        guard
-            case .success(let config) = ConfigLoader.load(
-                file: options.configFile, directives: options.directives, startDirectory: options.startDirectory)
-        else { return nil }
+    /// Why a reload must be the master's, with new workers (nil: the one worker reloads in place, keeping its
+    /// connections and caches). Several workers cannot reload in place (a new `Listen` must be bound once), nor a
+    /// chrooted one (the configuration file is outside); sockets are the master's to bind and close, so a `Listen`
+    /// change is the master's (a dropped address must refuse connections, not queue them on a socket the master
+    /// still holds); and a certificate or key the worker's user cannot read is read by the master, as root.
+    func reloadNeedsMaster(_ new: ServerSettings) -> String? {
+        if count > 1 { return "\(count) worker processes" }
+        if settings.chroot != nil || new.chroot != nil { return "Chroot" }
         let held = opened.listeners.compactMap(\.address)
-        let wanted = config.effectiveListen
+        let wanted = new.config.effectiveListen
         if held.count != wanted.count || !wanted.allSatisfy({ w in held.contains { $0.sameSocket(w) } }) {
             return "Listen changed"
         }
-        if let runAs = opened.runAs, settings.chroot == nil,
-            let (_, directive, path) = TLSFiles.of(config).first(where: { !runAs.canRead($0.2, mode: R_OK) })
+        if let runAs = opened.runAs,
+            let (_, directive, path) = TLSFiles.of(new.config).first(where: { !runAs.canRead($0.2, mode: R_OK) })
         {
             return "\(directive) \(path) is readable by root only"
         }
@@ -282,17 +273,8 @@ final class Master {
             } else if let upgrade {
                 // The new binary reads the configuration file itself; a reload here could bind the addresses it binds.
                 log.log(.notice, "SIGHUP ignored: an upgrade is under way (new master pid \(upgrade.pid)); reload once it serves")
-            } else if reloadsWithNewWorkers {
-                reloadWithNewWorkers()
-            } else if let why = reloadNeedsMaster() {
-                log.log(.info, "reload by the master with a new worker: \(why)")
-                reloadWithNewWorkers()
             } else {
-                // The worker counts its generation itself; the master keeps its count in step (so a later reload with
-                // new workers, or a replacement, continues it; a reload the worker refuses is counted all the same).
-                reloaded = true
-                generation += 1
-                for w in workers where !w.retiring { kill(w.pid, SIGHUP) }
+                reload()
             }
         case SIGUSR1:
             do throws(StartupError) { try log.reopen() } catch { log.log(.error, "reopen failed: \(error)") }
@@ -343,8 +325,7 @@ final class Master {
     /// Forks a worker into `slot` to replace the one that died (trying again in 1 s if fork fails).
     func respawn(_ slot: Int) {
         restarts += 1
-        let current = reloaded ? currentSettings() : settings
-        if let (pid, _) = forkWorker(slot: slot, reporting: false, current, opened) {
+        if let (pid, _) = forkWorker(slot: slot, reporting: false, settings, opened) {
             workers.append(WorkerProcess(pid: pid, slot: slot, started: Self.now()))
             log.log(.notice, "started worker pid \(pid)")
         } else {
@@ -372,12 +353,10 @@ final class Master {
 
     // MARK: Reload with new workers
 
-    /// SIGHUP with several workers: the master reads the configuration; when it loads and what it needs can
-    /// be opened (new listeners, logs), a new generation of workers starts on it and, once each serves, the old
-    /// ones finish their connections (each closed after a response that says `Connection: close`). Otherwise
-    /// the running configuration stays, and the error log says why.
-    func reloadWithNewWorkers() {
-        log.log(.notice, "SIGHUP: reloading \(options.configFile)")
+    /// SIGHUP: the master reads the configuration (a file that does not load is logged, and the running
+    /// configuration stays). The one worker then reloads it in place; when it cannot (`reloadNeedsMaster`), the
+    /// master reloads with new workers.
+    func reload() {
         let new: ServerSettings
         switch loadSettings(options) {
         case .failed(let error):
@@ -386,6 +365,23 @@ final class Master {
         case .loaded(let s):
             new = s
         }
+        if let why = reloadNeedsMaster(new) {
+            log.log(.notice, "SIGHUP: reloading \(options.configFile) with new workers (\(why))")
+            reloadWithNewWorkers(new)
+            return
+        }
+        // The worker reads the file again and counts its generation itself; the master keeps both in step (a
+        // replacement starts with them; a reload the worker refuses is counted all the same).
+        settings = new
+        generation += 1
+        for w in workers where !w.retiring { kill(w.pid, SIGHUP) }
+    }
+
+    /// A reload to `new` with new workers: what it needs is opened (new listeners, logs), a new generation of
+    /// workers starts on it and, once each serves, the old ones finish their connections (each closed after a
+    /// response that says `Connection: close`). Otherwise the running configuration stays, and the error log
+    /// says why.
+    func reloadWithNewWorkers(_ new: ServerSettings) {
         let next: Startup.Opened
         switch Startup.openForReload(new.config, current: opened) {
         case .failure(let error):
@@ -602,19 +598,6 @@ final class Master {
             settings, options: options, opened: opened, fileLimit: fileLimit, inherited: false,
             lifeline: reporting ? Lifeline(fd: fds[1]) : nil, worker: spec)
         exit(status)
-    }
-
-    /// In a new worker after a reload: the configuration as the file now has it, when it loads and listens
-    /// where the master's sockets do (a Listen change needs the worker that reloaded it); else the master's.
-    func currentSettings() -> ServerSettings {
-        switch loadSettings(options) {
-        case .failed(let error):
-            log.log(.error, lines: ["the configuration does not load, starting with the one httpd started with:"] + error.lines)
-        case .loaded(let new):
-            if new.config.effectiveListen == settings.config.effectiveListen { return new }
-            log.log(.warn, "Listen changed since httpd started: the new worker keeps the start-up configuration")
-        }
-        return settings
     }
 
     /// A start-up failure before the first worker served: logged (unless the worker did), reported, the PID file

@@ -580,8 +580,8 @@ def test_reload_after_privilege_drop_reads_a_root_only_key_in_the_master(ca, wor
     install_pair(live, *b)
     os.kill(pid, signal.SIGHUP)
     assert site.wait_error_log(
-        rf"\[info\] \[pid {pid}\] reload by the master with a new worker: TLSCertificateKeyFile "
-        rf"{re.escape(str(live / 'key.pem'))} is readable by root only$"), site.error_text()
+        rf"\[notice\] \[pid {pid}\] SIGHUP: reloading {re.escape(str(site.conf))} with new workers \(TLSCertificateKeyFile "
+        rf"{re.escape(str(live / 'key.pem'))} is readable by root only\)$"), site.error_text()
     assert site.wait_error_log(rf"\[pid {pid}\] configuration reloaded \(generation 2\): worker pid \d+ serves; "), \
         site.error_text()
     assert wait_until(lambda: served_serial(site.port) == serial_of(b[0]), 5)
