@@ -68,22 +68,12 @@ enum UpgradeCommand {
             let name = withUnsafeBytes(of: entry.pointee.d_name) {
                 String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            guard Int32(name) != nil, let stat = readSmallFile("/proc/\(name)/stat") else { continue }
+            guard Int32(name) != nil, let stat = readFile("/proc/\(name)/stat") else { continue }
             // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so read after the last `)`.
             guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
             let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
             if fields.count > 1, Int32(String(decoding: fields[1], as: UTF8.self)) == pid { return true }
         }
         return false
-    }
-
-    /// The first 512 bytes of a file, or nil.
-    static func readSmallFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let n = read(fd, &buffer, buffer.count)
-        return n > 0 ? Array(buffer[0..<n]) : nil
     }
 }
